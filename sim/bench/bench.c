@@ -1,0 +1,106 @@
+/* bench.c - ntsim-bench: performance figures, one `name value unit` line each.
+ * Medians of several rounds; run by hand, never as a timed test. */
+#include <ntsim/ntsim.h>
+#include <ntsim/sweep.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../driver/echo/echo_ioctl.h"
+
+#define ROUNDS 7
+
+static double BenchNow(void)
+{
+    struct timespec T;
+    clock_gettime(CLOCK_MONOTONIC, &T);
+    return (double)T.tv_sec * 1e9 + (double)T.tv_nsec;
+}
+
+static int BenchCompare(const void *A, const void *B)
+{
+    double X = *(const double *)A, Y = *(const double *)B;
+    return X < Y ? -1 : X > Y;
+}
+
+static double BenchMedian(double *Values, int Count)
+{
+    qsort(Values, (size_t)Count, sizeof(double), BenchCompare);
+    return Values[Count / 2];
+}
+
+static const char *BenchDriver(const char *Name)
+{
+    static char Path[1024];
+    const char *Dir = getenv("NTSIM_DRIVER_DIR");
+    snprintf(Path, sizeof(Path), "%s/%s", Dir ? Dir : NTSIM_DRIVER_DIR, Name);
+    return Path;
+}
+
+/* A 16-byte METHOD_BUFFERED IOCTL to echo.sys through the host API, completed. */
+static double BenchIrpRoundTrip(int Verifier)
+{
+    ntsim_machine_config Config = { .cpus = 1, .verifier = Verifier, .quiet = 1 };
+    ntsim_machine *Machine = ntsim_machine_create(&Config);
+    ntsim_driver *Driver;
+    int32_t Status;
+    if (ntsim_driver_load(Machine, BenchDriver("echo.sys"), NULL, &Driver, &Status) != 0 || Status != 0) {
+        fprintf(stderr, "ntsim-bench: cannot load echo.sys: %s\n", ntsim_last_error());
+        exit(1);
+    }
+    ntsim_file *File;
+    if (ntsim_open(Machine, ECHO_USER_PATH, &File) != 0) {
+        fprintf(stderr, "ntsim-bench: cannot open echo\n");
+        exit(1);
+    }
+    char In[16] = "0123456789abcdef", Out[16];
+    size_t Returned;
+    const int Iterations = 200000;
+    double Samples[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        double Start = BenchNow();
+        for (int i = 0; i < Iterations; i++)
+            ntsim_ioctl(File, IOCTL_ECHO_BUFFERED, In, sizeof(In), Out, sizeof(Out), &Returned);
+        Samples[r] = (BenchNow() - Start) / Iterations;
+    }
+    if (memcmp(In, Out, sizeof(In)) != 0 || Returned != sizeof(In)) {
+        fprintf(stderr, "ntsim-bench: echo returned the wrong data\n");
+        exit(1);
+    }
+    ntsim_close(File);
+    ntsim_driver_unload(Driver);
+    ntsim_machine_destroy(Machine);
+    return BenchMedian(Samples, ROUNDS);
+}
+
+static double BenchFaultSweep(void)
+{
+    double Samples[3];
+    for (int r = 0; r < 3; r++) {
+        ntsim_sweep_options Options = { .image = BenchDriver("echo.sys"), .jobs = 2 };
+        ntsim_sweep_result *Result;
+        double Start = BenchNow();
+        if (ntsim_sweep_run(&Options, &Result) != 0) {
+            fprintf(stderr, "ntsim-bench: sweep failed: %s\n", ntsim_last_error());
+            exit(1);
+        }
+        double Elapsed = BenchNow() - Start;
+        Samples[r] = (double)ntsim_sweep_runs(Result) / (Elapsed / 1e9);
+        ntsim_sweep_free(Result);
+    }
+    return BenchMedian(Samples, 3);
+}
+
+int main(int argc, char **argv)
+{
+    const char *Only = argc > 1 ? argv[1] : NULL;
+    if (!Only || strcmp(Only, "irp") == 0) {
+        printf("irp_roundtrip_ns %.0f ns\n", BenchIrpRoundTrip(1));
+        printf("irp_roundtrip_nocheck_ns %.0f ns\n", BenchIrpRoundTrip(0));
+    }
+    if (!Only || strcmp(Only, "faults") == 0)
+        printf("fault_runs_per_sec %.0f runs/s\n", BenchFaultSweep());
+    return 0;
+}

@@ -1,0 +1,15 @@
+/* cli.h - the ntsim command line: one file per subcommand. */
+#ifndef NTSIM_CLI_H
+#define NTSIM_CLI_H
+#include <ntsim/ntsim.h>
+#include <ntsim/sweep.h>
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FINDINGS 1
+#define CLI_EXIT_USAGE 2
+
+int CliLoad(int argc, char **argv);
+int CliFaults(int argc, char **argv);
+int CliUsageError(const char *Command, const char *Format, ...) __attribute__((format(printf, 2, 3)));
+int CliCheckReadable(const char *Command, const char *Path);
+#endif

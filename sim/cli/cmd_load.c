@@ -1,0 +1,86 @@
+/* cmd_load.c - `ntsim load <image>`: load, show the namespace, unload, audit. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+int CliLoad(int argc, char **argv)
+{
+    static const struct option Options[] = {
+        { "reg", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *RegFile = NULL;
+    int Option;
+    opterr = 0;
+    optind = 1;
+    while ((Option = getopt_long(argc, argv, ":r:h", Options, NULL)) != -1) {
+        switch (Option) {
+        case 'r':
+            RegFile = optarg;
+            break;
+        case 'h':
+            printf("usage: ntsim load <image> [--reg FILE]\n");
+            return CLI_EXIT_OK;
+        case ':':
+            return CliUsageError("load", "option %s needs a value", argv[optind - 1]);
+        default:
+            return CliUsageError("load", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return CliUsageError("load", optind >= argc ? "no driver image given" : "more than one driver image given");
+    const char *Image = argv[optind];
+    if (CliCheckReadable("load", Image) || (RegFile && CliCheckReadable("load", RegFile)))
+        return CLI_EXIT_USAGE;
+
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+    ntsim_machine *Machine = ntsim_machine_create(&Config);
+    if (RegFile && ntsim_reg_import_file(Machine, RegFile) != 0) {
+        fprintf(stderr, "ntsim load: %s\n", ntsim_last_error());
+        ntsim_machine_destroy(Machine);
+        return CLI_EXIT_USAGE;
+    }
+    ntsim_driver *Driver = NULL;
+    int32_t Status = 0;
+    int Rc = ntsim_driver_load(Machine, Image, NULL, &Driver, &Status);
+    int Exit = CLI_EXIT_OK;
+    ntsim_bugcheck Crash;
+    if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE) {
+        fprintf(stderr, "ntsim load: %s\n", ntsim_last_error());
+        ntsim_machine_destroy(Machine);
+        return CLI_EXIT_USAGE;
+    }
+    if (ntsim_machine_crashed(Machine, &Crash)) {
+        ntsim_print_bugcheck(stdout, &Crash);
+        Exit = CLI_EXIT_FINDINGS;
+    } else {
+        printf("DriverEntry returned %s\n\nobject namespace:\n", ntsim_status_name(Status));
+        ntsim_print_namespace(stdout, Machine);
+        if (Driver) {
+            Rc = ntsim_driver_unload(Driver);
+            if (Rc == NTSIM_E_STATE)
+                printf("\nnote: %s\n", ntsim_last_error());
+            else if (ntsim_machine_crashed(Machine, &Crash))
+                ntsim_print_bugcheck(stdout, &Crash);
+            else
+                printf("\nunloaded\n");
+        }
+    }
+    size_t Logged = ntsim_error_log_count(Machine);
+    if (Logged) {
+        printf("\nsystem error log:\n");
+        for (size_t i = 0; i < Logged; i++) {
+            const ntsim_error_log_entry *E = ntsim_error_log_at(Machine, i);
+            printf("  %s: error code 0x%08X, unique value %u, final status %s\n", E->driver, E->error_code,
+                   E->unique_value, ntsim_status_name(E->final_status));
+        }
+    }
+    printf("\naudit:\n");
+    ntsim_print_findings(stdout, Machine);
+    if (ntsim_finding_count(Machine))
+        Exit = CLI_EXIT_FINDINGS;
+    ntsim_machine_destroy(Machine);
+    return Exit;
+}

@@ -1,0 +1,66 @@
+/* main.c - `ntsim`: load drivers into the simulated machine and check them. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char Usage[] =
+    "usage: ntsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  load <image> [--reg FILE]      load a driver, show the objects it created, unload it,\n"
+    "                                 audit what it left behind (exit 1 on findings)\n"
+    "  faults <image> [--reg FILE] [--jobs N] [--json FILE] [--junit FILE] [--only N]\n"
+    "         [--filter SPEC] [--scenario] [--list]\n"
+    "                                 fail every failable call of DriverEntry in turn, each run\n"
+    "                                 in a fresh process, and audit every failure path\n"
+    "  help                           this text\n"
+    "  version                        print the version\n"
+    "\n"
+    "environment: NTSIM_FAULTS (fault injection for any host program, see docs/faults.md),\n"
+    "             NTSIM_DBGPRINT=1 (show DbgPrint output), NTSIM_QUIET=1 (no live findings)\n";
+
+int CliUsageError(const char *Command, const char *Format, ...)
+{
+    va_list Args;
+    fprintf(stderr, "ntsim%s%s: ", Command ? " " : "", Command ? Command : "");
+    va_start(Args, Format);
+    vfprintf(stderr, Format, Args);
+    va_end(Args);
+    fprintf(stderr, " (see ntsim help)\n");
+    return CLI_EXIT_USAGE;
+}
+
+int CliCheckReadable(const char *Command, const char *Path)
+{
+    if (access(Path, R_OK) != 0) {
+        fprintf(stderr, "ntsim %s: cannot read %s: %s\n", Command, Path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(Usage, stdout);
+        return CLI_EXIT_OK;
+    }
+    const char *Command = argv[1];
+    if (strcmp(Command, "help") == 0 || strcmp(Command, "--help") == 0 || strcmp(Command, "-h") == 0) {
+        fputs(Usage, stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(Command, "version") == 0 || strcmp(Command, "--version") == 0) {
+        printf("ntsim 0.1.0\n");
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(Command, "load") == 0)
+        return CliLoad(argc - 1, argv + 1);
+    if (strcmp(Command, "faults") == 0)
+        return CliFaults(argc - 1, argv + 1);
+    return CliUsageError(NULL, "unknown command '%s'", Command);
+}

@@ -1,0 +1,565 @@
+/*
+ * tree.c - the in-memory registry tree: key nodes, values, path walking, and the
+ * fixed keys every simulated machine starts with.
+ *
+ * Names keep the case they were created with and compare case-insensitively.
+ * Subkeys and values enumerate in creation order (Windows sorts subkeys by name;
+ * creation order keeps tests and .reg round trips stable).
+ *
+ * A node holds one reference for its place in the tree and one per key object
+ * (handle) that points at it. Deleting a key unlinks it and marks it deleted; the
+ * memory goes when the last key object does. The simulated CPU is held by one
+ * thread at a time, so the tree needs no lock of its own (like the object manager).
+ */
+#include "cm/cmp.h"
+
+static CM_KEY *CmpRoot;
+static LONGLONG CmpClock;
+
+#define CMP_MAX_KEY_NAME_CHARS 255
+#define CMP_TIME_BASE 133500000000000000LL /* 2024-01-21, in 100 ns units since 1601 */
+
+static WCHAR CmpUpcase(WCHAR C)
+{
+    if (C < 'a')
+        return C;
+    if (C <= 'z')
+        return (WCHAR)(C - 0x20);
+    if (C < 0xE0)
+        return C;
+    if (C <= 0xFE && C != 0xF7)
+        return (WCHAR)(C - 0x20);
+    if (C == 0xFF)
+        return 0x178;
+    if (C >= 0x3B1 && C <= 0x3C9 && C != 0x3C2)
+        return (WCHAR)(C - 0x20);
+    if (C >= 0x430 && C <= 0x44F)
+        return (WCHAR)(C - 0x20);
+    if (C >= 0x450 && C <= 0x45F)
+        return (WCHAR)(C - 0x50);
+    return C;
+}
+
+static BOOLEAN CmpEqualName(const WCHAR *A, USHORT ALength, const WCHAR *B, USHORT BLength)
+{
+    if (ALength != BLength)
+        return FALSE;
+    for (USHORT i = 0; i < ALength / sizeof(WCHAR); i++)
+        if (CmpUpcase(A[i]) != CmpUpcase(B[i]))
+            return FALSE;
+    return TRUE;
+}
+
+static WCHAR *CmpCopyName(const WCHAR *Name, USHORT Length)
+{
+    WCHAR *Copy = KiHostAlloc(Length + sizeof(WCHAR));
+    if (Length)
+        memcpy(Copy, Name, Length);
+    Copy[Length / sizeof(WCHAR)] = 0;
+    return Copy;
+}
+
+static void CmpTouch(CM_KEY *Key)
+{
+    Key->LastWriteTime.QuadPart = CMP_TIME_BASE + ++CmpClock * 10000;
+}
+
+CM_KEY *CmpRootKey(void)
+{
+    return CmpRoot;
+}
+
+void CmpReferenceKey(CM_KEY *Key)
+{
+    Key->References++;
+}
+
+static void CmpFreeValue(CM_VALUE *Value)
+{
+    free(Value->Name);
+    free(Value->Data);
+    free(Value);
+}
+
+static void CmpFreeNode(CM_KEY *Key)
+{
+    for (ULONG i = 0; i < Key->ValueCount; i++)
+        CmpFreeValue(Key->Values[i]);
+    free(Key->Values);
+    free(Key->SubKeys);
+    free(Key->Name);
+    free(Key->Class);
+    free(Key);
+}
+
+void CmpReleaseKey(CM_KEY *Key)
+{
+    if (Key == NULL)
+        return;
+    if (--Key->References == 0)
+        CmpFreeNode(Key);
+}
+
+static CM_KEY *CmpNewKey(CM_KEY *Parent, const WCHAR *Name, USHORT NameLength, BOOLEAN Volatile,
+                         PCUNICODE_STRING Class)
+{
+    CM_KEY *Key = KiHostAlloc(sizeof(CM_KEY));
+    memset(Key, 0, sizeof(*Key));
+    Key->Name = CmpCopyName(Name, NameLength);
+    Key->NameLength = NameLength;
+    Key->Volatile = Volatile;
+    Key->References = 1; /* the tree's */
+    if (Class != NULL && Class->Length != 0 && Class->Buffer != NULL) {
+        Key->Class = CmpCopyName(Class->Buffer, (USHORT)(Class->Length & ~1u));
+        Key->ClassLength = (USHORT)(Class->Length & ~1u);
+    }
+    CmpTouch(Key);
+    if (Parent != NULL) {
+        if (Parent->SubKeyCount == Parent->SubKeyCapacity) {
+            Parent->SubKeyCapacity = Parent->SubKeyCapacity ? Parent->SubKeyCapacity * 2 : 4;
+            Parent->SubKeys = KiHostRealloc(Parent->SubKeys, Parent->SubKeyCapacity * sizeof(CM_KEY *));
+        }
+        Parent->SubKeys[Parent->SubKeyCount++] = Key;
+        Key->Parent = Parent;
+        CmpTouch(Parent);
+    }
+    return Key;
+}
+
+CM_KEY *CmpFindSubKey(CM_KEY *Key, const WCHAR *Name, USHORT NameLength)
+{
+    for (ULONG i = 0; i < Key->SubKeyCount; i++)
+        if (CmpEqualName(Key->SubKeys[i]->Name, Key->SubKeys[i]->NameLength, Name, NameLength))
+            return Key->SubKeys[i];
+    return NULL;
+}
+
+static LONG CmpFindValueIndex(CM_KEY *Key, const WCHAR *Name, USHORT NameLength)
+{
+    for (ULONG i = 0; i < Key->ValueCount; i++)
+        if (CmpEqualName(Key->Values[i]->Name, Key->Values[i]->NameLength, Name, NameLength))
+            return (LONG)i;
+    return -1;
+}
+
+CM_VALUE *CmpFindValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength)
+{
+    LONG i = CmpFindValueIndex(Key, Name, NameLength);
+    return i < 0 ? NULL : Key->Values[i];
+}
+
+NTSTATUS CmpSetValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength, ULONG Type, const void *Data, ULONG Size)
+{
+    CM_VALUE *Value;
+    UCHAR *Copy;
+
+    if (Key->Deleted)
+        return STATUS_KEY_DELETED;
+    Copy = KiHostAlloc(Size ? Size : 1);
+    if (Size)
+        memcpy(Copy, Data, Size);
+    Value = CmpFindValue(Key, Name, NameLength);
+    if (Value == NULL) {
+        Value = KiHostAlloc(sizeof(CM_VALUE));
+        memset(Value, 0, sizeof(*Value));
+        Value->Name = CmpCopyName(Name, NameLength);
+        Value->NameLength = NameLength;
+        if (Key->ValueCount == Key->ValueCapacity) {
+            Key->ValueCapacity = Key->ValueCapacity ? Key->ValueCapacity * 2 : 4;
+            Key->Values = KiHostRealloc(Key->Values, Key->ValueCapacity * sizeof(CM_VALUE *));
+        }
+        Key->Values[Key->ValueCount++] = Value;
+    } else {
+        free(Value->Data);
+    }
+    Value->Type = Type;
+    Value->Data = Copy;
+    Value->DataLength = Size;
+    CmpTouch(Key);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS CmpDeleteValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength)
+{
+    LONG i;
+
+    if (Key->Deleted)
+        return STATUS_KEY_DELETED;
+    i = CmpFindValueIndex(Key, Name, NameLength);
+    if (i < 0)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    CmpFreeValue(Key->Values[i]);
+    memmove(&Key->Values[i], &Key->Values[i + 1], (Key->ValueCount - (ULONG)i - 1) * sizeof(CM_VALUE *));
+    Key->ValueCount--;
+    CmpTouch(Key);
+    return STATUS_SUCCESS;
+}
+
+/* Mark a detached subtree deleted and drop the tree's references, bottom up. */
+static void CmpDiscardSubtree(CM_KEY *Key)
+{
+    for (ULONG i = 0; i < Key->SubKeyCount; i++)
+        CmpDiscardSubtree(Key->SubKeys[i]);
+    Key->SubKeyCount = 0;
+    Key->Deleted = TRUE;
+    Key->Parent = NULL;
+    CmpReleaseKey(Key);
+}
+
+static void CmpUnlink(CM_KEY *Key)
+{
+    CM_KEY *Parent = Key->Parent;
+    for (ULONG i = 0; i < Parent->SubKeyCount; i++) {
+        if (Parent->SubKeys[i] == Key) {
+            memmove(&Parent->SubKeys[i], &Parent->SubKeys[i + 1], (Parent->SubKeyCount - i - 1) * sizeof(CM_KEY *));
+            Parent->SubKeyCount--;
+            break;
+        }
+    }
+    CmpTouch(Parent);
+}
+
+static BOOLEAN CmpHasFixed(CM_KEY *Key)
+{
+    if (Key->Fixed)
+        return TRUE;
+    for (ULONG i = 0; i < Key->SubKeyCount; i++)
+        if (CmpHasFixed(Key->SubKeys[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/* Delete Key's subtree, except that fixed keys (and the path to them) stay, emptied. */
+static void CmpPrune(CM_KEY *Key)
+{
+    if (!CmpHasFixed(Key)) {
+        CmpUnlink(Key);
+        CmpDiscardSubtree(Key);
+        return;
+    }
+    for (ULONG i = Key->SubKeyCount; i-- > 0;)
+        CmpPrune(Key->SubKeys[i]);
+    while (Key->ValueCount)
+        CmpDeleteValue(Key, Key->Values[0]->Name, Key->Values[0]->NameLength);
+}
+
+NTSTATUS CmpDeleteKey(CM_KEY *Key, BOOLEAN Recursive)
+{
+    if (Key->Deleted)
+        return STATUS_KEY_DELETED;
+    if (Key->Fixed || Key->Parent == NULL)
+        return STATUS_CANNOT_DELETE;
+    if (Key->SubKeyCount != 0 && !Recursive)
+        return STATUS_CANNOT_DELETE;
+    if (Recursive && CmpHasFixed(Key)) {
+        CmpPrune(Key);
+        return STATUS_SUCCESS;
+    }
+    CmpUnlink(Key);
+    CmpDiscardSubtree(Key);
+    return STATUS_SUCCESS;
+}
+
+static BOOLEAN CmpIsRegistryWord(const WCHAR *Name, USHORT Length)
+{
+    static const char Word[] = "REGISTRY";
+    if (Length != (sizeof(Word) - 1) * sizeof(WCHAR))
+        return FALSE;
+    for (size_t i = 0; i < sizeof(Word) - 1; i++)
+        if (CmpUpcase(Name[i]) != (WCHAR)Word[i])
+            return FALSE;
+    return TRUE;
+}
+
+NTSTATUS CmpWalkPath(CM_KEY *Start, const WCHAR *Path, USHORT PathLength, BOOLEAN Create, BOOLEAN CreateAll,
+                     ULONG CreateOptions, PCUNICODE_STRING Class, CM_KEY **Result, ULONG *Disposition)
+{
+    size_t Chars = PathLength / sizeof(WCHAR);
+    size_t Pos = 0;
+    CM_KEY *Key = Start;
+    BOOLEAN Volatile = (CreateOptions & REG_OPTION_VOLATILE) != 0;
+    BOOLEAN Inherit = (CreateOptions & CMP_INHERIT_VOLATILE) != 0;
+
+    *Result = NULL;
+    if (PathLength & 1)
+        return STATUS_OBJECT_NAME_INVALID;
+    if (Chars > 0 && Path == NULL)
+        return STATUS_INVALID_PARAMETER;
+    if (Start == NULL) {
+        size_t End;
+        if (CmpRoot == NULL)
+            return STATUS_OBJECT_PATH_NOT_FOUND;
+        if (Chars == 0 || Path[0] != '\\')
+            return STATUS_OBJECT_PATH_SYNTAX_BAD;
+        End = 1;
+        while (End < Chars && Path[End] != '\\')
+            End++;
+        if (!CmpIsRegistryWord(Path + 1, (USHORT)((End - 1) * sizeof(WCHAR))))
+            return End < Chars ? STATUS_OBJECT_PATH_NOT_FOUND : STATUS_OBJECT_NAME_NOT_FOUND;
+        Key = CmpRoot;
+        if (End < Chars && End + 1 == Chars)
+            return STATUS_OBJECT_NAME_INVALID; /* trailing backslash */
+        Pos = End < Chars ? End + 1 : End;
+    } else if (Chars > 0 && Path[0] == '\\') {
+        return STATUS_OBJECT_PATH_SYNTAX_BAD;
+    }
+    /* Every component must be 1..255 characters: check them all before creating any. */
+    for (size_t p = Pos, Begin = Pos; p <= Chars; p++) {
+        if (p == Chars || Path[p] == '\\') {
+            if (Pos < Chars && (p == Begin || p - Begin > CMP_MAX_KEY_NAME_CHARS))
+                return STATUS_OBJECT_NAME_INVALID;
+            Begin = p + 1;
+        }
+    }
+    if (Key->Deleted)
+        return STATUS_KEY_DELETED;
+    if (Disposition)
+        *Disposition = REG_OPENED_EXISTING_KEY;
+
+    while (Pos < Chars) {
+        size_t End = Pos;
+        CM_KEY *Next;
+        BOOLEAN Last;
+        USHORT Length;
+
+        while (End < Chars && Path[End] != '\\')
+            End++;
+        Length = (USHORT)((End - Pos) * sizeof(WCHAR));
+        Last = End >= Chars;
+        Next = CmpFindSubKey(Key, Path + Pos, Length);
+        if (Next == NULL) {
+            if (!Create || (!Last && !CreateAll))
+                return STATUS_OBJECT_NAME_NOT_FOUND;
+            if (Key->Volatile && !Volatile && !Inherit)
+                return STATUS_CHILD_MUST_BE_VOLATILE;
+            Next = CmpNewKey(Key, Path + Pos, Length, Volatile || (Inherit && Key->Volatile), Last ? Class : NULL);
+            if (Last && Disposition)
+                *Disposition = REG_CREATED_NEW_KEY;
+        }
+        Key = Next;
+        Pos = End + 1;
+    }
+    CmpReferenceKey(Key);
+    *Result = Key;
+    return STATUS_SUCCESS;
+}
+
+/* UTF-8 -> malloc'd UTF-16 (terminated); *Length in bytes. */
+static WCHAR *CmpUtf8ToWide(const char *Text, USHORT *Length)
+{
+    size_t Bytes = Text ? strlen(Text) : 0;
+    size_t Need = Bytes ? RtlpUtf8ToUtf16(Text, Bytes, NULL, 0) : 0;
+    WCHAR *Wide = KiHostAlloc((Need + 1) * sizeof(WCHAR));
+    if (Bytes)
+        RtlpUtf8ToUtf16(Text, Bytes, Wide, Need + 1);
+    Wide[Need] = 0;
+    *Length = (USHORT)(Need > 0x7FFF ? 0xFFFE : Need * sizeof(WCHAR));
+    return Wide;
+}
+
+NTSTATUS CmpWalkPathUtf8(const char *Path, BOOLEAN Create, CM_KEY **Key)
+{
+    USHORT Length;
+    WCHAR *Wide;
+    NTSTATUS Status;
+
+    if (Path == NULL)
+        return STATUS_INVALID_PARAMETER;
+    Wide = CmpUtf8ToWide(Path, &Length);
+    Status = CmpWalkPath(NULL, Wide, Length, Create, Create, CMP_INHERIT_VOLATILE, NULL, Key, NULL);
+    free(Wide);
+    return Status;
+}
+
+WCHAR *CmpKeyFullName(CM_KEY *Key, USHORT *Length)
+{
+    size_t Total = 0;
+    WCHAR *Name, *P;
+
+    for (CM_KEY *K = Key; K != NULL; K = K->Parent)
+        Total += sizeof(WCHAR) + K->NameLength;
+    Name = KiHostAlloc(Total + sizeof(WCHAR));
+    P = (WCHAR *)((char *)Name + Total);
+    *P = 0;
+    for (CM_KEY *K = Key; K != NULL; K = K->Parent) {
+        P = (WCHAR *)((char *)P - K->NameLength);
+        memcpy(P, K->Name, K->NameLength);
+        *--P = '\\';
+    }
+    *Length = (USHORT)(Total > 0xFFFE ? 0xFFFE : Total);
+    return Name;
+}
+
+/* ---- machine life cycle ---- */
+
+static CM_KEY *CmpFixedKey(CM_KEY *Parent, const char *Name)
+{
+    USHORT Length;
+    WCHAR *Wide = CmpUtf8ToWide(Name, &Length);
+    CM_KEY *Key = Parent ? CmpFindSubKey(Parent, Wide, Length) : NULL;
+    if (Key == NULL)
+        Key = CmpNewKey(Parent, Wide, Length, FALSE, NULL);
+    free(Wide);
+    Key->Fixed = TRUE;
+    return Key;
+}
+
+static CM_KEY *CmpPlainKey(CM_KEY *Parent, const char *Path)
+{
+    CM_KEY *Key = Parent;
+    char *Copy = KiHostStrdup(Path), *Save = NULL;
+    for (char *Part = strtok_r(Copy, "\\", &Save); Part; Part = strtok_r(NULL, "\\", &Save)) {
+        USHORT Length;
+        WCHAR *Wide = CmpUtf8ToWide(Part, &Length);
+        CM_KEY *Next = CmpFindSubKey(Key, Wide, Length);
+        Key = Next ? Next : CmpNewKey(Key, Wide, Length, FALSE, NULL);
+        free(Wide);
+    }
+    free(Copy);
+    return Key;
+}
+
+void CmpInitialize(void)
+{
+    CM_KEY *Machine, *System, *Software, *Hardware, *User;
+    static const WCHAR SystemRoot[] = L"C:\\Windows";
+
+    CmpShutdown();
+    CmpClock = 0;
+    CmpRoot = CmpFixedKey(NULL, "REGISTRY");
+    Machine = CmpFixedKey(CmpRoot, "MACHINE");
+    User = CmpFixedKey(CmpRoot, "USER");
+    System = CmpFixedKey(Machine, "SYSTEM");
+    Software = CmpFixedKey(Machine, "SOFTWARE");
+    Hardware = CmpFixedKey(Machine, "HARDWARE");
+    CmpFixedKey(CmpPlainKey(System, "CurrentControlSet"), "Services");
+    CmpFixedKey(CmpPlainKey(System, "CurrentControlSet"), "Control");
+    CmpPlainKey(Software, "Classes");
+    CM_KEY *Nt = CmpPlainKey(Software, "Microsoft\\Windows NT\\CurrentVersion");
+    CmpSetValue(Nt, L"SystemRoot", sizeof(L"SystemRoot") - sizeof(WCHAR), REG_SZ, SystemRoot, sizeof(SystemRoot));
+    CmpFixedKey(CmpPlainKey(Hardware, "DESCRIPTION"), "System");
+    CmpFixedKey(Hardware, "DEVICEMAP");
+    CmpFixedKey(Hardware, "RESOURCEMAP");
+    CmpFixedKey(User, ".DEFAULT");
+}
+
+void CmpShutdown(void)
+{
+    if (CmpRoot == NULL)
+        return;
+    CmpDiscardSubtree(CmpRoot);
+    CmpRoot = NULL;
+}
+
+/* ---- UTF-8 helpers for the rest of the simulator ---- */
+
+NTSTATUS CmpCreateKeyPath(const char *Utf8Path, void **Node)
+{
+    CM_KEY *Key;
+    NTSTATUS Status = CmpWalkPathUtf8(Utf8Path, TRUE, &Key);
+    if (Node)
+        *Node = NT_SUCCESS(Status) ? Key : NULL;
+    if (NT_SUCCESS(Status))
+        CmpReleaseKey(Key); /* the tree keeps it alive */
+    return Status;
+}
+
+BOOLEAN CmpKeyExists(const char *KeyPath)
+{
+    CM_KEY *Key;
+    if (!NT_SUCCESS(CmpWalkPathUtf8(KeyPath, FALSE, &Key)))
+        return FALSE;
+    CmpReleaseKey(Key);
+    return TRUE;
+}
+
+NTSTATUS CmpSetValueUtf8(const char *KeyPath, const char *Name, ULONG Type, const void *Data, ULONG Size)
+{
+    CM_KEY *Key;
+    USHORT Length;
+    WCHAR *Wide;
+    NTSTATUS Status = CmpWalkPathUtf8(KeyPath, TRUE, &Key);
+
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Wide = CmpUtf8ToWide(Name ? Name : "", &Length);
+    Status = CmpSetValue(Key, Wide, Length, Type, Data, Size);
+    free(Wide);
+    CmpReleaseKey(Key);
+    return Status;
+}
+
+NTSTATUS CmpSetStringValueUtf8(const char *KeyPath, const char *Name, ULONG Type, const char *Utf8Text)
+{
+    USHORT Length;
+    WCHAR *Wide = CmpUtf8ToWide(Utf8Text ? Utf8Text : "", &Length);
+    NTSTATUS Status = CmpSetValueUtf8(KeyPath, Name, Type, Wide, (ULONG)Length + sizeof(WCHAR));
+    free(Wide);
+    return Status;
+}
+
+NTSTATUS CmpSetDwordValueUtf8(const char *KeyPath, const char *Name, ULONG Value)
+{
+    return CmpSetValueUtf8(KeyPath, Name, REG_DWORD, &Value, sizeof(Value));
+}
+
+NTSTATUS CmpQueryValueUtf8(const char *KeyPath, const char *Name, ULONG *Type, void *Data, ULONG *Size)
+{
+    CM_KEY *Key;
+    CM_VALUE *Value;
+    USHORT Length;
+    WCHAR *Wide;
+    NTSTATUS Status = CmpWalkPathUtf8(KeyPath, FALSE, &Key);
+
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Wide = CmpUtf8ToWide(Name ? Name : "", &Length);
+    Value = CmpFindValue(Key, Wide, Length);
+    free(Wide);
+    if (Value == NULL) {
+        Status = STATUS_OBJECT_NAME_NOT_FOUND;
+    } else {
+        ULONG Capacity = Size ? *Size : 0;
+        if (Type)
+            *Type = Value->Type;
+        if (Size)
+            *Size = Value->DataLength;
+        if (Capacity < Value->DataLength || (Data == NULL && Value->DataLength != 0)) {
+            Status = STATUS_BUFFER_OVERFLOW;
+        } else {
+            if (Value->DataLength)
+                memcpy(Data, Value->Data, Value->DataLength);
+            Status = STATUS_SUCCESS;
+        }
+    }
+    CmpReleaseKey(Key);
+    return Status;
+}
+
+NTSTATUS CmpDeleteValueUtf8(const char *KeyPath, const char *Name)
+{
+    CM_KEY *Key;
+    USHORT Length;
+    WCHAR *Wide;
+    NTSTATUS Status = CmpWalkPathUtf8(KeyPath, FALSE, &Key);
+
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Wide = CmpUtf8ToWide(Name ? Name : "", &Length);
+    Status = CmpDeleteValue(Key, Wide, Length);
+    free(Wide);
+    CmpReleaseKey(Key);
+    return Status;
+}
+
+void CmpDeleteTree(const char *KeyPath)
+{
+    CM_KEY *Key;
+    if (!NT_SUCCESS(CmpWalkPathUtf8(KeyPath, FALSE, &Key)))
+        return;
+    if (Key->Fixed || Key->Parent == NULL)
+        CmpPrune(Key);
+    else
+        CmpDeleteKey(Key, TRUE);
+    CmpReleaseKey(Key);
+}

@@ -1,0 +1,209 @@
+/* pool.c - executive pool: ExAllocatePool* / ExFreePool*.
+ *
+ * Each block carries a header (owner, tag, size, type, allocating driver line) and a
+ * trailer pattern. Blocks are tracked on the allocating driver's resource list, so
+ * the leak audit lists them with tag, size and line. Freeing checks the header:
+ * a double free, a foreign pointer, a wrong tag or an overrun trailer is a bug check.
+ * Freed blocks wait in a small quarantine so a recent double free is recognised. */
+#include "ntsimp.h"
+
+#define EXP_POOL_LIVE 0x6C6F6F50u  /* "Pool" */
+#define EXP_POOL_FREED 0x65657246u /* "Free" */
+#define EXP_TRAILER 0xB5B5B5B5B5B5B5B5ull
+#define EXP_QUARANTINE 64
+
+typedef struct DECLSPEC_ALIGN(16) _EXP_POOL_HEADER {
+    NTSIM_TRACK Track;
+    SIZE_T Size;
+    ULONG Tag;
+    ULONG Magic;
+    POOL_TYPE Type;
+    ULONG Pad;
+} EXP_POOL_HEADER;
+
+_Static_assert(sizeof(EXP_POOL_HEADER) % 16 == 0, "pool blocks stay 16-byte aligned");
+
+static EXP_POOL_HEADER *ExpQuarantine[EXP_QUARANTINE];
+static unsigned ExpQuarantineNext;
+
+static EXP_POOL_HEADER *ExpHeader(PVOID P)
+{
+    return (EXP_POOL_HEADER *)P - 1;
+}
+
+static BOOLEAN ExpIsPagedType(POOL_TYPE Type)
+{
+    return (Type & 1) != 0 && Type != NonPagedPoolNx && Type != NonPagedPoolSessionNx;
+}
+
+PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const char *Ddi, NTSIM_SITE Site)
+{
+    if (ExpIsPagedType(PoolType) && KiCurrentIrql() > APC_LEVEL)
+        KiBugCheck(0xC4, 0x1, KiCurrentIrql(), PoolType, NumberOfBytes, Site,
+                   "%s of paged pool at IRQL %u (must be <= APC_LEVEL)", Ddi, KiCurrentIrql());
+    if (NumberOfBytes == 0)
+        NumberOfBytes = 0; /* valid: a unique, freeable block of no usable bytes */
+    if (ViFaultShouldFail(NtsimFaultPool, Ddi, Tag, Site))
+        return NULL;
+    if (NumberOfBytes > ((SIZE_T)1 << 40))
+        return NULL;
+    EXP_POOL_HEADER *Header = malloc(sizeof(*Header) + NumberOfBytes + sizeof(ULONG64));
+    if (Header == NULL)
+        return NULL;
+    Header->Size = NumberOfBytes;
+    Header->Tag = Tag;
+    Header->Magic = EXP_POOL_LIVE;
+    Header->Type = PoolType;
+    Header->Pad = 0;
+    ULONG64 Trailer = EXP_TRAILER;
+    memcpy((char *)(Header + 1) + NumberOfBytes, &Trailer, sizeof(Trailer));
+    /* Fresh pool is not zeroed on Windows; fill it so reliance on zeroes shows up. */
+    memset(Header + 1, 0xCD, NumberOfBytes);
+    IopTrack(&Header->Track, NtsimResPool, Site);
+    return Header + 1;
+}
+
+static void ExpReleaseToHost(EXP_POOL_HEADER *Header)
+{
+    EXP_POOL_HEADER *Evicted = ExpQuarantine[ExpQuarantineNext];
+    ExpQuarantine[ExpQuarantineNext] = Header;
+    ExpQuarantineNext = (ExpQuarantineNext + 1) % EXP_QUARANTINE;
+    free(Evicted);
+}
+
+void ExpFreePool(PVOID P, ULONG Tag, const char *Ddi, NTSIM_SITE Site)
+{
+    if (P == NULL)
+        KiBugCheck(0xC2, 0x46, 0, 0, 0, Site, "%s(NULL): freeing a NULL pool address", Ddi);
+    if (((ULONG_PTR)P & 15) != 0)
+        KiBugCheck(0xC2, 0x46, (ULONG_PTR)P, 0, 0, Site, "%s(%p): not the start of a pool block", Ddi, P);
+    EXP_POOL_HEADER *Header = ExpHeader(P);
+    if (Header->Magic == EXP_POOL_FREED)
+        KiBugCheck(0xC2, 0x7, 0, (ULONG_PTR)P, 0, Site, "%s(%p): the block was already freed", Ddi, P);
+    if (Header->Magic != EXP_POOL_LIVE)
+        KiBugCheck(0xC2, 0x46, (ULONG_PTR)P, 0, 0, Site, "%s(%p): not a pool block", Ddi, P);
+    if (Tag != 0 && Tag != Header->Tag)
+        KiBugCheck(0xC2, 0x0A, (ULONG_PTR)P, Tag, Header->Tag, Site,
+                   "%s(%p, '%.4s'): the block was allocated with tag '%.4s'", Ddi, P, (char *)&Tag,
+                   (char *)&Header->Tag);
+    ULONG64 Trailer;
+    memcpy(&Trailer, (char *)P + Header->Size, sizeof(Trailer));
+    if (Trailer != EXP_TRAILER)
+        KiBugCheck(0xC1, (ULONG_PTR)P, Header->Size, 0, 0x21, Site,
+                   "%s(%p): the driver wrote past the end of its %zu-byte block", Ddi, P, (size_t)Header->Size);
+    IopUntrack(&Header->Track);
+    Header->Magic = EXP_POOL_FREED;
+    ExpReleaseToHost(Header);
+}
+
+SIZE_T ExpPoolBlockSize(PVOID P)
+{
+    return ExpHeader(P)->Size;
+}
+
+/* Used by the audit: describe a leaked pool block from its tracking record. */
+void ExpDescribeBlock(NTSIM_TRACK *Track, char *Buffer, size_t Size)
+{
+    EXP_POOL_HEADER *Header = CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track);
+    char Tag[5] = { 0 };
+    memcpy(Tag, &Header->Tag, 4);
+    for (int i = 0; i < 4; i++)
+        if (Tag[i] < 32 || Tag[i] > 126)
+            Tag[i] = '.';
+    snprintf(Buffer, Size, "%s pool block of %zu bytes, tag '%s'", ExpIsPagedType(Header->Type) ? "paged" : "nonpaged",
+             (size_t)Header->Size, Header->Tag ? Tag : "none");
+}
+
+BOOLEAN ExpIsPagedBlock(NTSIM_TRACK *Track)
+{
+    return ExpIsPagedType(CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track)->Type);
+}
+
+/* After the audit of an unloaded driver: give the leaked block back to the host. */
+void ExpReclaimBlock(NTSIM_TRACK *Track)
+{
+    EXP_POOL_HEADER *Header = CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track);
+    IopUntrack(Track);
+    Header->Magic = EXP_POOL_FREED;
+    ExpReleaseToHost(Header);
+}
+
+void ExpFlushQuarantine(void)
+{
+    for (unsigned i = 0; i < EXP_QUARANTINE; i++) {
+        free(ExpQuarantine[i]);
+        ExpQuarantine[i] = NULL;
+    }
+    ExpQuarantineNext = 0;
+}
+
+/* ---- the DDIs ---- */
+
+PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    PVOID P = ExpAllocatePool(PoolType, NumberOfBytes, Tag, "ExAllocatePoolWithTag", Site);
+    if (P == NULL && (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE))
+        ExRaiseStatus(STATUS_INSUFFICIENT_RESOURCES);
+    return P;
+}
+
+PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)
+{
+    return ExpAllocatePool(PoolType, NumberOfBytes, 0x656E6F4E /* "None" */, "ExAllocatePool", KiTakeSite());
+}
+
+PVOID ExAllocatePoolWithQuotaTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    PVOID P = ExpAllocatePool(PoolType, NumberOfBytes, Tag, "ExAllocatePoolWithQuotaTag", Site);
+    if (P == NULL && !(PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE))
+        ExRaiseStatus(STATUS_INSUFFICIENT_RESOURCES);
+    return P;
+}
+
+PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    PVOID P = ExpAllocatePool(PoolType, NumberOfBytes, Tag, "ExAllocatePoolZero", KiTakeSite());
+    if (P)
+        memset(P, 0, NumberOfBytes);
+    return P;
+}
+
+PVOID ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    return ExpAllocatePool(PoolType, NumberOfBytes, Tag, "ExAllocatePoolUninitialized", KiTakeSite());
+}
+
+PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    POOL_FLAGS TypeFlags = Flags & (POOL_FLAG_NON_PAGED | POOL_FLAG_NON_PAGED_EXECUTE | POOL_FLAG_PAGED);
+    if (Tag == 0 || (TypeFlags != POOL_FLAG_NON_PAGED && TypeFlags != POOL_FLAG_NON_PAGED_EXECUTE &&
+                     TypeFlags != POOL_FLAG_PAGED))
+        KiBugCheck(0xC2, 0x9B, (ULONG_PTR)Flags, NumberOfBytes, Tag, Site,
+                   "ExAllocatePool2 needs a non-zero tag and exactly one of POOL_FLAG_NON_PAGED, "
+                   "POOL_FLAG_NON_PAGED_EXECUTE, POOL_FLAG_PAGED");
+    POOL_TYPE Type = TypeFlags == POOL_FLAG_PAGED ? PagedPool : NonPagedPoolNx;
+    PVOID P = ExpAllocatePool(Type, NumberOfBytes, Tag, "ExAllocatePool2", Site);
+    if (P == NULL && (Flags & POOL_FLAG_RAISE_ON_FAILURE))
+        ExRaiseStatus(STATUS_INSUFFICIENT_RESOURCES);
+    if (P && !(Flags & POOL_FLAG_UNINITIALIZED))
+        memset(P, 0, NumberOfBytes);
+    return P;
+}
+
+VOID ExFreePool(PVOID P)
+{
+    ExpFreePool(P, 0, "ExFreePool", KiTakeSite());
+}
+
+VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
+{
+    ExpFreePool(P, Tag, "ExFreePoolWithTag", KiTakeSite());
+}
+
+PVOID ExpBlockAddress(NTSIM_TRACK *Track)
+{
+    return CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track) + 1;
+}

@@ -1,0 +1,37 @@
+/* hostp.h - the host API's private state. */
+#ifndef NTSIM_HOSTP_H
+#define NTSIM_HOSTP_H
+#include "io/iop.h"
+
+struct ntsim_machine {
+    ntsim_machine_config Config;
+    LIST_ENTRY Files;     /* ntsim_file.Link: opened by the host, closed at destroy */
+    LIST_ENTRY Requests;  /* ntsim_request.Link: not yet freed */
+};
+
+struct ntsim_file {
+    LIST_ENTRY Link;
+    ntsim_machine *Machine;
+    PFILE_OBJECT Object;
+};
+
+struct ntsim_request {
+    LIST_ENTRY Link;
+    ntsim_machine *Machine;
+    PIRP Irp;
+    int Done;
+    int32_t Status;
+    size_t Information;
+    void *UserIn, *UserOut;   /* copies in the simulated user range */
+    void *SystemBuffer;
+    void *CallerOut;          /* where the output goes back to */
+    size_t OutLength;
+    int Asynchronous;
+};
+
+extern ntsim_machine *NtsimMachine;
+int NtsimCheckMachine(ntsim_machine *Machine);
+int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIALIZE Entry, IOP_DRIVER **Out,
+                  NTSTATUS *EntryStatus);
+int IopUnloadDriver(IOP_DRIVER *Driver);
+#endif

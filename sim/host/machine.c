@@ -1,0 +1,225 @@
+/* machine.c - creating and destroying the simulated machine; loading drivers. */
+#include "host/hostp.h"
+
+#include <dlfcn.h>
+
+ntsim_machine *NtsimMachine;
+
+void CmpInitialize(void);
+void CmpShutdown(void);
+void VfResetFindings(void);
+void VfSetQuiet(BOOLEAN Quiet);
+void ViResetFaults(void);
+void KiSehReset(void);
+void KiResetLocks(void);
+
+int NtsimCheckMachine(ntsim_machine *Machine)
+{
+    if (Machine == NULL || Machine != NtsimMachine) {
+        NtsimSetLastError("no such machine (create one with ntsim_machine_create)");
+        return NTSIM_E_ARGS;
+    }
+    if (KiMachineCrashed()) {
+        NtsimSetLastError("the machine has bug-checked; destroy it");
+        return NTSIM_E_CRASHED;
+    }
+    return 0;
+}
+
+ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
+{
+    if (NtsimMachine != NULL) {
+        NtsimSetLastError("a machine already exists in this process (drivers' globals are per process)");
+        return NULL;
+    }
+    ntsim_machine *Machine = KiHostAlloc(sizeof(*Machine));
+    if (Config) {
+        Machine->Config = *Config;
+    } else {
+        Machine->Config.verifier = 1;
+        const char *Quiet = getenv("NTSIM_QUIET");
+        Machine->Config.quiet = Quiet && strcmp(Quiet, "0") != 0;
+    }
+    if (Machine->Config.cpus == 0)
+        Machine->Config.cpus = 1;
+    InitializeListHead(&Machine->Files);
+    InitializeListHead(&Machine->Requests);
+    NtsimMachine = Machine;
+    KiResetBugCheck();
+    KiResetIrql();
+    KiResetLocks();
+    KiSehReset();
+    VfSetQuiet((BOOLEAN)Machine->Config.quiet);
+    ViResetFaults();
+    ObpInitialize();
+    IopInitializeDrivers();
+    MiInitializeUserSpace();
+    CmpInitialize();
+    const char *Faults = getenv("NTSIM_FAULTS");
+    if (Faults && *Faults && ntsim_fault_configure_string(Machine, Faults) != 0)
+        fprintf(stderr, "ntsim: NTSIM_FAULTS ignored: %s\n", ntsim_last_error());
+    return Machine;
+}
+
+ntsim_machine *ntsim_current_machine(void)
+{
+    return NtsimMachine;
+}
+
+void ntsim_machine_destroy(ntsim_machine *Machine)
+{
+    if (Machine == NULL || Machine != NtsimMachine)
+        return;
+    /* Tear down without running more driver code once the machine has crashed. */
+    BOOLEAN Crashed = KiMachineCrashed();
+    if (!Crashed) {
+        KI_HOST_FRAME Frame;
+        if (KI_HOST_TRY(&Frame)) {
+            while (!IsListEmpty(&Machine->Files))
+                ntsim_close(CONTAINING_RECORD(Machine->Files.Flink, ntsim_file, Link));
+        }
+        KiLeaveHost(&Frame);
+    }
+    while (!IsListEmpty(&Machine->Files)) {
+        ntsim_file *File = CONTAINING_RECORD(RemoveHeadList(&Machine->Files), ntsim_file, Link);
+        free(File);
+    }
+    while (!IsListEmpty(&Machine->Requests)) {
+        ntsim_request *Request = CONTAINING_RECORD(Machine->Requests.Flink, ntsim_request, Link);
+        Request->Done = 1;
+        ntsim_request_free(Request);
+    }
+    /* Drivers still loaded are torn down without calling into them. */
+    PLIST_ENTRY Drivers = IopLoadedDrivers();
+    while (!IsListEmpty(Drivers)) {
+        IOP_DRIVER *Driver = CONTAINING_RECORD(Drivers->Flink, IOP_DRIVER, MachineLink);
+        void *Image = Driver->Image;
+        Driver->Unloaded = TRUE;
+        Driver->Image = NULL;
+        IopDestroyDriverObject(Driver);
+        if (Image) /* so a later load starts with fresh globals */
+            dlclose(Image);
+    }
+    CmpShutdown();
+    ObpShutdown();
+    IopResetIrpCache();
+    IopResetErrorLog();
+    ExpFlushQuarantine();
+    MiReleasePoisoned();
+    MiShutdownUserSpace();
+    VfResetFindings();
+    ViResetFaults();
+    KiResetBugCheck();
+    NtsimMachine = NULL;
+    free(Machine);
+}
+
+int ntsim_machine_crashed(ntsim_machine *Machine, ntsim_bugcheck *Out)
+{
+    (void)Machine;
+    return KiGetBugCheck(Out);
+}
+
+static void NtsimServiceNameFromPath(const char *Path, char *Name, size_t Size)
+{
+    const char *Base = strrchr(Path, '/');
+    Base = Base ? Base + 1 : Path;
+    size_t Length = strcspn(Base, ".");
+    snprintf(Name, Size, "%.*s", (int)Length, Base);
+}
+
+static int NtsimLoad(ntsim_machine *Machine, const char *ServiceName, const char *ImagePath, PDRIVER_INITIALIZE Entry,
+                     ntsim_driver **Driver, int32_t *Status)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    if (Driver)
+        *Driver = NULL;
+    if (Status)
+        *Status = STATUS_UNSUCCESSFUL;
+    int Result = NTSIM_E_CRASHED;
+    IOP_DRIVER *Loaded = NULL;
+    NTSTATUS EntryStatus = STATUS_UNSUCCESSFUL;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame))
+        Result = IopLoadDriver(ServiceName, ImagePath, Entry, &Loaded, &EntryStatus);
+    KiLeaveHost(&Frame);
+    if (KiMachineCrashed()) {
+        NtsimSetLastError("the machine bug-checked while loading '%s'", ServiceName);
+        return NTSIM_E_CRASHED;
+    }
+    if (Status)
+        *Status = EntryStatus;
+    if (Driver)
+        *Driver = (ntsim_driver *)Loaded;
+    return Result;
+}
+
+int ntsim_driver_load(ntsim_machine *Machine, const char *ImagePath, const char *ServiceName, ntsim_driver **Driver,
+                      int32_t *Status)
+{
+    if (ImagePath == NULL) {
+        NtsimSetLastError("ntsim_driver_load: no image path");
+        return NTSIM_E_ARGS;
+    }
+    char Name[128];
+    if (ServiceName == NULL) {
+        NtsimServiceNameFromPath(ImagePath, Name, sizeof(Name));
+        ServiceName = Name;
+    }
+    return NtsimLoad(Machine, ServiceName, ImagePath, NULL, Driver, Status);
+}
+
+int ntsim_driver_load_entry(ntsim_machine *Machine, const char *ServiceName, ntsim_driver_entry Entry,
+                            ntsim_driver **Driver, int32_t *Status)
+{
+    if (ServiceName == NULL || Entry == NULL) {
+        NtsimSetLastError("ntsim_driver_load_entry: a service name and an entry point are required");
+        return NTSIM_E_ARGS;
+    }
+    return NtsimLoad(Machine, ServiceName, NULL, (PDRIVER_INITIALIZE)Entry, Driver, Status);
+}
+
+int ntsim_driver_unload(ntsim_driver *Handle)
+{
+    int Check = NtsimCheckMachine(NtsimMachine);
+    if (Check)
+        return Check;
+    IOP_DRIVER *Driver = (IOP_DRIVER *)Handle;
+    if (Driver == NULL)
+        return NTSIM_E_ARGS;
+    int Result = NTSIM_E_CRASHED;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame))
+        Result = IopUnloadDriver(Driver);
+    KiLeaveHost(&Frame);
+    return KiMachineCrashed() ? NTSIM_E_CRASHED : Result;
+}
+
+const char *ntsim_driver_name(const ntsim_driver *Driver)
+{
+    return ((const IOP_DRIVER *)Driver)->ServiceName;
+}
+
+void *ntsim_driver_object(ntsim_driver *Driver)
+{
+    return &((IOP_DRIVER *)Driver)->Object;
+}
+
+void ntsim_print_namespace(FILE *Out, ntsim_machine *Machine)
+{
+    (void)Machine;
+    ObpDumpNamespace(Out, "\\");
+}
+
+int ntsim_object_exists(ntsim_machine *Machine, const char *Path)
+{
+    (void)Machine;
+    PVOID Object;
+    extern NTSTATUS ObpLookupLinkUtf8(const char *Path, PVOID *Object);
+    if (!NT_SUCCESS(ObpLookupLinkUtf8(Path, &Object)))
+        return 0;
+    ObpDereference(Object);
+    return 1;
+}

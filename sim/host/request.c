@@ -1,0 +1,357 @@
+/* request.c - user-mode I/O from the host: open, read, write, device control, close.
+ *
+ * Each request is an IRP the I/O manager builds as it would for a user-mode call:
+ * the caller's buffers are copied into the simulated user range, buffered I/O gets
+ * a system buffer, direct I/O an MDL, METHOD_NEITHER the raw user pointers. The
+ * final completion copies results back to the caller. */
+#include "host/hostp.h"
+
+KPROCESSOR_MODE IopSetPreviousMode(KPROCESSOR_MODE Mode);
+
+static void NtsimFinishRequest(PIRP Irp, void *Context)
+{
+    ntsim_request *Request = Context;
+    Request->Status = Irp->IoStatus.Status;
+    Request->Information = Irp->IoStatus.Information;
+    size_t Copy = Request->Information < Request->OutLength ? Request->Information : Request->OutLength;
+    if (Request->SystemBuffer && (Irp->Flags & IRP_INPUT_OPERATION) && !NT_ERROR(Request->Status))
+        memcpy(Request->UserOut, Request->SystemBuffer, Copy);
+    if (Request->CallerOut && Request->UserOut && !NT_ERROR(Request->Status))
+        memcpy(Request->CallerOut, Request->UserOut, Copy);
+    while (Irp->MdlAddress) {
+        PMDL Mdl = Irp->MdlAddress;
+        Irp->MdlAddress = Mdl->Next;
+        if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
+            MmUnlockPages(Mdl);
+        IoFreeMdl(Mdl);
+    }
+    free(Request->SystemBuffer);
+    Request->SystemBuffer = NULL;
+    MiFreeUser(Request->UserIn);
+    MiFreeUser(Request->UserOut);
+    Request->UserIn = Request->UserOut = NULL;
+    Request->Irp = NULL;
+    Request->Done = 1;
+    IopFreeIrp(Irp);
+}
+
+static ntsim_request *NtsimNewRequest(ntsim_file *File, const void *In, size_t InLength, void *Out, size_t OutLength)
+{
+    ntsim_request *Request = KiHostAlloc(sizeof(*Request));
+    Request->Machine = File->Machine;
+    InsertTailList(&File->Machine->Requests, &Request->Link);
+    if (In && InLength) {
+        Request->UserIn = MiAllocateUser(InLength);
+        memcpy(Request->UserIn, In, InLength);
+    }
+    if (Out && OutLength) {
+        Request->UserOut = MiAllocateUser(OutLength);
+        memset(Request->UserOut, 0, OutLength);
+    }
+    Request->CallerOut = Out;
+    Request->OutLength = Out ? OutLength : 0;
+    PDEVICE_OBJECT Device = IoGetRelatedDeviceObject(File->Object);
+    PIRP Irp = IopAllocateIrp(Device->StackSize);
+    IopSetFinalCompletion(Irp, NtsimFinishRequest, Request);
+    Irp->RequestorMode = UserMode;
+    Irp->Tail.Overlay.OriginalFileObject = File->Object;
+    Request->Irp = Irp;
+    return Request;
+}
+
+static int32_t NtsimSubmit(ntsim_file *File, ntsim_request *Request, ntsim_request **Out)
+{
+    PDEVICE_OBJECT Device = IoGetRelatedDeviceObject(File->Object);
+    PIRP Irp = Request->Irp;
+    IoGetNextIrpStackLocation(Irp)->FileObject = File->Object;
+    NTSTATUS Status = STATUS_UNSUCCESSFUL;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame)) {
+        KPROCESSOR_MODE Old = IopSetPreviousMode(UserMode);
+        IoSetNextIrpStackLocation(Irp);
+        IoGetCurrentIrpStackLocation(Irp)->DeviceObject = Device;
+        NTSIM_SITE None = { NULL, 0 };
+        Status = IopCallDispatch(Device, Irp, None);
+        IopSetPreviousMode(Old);
+    }
+    KiLeaveHost(&Frame);
+    if (KiMachineCrashed()) {
+        NtsimSetLastError("the machine bug-checked during the request");
+        return NTSIM_E_CRASHED;
+    }
+    if (Out) {
+        *Out = Request;
+        return Request->Done ? Request->Status : STATUS_PENDING;
+    }
+    if (!Request->Done) {
+        /* Pended and not completed: without a scheduler nothing else runs, so the
+         * synchronous caller gets STATUS_PENDING (use the _async calls to wait). */
+        Request->Asynchronous = 1;
+        return STATUS_PENDING;
+    }
+    (void)Status;
+    int32_t Result = Request->Status;
+    ntsim_request_free(Request);
+    return Result;
+}
+
+static int NtsimCheckFile(ntsim_file *File)
+{
+    if (File == NULL || File->Object == NULL) {
+        NtsimSetLastError("not an open file");
+        return NTSIM_E_ARGS;
+    }
+    return NtsimCheckMachine(File->Machine);
+}
+
+int32_t ntsim_open(ntsim_machine *Machine, const char *Path, ntsim_file **Out)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    if (Path == NULL || Out == NULL)
+        return NTSIM_E_ARGS;
+    *Out = NULL;
+    char Nt[600];
+    if (strncmp(Path, "\\\\.\\", 4) == 0)
+        snprintf(Nt, sizeof(Nt), "\\??\\%s", Path + 4);
+    else
+        snprintf(Nt, sizeof(Nt), "%s", Path);
+    PFILE_OBJECT Object = NULL;
+    NTSTATUS Status = STATUS_UNSUCCESSFUL;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame))
+        Status = IopOpenDevice(Nt, &Object);
+    KiLeaveHost(&Frame);
+    if (KiMachineCrashed())
+        return NTSIM_E_CRASHED;
+    if (!NT_SUCCESS(Status))
+        return Status;
+    ntsim_file *File = KiHostAlloc(sizeof(*File));
+    File->Machine = Machine;
+    File->Object = Object;
+    InsertTailList(&Machine->Files, &File->Link);
+    *Out = File;
+    return STATUS_SUCCESS;
+}
+
+int32_t ntsim_close(ntsim_file *File)
+{
+    int Check = NtsimCheckFile(File);
+    if (Check)
+        return Check;
+    RemoveEntryList(&File->Link);
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame))
+        IopCloseFile(File->Object);
+    KiLeaveHost(&Frame);
+    File->Object = NULL;
+    free(File);
+    return KiMachineCrashed() ? NTSIM_E_CRASHED : STATUS_SUCCESS;
+}
+
+static int32_t NtsimReadWrite(ntsim_file *File, UCHAR Major, const void *In, void *Out, size_t Length,
+                              size_t *Transferred, ntsim_request **Async)
+{
+    int Check = NtsimCheckFile(File);
+    if (Check)
+        return Check;
+    if (Length > 0xFFFFFFFFu)
+        return STATUS_INVALID_PARAMETER;
+    ntsim_request *Request = NtsimNewRequest(File, Major == IRP_MJ_WRITE ? In : NULL, Length,
+                                             Major == IRP_MJ_READ ? Out : NULL, Length);
+    PIRP Irp = Request->Irp;
+    PDEVICE_OBJECT Device = IoGetRelatedDeviceObject(File->Object);
+    PIO_STACK_LOCATION Stack = IoGetNextIrpStackLocation(Irp);
+    Stack->MajorFunction = Major;
+    Stack->Parameters.Read.Length = (ULONG)Length;
+    Stack->Parameters.Read.ByteOffset = File->Object->CurrentByteOffset;
+    void *User = Major == IRP_MJ_WRITE ? Request->UserIn : Request->UserOut;
+    if (Device->Flags & DO_BUFFERED_IO) {
+        Request->SystemBuffer = KiHostAlloc(Length ? Length : 1);
+        if (Major == IRP_MJ_WRITE && Length)
+            memcpy(Request->SystemBuffer, In, Length);
+        Irp->AssociatedIrp.SystemBuffer = Request->SystemBuffer;
+        Irp->Flags = IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | (Major == IRP_MJ_READ ? IRP_INPUT_OPERATION : 0);
+        Irp->UserBuffer = User;
+    } else if ((Device->Flags & DO_DIRECT_IO) && Length) {
+        PMDL Mdl = IoAllocateMdl(User, (ULONG)Length, FALSE, FALSE, Irp);
+        MmProbeAndLockPages(Mdl, UserMode, Major == IRP_MJ_READ ? IoWriteAccess : IoReadAccess);
+    } else {
+        Irp->UserBuffer = User;
+    }
+    Irp->Flags |= Major == IRP_MJ_READ ? IRP_READ_OPERATION : IRP_WRITE_OPERATION;
+    int32_t Status = NtsimSubmit(File, Request, Async);
+    if (Transferred && !Async)
+        *Transferred = Status == STATUS_PENDING || Status < -5 || Status >= 0 ? Request == NULL ? 0 : 0 : 0;
+    return Status;
+}
+
+int32_t ntsim_read(ntsim_file *File, void *Buffer, size_t Length, size_t *Transferred)
+{
+    ntsim_request *Request = NULL;
+    int32_t Status = NtsimReadWrite(File, IRP_MJ_READ, NULL, Buffer, Length, NULL, &Request);
+    if (Request == NULL)
+        return Status;
+    if (!Request->Done)
+        return STATUS_PENDING;
+    if (Transferred)
+        *Transferred = Request->Information;
+    Status = Request->Status;
+    ntsim_request_free(Request);
+    return Status;
+}
+
+int32_t ntsim_write(ntsim_file *File, const void *Buffer, size_t Length, size_t *Transferred)
+{
+    ntsim_request *Request = NULL;
+    int32_t Status = NtsimReadWrite(File, IRP_MJ_WRITE, Buffer, NULL, Length, NULL, &Request);
+    if (Request == NULL)
+        return Status;
+    if (!Request->Done)
+        return STATUS_PENDING;
+    if (Transferred)
+        *Transferred = Request->Information;
+    Status = Request->Status;
+    ntsim_request_free(Request);
+    return Status;
+}
+
+int32_t ntsim_read_async(ntsim_file *File, void *Buffer, size_t Length, ntsim_request **Request)
+{
+    return NtsimReadWrite(File, IRP_MJ_READ, NULL, Buffer, Length, NULL, Request);
+}
+
+int32_t ntsim_write_async(ntsim_file *File, const void *Buffer, size_t Length, ntsim_request **Request)
+{
+    return NtsimReadWrite(File, IRP_MJ_WRITE, Buffer, NULL, Length, NULL, Request);
+}
+
+static int32_t NtsimIoctl(ntsim_file *File, uint32_t Code, const void *In, size_t InLength, void *Out,
+                          size_t OutLength, ntsim_request **Async)
+{
+    int Check = NtsimCheckFile(File);
+    if (Check)
+        return Check;
+    if (InLength > 0xFFFFFFFFu || OutLength > 0xFFFFFFFFu)
+        return STATUS_INVALID_PARAMETER;
+    ntsim_request *Request = NtsimNewRequest(File, In, InLength, Out, OutLength);
+    PIRP Irp = Request->Irp;
+    PIO_STACK_LOCATION Stack = IoGetNextIrpStackLocation(Irp);
+    Stack->MajorFunction = IRP_MJ_DEVICE_CONTROL;
+    Stack->Parameters.DeviceIoControl.IoControlCode = Code;
+    Stack->Parameters.DeviceIoControl.InputBufferLength = (ULONG)InLength;
+    Stack->Parameters.DeviceIoControl.OutputBufferLength = (ULONG)OutLength;
+    switch (METHOD_FROM_CTL_CODE(Code)) {
+    case METHOD_BUFFERED: {
+        size_t Length = InLength > OutLength ? InLength : OutLength;
+        if (Length) {
+            Request->SystemBuffer = KiHostAlloc(Length);
+            if (InLength)
+                memcpy(Request->SystemBuffer, Request->UserIn, InLength);
+            Irp->AssociatedIrp.SystemBuffer = Request->SystemBuffer;
+        }
+        Irp->Flags = IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | (OutLength ? IRP_INPUT_OPERATION : 0);
+        Irp->UserBuffer = Request->UserOut;
+        break;
+    }
+    case METHOD_IN_DIRECT:
+    case METHOD_OUT_DIRECT:
+        if (InLength) {
+            Request->SystemBuffer = KiHostAlloc(InLength);
+            memcpy(Request->SystemBuffer, Request->UserIn, InLength);
+            Irp->AssociatedIrp.SystemBuffer = Request->SystemBuffer;
+            Irp->Flags = IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
+        }
+        if (OutLength) {
+            PMDL Mdl = IoAllocateMdl(Request->UserOut, (ULONG)OutLength, FALSE, FALSE, Irp);
+            MmProbeAndLockPages(Mdl, UserMode,
+                                METHOD_FROM_CTL_CODE(Code) == METHOD_IN_DIRECT ? IoReadAccess : IoWriteAccess);
+        }
+        break;
+    default:
+        Stack->Parameters.DeviceIoControl.Type3InputBuffer = Request->UserIn;
+        Irp->UserBuffer = Request->UserOut;
+        break;
+    }
+    return NtsimSubmit(File, Request, Async);
+}
+
+int32_t ntsim_ioctl(ntsim_file *File, uint32_t Code, const void *In, size_t InLength, void *Out, size_t OutLength,
+                    size_t *Returned)
+{
+    ntsim_request *Request = NULL;
+    int32_t Status = NtsimIoctl(File, Code, In, InLength, Out, OutLength, &Request);
+    if (Request == NULL)
+        return Status;
+    if (!Request->Done)
+        return STATUS_PENDING;
+    if (Returned)
+        *Returned = Request->Information;
+    Status = Request->Status;
+    ntsim_request_free(Request);
+    return Status;
+}
+
+int32_t ntsim_ioctl_async(ntsim_file *File, uint32_t Code, const void *In, size_t InLength, void *Out,
+                          size_t OutLength, ntsim_request **Request)
+{
+    return NtsimIoctl(File, Code, In, InLength, Out, OutLength, Request);
+}
+
+int ntsim_request_done(ntsim_request *Request, int32_t *Status, size_t *Information)
+{
+    if (Request == NULL || !Request->Done)
+        return 0;
+    if (Status)
+        *Status = Request->Status;
+    if (Information)
+        *Information = Request->Information;
+    return 1;
+}
+
+void ntsim_request_free(ntsim_request *Request)
+{
+    if (Request == NULL)
+        return;
+    if (!Request->Done) {
+        /* Still owned by a driver: the IRP completes into nothing. Detach the caller. */
+        Request->CallerOut = NULL;
+        Request->Asynchronous = 1;
+        return;
+    }
+    RemoveEntryList(&Request->Link);
+    free(Request);
+}
+
+int ntsim_shutdown(ntsim_machine *Machine)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame)) {
+        PLIST_ENTRY Drivers = IopLoadedDrivers();
+        for (PLIST_ENTRY D = Drivers->Flink; D != Drivers; D = D->Flink) {
+            IOP_DRIVER *Driver = CONTAINING_RECORD(D, IOP_DRIVER, MachineLink);
+            for (PDEVICE_OBJECT Device = Driver->Object.DeviceObject; Device; Device = Device->NextDevice) {
+                if (!IopDevice(Device)->ShutdownRegistered)
+                    continue;
+                PIRP Irp = IopAllocateIrp(Device->StackSize);
+                PIO_STACK_LOCATION Stack = IoGetNextIrpStackLocation(Irp);
+                Stack->MajorFunction = IRP_MJ_SHUTDOWN;
+                ntsim_request *Request = KiHostAlloc(sizeof(*Request));
+                Request->Machine = Machine;
+                InsertTailList(&Machine->Requests, &Request->Link);
+                Request->Irp = Irp;
+                IopSetFinalCompletion(Irp, NtsimFinishRequest, Request);
+                IoSetNextIrpStackLocation(Irp);
+                Stack->DeviceObject = Device;
+                IopCallDispatch(Device, Irp, (NTSIM_SITE){ NULL, 0 });
+                ntsim_request_free(Request);
+            }
+        }
+    }
+    KiLeaveHost(&Frame);
+    return KiMachineCrashed() ? NTSIM_E_CRASHED : 0;
+}

@@ -1,0 +1,41 @@
+/* nt/ob.h - object manager routines a driver calls. */
+#ifndef NTSIM_NT_OB_H
+#define NTSIM_NT_OB_H
+
+typedef struct _OBJECT_HANDLE_INFORMATION {
+    ULONG HandleAttributes;
+    ACCESS_MASK GrantedAccess;
+} OBJECT_HANDLE_INFORMATION, *POBJECT_HANDLE_INFORMATION;
+
+extern NTKERNELAPI POBJECT_TYPE *IoFileObjectType;
+extern NTKERNELAPI POBJECT_TYPE *IoDeviceObjectType;
+extern NTKERNELAPI POBJECT_TYPE *IoDriverObjectType;
+extern NTKERNELAPI POBJECT_TYPE *ExEventObjectType;
+extern NTKERNELAPI POBJECT_TYPE *ExSemaphoreObjectType;
+extern NTKERNELAPI POBJECT_TYPE *PsThreadType;
+extern NTKERNELAPI POBJECT_TYPE *PsProcessType;
+extern NTKERNELAPI POBJECT_TYPE *CmKeyObjectType;
+extern NTKERNELAPI POBJECT_TYPE *SeTokenObjectType;
+
+NTKERNELAPI LONG_PTR ObfReferenceObject(PVOID Object);
+NTKERNELAPI LONG_PTR ObfDereferenceObject(PVOID Object);
+#define ObReferenceObject(Object) ObfReferenceObject(Object)
+#define ObDereferenceObject(Object) ObfDereferenceObject(Object)
+#define ObReferenceObjectWithTag(Object, Tag) ObfReferenceObject(Object)
+#define ObDereferenceObjectWithTag(Object, Tag) ObfDereferenceObject(Object)
+NTKERNELAPI NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                               KPROCESSOR_MODE AccessMode, PVOID *Object,
+                                               POBJECT_HANDLE_INFORMATION HandleInformation);
+NTKERNELAPI NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                                KPROCESSOR_MODE AccessMode);
+NTKERNELAPI VOID ObMakeTemporaryObject(PVOID Object);
+NTKERNELAPI NTSTATUS ZwClose(HANDLE Handle);
+NTKERNELAPI NTSTATUS NtClose(HANDLE Handle);
+NTKERNELAPI NTSTATUS ZwMakeTemporaryObject(HANDLE Handle);
+
+#define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+#define ZwCurrentProcess() NtCurrentProcess()
+#define NtCurrentThread() ((HANDLE)(LONG_PTR)-2)
+#define ZwCurrentThread() NtCurrentThread()
+
+#endif

@@ -1,0 +1,6 @@
+/* ntddk.h - wdm.h plus the interfaces of legacy (non-PnP) drivers: HAL, bus data,
+ * resource claims, configuration. Part of ntsim. */
+#ifndef NTSIM_NTDDK_H
+#define NTSIM_NTDDK_H
+#include <wdm.h>
+#endif

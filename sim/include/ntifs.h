@@ -1,0 +1,5 @@
+/* ntifs.h - file-system and filter driver interface: ntddk.h plus ntifs-only routines. */
+#ifndef NTSIM_NTIFS_H
+#define NTSIM_NTIFS_H
+#include <ntddk.h>
+#endif

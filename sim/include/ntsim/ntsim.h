@@ -1,0 +1,192 @@
+/*
+ * ntsim/ntsim.h - the test-bench API: build a simulated machine, load drivers into it,
+ * issue I/O to them as a user-mode program would, and read what the verifier found.
+ *
+ * Host-facing: plain C types only (no WDK headers needed). Status values are NTSTATUS
+ * codes as int32_t (0 = STATUS_SUCCESS); host-side errors (bad arguments, unreadable
+ * files) come back as NTSIM_E_* (negative, outside the NTSTATUS error range is not
+ * guaranteed, so use ntsim_status_name() to print either).
+ *
+ * One machine exists at a time in a process: drivers are shared objects whose globals
+ * are process-wide. The fault sweep forks a child per run for that reason.
+ */
+#ifndef NTSIM_NTSIM_H
+#define NTSIM_NTSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ntsim_machine ntsim_machine;
+typedef struct ntsim_driver ntsim_driver;
+typedef struct ntsim_file ntsim_file;
+typedef struct ntsim_request ntsim_request;
+
+typedef enum ntsim_severity {
+    NTSIM_SEV_INFO = 0,
+    NTSIM_SEV_WARNING = 1,
+    NTSIM_SEV_ERROR = 2,
+} ntsim_severity;
+
+/* One verifier finding: a broken rule (RULES.md id), a leak, or a bug check. */
+typedef struct ntsim_finding {
+    const char *rule;      /* "FL-01", "DE-04", "IO-01", "BUGCHECK" ... */
+    ntsim_severity severity;
+    const char *driver;    /* service name of the driver responsible, or "" */
+    const char *site;      /* "echo.c:120": the driver line responsible, or "" */
+    const char *message;   /* one line, for people */
+} ntsim_finding;
+
+typedef struct ntsim_bugcheck {
+    uint32_t code;
+    uint64_t params[4];
+    const char *name;        /* "MULTIPLE_IRP_COMPLETE_REQUESTS" */
+    const char *explanation; /* what went wrong, for people */
+    const char *site;        /* driver file:line, or "" */
+    const char *driver;
+    uint8_t irql;
+} ntsim_bugcheck;
+
+typedef struct ntsim_machine_config {
+    unsigned cpus;          /* simulated processors; 0 = 1 */
+    uint64_t seed;          /* exploration scheduler seed; 0 = deterministic default order */
+    int verifier;           /* 1 (default when the config is NULL) = checks on */
+    int quiet;              /* 1 = do not print findings to stderr as they happen */
+} ntsim_machine_config;
+
+/* Host-side errors */
+#define NTSIM_E_ARGS (-1)    /* bad arguments */
+#define NTSIM_E_IO (-2)      /* could not read or write a host file */
+#define NTSIM_E_LOAD (-3)    /* dlopen failed: not an image, or an unimplemented DDI */
+#define NTSIM_E_CRASHED (-4) /* the machine has bug-checked; only destroy is allowed */
+#define NTSIM_E_STATE (-5)   /* wrong state (driver already unloaded, file closed ...) */
+
+/* ---- machine ---- */
+ntsim_machine *ntsim_machine_create(const ntsim_machine_config *config);
+void ntsim_machine_destroy(ntsim_machine *machine);
+ntsim_machine *ntsim_current_machine(void);
+/* Non-zero once the machine has bug-checked; fills *out if given. */
+int ntsim_machine_crashed(ntsim_machine *machine, ntsim_bugcheck *out);
+void ntsim_print_bugcheck(FILE *out, const ntsim_bugcheck *bugcheck);
+
+/* ---- drivers ---- */
+typedef int32_t (*ntsim_driver_entry)(void *driver_object, void *registry_path);
+
+/* Load a driver image (.sys) and run its DriverEntry. The service name defaults to
+ * the file name without its extension. *status gets DriverEntry's NTSTATUS; the
+ * return value is 0 when the image loaded and DriverEntry ran (whatever it returned),
+ * or an NTSIM_E_* code; errors are explained in ntsim_last_error(). A failed
+ * DriverEntry leaves no driver loaded (*driver = NULL) and its audit in the findings. */
+int ntsim_driver_load(ntsim_machine *machine, const char *image_path, const char *service_name,
+                      ntsim_driver **driver, int32_t *status);
+/* The same for a DriverEntry linked into the test program. */
+int ntsim_driver_load_entry(ntsim_machine *machine, const char *service_name, ntsim_driver_entry entry,
+                            ntsim_driver **driver, int32_t *status);
+/* Call Unload (if the driver set one), audit what is left, unload the image. */
+int ntsim_driver_unload(ntsim_driver *driver);
+const char *ntsim_driver_name(const ntsim_driver *driver);
+void *ntsim_driver_object(ntsim_driver *driver); /* the PDRIVER_OBJECT, for white-box tests */
+
+/* ---- user-mode I/O ---- */
+/* Open "\\.\Name", "\??\Name" or "\Device\Name": IRP_MJ_CREATE with a new FILE_OBJECT. */
+int32_t ntsim_open(ntsim_machine *machine, const char *path, ntsim_file **file);
+/* IRP_MJ_CLEANUP then IRP_MJ_CLOSE. */
+int32_t ntsim_close(ntsim_file *file);
+int32_t ntsim_read(ntsim_file *file, void *buffer, size_t length, size_t *transferred);
+int32_t ntsim_write(ntsim_file *file, const void *buffer, size_t length, size_t *transferred);
+int32_t ntsim_ioctl(ntsim_file *file, uint32_t code, const void *in, size_t in_length, void *out,
+                    size_t out_length, size_t *returned);
+/* Overlapped variants: the request completes later if the driver pends it. */
+int32_t ntsim_read_async(ntsim_file *file, void *buffer, size_t length, ntsim_request **request);
+int32_t ntsim_write_async(ntsim_file *file, const void *buffer, size_t length, ntsim_request **request);
+int32_t ntsim_ioctl_async(ntsim_file *file, uint32_t code, const void *in, size_t in_length, void *out,
+                          size_t out_length, ntsim_request **request);
+/* 1 when the request has completed (status and information filled in). */
+int ntsim_request_done(ntsim_request *request, int32_t *status, size_t *information);
+void ntsim_request_free(ntsim_request *request);
+/* Send IRP_MJ_SHUTDOWN to every device registered for shutdown notification. */
+int ntsim_shutdown(ntsim_machine *machine);
+
+/* ---- fault injection ---- */
+typedef enum ntsim_fault_mode {
+    NTSIM_FAULT_OFF = 0,   /* no counting, no failures */
+    NTSIM_FAULT_COUNT,     /* count and record failable calls, fail none */
+    NTSIM_FAULT_NTH,       /* fail the nth counted call (1-based) */
+    NTSIM_FAULT_SITES,     /* fail the first call from each distinct driver line */
+    NTSIM_FAULT_RANDOM,    /* fail each counted call with a seeded probability */
+} ntsim_fault_mode;
+
+typedef struct ntsim_fault_config {
+    ntsim_fault_mode mode;
+    unsigned long nth;
+    double probability;
+    uint64_t seed;
+    unsigned classes;        /* 0 = every class; else bits named in docs/faults.md */
+    uint32_t tag;            /* 0 = any pool tag */
+    const char *driver;      /* NULL = any driver */
+    int during_entry_only;   /* count only calls made inside DriverEntry */
+} ntsim_fault_config;
+
+typedef struct ntsim_fault_point {
+    unsigned long index;     /* 1-based order of the call */
+    const char *ddi;         /* "ExAllocatePoolWithTag" */
+    const char *fault_class; /* "pool" */
+    const char *site;        /* "echo.c:120" */
+    const char *driver;
+    int during_entry;
+    int injected;            /* this call was made to fail */
+} ntsim_fault_point;
+
+int ntsim_fault_configure(ntsim_machine *machine, const ntsim_fault_config *config);
+/* The same as text, as in the NTSIM_FAULTS environment variable:
+ * "nth=3", "sites", "random=0.05,seed=7", "count", with filters
+ * "class=pool+irp", "tag=Echo", "driver=echo", "entry". */
+int ntsim_fault_configure_string(ntsim_machine *machine, const char *spec);
+size_t ntsim_fault_point_count(ntsim_machine *machine);
+const ntsim_fault_point *ntsim_fault_point_at(ntsim_machine *machine, size_t index);
+
+/* ---- findings ---- */
+size_t ntsim_finding_count(ntsim_machine *machine);
+const ntsim_finding *ntsim_finding_at(ntsim_machine *machine, size_t index);
+size_t ntsim_count_rule(ntsim_machine *machine, const char *rule);
+void ntsim_clear_findings(ntsim_machine *machine);
+void ntsim_print_findings(FILE *out, ntsim_machine *machine);
+
+/* ---- registry ---- */
+/* Import a .reg file (REGEDIT4 or "Windows Registry Editor Version 5.00", UTF-8 or
+ * UTF-16LE with BOM). All or nothing: on error nothing is imported and the error is
+ * "file:line:column: expected ..." in ntsim_last_error(). */
+int ntsim_reg_import_file(ntsim_machine *machine, const char *path);
+int ntsim_reg_import_text(ntsim_machine *machine, const char *name, const char *text, size_t length);
+/* Export a key and its subtree as version 5.00 text (UTF-8). */
+int ntsim_reg_export_file(ntsim_machine *machine, const char *key_path, const char *path);
+char *ntsim_reg_export_text(ntsim_machine *machine, const char *key_path); /* free() it */
+
+/* ---- namespace ---- */
+void ntsim_print_namespace(FILE *out, ntsim_machine *machine);
+/* 1 if the object exists (following no links), e.g. "\Device\Echo". */
+int ntsim_object_exists(ntsim_machine *machine, const char *path);
+
+/* ---- system error log (IoWriteErrorLogEntry) ---- */
+typedef struct ntsim_error_log_entry {
+    const char *driver;
+    uint32_t error_code;   /* IO_ERR_* */
+    uint32_t unique_value;
+    int32_t final_status;
+    uint8_t major_function;
+} ntsim_error_log_entry;
+size_t ntsim_error_log_count(ntsim_machine *machine);
+const ntsim_error_log_entry *ntsim_error_log_at(ntsim_machine *machine, size_t index);
+
+/* ---- misc ---- */
+const char *ntsim_last_error(void);
+const char *ntsim_status_name(int32_t status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

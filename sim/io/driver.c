@@ -1,0 +1,261 @@
+/* driver.c - driver objects: creation, the running-driver context, resource
+ * ownership, driver object extensions and reinitialization routines. */
+#include "io/iop.h"
+
+static void IopDeleteDriverObject(PVOID Object);
+OBJECT_TYPE IopDriverType = { "Driver", IopDeleteDriverObject, NULL };
+static POBJECT_TYPE IopDriverTypeValue = &IopDriverType;
+POBJECT_TYPE *IoDriverObjectType = &IopDriverTypeValue;
+
+static NTSIM_TLS PDRIVER_OBJECT IopCurrent;
+static LIST_ENTRY IopDrivers = { &IopDrivers, &IopDrivers };
+
+PDRIVER_OBJECT IopCurrentDriver(void)
+{
+    return IopCurrent;
+}
+
+PDRIVER_OBJECT IopSetCurrentDriver(PDRIVER_OBJECT Driver)
+{
+    PDRIVER_OBJECT Previous = IopCurrent;
+    IopCurrent = Driver;
+    return Previous;
+}
+
+const char *IopDriverServiceName(PDRIVER_OBJECT Driver)
+{
+    return IopDriver(Driver)->ServiceName;
+}
+
+PLIST_ENTRY IopLoadedDrivers(void)
+{
+    return &IopDrivers;
+}
+
+IOP_DRIVER *IopFindDriver(const char *ServiceName)
+{
+    for (PLIST_ENTRY E = IopDrivers.Flink; E != &IopDrivers; E = E->Flink) {
+        IOP_DRIVER *D = CONTAINING_RECORD(E, IOP_DRIVER, MachineLink);
+        if (strcasecmp(D->ServiceName, ServiceName) == 0)
+            return D;
+    }
+    return NULL;
+}
+
+/* ---- resource tracking ---- */
+
+void IopTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site)
+{
+    Track->Owner = Owner;
+    Track->Kind = Kind;
+    Track->Site = Site;
+    if (Owner)
+        InsertTailList(&IopDriver(Owner)->Resources, &Track->Link);
+    else
+        InitializeListHead(&Track->Link);
+}
+
+void IopTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site)
+{
+    IopTrackFor(Track, IopCurrent, Kind, Site);
+}
+
+void IopUntrack(NTSIM_TRACK *Track)
+{
+    RemoveEntryList(&Track->Link);
+    InitializeListHead(&Track->Link);
+    Track->Owner = NULL;
+}
+
+const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind)
+{
+    static const char *Names[NtsimResKindCount] = {
+        [NtsimResPool] = "pool block",
+        [NtsimResDevice] = "device object",
+        [NtsimResSymbolicLink] = "symbolic link",
+        [NtsimResHandle] = "handle",
+        [NtsimResObjectReference] = "object reference",
+        [NtsimResMdl] = "MDL",
+        [NtsimResIrp] = "IRP",
+        [NtsimResDriverExtension] = "driver object extension",
+        [NtsimResReinitRegistration] = "reinitialization registration",
+        [NtsimResShutdownRegistration] = "shutdown notification registration",
+        [NtsimResWorkItem] = "work item",
+        [NtsimResOther] = "resource",
+    };
+    return Kind < NtsimResKindCount && Names[Kind] ? Names[Kind] : "resource";
+}
+
+/* ---- driver objects ---- */
+
+NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    (void)DeviceObject;
+    Irp->IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_INVALID_DEVICE_REQUEST;
+}
+
+static void IopSetUnicode(PUNICODE_STRING String, WCHAR *Buffer, size_t Capacity, const char *Text)
+{
+    size_t Length = RtlpUtf8ToUtf16(Text, strlen(Text), Buffer, Capacity);
+    String->Buffer = Buffer;
+    String->Length = (USHORT)(Length * sizeof(WCHAR));
+    String->MaximumLength = (USHORT)((Length + 1) * sizeof(WCHAR));
+}
+
+IOP_DRIVER *IopCreateDriverObject(const char *ServiceName)
+{
+    PVOID Body;
+    ObpCreateObject(&IopDriverType, sizeof(IOP_DRIVER), &Body);
+    IOP_DRIVER *Driver = Body;
+    snprintf(Driver->ServiceName, sizeof(Driver->ServiceName), "%s", ServiceName);
+    InitializeListHead(&Driver->Resources);
+    InitializeListHead(&Driver->ClientExtensions);
+    InitializeListHead(&Driver->Reinits);
+    PDRIVER_OBJECT Object = &Driver->Object;
+    Object->Type = IO_TYPE_DRIVER;
+    Object->Size = sizeof(DRIVER_OBJECT);
+    Object->Flags = DRVO_LEGACY_DRIVER;
+    Object->DriverExtension = &Driver->Extension;
+    Driver->Extension.DriverObject = Object;
+    char Name[160];
+    snprintf(Name, sizeof(Name), "\\Driver\\%s", ServiceName);
+    IopSetUnicode(&Object->DriverName, Driver->NameBuffer, RTL_NUMBER_OF(Driver->NameBuffer), Name);
+    IopSetUnicode(&Driver->Extension.ServiceKeyName, Driver->ServiceKeyBuffer, RTL_NUMBER_OF(Driver->ServiceKeyBuffer),
+                  ServiceName);
+    for (int i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
+        Object->MajorFunction[i] = IopInvalidDeviceRequest;
+    InsertTailList(&IopDrivers, &Driver->MachineLink);
+    if (!NT_SUCCESS(ObpInsertNameUtf8(Driver, Name)))
+        fprintf(stderr, "ntsim: %s already exists in the object namespace\n", Name);
+    return Driver;
+}
+
+static void IopDeleteDriverObject(PVOID Object)
+{
+    IOP_DRIVER *Driver = Object;
+    free(Driver->ImagePath);
+}
+
+void IopDestroyDriverObject(IOP_DRIVER *Driver)
+{
+    IopReclaimResources(Driver);
+    RemoveEntryList(&Driver->MachineLink);
+    InitializeListHead(&Driver->MachineLink);
+    ObpRemoveName(Driver);
+    ObpDereference(Driver);
+}
+
+void IopInitializeDrivers(void)
+{
+    InitializeListHead(&IopDrivers);
+    IopCurrent = NULL;
+}
+
+void IopShutdownDrivers(void)
+{
+    while (!IsListEmpty(&IopDrivers)) {
+        IOP_DRIVER *Driver = CONTAINING_RECORD(IopDrivers.Flink, IOP_DRIVER, MachineLink);
+        IopDestroyDriverObject(Driver);
+    }
+}
+
+/* ---- driver object extensions ---- */
+
+NTSTATUS IoAllocateDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID ClientIdentificationAddress,
+                                         ULONG DriverObjectExtensionSize, PVOID *DriverObjectExtension)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IOP_DRIVER *Driver = IopDriver(DriverObject);
+    *DriverObjectExtension = NULL;
+    for (PLIST_ENTRY E = Driver->ClientExtensions.Flink; E != &Driver->ClientExtensions; E = E->Flink)
+        if (CONTAINING_RECORD(E, IOP_CLIENT_EXTENSION, Link)->ClientId == ClientIdentificationAddress)
+            return STATUS_OBJECT_NAME_COLLISION;
+    if (ViFaultShouldFail(NtsimFaultObject, "IoAllocateDriverObjectExtension", 0, Site))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    size_t Header = (sizeof(IOP_CLIENT_EXTENSION) + 15) & ~(size_t)15;
+    IOP_CLIENT_EXTENSION *Extension = KiHostAlloc(Header + DriverObjectExtensionSize);
+    Extension->ClientId = ClientIdentificationAddress;
+    InsertTailList(&Driver->ClientExtensions, &Extension->Link);
+    /* Freed with the driver object: owned by the object, not a leak. */
+    IopTrackFor(&Extension->Track, NULL, NtsimResDriverExtension, Site);
+    *DriverObjectExtension = (char *)Extension + Header;
+    return STATUS_SUCCESS;
+}
+
+PVOID IoGetDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID ClientIdentificationAddress)
+{
+    IOP_DRIVER *Driver = IopDriver(DriverObject);
+    size_t Header = (sizeof(IOP_CLIENT_EXTENSION) + 15) & ~(size_t)15;
+    for (PLIST_ENTRY E = Driver->ClientExtensions.Flink; E != &Driver->ClientExtensions; E = E->Flink) {
+        IOP_CLIENT_EXTENSION *Extension = CONTAINING_RECORD(E, IOP_CLIENT_EXTENSION, Link);
+        if (Extension->ClientId == ClientIdentificationAddress)
+            return (char *)Extension + Header;
+    }
+    return NULL;
+}
+
+void IopFreeClientExtensions(IOP_DRIVER *Driver)
+{
+    while (!IsListEmpty(&Driver->ClientExtensions)) {
+        PLIST_ENTRY E = RemoveHeadList(&Driver->ClientExtensions);
+        free(CONTAINING_RECORD(E, IOP_CLIENT_EXTENSION, Link));
+    }
+}
+
+/* ---- reinitialization ---- */
+
+VOID IoRegisterDriverReinitialization(PDRIVER_OBJECT DriverObject, PDRIVER_REINITIALIZE DriverReinitializationRoutine,
+                                      PVOID Context)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IOP_DRIVER *Driver = IopDriver(DriverObject);
+    IOP_REINIT *Reinit = KiHostAlloc(sizeof(*Reinit));
+    Reinit->Routine = DriverReinitializationRoutine;
+    Reinit->Context = Context;
+    InsertTailList(&Driver->Reinits, &Reinit->Link);
+    IopTrackFor(&Reinit->Track, DriverObject, NtsimResReinitRegistration, Site);
+    DriverObject->Flags |= DRVO_REINIT_REGISTERED;
+}
+
+BOOLEAN IopIsReinitContext(IOP_DRIVER *Driver, PVOID Address)
+{
+    for (PLIST_ENTRY E = Driver->Reinits.Flink; E != &Driver->Reinits; E = E->Flink)
+        if (CONTAINING_RECORD(E, IOP_REINIT, Link)->Context == Address)
+            return TRUE;
+    return FALSE;
+}
+
+void IopReclaimReinit(NTSIM_TRACK *Track)
+{
+    IOP_REINIT *Reinit = CONTAINING_RECORD(Track, IOP_REINIT, Track);
+    IopUntrack(Track);
+    RemoveEntryList(&Reinit->Link);
+    free(Reinit);
+}
+
+/* Run the registered routines of every loaded driver once, as the I/O manager does
+ * after the drivers of a load phase have initialised. A routine may register again. */
+void IopRunReinitializations(void)
+{
+    for (PLIST_ENTRY E = IopDrivers.Flink; E != &IopDrivers; E = E->Flink) {
+        IOP_DRIVER *Driver = CONTAINING_RECORD(E, IOP_DRIVER, MachineLink);
+        if (!Driver->Loaded)
+            continue;
+        LIST_ENTRY Pending;
+        InitializeListHead(&Pending);
+        while (!IsListEmpty(&Driver->Reinits))
+            InsertTailList(&Pending, RemoveHeadList(&Driver->Reinits));
+        Driver->Object.Flags &= ~DRVO_REINIT_REGISTERED;
+        while (!IsListEmpty(&Pending)) {
+            IOP_REINIT *Reinit = CONTAINING_RECORD(RemoveHeadList(&Pending), IOP_REINIT, Link);
+            IopUntrack(&Reinit->Track);
+            Driver->ReinitCount++;
+            IOP_CALL_DRIVER(&Driver->Object,
+                            Reinit->Routine(&Driver->Object, Reinit->Context, Driver->ReinitCount));
+            free(Reinit);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+/* iop.h - I/O manager internals shared by the sim/io files and the host layer. */
+#ifndef NTSIM_IOP_H
+#define NTSIM_IOP_H
+#include "ntsimp.h"
+#include "ke/kep.h"
+
+typedef struct _IOP_CLIENT_EXTENSION {
+    LIST_ENTRY Link;
+    PVOID ClientId;
+    NTSIM_TRACK Track;
+    /* the extension body follows, 16-byte aligned */
+} IOP_CLIENT_EXTENSION;
+
+typedef struct _IOP_REINIT {
+    LIST_ENTRY Link;
+    PDRIVER_REINITIALIZE Routine;
+    PVOID Context;
+    NTSIM_TRACK Track;
+} IOP_REINIT;
+
+struct _IOP_DRIVER {
+    DRIVER_OBJECT Object;         /* first: PDRIVER_OBJECT == IOP_DRIVER * */
+    DRIVER_EXTENSION Extension;
+    char ServiceName[128];
+    WCHAR NameBuffer[160];        /* "\Driver\<service>" */
+    WCHAR ServiceKeyBuffer[128];
+    void *Image;                  /* dlopen handle, NULL for a linked-in DriverEntry */
+    char *ImagePath;
+    LIST_ENTRY Resources;         /* NTSIM_TRACK.Link of everything it owns */
+    LIST_ENTRY ClientExtensions;
+    LIST_ENTRY Reinits;
+    LIST_ENTRY MachineLink;
+    BOOLEAN InDriverEntry;
+    BOOLEAN Loaded;               /* DriverEntry succeeded and Unload has not run */
+    BOOLEAN Unloaded;             /* the image is gone: calls into it are reports */
+    void *RegistryPathPage;       /* poisoned after DriverEntry (DE-04) */
+    size_t RegistryPathPageSize;
+    ULONG ErrorLogEntries;        /* IoWriteErrorLogEntry calls (FL-06) */
+    ULONG ReinitCount;
+};
+
+static inline IOP_DRIVER *IopDriver(PDRIVER_OBJECT Driver)
+{
+    return (IOP_DRIVER *)Driver;
+}
+
+/* Per device-object private state (behind DEVICE_OBJECT in the same object body). */
+typedef struct _IOP_DEVICE {
+    DEVICE_OBJECT Object;
+    NTSIM_TRACK Track;
+    BOOLEAN Deleted;
+    BOOLEAN ShutdownRegistered;
+    NTSIM_TRACK ShutdownTrack;
+    ULONG OpenCount;
+    /* the device extension follows, 16-byte aligned */
+} IOP_DEVICE;
+
+static inline IOP_DEVICE *IopDevice(PDEVICE_OBJECT Device)
+{
+    return (IOP_DEVICE *)Device;
+}
+
+extern OBJECT_TYPE IopDriverType, IopDeviceType, IopFileType;
+
+/* driver.c */
+void IopInitializeDrivers(void);
+void IopShutdownDrivers(void);
+IOP_DRIVER *IopCreateDriverObject(const char *ServiceName);
+void IopDestroyDriverObject(IOP_DRIVER *Driver);
+NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+/* Bracket a call into driver code: makes Driver current, restores on return. */
+#define IOP_CALL_DRIVER(Driver, Call) do { \
+        PDRIVER_OBJECT _IopSaved = IopSetCurrentDriver(Driver); \
+        Call; \
+        IopSetCurrentDriver(_IopSaved); \
+    } while (0)
+PLIST_ENTRY IopLoadedDrivers(void);
+IOP_DRIVER *IopFindDriver(const char *ServiceName);
+void IopRunReinitializations(void);
+
+/* device.c */
+void IopReclaimDevice(PDEVICE_OBJECT Device);
+PDEVICE_OBJECT IopGetAttachedDevice(PDEVICE_OBJECT Device);
+
+/* irp.c */
+typedef struct _IOP_IRP_OWNER IOP_IRP_OWNER;
+typedef void (*IOP_FINAL_COMPLETION)(PIRP Irp, void *Context);
+PIRP IopAllocateIrp(CCHAR StackSize);
+void IopFreeIrp(PIRP Irp);
+/* Mark an IRP as the I/O manager's: at final completion Routine(Irp, Context) runs. */
+void IopSetFinalCompletion(PIRP Irp, IOP_FINAL_COMPLETION Routine, void *Context);
+BOOLEAN IopIrpCompleted(PIRP Irp);
+void IopTrackIrp(PIRP Irp, NTSIM_SITE Site);
+void IopMarkIrpQueued(PIRP Irp);
+NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site);
+void IopResetIrpCache(void);
+
+/* file.c */
+NTSTATUS IopOpenDevice(const char *Path, PFILE_OBJECT *FileObject);
+NTSTATUS IopCloseFile(PFILE_OBJECT FileObject);
+
+/* errorlog.c */
+void IopResetErrorLog(void);
+
+/* audit (sim/verifier/audit.c) */
+typedef enum _IOP_AUDIT_POINT { IopAuditAfterFailedEntry, IopAuditAfterUnload } IOP_AUDIT_POINT;
+void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point);
+void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtReturn);
+void IopReclaimResources(IOP_DRIVER *Driver);
+void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+
+/* mm (sim/mm) */
+void MiInitializeUserSpace(void);
+void MiShutdownUserSpace(void);
+void *MiAllocateUser(size_t Size);
+void MiFreeUser(void *Address);
+BOOLEAN MiIsUserRange(const void *Address, size_t Length);
+void *MiAllocatePoisonable(size_t Size, size_t *MappedSize);
+void MiPoison(void *Address, size_t Size, const char *Description);
+void MiReleasePoisoned(void);
+
+/* pool internals used by the audit */
+void ExpDescribeBlock(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+BOOLEAN ExpIsPagedBlock(NTSIM_TRACK *Track);
+void ExpReclaimBlock(NTSIM_TRACK *Track);
+void ExpFlushQuarantine(void);
+PVOID ObpHandleTrackObject(NTSIM_TRACK *Track);
+void ObpReclaimHandle(NTSIM_TRACK *Track);
+NTSTATUS ObpInsertNameUtf8(PVOID Object, const char *Path);
+NTSTATUS ObpLookupLinkUtf8(const char *Path, PVOID *Object);
+NTSTATUS ObpLookupObjectWithRest(const char *Path, PVOID *Object, char *Rest, size_t RestSize);
+const char *ObpSymbolicLinkTarget(PVOID Link);
+NTSTATUS ObpCreateSymbolicLinkUtf8(const char *LinkPath, const char *TargetPath, PVOID *Link);
+
+#endif

@@ -1,0 +1,382 @@
+/* irp.c - IRPs: allocation, IoCallDriver, IoCompleteRequest and the per-IRP
+ * bookkeeping the verifier uses (rules IO-01, IO-02).
+ *
+ * Memory layout of an IRP the I/O manager allocates:
+ *   [IOP_IRP_PRIVATE][IRP][IO_STACK_LOCATION x StackSize]
+ * An IRP a driver lays out itself with IoInitializeIrp has no private part; the
+ * AllocationFlags bit IOP_IRP_HAS_PRIVATE tells them apart. Freed IRPs are kept in
+ * per-size caches (which makes the round trip cheap) and stay marked freed there,
+ * so completing or freeing one again is recognised. */
+#include "io/iop.h"
+
+#define IOP_IRP_LIVE 0x7072496Cu  /* "lIrp" */
+#define IOP_IRP_FREED 0x70724966u /* "fIrp" */
+#define IOP_IRP_HAS_PRIVATE 0x80
+#define IOP_IRP_CACHED_SIZES 9
+#define IOP_IRP_CACHE_DEPTH 32
+
+typedef struct DECLSPEC_ALIGN(16) _IOP_IRP_PRIVATE {
+    ULONG Magic;
+    CCHAR AllocatedStackSize;
+    BOOLEAN Completed;
+    BOOLEAN FinalPending;
+    ULONG PendingMask;    /* levels whose stack location had SL_PENDING_RETURNED at completion */
+    ULONG ForwardedMask;  /* levels that passed the IRP down with IoCallDriver */
+    ULONG QueuedMask;     /* levels that queued it (IoStartPacket) */
+    NTSTATUS CompletionStatus;
+    IOP_FINAL_COMPLETION Final;
+    void *FinalContext;
+    NTSIM_TRACK Track;    /* owner when a driver allocated it */
+    struct _IOP_IRP_PRIVATE *NextFree;
+} IOP_IRP_PRIVATE;
+
+static IOP_IRP_PRIVATE *IopIrpCache[IOP_IRP_CACHED_SIZES];
+static unsigned IopIrpCacheCount[IOP_IRP_CACHED_SIZES];
+
+static inline IOP_IRP_PRIVATE *IopIrpPrivate(PIRP Irp)
+{
+    return (Irp->AllocationFlags & IOP_IRP_HAS_PRIVATE) ? (IOP_IRP_PRIVATE *)Irp - 1 : NULL;
+}
+
+static void IopInitializeIrpFields(PIRP Irp, CCHAR StackSize, UCHAR AllocationFlags)
+{
+    memset(Irp, 0, sizeof(IRP) + (size_t)StackSize * sizeof(IO_STACK_LOCATION));
+    Irp->Type = IO_TYPE_IRP;
+    Irp->Size = IoSizeOfIrp(StackSize);
+    Irp->StackCount = StackSize;
+    Irp->CurrentLocation = (CHAR)(StackSize + 1);
+    Irp->AllocationFlags = AllocationFlags;
+    Irp->ApcEnvironment = 0;
+    InitializeListHead(&Irp->ThreadListEntry);
+    Irp->Tail.Overlay.CurrentStackLocation = (PIO_STACK_LOCATION)(Irp + 1) + StackSize;
+}
+
+PIRP IopAllocateIrp(CCHAR StackSize)
+{
+    IOP_IRP_PRIVATE *Private = NULL;
+    if (StackSize >= 0 && StackSize < IOP_IRP_CACHED_SIZES && IopIrpCache[(int)StackSize]) {
+        Private = IopIrpCache[(int)StackSize];
+        IopIrpCache[(int)StackSize] = Private->NextFree;
+        IopIrpCacheCount[(int)StackSize]--;
+    } else {
+        Private = KiHostAlloc(sizeof(IOP_IRP_PRIVATE) + sizeof(IRP) + (size_t)StackSize * sizeof(IO_STACK_LOCATION));
+    }
+    memset(Private, 0, sizeof(*Private));
+    Private->Magic = IOP_IRP_LIVE;
+    Private->AllocatedStackSize = StackSize;
+    InitializeListHead(&Private->Track.Link);
+    PIRP Irp = (PIRP)(Private + 1);
+    IopInitializeIrpFields(Irp, StackSize, IOP_IRP_HAS_PRIVATE);
+    return Irp;
+}
+
+void IopFreeIrp(PIRP Irp)
+{
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    IopUntrack(&Private->Track);
+    Private->Magic = IOP_IRP_FREED;
+    CCHAR Size = Private->AllocatedStackSize;
+    if (Size >= 0 && Size < IOP_IRP_CACHED_SIZES && IopIrpCacheCount[(int)Size] < IOP_IRP_CACHE_DEPTH) {
+        Private->NextFree = IopIrpCache[(int)Size];
+        IopIrpCache[(int)Size] = Private;
+        IopIrpCacheCount[(int)Size]++;
+    } else {
+        free(Private);
+    }
+}
+
+void IopResetIrpCache(void)
+{
+    for (int i = 0; i < IOP_IRP_CACHED_SIZES; i++) {
+        while (IopIrpCache[i]) {
+            IOP_IRP_PRIVATE *Next = IopIrpCache[i]->NextFree;
+            free(IopIrpCache[i]);
+            IopIrpCache[i] = Next;
+        }
+        IopIrpCacheCount[i] = 0;
+    }
+}
+
+void IopSetFinalCompletion(PIRP Irp, IOP_FINAL_COMPLETION Routine, void *Context)
+{
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    Private->Final = Routine;
+    Private->FinalContext = Context;
+}
+
+BOOLEAN IopIrpCompleted(PIRP Irp)
+{
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    return Private && Private->Completed;
+}
+
+void IopMarkIrpQueued(PIRP Irp)
+{
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    if (Private && Irp->CurrentLocation > 0 && Irp->CurrentLocation < 32)
+        Private->QueuedMask |= 1u << Irp->CurrentLocation;
+}
+
+static IOP_IRP_PRIVATE *IopCheckLiveIrp(PIRP Irp, const char *Ddi, NTSIM_SITE Site)
+{
+    if (Irp == NULL)
+        KiBugCheck(0xC9, 0x1, 0, 0, 0, Site, "%s(NULL IRP)", Ddi);
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    if (Private && Private->Magic != IOP_IRP_LIVE)
+        KiBugCheck(0x44, (ULONG_PTR)Irp, 0xD17, 0, 0, Site, "%s(%p): the IRP was already freed", Ddi, Irp);
+    return Private;
+}
+
+/* ---- allocation DDIs ---- */
+
+PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
+{
+    (void)ChargeQuota;
+    NTSIM_SITE Site = KiTakeSite();
+    if (StackSize < 1)
+        KiBugCheck(0xC9, 0x2, (ULONG_PTR)(LONG_PTR)StackSize, 0, 0, Site, "IoAllocateIrp(StackSize=%d)", StackSize);
+    if (ViFaultShouldFail(NtsimFaultIrp, "IoAllocateIrp", 0, Site))
+        return NULL;
+    PIRP Irp = IopAllocateIrp(StackSize);
+    IopTrack(&IopIrpPrivate(Irp)->Track, NtsimResIrp, Site);
+    return Irp;
+}
+
+void IopTrackIrp(PIRP Irp, NTSIM_SITE Site)
+{
+    IopTrack(&IopIrpPrivate(Irp)->Track, NtsimResIrp, Site);
+}
+
+VOID IoFreeIrp(PIRP Irp)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoFreeIrp", Site);
+    if (Private == NULL)
+        KiBugCheck(0xC9, 0x3, (ULONG_PTR)Irp, 0, 0, Site,
+                   "IoFreeIrp(%p): the IRP was laid out by the driver with IoInitializeIrp, not allocated", Irp);
+    if ((Irp->Flags & IRP_DEALLOCATE_BUFFER) && Irp->AssociatedIrp.SystemBuffer)
+        free(Irp->AssociatedIrp.SystemBuffer);
+    IopFreeIrp(Irp);
+}
+
+VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    if (PacketSize < IoSizeOfIrp(StackSize))
+        KiBugCheck(0xC9, 0x4, (ULONG_PTR)Irp, PacketSize, StackSize, Site,
+                   "IoInitializeIrp: PacketSize %u is smaller than IoSizeOfIrp(%d)", PacketSize, StackSize);
+    IopInitializeIrpFields(Irp, StackSize, 0);
+}
+
+VOID IoReuseIrp(PIRP Irp, NTSTATUS Iostatus)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoReuseIrp", Site);
+    UCHAR Flags = Irp->AllocationFlags;
+    CCHAR StackSize = Irp->StackCount;
+    IopInitializeIrpFields(Irp, StackSize, Flags);
+    Irp->IoStatus.Status = Iostatus;
+    if (Private) {
+        Private->Completed = FALSE;
+        Private->PendingMask = Private->ForwardedMask = Private->QueuedMask = 0;
+    }
+}
+
+/* ---- dispatch ---- */
+
+static void IopCheckDispatchResult(PIRP Irp, IOP_IRP_PRIVATE *Private, CHAR Level, NTSTATUS Status,
+                                   PDRIVER_OBJECT Driver, UCHAR Major, NTSIM_SITE Site)
+{
+    if (Private == NULL || Level <= 0 || Level >= 32)
+        return;
+    BOOLEAN Freed = Private->Magic != IOP_IRP_LIVE;
+    BOOLEAN Completed = Freed || Private->Completed || Irp->CurrentLocation > Level;
+    BOOLEAN Marked = Completed ? (Private->PendingMask >> Level) & 1
+                               : (IoGetCurrentIrpStackLocation(Irp)->Control & SL_PENDING_RETURNED) != 0;
+    const char *Name = IopDriverServiceName(Driver);
+    if (Status == STATUS_PENDING && !Marked) {
+        VfReport("IO-01", NTSIM_SEV_ERROR, Driver, Site,
+                 "%s: dispatch routine for major function 0x%02x returned STATUS_PENDING without IoMarkIrpPending",
+                 Name, Major);
+    } else if (Status != STATUS_PENDING && Marked) {
+        VfReport("IO-01", NTSIM_SEV_ERROR, Driver, Site,
+                 "%s: dispatch routine for major function 0x%02x called IoMarkIrpPending but returned 0x%08X, "
+                 "not STATUS_PENDING", Name, Major, (ULONG)Status);
+    } else if (Status != STATUS_PENDING && Completed && Status != Private->CompletionStatus) {
+        VfReport("IO-01", NTSIM_SEV_ERROR, Driver, Site,
+                 "%s: dispatch routine for major function 0x%02x returned 0x%08X but completed the IRP with "
+                 "IoStatus.Status 0x%08X", Name, Major, (ULONG)Status, (ULONG)Private->CompletionStatus);
+    } else if (Status != STATUS_PENDING && !Completed && !((Private->ForwardedMask >> Level) & 1) &&
+               !((Private->QueuedMask >> Level) & 1)) {
+        VfReport("IO-02", NTSIM_SEV_ERROR, Driver, Site,
+                 "%s: dispatch routine for major function 0x%02x returned 0x%08X with the IRP neither completed, "
+                 "passed down, queued nor pended", Name, Major, (ULONG)Status);
+    }
+}
+
+NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
+{
+    PDRIVER_OBJECT Driver = Device->DriverObject;
+    if (IopDriver(Driver)->Unloaded)
+        KiBugCheck(0xCE, (ULONG_PTR)Driver, 0, 0, 0, Site,
+                   "an IRP was sent to a device of driver '%s', whose image is unloaded (FL-07)",
+                   IopDriverServiceName(Driver));
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    UCHAR Major = Stack->MajorFunction;
+    PDRIVER_DISPATCH Routine = Driver->MajorFunction[Major];
+    if (Routine == NULL)
+        Routine = IopInvalidDeviceRequest;
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    CHAR Level = Irp->CurrentLocation;
+    KIRQL Irql = KiCurrentIrql();
+    NTSTATUS Status;
+    IOP_CALL_DRIVER(Driver, Status = Routine(Device, Irp));
+    if (KiCurrentIrql() != Irql) {
+        VfReport("SY-04", NTSIM_SEV_ERROR, Driver, Site,
+                 "%s: dispatch routine for major function 0x%02x returned at IRQL %u, entered at %u",
+                 IopDriverServiceName(Driver), Major, KiCurrentIrql(), Irql);
+        KiSetIrql(Irql);
+    }
+    IopCheckDispatchResult(Irp, Private, Level, Status, Driver, Major, Site);
+    return Status;
+}
+
+NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoCallDriver", Site);
+    if (DeviceObject == NULL)
+        KiBugCheck(0xC9, 0x5, (ULONG_PTR)Irp, 0, 0, Site, "IoCallDriver(NULL device, %p)", Irp);
+    if (Private && Irp->CurrentLocation > 0 && Irp->CurrentLocation < 32)
+        Private->ForwardedMask |= 1u << Irp->CurrentLocation;
+    IoSetNextIrpStackLocation(Irp);
+    if (Irp->CurrentLocation <= 0)
+        KiBugCheck(0x35, (ULONG_PTR)Irp, 0, 0, 0, Site,
+                   "IoCallDriver: the IRP has no stack location left for %p (StackCount %d)", DeviceObject,
+                   Irp->StackCount);
+    IoGetCurrentIrpStackLocation(Irp)->DeviceObject = DeviceObject;
+    return IopCallDispatch(DeviceObject, Irp, Site);
+}
+
+NTSTATUS IoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    return IofCallDriver(DeviceObject, Irp);
+}
+
+/* ---- completion ---- */
+
+static BOOLEAN IopShouldInvoke(UCHAR Control, NTSTATUS Status, BOOLEAN Cancel)
+{
+    if (NT_SUCCESS(Status) && (Control & SL_INVOKE_ON_SUCCESS))
+        return TRUE;
+    if (!NT_SUCCESS(Status) && (Control & SL_INVOKE_ON_ERROR))
+        return TRUE;
+    return Cancel && (Control & SL_INVOKE_ON_CANCEL);
+}
+
+static PDRIVER_OBJECT IopCompletionOwner(PDEVICE_OBJECT Device, IOP_IRP_PRIVATE *Private)
+{
+    if (Device)
+        return Device->DriverObject;
+    return Private ? Private->Track.Owner : NULL;
+}
+
+VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
+{
+    (void)PriorityBoost;
+    NTSIM_SITE Site = KiTakeSite();
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoCompleteRequest", Site);
+    if (Irp->CurrentLocation > Irp->StackCount + 1 || (Private && Private->Completed))
+        KiBugCheck(0x44, (ULONG_PTR)Irp, 0x1D7, 0, 0, Site,
+                   "IoCompleteRequest(%p): the IRP was already completed", Irp);
+    if (KiCurrentIrql() > DISPATCH_LEVEL)
+        KiBugCheck(0xC4, 0x8B, KiCurrentIrql(), (ULONG_PTR)Irp, 0, Site,
+                   "IoCompleteRequest at IRQL %u (must be <= DISPATCH_LEVEL)", KiCurrentIrql());
+    if (Irp->IoStatus.Status == STATUS_PENDING)
+        KiBugCheck(0xC9, 0x208, (ULONG_PTR)Irp, 0, 0, Site,
+                   "IoCompleteRequest(%p) with IoStatus.Status == STATUS_PENDING", Irp);
+    if (Irp->CancelRoutine)
+        KiBugCheck(0xC9, 0x219, (ULONG_PTR)Irp, (ULONG_PTR)Irp->CancelRoutine, 0, Site,
+                   "IoCompleteRequest(%p) with a cancel routine still set", Irp);
+    if (Private)
+        Private->CompletionStatus = Irp->IoStatus.Status;
+    while (Irp->CurrentLocation <= Irp->StackCount) {
+        PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+        CHAR Level = Irp->CurrentLocation;
+        UCHAR Control = Stack->Control;
+        PIO_COMPLETION_ROUTINE Routine = Stack->CompletionRoutine;
+        PVOID Context = Stack->Context;
+        if (Private && Level > 0 && Level < 32 && (Control & SL_PENDING_RETURNED))
+            Private->PendingMask |= 1u << Level;
+        Irp->PendingReturned = (Control & SL_PENDING_RETURNED) != 0;
+        memset(Stack, 0, sizeof(*Stack));
+        IoSkipCurrentIrpStackLocation(Irp);
+        if (Routine && IopShouldInvoke(Control, Irp->IoStatus.Status, Irp->Cancel)) {
+            PDEVICE_OBJECT Device =
+                Irp->CurrentLocation == Irp->StackCount + 1 ? NULL : IoGetCurrentIrpStackLocation(Irp)->DeviceObject;
+            NTSTATUS Status;
+            IOP_CALL_DRIVER(IopCompletionOwner(Device, Private), Status = Routine(Device, Irp, Context));
+            if (Status == STATUS_MORE_PROCESSING_REQUIRED)
+                return;
+        } else if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount) {
+            IoMarkIrpPending(Irp);
+        }
+    }
+    if (Private == NULL)
+        return;
+    Private->Completed = TRUE;
+    if (Private->Final) {
+        Private->Final(Irp, Private->FinalContext);
+    } else {
+        VfReport("IO-01", NTSIM_SEV_ERROR, Private->Track.Owner, Private->Track.Site,
+                 "an IRP allocated with IoAllocateIrp was completed to the top: its completion routine must return "
+                 "STATUS_MORE_PROCESSING_REQUIRED and free it");
+    }
+}
+
+VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
+{
+    IofCompleteRequest(Irp, PriorityBoost);
+}
+
+BOOLEAN IoCancelIrp(PIRP Irp)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IopCheckLiveIrp(Irp, "IoCancelIrp", Site);
+    KIRQL Irql;
+    IoAcquireCancelSpinLock(&Irql);
+    Irp->Cancel = TRUE;
+    PDRIVER_CANCEL Routine = IoSetCancelRoutine(Irp, NULL);
+    if (Routine == NULL) {
+        IoReleaseCancelSpinLock(Irql);
+        return FALSE;
+    }
+    Irp->CancelIrql = Irql;
+    PDEVICE_OBJECT Device = IoGetCurrentIrpStackLocation(Irp)->DeviceObject;
+    IOP_CALL_DRIVER(Device ? Device->DriverObject : NULL, Routine(Device, Irp));
+    return TRUE;
+}
+
+PEPROCESS IoGetCurrentProcess(VOID)
+{
+    return (PEPROCESS)(ULONG_PTR)0x1000;
+}
+
+BOOLEAN IoIs32bitProcess(PIRP Irp)
+{
+    (void)Irp;
+    return FALSE;
+}
+
+void IopDescribeIrp(NTSIM_TRACK *Track, char *Buffer, size_t Size)
+{
+    IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(Track, IOP_IRP_PRIVATE, Track);
+    PIRP Irp = (PIRP)(Private + 1);
+    snprintf(Buffer, Size, "IRP %p with %d stack locations", (void *)Irp, Irp->StackCount);
+}
+
+void IopReclaimIrp(NTSIM_TRACK *Track)
+{
+    IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(Track, IOP_IRP_PRIVATE, Track);
+    IopFreeIrp((PIRP)(Private + 1));
+}

@@ -1,0 +1,278 @@
+/* bugcheck.c - KeBugCheckEx and the host frames a bug check unwinds to.
+ *
+ * A bug check stops the simulated machine, not the host: the report is recorded
+ * (code, parameters, explanation, driver line, IRQL) and control returns with
+ * siglongjmp to the host API call that entered the simulator, which then fails
+ * with NTSIM_E_CRASHED. A fatal signal raised by driver code (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL) inside a host frame is turned into a bug check the same way. */
+#include "ntsimp.h"
+#include "ke/kep.h"
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <unistd.h>
+
+static NTSIM_TLS KI_HOST_FRAME *KiTopFrame;
+
+static struct {
+    BOOLEAN Crashed;
+    ntsim_bugcheck Info;
+    char Name[64];
+    char *Explanation;
+    char Site[256];
+    char Driver[128];
+} KiCrash;
+
+/* Filled by the signal handler, turned into a report after the jump. */
+static volatile sig_atomic_t KiSignalPending;
+static volatile int KiSignalNumber;
+static void *volatile KiSignalAddress;
+static void *volatile KiSignalPc;
+
+static const struct { ULONG Code; const char *Name; } KiBugCheckNames[] = {
+    { 0x0A, "IRQL_NOT_LESS_OR_EQUAL" },
+    { 0x19, "BAD_POOL_HEADER" },
+    { 0x1E, "KMODE_EXCEPTION_NOT_HANDLED" },
+    { 0x35, "NO_MORE_IRP_STACK_LOCATIONS" },
+    { 0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS" },
+    { 0x50, "PAGE_FAULT_IN_NONPAGED_AREA" },
+    { 0x7E, "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED" },
+    { 0xC1, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION" },
+    { 0xC2, "BAD_POOL_CALLER" },
+    { 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION" },
+    { 0xC5, "DRIVER_CORRUPTED_EXPOOL" },
+    { 0xC6, "DRIVER_CAUGHT_MODIFYING_FREED_POOL" },
+    { 0xC7, "TIMER_OR_DPC_INVALID" },
+    { 0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION" },
+    { 0xCE, "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS" },
+    { 0xD1, "DRIVER_IRQL_NOT_LESS_OR_EQUAL" },
+    { 0xE2, "MANUALLY_INITIATED_CRASH" },
+    { 0xE6, "DRIVER_VERIFIER_DMA_VIOLATION" },
+};
+
+const char *KiBugCheckName(ULONG Code)
+{
+    for (size_t i = 0; i < RTL_NUMBER_OF(KiBugCheckNames); i++)
+        if (KiBugCheckNames[i].Code == Code)
+            return KiBugCheckNames[i].Name;
+    return "BUGCHECK";
+}
+
+BOOLEAN KiMachineCrashed(void)
+{
+    return KiCrash.Crashed;
+}
+
+int KiGetBugCheck(ntsim_bugcheck *Out)
+{
+    if (!KiCrash.Crashed)
+        return 0;
+    if (Out)
+        *Out = KiCrash.Info;
+    return 1;
+}
+
+void KiResetBugCheck(void)
+{
+    free(KiCrash.Explanation);
+    memset(&KiCrash, 0, sizeof(KiCrash));
+    KiSignalPending = 0;
+}
+
+static DECLSPEC_NORETURN void KiUnwindToHost(int Value)
+{
+    KI_HOST_FRAME *Frame = KiTopFrame;
+    if (Frame == NULL) {
+        fprintf(stderr, "ntsim: bug check 0x%X outside any host call; aborting\n", KiCrash.Info.code);
+        abort();
+    }
+    siglongjmp(Frame->Jump, Value);
+}
+
+static void KiRecordBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4, NTSIM_SITE Site,
+                             char *Explanation)
+{
+    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    KiCrash.Crashed = TRUE;
+    KiCrash.Info.code = Code;
+    KiCrash.Info.params[0] = P1;
+    KiCrash.Info.params[1] = P2;
+    KiCrash.Info.params[2] = P3;
+    KiCrash.Info.params[3] = P4;
+    snprintf(KiCrash.Name, sizeof(KiCrash.Name), "%s", KiBugCheckName(Code));
+    KiCrash.Info.name = KiCrash.Name;
+    KiCrash.Explanation = Explanation;
+    KiCrash.Info.explanation = Explanation;
+    KiFormatSite(Site, KiCrash.Site, sizeof(KiCrash.Site));
+    KiCrash.Info.site = KiCrash.Site;
+    snprintf(KiCrash.Driver, sizeof(KiCrash.Driver), "%s", Driver ? IopDriverServiceName(Driver) : "");
+    KiCrash.Info.driver = KiCrash.Driver;
+    KiCrash.Info.irql = KiCurrentIrql();
+    VfReport("BUGCHECK", NTSIM_SEV_ERROR, Driver, Site, "bug check 0x%X %s (0x%llX, 0x%llX, 0x%llX, 0x%llX): %s",
+             Code, KiCrash.Name, (unsigned long long)P1, (unsigned long long)P2, (unsigned long long)P3,
+             (unsigned long long)P4, Explanation);
+}
+
+void KiBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4, NTSIM_SITE Site,
+                const char *Format, ...)
+{
+    if (!KiCrash.Crashed) {
+        va_list Args;
+        va_start(Args, Format);
+        char Buffer[1024];
+        vsnprintf(Buffer, sizeof(Buffer), Format, Args);
+        va_end(Args);
+        KiRecordBugCheck(Code, P1, P2, P3, P4, Site, KiHostStrdup(Buffer));
+    }
+    KiUnwindToHost(1);
+}
+
+VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4)
+{
+    KiBugCheck(BugCheckCode, P1, P2, P3, P4, KiTakeSite(), "the driver called KeBugCheckEx");
+}
+
+VOID KeBugCheck(ULONG BugCheckCode)
+{
+    KiBugCheck(BugCheckCode, 0, 0, 0, 0, KiTakeSite(), "the driver called KeBugCheck");
+}
+
+/* ---- fatal signals inside driver code ---- */
+
+static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
+{
+    (void)Context;
+    if (KiTopFrame == NULL || KiCrash.Crashed) {
+        signal(Signal, SIG_DFL);
+        raise(Signal);
+        return;
+    }
+    KiSignalNumber = Signal;
+    KiSignalAddress = Info->si_addr;
+    KiSignalPc = NULL;
+#if defined(__linux__) && defined(__x86_64__)
+    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__linux__) && defined(__aarch64__)
+    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext.pc;
+#elif defined(__APPLE__) && defined(__x86_64__)
+    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__rip;
+#elif defined(__APPLE__) && defined(__aarch64__)
+    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__pc;
+#endif
+    KiSignalPending = 1;
+    siglongjmp(KiTopFrame->Jump, 2);
+}
+
+void KiInstallSignalHandlers(void)
+{
+    static BOOLEAN Installed;
+    if (Installed)
+        return;
+    Installed = TRUE;
+    static char AltStack[64 * 1024];
+    stack_t Stack = { .ss_sp = AltStack, .ss_size = sizeof(AltStack), .ss_flags = 0 };
+    sigaltstack(&Stack, NULL);
+    struct sigaction Action;
+    memset(&Action, 0, sizeof(Action));
+    Action.sa_sigaction = KiFatalSignal;
+    Action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&Action.sa_mask);
+    sigaction(SIGSEGV, &Action, NULL);
+    sigaction(SIGBUS, &Action, NULL);
+    sigaction(SIGFPE, &Action, NULL);
+    sigaction(SIGILL, &Action, NULL);
+}
+
+/* Name the code at Pc: "echo.c:88 (EchoUnload+0x1c in echo.sys)" when addr2line can
+ * read the image's debug information, else "EchoUnload+0x1c in echo.sys". */
+void KiDescribeCode(void *Pc, char *Buffer, size_t Size)
+{
+    Dl_info Info;
+    if (Pc == NULL || !dladdr(Pc, &Info) || Info.dli_fname == NULL) {
+        snprintf(Buffer, Size, "pc %p", Pc);
+        return;
+    }
+    const char *Image = strrchr(Info.dli_fname, '/');
+    Image = Image ? Image + 1 : Info.dli_fname;
+    char Symbol[256];
+    if (Info.dli_sname)
+        snprintf(Symbol, sizeof(Symbol), "%s+0x%lx in %s", Info.dli_sname,
+                 (unsigned long)((char *)Pc - (char *)Info.dli_saddr), Image);
+    else
+        snprintf(Symbol, sizeof(Symbol), "%s+0x%lx", Image, (unsigned long)((char *)Pc - (char *)Info.dli_fbase));
+    char Line[512] = "";
+#if defined(__linux__)
+    char Command[1024];
+    snprintf(Command, sizeof(Command), "addr2line -e '%s' 0x%lx 2>/dev/null", Info.dli_fname,
+             (unsigned long)((char *)Pc - (char *)Info.dli_fbase));
+    FILE *Pipe = popen(Command, "r");
+    if (Pipe) {
+        if (fgets(Line, sizeof(Line), Pipe) == NULL)
+            Line[0] = 0;
+        pclose(Pipe);
+        Line[strcspn(Line, "\n")] = 0;
+        if (strncmp(Line, "??", 2) == 0)
+            Line[0] = 0;
+        char *Discriminator = strstr(Line, " (discriminator");
+        if (Discriminator)
+            *Discriminator = 0;
+    }
+#endif
+    if (Line[0]) {
+        const char *Base = strrchr(Line, '/');
+        snprintf(Buffer, Size, "%s (%s)", Base ? Base + 1 : Line, Symbol);
+    } else {
+        snprintf(Buffer, Size, "%s", Symbol);
+    }
+}
+
+static void KiReportSignalCrash(void)
+{
+    KiSignalPending = 0;
+    char Where[768];
+    KiDescribeCode(KiSignalPc, Where, sizeof(Where));
+    NTSIM_SITE Site = { NULL, 0 };
+    const char *What = KiSignalNumber == SIGFPE ? "an arithmetic exception" :
+                       KiSignalNumber == SIGILL ? "an illegal instruction" : "an invalid memory access";
+    char Poison[256];
+    ULONG Code = 0x50;
+    if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
+        VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s touched at %p by %s", Poison,
+                 KiSignalAddress, Where);
+    }
+    if (KiSignalNumber == SIGFPE || KiSignalNumber == SIGILL)
+        Code = 0x1E;
+    char *Text = KiHostPrintf("%s at address %p by driver code at %s", What, KiSignalAddress, Where);
+    KiRecordBugCheck(Code, (ULONG_PTR)KiSignalAddress, 0, (ULONG_PTR)KiSignalPc, 0, Site, Text);
+}
+
+void KiEnterHost(KI_HOST_FRAME *Frame)
+{
+    KiInstallSignalHandlers();
+    Frame->Prev = KiTopFrame;
+    Frame->SavedDriver = IopCurrentDriver();
+    Frame->SavedIrql = KiCurrentIrql();
+    KiTopFrame = Frame;
+}
+
+void KiLeaveHost(KI_HOST_FRAME *Frame)
+{
+    KiTopFrame = Frame->Prev;
+    if (KiSignalPending)
+        KiReportSignalCrash();
+    IopSetCurrentDriver(Frame->SavedDriver);
+    if (KiCrash.Crashed)
+        KiSetIrql(PASSIVE_LEVEL);
+}
+
+void ntsim_print_bugcheck(FILE *Out, const ntsim_bugcheck *B)
+{
+    fprintf(Out, "*** STOP: 0x%08X (0x%016llX, 0x%016llX, 0x%016llX, 0x%016llX)\n", B->code,
+            (unsigned long long)B->params[0], (unsigned long long)B->params[1], (unsigned long long)B->params[2],
+            (unsigned long long)B->params[3]);
+    fprintf(Out, "    %s\n", B->name);
+    fprintf(Out, "    %s\n", B->explanation);
+    if (B->driver && B->driver[0])
+        fprintf(Out, "    driver: %s%s%s\n", B->driver, B->site && B->site[0] ? " at " : "", B->site ? B->site : "");
+    fprintf(Out, "    IRQL: %u\n", B->irql);
+}

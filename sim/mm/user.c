@@ -1,0 +1,171 @@
+/* user.c - the simulated user address range, probes, and poisoned memory.
+ *
+ * Buffers a test passes to ntsim_read/write/ioctl are copied into one mapped region
+ * that plays the part of user space: ProbeForRead/ProbeForWrite accept exactly that
+ * range (so a kernel pointer handed to a probe raises STATUS_ACCESS_VIOLATION, as on
+ * Windows when it lies above MmUserProbeAddress). Poisoned memory (the RegistryPath
+ * buffer after DriverEntry) is mapped PROT_NONE so a late access faults and is named. */
+#include "io/iop.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MI_USER_SIZE (64u << 20)
+
+static char *MiUserBase;
+static size_t MiUserUsed;
+static unsigned MiUserLive;
+
+PVOID MmHighestUserAddress;
+PVOID MmSystemRangeStart;
+ULONG_PTR MmUserProbeAddress;
+
+typedef struct _MI_POISON {
+    struct _MI_POISON *Next;
+    void *Address;
+    size_t Size;
+    char *Description;
+} MI_POISON;
+static MI_POISON *MiPoisonList;
+
+void MiInitializeUserSpace(void)
+{
+    if (MiUserBase == NULL) {
+        void *Base = mmap(NULL, MI_USER_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON | MAP_NORESERVE, -1, 0);
+        if (Base == MAP_FAILED) {
+            perror("ntsim: mapping the simulated user range");
+            abort();
+        }
+        MiUserBase = Base;
+    }
+    MiUserUsed = 0;
+    MiUserLive = 0;
+    MmUserProbeAddress = (ULONG_PTR)MiUserBase + MI_USER_SIZE;
+    MmHighestUserAddress = (PVOID)(MmUserProbeAddress - 1);
+    MmSystemRangeStart = (PVOID)MmUserProbeAddress;
+}
+
+void MiShutdownUserSpace(void)
+{
+    if (MiUserBase) {
+        munmap(MiUserBase, MI_USER_SIZE);
+        MiUserBase = NULL;
+    }
+}
+
+/* A bump allocator that rewinds when no user buffer is live: requests are short-lived. */
+void *MiAllocateUser(size_t Size)
+{
+    size_t Rounded = (Size + 63) & ~(size_t)63;
+    if (Rounded == 0)
+        Rounded = 64;
+    if (MiUserUsed + Rounded > MI_USER_SIZE)
+        return NULL;
+    void *P = MiUserBase + MiUserUsed;
+    MiUserUsed += Rounded;
+    MiUserLive++;
+    return P;
+}
+
+void MiFreeUser(void *Address)
+{
+    if (Address && MiUserLive && --MiUserLive == 0)
+        MiUserUsed = 0;
+}
+
+BOOLEAN MiIsUserRange(const void *Address, size_t Length)
+{
+    ULONG_PTR Start = (ULONG_PTR)Address;
+    ULONG_PTR Base = (ULONG_PTR)MiUserBase;
+    return MiUserBase != NULL && Start >= Base && Length <= MI_USER_SIZE && Start - Base <= MI_USER_SIZE - Length;
+}
+
+static DECLSPEC_NORETURN void MiRaise(NTSTATUS Status, NTSIM_SITE Site)
+{
+    extern void KiRaiseStatusAt(NTSTATUS Status, NTSIM_SITE Site);
+    KiRaiseStatusAt(Status, Site);
+    abort();
+}
+
+static void MiProbe(const volatile void *Address, SIZE_T Length, ULONG Alignment, NTSIM_SITE Site)
+{
+    if (Length == 0)
+        return;
+    if (Alignment != 1 && Alignment != 2 && Alignment != 4 && Alignment != 8 && Alignment != 16)
+        KiBugCheck(0xC4, 0x1020 /* approximate */, Alignment, 0, 0, Site, "probe with alignment %u", Alignment);
+    if (((ULONG_PTR)Address & (Alignment - 1)) != 0)
+        MiRaise(STATUS_DATATYPE_MISALIGNMENT, Site);
+    if (!MiIsUserRange((const void *)Address, Length))
+        MiRaise(STATUS_ACCESS_VIOLATION, Site);
+}
+
+VOID ProbeForRead(const volatile VOID *Address, SIZE_T Length, ULONG Alignment)
+{
+    MiProbe(Address, Length, Alignment, KiTakeSite());
+}
+
+VOID ProbeForWrite(volatile VOID *Address, SIZE_T Length, ULONG Alignment)
+{
+    MiProbe(Address, Length, Alignment, KiTakeSite());
+}
+
+BOOLEAN MmIsAddressValid(PVOID VirtualAddress)
+{
+    char Description[8];
+    return VirtualAddress != NULL && !MiDescribePoisonedAddress(VirtualAddress, Description, sizeof(Description));
+}
+
+/* ---- poisoned memory ---- */
+
+void *MiAllocatePoisonable(size_t Size, size_t *MappedSize)
+{
+    size_t Page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t Mapped = (Size + Page - 1) / Page * Page;
+    void *P = mmap(NULL, Mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+    if (P == MAP_FAILED) {
+        perror("ntsim: mapping a poisonable buffer");
+        abort();
+    }
+    *MappedSize = Mapped;
+    return P;
+}
+
+void MiPoison(void *Address, size_t Size, const char *Description)
+{
+    mprotect(Address, Size, PROT_NONE);
+    MI_POISON *Entry = KiHostAlloc(sizeof(*Entry));
+    Entry->Address = Address;
+    Entry->Size = Size;
+    Entry->Description = KiHostStrdup(Description);
+    Entry->Next = MiPoisonList;
+    MiPoisonList = Entry;
+}
+
+BOOLEAN MiDescribePoisonedAddress(const void *Address, char *Buffer, size_t Size)
+{
+    for (MI_POISON *P = MiPoisonList; P; P = P->Next) {
+        if ((const char *)Address >= (const char *)P->Address &&
+            (const char *)Address < (const char *)P->Address + P->Size) {
+            snprintf(Buffer, Size, "%s", P->Description);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+void MiReleasePoisoned(void)
+{
+    while (MiPoisonList) {
+        MI_POISON *P = MiPoisonList;
+        MiPoisonList = P->Next;
+        munmap(P->Address, P->Size);
+        free(P->Description);
+        free(P);
+    }
+}
+
+KPROCESSOR_MODE ExGetPreviousMode(VOID)
+{
+    extern KPROCESSOR_MODE IopPreviousMode(void);
+    return IopPreviousMode();
+}

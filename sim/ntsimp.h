@@ -1,0 +1,186 @@
+/*
+ * ntsimp.h - private interfaces shared by the simulator's subsystems.
+ *
+ * Every sim/ source includes this header first. It pulls in the driver-facing
+ * headers (without the per-call site macros: NTSIM_INTERNAL) and declares the
+ * internal plumbing: the per-thread context, driver ownership, resource tracking
+ * for leak audits, the fault-injection choke point, verifier findings and bug checks.
+ * Names follow the NT private style: Kip/Ki (kernel), Exp (executive), Iop (I/O),
+ * Obp (objects), Cmp (registry), Rtlp (run-time), Vf/Vi (verifier, faults).
+ */
+#ifndef NTSIM_NTSIMP_H
+#define NTSIM_NTSIMP_H
+
+#define NTSIM_INTERNAL 1
+#define NTSIM_NO_SEH_KEYWORDS 1
+#include <ntddk.h>
+#include <wdmsec.h>
+#include <ntsim/ntsim.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NTSIM_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* ---- source sites ---- */
+typedef struct _NTSIM_SITE {
+    const char *File; /* as the driver's compiler saw it; NULL when unknown */
+    int Line;
+} NTSIM_SITE;
+
+/* Take the site recorded by the DDI macro that led here, and clear it so that a
+ * later call without a macro (function pointer) does not inherit a stale line. */
+NTSIM_SITE KiTakeSite(void);
+/* "echo.c:42" (basename of the file) or "?" */
+const char *KiFormatSite(NTSIM_SITE Site, char *Buffer, size_t Size);
+
+/* ---- drivers ---- */
+typedef struct _IOP_DRIVER IOP_DRIVER;
+/* The driver whose code is running on this thread (set around every call into a
+ * driver), or NULL when the host or the simulator itself is running. */
+PDRIVER_OBJECT IopCurrentDriver(void);
+PDRIVER_OBJECT IopSetCurrentDriver(PDRIVER_OBJECT Driver); /* returns the previous one */
+
+/* ---- tracked resources (the leak audit walks these per driver) ---- */
+typedef enum _NTSIM_RESOURCE_KIND {
+    NtsimResPool,
+    NtsimResDevice,
+    NtsimResSymbolicLink,
+    NtsimResHandle,
+    NtsimResObjectReference,
+    NtsimResMdl,
+    NtsimResIrp,
+    NtsimResDriverExtension,
+    NtsimResReinitRegistration,
+    NtsimResShutdownRegistration,
+    NtsimResWorkItem,
+    NtsimResOther,
+    NtsimResKindCount
+} NTSIM_RESOURCE_KIND;
+
+typedef struct _NTSIM_TRACK {
+    LIST_ENTRY Link;          /* in the owner's list, or self-linked when untracked */
+    PDRIVER_OBJECT Owner;     /* NULL: the simulator or the host owns it */
+    NTSIM_RESOURCE_KIND Kind;
+    NTSIM_SITE Site;          /* the driver line that created it */
+} NTSIM_TRACK;
+
+/* Attach Track to the current driver (no-op when no driver is running). */
+void IopTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site);
+void IopTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site);
+void IopUntrack(NTSIM_TRACK *Track);
+const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind);
+
+/* ---- fault injection choke point (sim/fault) ---- */
+typedef enum _NTSIM_FAULT_CLASS {
+    NtsimFaultPool = 1u << 0,
+    NtsimFaultDevice = 1u << 1,
+    NtsimFaultSymbolicLink = 1u << 2,
+    NtsimFaultIrp = 1u << 3,
+    NtsimFaultMdl = 1u << 4,
+    NtsimFaultRegistry = 1u << 5,
+    NtsimFaultObject = 1u << 6,
+    NtsimFaultThread = 1u << 7,
+    NtsimFaultInterrupt = 1u << 8,
+    NtsimFaultResource = 1u << 9,
+    NtsimFaultMapping = 1u << 10,
+    NtsimFaultDma = 1u << 11,
+    NtsimFaultErrorLog = 1u << 12,
+    NtsimFaultWorkItem = 1u << 13,
+    NtsimFaultString = 1u << 14,
+} NTSIM_FAULT_CLASS;
+
+/* Every failable DDI asks here first, with the site it was called from. TRUE means:
+ * fail this call the way the real DDI fails. Only calls made while a driver runs
+ * count; the simulator's own internal allocations never fail. */
+BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, NTSIM_SITE Site);
+
+/* ---- verifier findings and bug checks (sim/verifier, sim/ke/bugcheck.c) ---- */
+void VfReport(const char *Rule, ntsim_severity Severity, PDRIVER_OBJECT Driver, NTSIM_SITE Site,
+              const char *Format, ...) __attribute__((format(printf, 5, 6)));
+
+/* Stop the simulated machine: record the bug check and unwind to the host call that
+ * entered the simulator. Never returns. */
+DECLSPEC_NORETURN void KiBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4,
+                                  NTSIM_SITE Site, const char *Format, ...) __attribute__((format(printf, 7, 8)));
+
+/* Host entry guard: every host API call that runs simulated code brackets it so a
+ * bug check (or a fatal signal inside the driver) unwinds to here. */
+typedef struct _KI_HOST_FRAME {
+    struct _KI_HOST_FRAME *Prev;
+    sigjmp_buf Jump;
+    PDRIVER_OBJECT SavedDriver;
+    KIRQL SavedIrql;
+} KI_HOST_FRAME;
+void KiEnterHost(KI_HOST_FRAME *Frame);
+void KiLeaveHost(KI_HOST_FRAME *Frame);
+/* Use: KI_HOST_FRAME f; if (KI_HOST_TRY(&f)) { ...; } KiLeaveHost(&f); */
+#define KI_HOST_TRY(f) (KiEnterHost(f), sigsetjmp((f)->Jump, 0) == 0)
+BOOLEAN KiMachineCrashed(void);
+
+/* ---- host errors (sim/host/error.c) ---- */
+void NtsimSetLastError(const char *Format, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- IRQL (sim/ke/irql.c) ---- */
+KIRQL KiCurrentIrql(void);
+void KiSetIrql(KIRQL Irql);
+
+/* ---- object manager (sim/ob) ---- */
+typedef struct _OBJECT_TYPE {
+    const char *Name;
+    void (*DeleteProcedure)(PVOID Object);           /* last reference gone */
+    void (*CloseProcedure)(PVOID Object, ULONG HandleCount); /* a handle closed */
+} OBJECT_TYPE;
+
+extern OBJECT_TYPE ObpDirectoryType, ObpSymbolicLinkType;
+
+/* Create an object with a zeroed body and one reference (the caller's). */
+NTSTATUS ObpCreateObject(POBJECT_TYPE Type, SIZE_T BodySize, PVOID *Object);
+/* Give it a name in the namespace ("\Device\Echo"); parents must exist. */
+NTSTATUS ObpInsertName(PVOID Object, PCUNICODE_STRING Name);
+void ObpRemoveName(PVOID Object);
+/* Look up a path, following symbolic links; returns a referenced object. */
+NTSTATUS ObpLookupObject(PCUNICODE_STRING Path, PVOID *Object);
+NTSTATUS ObpLookupObjectUtf8(const char *Path, PVOID *Object);
+POBJECT_TYPE ObpGetObjectType(PVOID Object);
+/* The object's full name as UTF-8 ("" if unnamed). */
+const char *ObpGetObjectName(PVOID Object, char *Buffer, size_t Size);
+LONG_PTR ObpPointerCount(PVOID Object);
+void ObpReference(PVOID Object);
+void ObpDereference(PVOID Object);
+/* Handles: a handle holds one reference and is tracked as the current driver's. */
+NTSTATUS ObpCreateHandle(PVOID Object, ACCESS_MASK Access, NTSIM_SITE Site, PHANDLE Handle);
+NTSTATUS ObpReferenceHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Object);
+NTSTATUS ObpCloseHandle(HANDLE Handle);
+void ObpInitialize(void);
+void ObpShutdown(void);
+/* Walk the namespace (for `ntsim load` and tests). */
+void ObpDumpNamespace(FILE *Out, const char *Root);
+
+/* ---- strings (sim/rtl/utf.c) ---- */
+/* UTF-16 <-> UTF-8 for messages, file names and .reg files. Return the number of
+ * units written (excluding the terminator, always written when Size > 0). */
+size_t RtlpUtf16ToUtf8(const WCHAR *Src, size_t SrcChars, char *Dst, size_t DstSize);
+size_t RtlpUtf8ToUtf16(const char *Src, size_t SrcBytes, WCHAR *Dst, size_t DstChars);
+/* malloc'd UTF-8 copy of a counted string (never NULL; aborts on host OOM). */
+char *RtlpUnicodeToUtf8Dup(PCUNICODE_STRING String);
+/* Compare a counted string with UTF-8 text, ASCII case-insensitively. */
+BOOLEAN RtlpEqualUnicodeUtf8(PCUNICODE_STRING String, const char *Text);
+size_t RtlpWcslen(const WCHAR *String);
+
+/* ---- pool (sim/ex/pool.c) ---- */
+/* Allocate from pool for the running driver (tracked, failable). */
+PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const char *Ddi, NTSIM_SITE Site);
+void ExpFreePool(PVOID P, ULONG Tag, const char *Ddi, NTSIM_SITE Site);
+SIZE_T ExpPoolBlockSize(PVOID P);
+
+/* ---- host memory for the simulator itself (never fails; aborts on host OOM) ---- */
+void *KiHostAlloc(size_t Size);
+void *KiHostRealloc(void *P, size_t Size);
+char *KiHostStrdup(const char *S);
+char *KiHostPrintf(const char *Format, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

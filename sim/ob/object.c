@@ -1,0 +1,96 @@
+/* object.c - object headers, reference counts and the Ob* reference routines. */
+#include "ob/obp.h"
+
+static OBP_HEADER *ObpCheckedHeader(PVOID Object, const char *Ddi, NTSIM_SITE Site)
+{
+    if (Object == NULL)
+        KiBugCheck(0xC4, 0x1001, 0, 0, 0, Site, "%s(NULL): not an object", Ddi);
+    OBP_HEADER *Header = ObpHeader(Object);
+    if (Header->Magic != OBP_MAGIC)
+        KiBugCheck(0x18, 0, (ULONG_PTR)Object, 0, 0, Site, "%s(%p): not a live object (freed, or never an object)",
+                   Ddi, Object);
+    return Header;
+}
+
+NTSTATUS ObpCreateObject(POBJECT_TYPE Type, SIZE_T BodySize, PVOID *Object)
+{
+    OBP_HEADER *Header = KiHostAlloc(sizeof(OBP_HEADER) + BodySize);
+    Header->Magic = OBP_MAGIC;
+    Header->PointerCount = 1;
+    Header->Type = Type;
+    InitializeListHead(&Header->DirectoryLink);
+    *Object = ObpBody(Header);
+    return STATUS_SUCCESS;
+}
+
+POBJECT_TYPE ObpGetObjectType(PVOID Object)
+{
+    return ObpHeader(Object)->Type;
+}
+
+LONG_PTR ObpPointerCount(PVOID Object)
+{
+    return ObpHeader(Object)->PointerCount;
+}
+
+void ObpReference(PVOID Object)
+{
+    ObpHeader(Object)->PointerCount++;
+}
+
+static void ObpDelete(OBP_HEADER *Header)
+{
+    ObpRemoveName(ObpBody(Header));
+    if (Header->Type->DeleteProcedure)
+        Header->Type->DeleteProcedure(ObpBody(Header));
+    Header->Magic = 0;
+    free(Header);
+}
+
+void ObpDereference(PVOID Object)
+{
+    OBP_HEADER *Header = ObpHeader(Object);
+    if (--Header->PointerCount == 0)
+        ObpDelete(Header);
+}
+
+LONG_PTR ObfReferenceObject(PVOID Object)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    OBP_HEADER *Header = ObpCheckedHeader(Object, "ObReferenceObject", Site);
+    return ++Header->PointerCount;
+}
+
+LONG_PTR ObfDereferenceObject(PVOID Object)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    OBP_HEADER *Header = ObpCheckedHeader(Object, "ObDereferenceObject", Site);
+    if (Header->PointerCount <= 0)
+        KiBugCheck(0x18, 0, (ULONG_PTR)Object, 2, (ULONG_PTR)Header->PointerCount, Site,
+                   "ObDereferenceObject(%p): reference count already zero", Object);
+    extern OBJECT_TYPE IopFileType;
+    extern void IopOnFileDereference(PVOID Object);
+    if (Header->Type == &IopFileType)
+        IopOnFileDereference(Object);
+    LONG_PTR Remaining = --Header->PointerCount;
+    if (Remaining == 0)
+        ObpDelete(Header);
+    return Remaining;
+}
+
+NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                    KPROCESSOR_MODE AccessMode)
+{
+    (void)DesiredAccess;
+    (void)AccessMode;
+    OBP_HEADER *Header = ObpCheckedHeader(Object, "ObReferenceObjectByPointer", KiTakeSite());
+    if (ObjectType && Header->Type != ObjectType)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    Header->PointerCount++;
+    return STATUS_SUCCESS;
+}
+
+VOID ObMakeTemporaryObject(PVOID Object)
+{
+    ObpRemoveName(Object);
+}

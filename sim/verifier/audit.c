@@ -1,0 +1,206 @@
+/* audit.c - what a driver must have done by the time DriverEntry returns, and the
+ * leak audit after a failed DriverEntry (rules FL-*) or after Unload (IO-04). */
+#include "io/iop.h"
+
+void IopDescribeLink(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void IopReclaimLink(NTSIM_TRACK *Track);
+void IopDescribeMdl(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void IopReclaimMdl(NTSIM_TRACK *Track);
+void IopDescribeIrp(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void IopReclaimIrp(NTSIM_TRACK *Track);
+void IopDescribeFileReference(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void IopReclaimFileReference(NTSIM_TRACK *Track);
+void IopReclaimErrorLogEntry(NTSIM_TRACK *Track);
+void IopReclaimReinit(NTSIM_TRACK *Track);
+void IopUnregisterShutdown(IOP_DEVICE *Device);
+void IopFreeClientExtensions(IOP_DRIVER *Driver);
+BOOLEAN IopIsReinitContext(IOP_DRIVER *Driver, PVOID Address);
+PDEVICE_OBJECT IopShutdownTrackDevice(NTSIM_TRACK *Track);
+PDEVICE_OBJECT IopDeviceTrackDevice(NTSIM_TRACK *Track);
+
+void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
+{
+    char Name[256];
+    switch (Track->Kind) {
+    case NtsimResPool:
+        ExpDescribeBlock(Track, Buffer, Size);
+        break;
+    case NtsimResDevice: {
+        PDEVICE_OBJECT Device = IopDeviceTrackDevice(Track);
+        ObpGetObjectName(Device, Name, sizeof(Name));
+        snprintf(Buffer, Size, "device object %s", Name[0] ? Name : "(unnamed)");
+        break;
+    }
+    case NtsimResSymbolicLink:
+        IopDescribeLink(Track, Buffer, Size);
+        break;
+    case NtsimResHandle: {
+        PVOID Object = ObpHandleTrackObject(Track);
+        ObpGetObjectName(Object, Name, sizeof(Name));
+        snprintf(Buffer, Size, "open handle to a %s object%s%s", ObpGetObjectType(Object)->Name, Name[0] ? " " : "",
+                 Name);
+        break;
+    }
+    case NtsimResObjectReference:
+        IopDescribeFileReference(Track, Buffer, Size);
+        break;
+    case NtsimResMdl:
+        IopDescribeMdl(Track, Buffer, Size);
+        break;
+    case NtsimResIrp:
+        IopDescribeIrp(Track, Buffer, Size);
+        break;
+    case NtsimResShutdownRegistration:
+        ObpGetObjectName(IopShutdownTrackDevice(Track), Name, sizeof(Name));
+        snprintf(Buffer, Size, "shutdown notification registered for device %s", Name[0] ? Name : "(unnamed)");
+        break;
+    case NtsimResReinitRegistration:
+        snprintf(Buffer, Size, "reinitialization routine registered with IoRegisterDriverReinitialization");
+        break;
+    case NtsimResOther:
+        snprintf(Buffer, Size, "error log entry allocated and never written or freed");
+        break;
+    default:
+        snprintf(Buffer, Size, "%s", IopResourceKindName(Track->Kind));
+        break;
+    }
+}
+
+static const char *VfLeakRule(NTSIM_RESOURCE_KIND Kind, IOP_AUDIT_POINT Point)
+{
+    if (Point == IopAuditAfterUnload)
+        return Kind == NtsimResObjectReference ? "IO-03" : "IO-04";
+    switch (Kind) {
+    case NtsimResReinitRegistration:
+        return "FL-03";
+    case NtsimResShutdownRegistration:
+        return "FL-04";
+    default:
+        return "FL-01";
+    }
+}
+
+void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
+{
+    PDRIVER_OBJECT Object = &Driver->Object;
+    const char *When = Point == IopAuditAfterFailedEntry ? "after DriverEntry failed" : "after Unload";
+    for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
+        NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
+        char What[512], Where[256];
+        IopDescribeResource(Track, What, sizeof(What));
+        KiFormatSite(Track->Site, Where, sizeof(Where));
+        if (Track->Kind == NtsimResReinitRegistration && Point == IopAuditAfterFailedEntry)
+            VfReport("FL-03", NTSIM_SEV_ERROR, Object, Track->Site,
+                     "IoRegisterDriverReinitialization was called (at %s) but DriverEntry did not return "
+                     "STATUS_SUCCESS", Where[0] ? Where : "?");
+        else if (Track->Kind == NtsimResShutdownRegistration && Point == IopAuditAfterFailedEntry)
+            VfReport("FL-04", NTSIM_SEV_ERROR, Object, Track->Site,
+                     "%s still registered %s: call IoUnregisterShutdownNotification", What, When);
+        else
+            VfReport(VfLeakRule(Track->Kind, Point), NTSIM_SEV_ERROR, Object, Track->Site, "leaked %s %s (created at %s)",
+                     What, When, Where[0] ? Where : "?");
+    }
+    if (Point == IopAuditAfterFailedEntry) {
+        static const UCHAR Slots[] = { IRP_MJ_FLUSH_BUFFERS, IRP_MJ_SHUTDOWN };
+        for (size_t i = 0; i < sizeof(Slots); i++) {
+            PDRIVER_DISPATCH Slot = Object->MajorFunction[Slots[i]];
+            if (Slot != NULL && Slot != IopInvalidDeviceRequest)
+                VfReport("FL-05", NTSIM_SEV_ERROR, Object, (NTSIM_SITE){ NULL, 0 },
+                         "MajorFunction[%s] is still set after DriverEntry failed: reset it to NULL",
+                         Slots[i] == IRP_MJ_FLUSH_BUFFERS ? "IRP_MJ_FLUSH_BUFFERS" : "IRP_MJ_SHUTDOWN");
+        }
+        if (Driver->ErrorLogEntries == 0)
+            VfReport("FL-06", NTSIM_SEV_WARNING, Object, (NTSIM_SITE){ NULL, 0 },
+                     "DriverEntry failed without logging an error (IoWriteErrorLogEntry)");
+    }
+}
+
+void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtReturn)
+{
+    PDRIVER_OBJECT Object = &Driver->Object;
+    NTSIM_SITE None = { NULL, 0 };
+    if (IrqlAtReturn != PASSIVE_LEVEL)
+        VfReport("DE-01", NTSIM_SEV_ERROR, Object, None, "DriverEntry returned at IRQL %u; it must return at PASSIVE_LEVEL",
+                 IrqlAtReturn);
+    BOOLEAN Wdm = Driver->Extension.AddDevice != NULL;
+    if (!NT_SUCCESS(Status))
+        return;
+    BOOLEAN AnyDispatch = FALSE;
+    for (int i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
+        if (Object->MajorFunction[i] != NULL && Object->MajorFunction[i] != IopInvalidDeviceRequest)
+            AnyDispatch = TRUE;
+    if (!AnyDispatch)
+        VfReport("DE-02", NTSIM_SEV_ERROR, Object, None,
+                 "DriverEntry succeeded but set no dispatch routine in DriverObject->MajorFunction");
+    if (Wdm && Object->DriverUnload == NULL)
+        VfReport("DE-02", NTSIM_SEV_ERROR, Object, None,
+                 "a WDM driver (AddDevice set) must set DriverObject->DriverUnload");
+    BOOLEAN NamedDevice = FALSE;
+    for (PDEVICE_OBJECT D = Object->DeviceObject; D; D = D->NextDevice)
+        if (D->Flags & DO_DEVICE_HAS_NAME)
+            NamedDevice = TRUE;
+    if (!Wdm && !NamedDevice)
+        VfReport("DE-03", NTSIM_SEV_WARNING, Object, None,
+                 "legacy DriverEntry succeeded without creating a named device object that can take I/O");
+    if (Wdm && Object->DeviceObject)
+        VfReport("DE-06", NTSIM_SEV_WARNING, Object, None,
+                 "a PnP driver created device objects in DriverEntry; create them in AddDevice");
+    for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
+        NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
+        if (Track->Kind != NtsimResPool || !ExpIsPagedBlock(Track))
+            continue;
+        /* the block's address is right after its header, which embeds the track */
+        char What[256], Where[256];
+        ExpDescribeBlock(Track, What, sizeof(What));
+        KiFormatSite(Track->Site, Where, sizeof(Where));
+        extern PVOID ExpBlockAddress(NTSIM_TRACK *Track);
+        if (IopIsReinitContext(Driver, ExpBlockAddress(Track)))
+            continue;
+        VfReport("DE-05", NTSIM_SEV_WARNING, Object, Track->Site,
+                 "%s allocated during DriverEntry (at %s) is still held: free init-only memory before returning",
+                 What, Where[0] ? Where : "?");
+    }
+}
+
+void IopReclaimResources(IOP_DRIVER *Driver)
+{
+    while (!IsListEmpty(&Driver->Resources)) {
+        NTSIM_TRACK *Track = CONTAINING_RECORD(Driver->Resources.Flink, NTSIM_TRACK, Link);
+        switch (Track->Kind) {
+        case NtsimResPool:
+            ExpReclaimBlock(Track);
+            break;
+        case NtsimResDevice:
+            IopReclaimDevice(IopDeviceTrackDevice(Track));
+            break;
+        case NtsimResSymbolicLink:
+            IopReclaimLink(Track);
+            break;
+        case NtsimResHandle:
+            ObpReclaimHandle(Track);
+            break;
+        case NtsimResObjectReference:
+            IopReclaimFileReference(Track);
+            break;
+        case NtsimResMdl:
+            IopReclaimMdl(Track);
+            break;
+        case NtsimResIrp:
+            IopReclaimIrp(Track);
+            break;
+        case NtsimResShutdownRegistration:
+            IopUnregisterShutdown(IopDevice(IopShutdownTrackDevice(Track)));
+            break;
+        case NtsimResReinitRegistration:
+            IopReclaimReinit(Track);
+            break;
+        case NtsimResOther:
+            IopReclaimErrorLogEntry(Track);
+            break;
+        default:
+            IopUntrack(Track);
+            break;
+        }
+    }
+    IopFreeClientExtensions(Driver);
+}
