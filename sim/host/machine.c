@@ -46,6 +46,7 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     InitializeListHead(&Machine->Requests);
     NtsimMachine = Machine;
     KiResetBugCheck();
+    KiInitializeClock();
     KiResetIrql();
     KiResetLocks();
     KiSehReset();
@@ -107,6 +108,7 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
     ExpFlushQuarantine();
     MiReleasePoisoned();
     MiShutdownUserSpace();
+    KiShutdownClock();
     VfResetFindings();
     ViResetFaults();
     KiResetBugCheck();

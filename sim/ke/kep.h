@@ -2,6 +2,12 @@
 #ifndef NTSIM_KEP_H
 #define NTSIM_KEP_H
 #include "ntsimp.h"
+#include <hwmodel/clock.h>
+
+/* clock.c: the machine's virtual clock (ns) */
+hw_clock *KiClock(void);
+void KiInitializeClock(void);
+void KiShutdownClock(void);
 
 const char *KiBugCheckName(ULONG Code);
 int KiGetBugCheck(ntsim_bugcheck *Out);
