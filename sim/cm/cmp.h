@@ -12,9 +12,6 @@
 
 #include "ntsimp.h"
 
-#ifndef STATUS_CHILD_MUST_BE_VOLATILE
-#define STATUS_CHILD_MUST_BE_VOLATILE ((NTSTATUS)0xC0000181L)
-#endif
 
 /* ---- machine life cycle ---- */
 /* Build the fixed part of the tree: \REGISTRY\MACHINE\{SYSTEM\CurrentControlSet\{Services,Control},
@@ -45,7 +42,6 @@ NTSTATUS CmpDeleteValueUtf8(const char *KeyPath, const char *Name);
 void CmpDeleteTree(const char *KeyPath);
 
 /* ---- host error text (implemented by sim/host/error.c) ---- */
-void NtsimSetLastError(const char *Format, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- internal to sim/cm ---- */
 typedef struct _CM_VALUE {

@@ -82,7 +82,6 @@ static BOOLEAN ViParseClass(const char *Text, size_t Length, unsigned *Bits)
     return FALSE;
 }
 
-void NtsimSetLastError(const char *Format, ...) __attribute__((format(printf, 1, 2)));
 
 /* "nth=3", "sites", "random=0.05,seed=7", "count", plus filters "class=pool+irp",
  * "tag=Echo", "driver=echo", "entry" (DriverEntry only). */

@@ -11,7 +11,6 @@
 
 #define IOP_SERVICES_PATH "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\"
 
-void NtsimSetLastError(const char *Format, ...) __attribute__((format(printf, 1, 2)));
 
 static NTSTATUS IopSetDword(HANDLE Key, const WCHAR *Name, ULONG Value)
 {

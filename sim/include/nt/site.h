@@ -80,6 +80,7 @@ NTKERNELAPI void NtsimSetSite(const char *File, int Line);
 /* cm / rtl (registry and allocating string routines) */
 #define ZwCreateKey(...) NTSIM_AT(ZwCreateKey)(__VA_ARGS__)
 #define ZwOpenKey(...) NTSIM_AT(ZwOpenKey)(__VA_ARGS__)
+#define ZwOpenKeyEx(...) NTSIM_AT(ZwOpenKeyEx)(__VA_ARGS__)
 #define ZwQueryValueKey(...) NTSIM_AT(ZwQueryValueKey)(__VA_ARGS__)
 #define ZwSetValueKey(...) NTSIM_AT(ZwSetValueKey)(__VA_ARGS__)
 #define ZwDeleteKey(...) NTSIM_AT(ZwDeleteKey)(__VA_ARGS__)
