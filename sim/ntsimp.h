@@ -102,6 +102,10 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
 void VfReport(const char *Rule, ntsim_severity Severity, PDRIVER_OBJECT Driver, NTSIM_SITE Site,
               const char *Format, ...) __attribute__((format(printf, 5, 6)));
 
+/* Run-time checks that cost time on hot paths (dispatch result rules) are skipped
+ * when the machine was created with verifier = 0. Leak audits always run. */
+extern BOOLEAN VfEnabled;
+
 /* Stop the simulated machine: record the bug check and unwind to the host call that
  * entered the simulator. Never returns. */
 DECLSPEC_NORETURN void KiBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4,

@@ -27,6 +27,7 @@ struct ntsim_request {
     void *CallerOut;          /* where the output goes back to */
     size_t OutLength;
     int Asynchronous;
+    int OutputIsInput;        /* METHOD_IN_DIRECT: the output buffer is data for the device */
 };
 
 extern ntsim_machine *NtsimMachine;

@@ -51,6 +51,7 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     KiResetLocks();
     KiSehReset();
     VfSetQuiet((BOOLEAN)Machine->Config.quiet);
+    VfEnabled = Machine->Config.verifier != 0;
     ViResetFaults();
     ObpInitialize();
     IopInitializeDrivers();

@@ -16,7 +16,7 @@ static void NtsimFinishRequest(PIRP Irp, void *Context)
     size_t Copy = Request->Information < Request->OutLength ? Request->Information : Request->OutLength;
     if (Request->SystemBuffer && (Irp->Flags & IRP_INPUT_OPERATION) && !NT_ERROR(Request->Status))
         memcpy(Request->UserOut, Request->SystemBuffer, Copy);
-    if (Request->CallerOut && Request->UserOut && !NT_ERROR(Request->Status))
+    if (Request->CallerOut && Request->UserOut && !NT_ERROR(Request->Status) && !Request->OutputIsInput)
         memcpy(Request->CallerOut, Request->UserOut, Copy);
     while (Irp->MdlAddress) {
         PMDL Mdl = Irp->MdlAddress;
@@ -45,8 +45,10 @@ static ntsim_request *NtsimNewRequest(ntsim_file *File, const void *In, size_t I
         memcpy(Request->UserIn, In, InLength);
     }
     if (Out && OutLength) {
+        /* The output buffer's current contents are visible to the driver, as in user
+         * memory (METHOD_IN_DIRECT even reads it as input). */
         Request->UserOut = MiAllocateUser(OutLength);
-        memset(Request->UserOut, 0, OutLength);
+        memcpy(Request->UserOut, Out, OutLength);
     }
     Request->CallerOut = Out;
     Request->OutLength = Out ? OutLength : 0;
@@ -257,6 +259,7 @@ static int32_t NtsimIoctl(ntsim_file *File, uint32_t Code, const void *In, size_
     }
     case METHOD_IN_DIRECT:
     case METHOD_OUT_DIRECT:
+        Request->OutputIsInput = METHOD_FROM_CTL_CODE(Code) == METHOD_IN_DIRECT;
         if (InLength) {
             Request->SystemBuffer = KiHostAlloc(InLength);
             memcpy(Request->SystemBuffer, Request->UserIn, InLength);

@@ -237,7 +237,8 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
                  IopDriverServiceName(Driver), Major, KiCurrentIrql(), Irql);
         KiSetIrql(Irql);
     }
-    IopCheckDispatchResult(Irp, Private, Level, Status, Driver, Major, Site);
+    if (VfEnabled)
+        IopCheckDispatchResult(Irp, Private, Level, Status, Driver, Major, Site);
     return Status;
 }
 

@@ -10,6 +10,7 @@ typedef struct _VF_FINDING {
 static VF_FINDING *VfFindings;
 static size_t VfCount, VfCapacity;
 static BOOLEAN VfQuiet;
+BOOLEAN VfEnabled = TRUE;
 
 void VfSetQuiet(BOOLEAN Quiet)
 {

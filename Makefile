@@ -1,0 +1,35 @@
+# Convenience entry points; the build itself is CMake (CMakePresets.json).
+#   make demo   install what is missing, build, run the demo on the default machine
+#   make test   install what is missing, build, run every test suite (plain and ASan+UBSan)
+JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+
+.PHONY: deps build demo test test-default test-asan bench clean
+
+deps:
+	@sh .ci/deps.sh
+
+build: deps
+	cmake --preset default
+	cmake --build --preset default -j $(JOBS)
+
+demo: build
+	./build/bin/ntsim load build/drivers/echo.sys
+	./build/bin/ntsim faults build/drivers/echo.sys
+
+test-default: deps
+	cmake --preset ci
+	cmake --build --preset ci -j $(JOBS)
+	ctest --preset ci -j $(JOBS)
+
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+test: test-default test-asan
+
+bench: build
+	./build/bin/ntsim-bench
+
+clean:
+	rm -rf build build-asan
