@@ -28,3 +28,51 @@ function(ntsim_add_driver name)
     target_link_libraries(${name} PRIVATE ntsim ${ARG_LINK_LIBRARIES})
   endif()
 endfunction()
+
+# ntsim_add_fault_sweep(<prefix> DRIVER <image-target> [ARGS ...])
+#
+# Registers a fault sweep of a driver image as ctest tests, one per injection point:
+#   <prefix>/0-baseline                    the driver loads and unloads with nothing injected
+#   <prefix>/<n>-<DDI>@<file>:<line>       DriverEntry with failable call n failing
+# The points are discovered when ctest starts (`ntsim faults <image> --list`), like
+# gtest_discover_tests, so the list follows the driver's code without a re-configure.
+# ARGS are passed to `ntsim faults` (e.g. --reg FILE, --filter class=pool, --scenario).
+function(ntsim_add_fault_sweep prefix)
+  cmake_parse_arguments(ARG "" "DRIVER" "ARGS" ${ARGN})
+  if(NOT ARG_DRIVER)
+    message(FATAL_ERROR "ntsim_add_fault_sweep(${prefix}): DRIVER <image-target> is required")
+  endif()
+  if(TARGET ntsim-cli)
+    set(cli ntsim-cli)
+  elseif(TARGET ntsim::ntsim-cli)
+    set(cli ntsim::ntsim-cli)
+  else()
+    message(FATAL_ERROR "ntsim_add_fault_sweep: the ntsim CLI target is not available")
+  endif()
+  string(MAKE_C_IDENTIFIER "${prefix}" id)
+  set(script "${CMAKE_CURRENT_BINARY_DIR}/ntsim_sweep_${id}.cmake")
+  string(REPLACE ";" " " args_text "${ARG_ARGS}")
+  file(GENERATE OUTPUT "${script}" CONTENT "
+set(cli [==[$<TARGET_FILE:${cli}>]==])
+set(image [==[$<TARGET_FILE:${ARG_DRIVER}>]==])
+set(extra ${args_text})
+if(NOT EXISTS \"\${cli}\" OR NOT EXISTS \"\${image}\")
+  add_test([==[${prefix}/NOT_BUILT]==] \"\${cli}\" faults \"\${image}\")
+  return()
+endif()
+execute_process(COMMAND \"\${cli}\" faults \"\${image}\" --list \${extra}
+                OUTPUT_VARIABLE points RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  add_test([==[${prefix}/DISCOVERY_FAILED]==] \"\${cli}\" faults \"\${image}\" --list \${extra})
+  return()
+endif()
+add_test([==[${prefix}/0-baseline]==] \"\${cli}\" load \"\${image}\")
+string(REPLACE \"\\n\" \";\" lines \"\${points}\")
+foreach(line IN LISTS lines)
+  if(line MATCHES \"^([0-9]+) ([^ ]+) (.*)$\")
+    add_test(\"${prefix}/\${CMAKE_MATCH_1}-\${CMAKE_MATCH_2}@\${CMAKE_MATCH_3}\" \"\${cli}\" faults \"\${image}\" --only \${CMAKE_MATCH_1} --jobs 1 \${extra})
+  endif()
+endforeach()
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${script}")
+endfunction()

@@ -23,6 +23,9 @@ static inline const char *TestDriverPath(const char *Name)
 static inline ntsim_machine *TestMachine(void)
 {
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+    /* a failed assertion in an earlier test leaves its machine behind */
+    if (ntsim_current_machine())
+        ntsim_machine_destroy(ntsim_current_machine());
     ntsim_machine *Machine = ntsim_machine_create(&Config);
     assert_non_null(Machine);
     return Machine;

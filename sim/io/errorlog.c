@@ -29,10 +29,12 @@ PVOID IoAllocateErrorLogEntry(PVOID IoObject, UCHAR EntrySize)
         KiBugCheck(0xC4, 0x1030 /* approximate */, EntrySize, 0, 0, Site,
                    "IoAllocateErrorLogEntry: EntrySize %u outside [sizeof(IO_ERROR_LOG_PACKET), ERROR_LOG_MAXIMUM_SIZE]",
                    EntrySize);
-    if (ViFaultShouldFail(NtsimFaultErrorLog, "IoAllocateErrorLogEntry", 0, Site))
-        return NULL;
     POBJECT_TYPE Type = ObpGetObjectType(IoObject);
     PDRIVER_OBJECT Driver = Type == &IopDeviceType ? ((PDEVICE_OBJECT)IoObject)->DriverObject : IoObject;
+    /* A driver whose attempt to log fails has still done what FL-06 asks. */
+    IopDriver(Driver)->ErrorLogAttempts++;
+    if (ViFaultShouldFail(NtsimFaultErrorLog, "IoAllocateErrorLogEntry", 0, Site))
+        return NULL;
     IOP_ERRLOG_HEADER *Header = KiHostAlloc(sizeof(IOP_ERRLOG_HEADER) + EntrySize);
     Header->Driver = Driver;
     Header->Magic = IOP_ERRLOG_LIVE;

@@ -36,6 +36,7 @@ struct _IOP_DRIVER {
     void *RegistryPathPage;       /* poisoned after DriverEntry (DE-04) */
     size_t RegistryPathPageSize;
     ULONG ErrorLogEntries;        /* IoWriteErrorLogEntry calls (FL-06) */
+    ULONG ErrorLogAttempts;       /* IoAllocateErrorLogEntry calls, even failed ones */
     ULONG ReinitCount;
 };
 

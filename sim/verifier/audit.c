@@ -109,7 +109,7 @@ void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
                          "MajorFunction[%s] is still set after DriverEntry failed: reset it to NULL",
                          Slots[i] == IRP_MJ_FLUSH_BUFFERS ? "IRP_MJ_FLUSH_BUFFERS" : "IRP_MJ_SHUTDOWN");
         }
-        if (Driver->ErrorLogEntries == 0)
+        if (Driver->ErrorLogEntries == 0 && Driver->ErrorLogAttempts == 0)
             VfReport("FL-06", NTSIM_SEV_WARNING, Object, (NTSIM_SITE){ NULL, 0 },
                      "DriverEntry failed without logging an error (IoWriteErrorLogEntry)");
     }
