@@ -34,6 +34,7 @@ typedef struct _NTSIM_SITE {
 /* Take the site recorded by the DDI macro that led here, and clear it so that a
  * later call without a macro (function pointer) does not inherit a stale line. */
 NTSIM_SITE KiTakeSite(void);
+static const NTSIM_SITE KiNoSite = { NULL, 0 };
 /* "echo.c:42" (basename of the file) or "?" */
 const char *KiFormatSite(NTSIM_SITE Site, char *Buffer, size_t Size);
 
@@ -57,6 +58,13 @@ typedef enum _NTSIM_RESOURCE_KIND {
     NtsimResReinitRegistration,
     NtsimResShutdownRegistration,
     NtsimResWorkItem,
+    NtsimResTimer,          /* a KTIMER still set (sim/ke/timer.c) */
+    NtsimResDpc,            /* a KDPC still queued (sim/ke/dpc.c) */
+    NtsimResThread,         /* a system thread still running (sim/ps) */
+    NtsimResIoTimer,        /* IoStartTimer not stopped (sim/io/timer.c) */
+    NtsimResWorkQueued,     /* ExQueueWorkItem item not yet run (sim/ex/worker.c) */
+    NtsimResResourceClaim,  /* IoReportResourceUsage & co. still claimed (sim/io/resource.c) */
+    NtsimResInterrupt,      /* IoConnectInterrupt not disconnected (sim/io/interrupt.c) */
     NtsimResOther,
     NtsimResKindCount
 } NTSIM_RESOURCE_KIND;

@@ -83,7 +83,10 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
         KiLeaveHost(&Frame);
     }
     while (!IsListEmpty(&Machine->Files)) {
+        /* after a crash: drop the file objects without running driver code */
         ntsim_file *File = CONTAINING_RECORD(RemoveHeadList(&Machine->Files), ntsim_file, Link);
+        if (File->Object)
+            ObpDereference(File->Object);
         free(File);
     }
     while (!IsListEmpty(&Machine->Requests)) {

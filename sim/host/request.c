@@ -350,7 +350,7 @@ int ntsim_shutdown(ntsim_machine *Machine)
                 IopSetFinalCompletion(Irp, NtsimFinishRequest, Request);
                 IoSetNextIrpStackLocation(Irp);
                 Stack->DeviceObject = Device;
-                IopCallDispatch(Device, Irp, (NTSIM_SITE){ NULL, 0 });
+                IopCallDispatch(Device, Irp, KiNoSite);
                 ntsim_request_free(Request);
             }
         }

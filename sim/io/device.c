@@ -55,6 +55,9 @@ static NTSTATUS IopCreateDeviceAt(PDRIVER_OBJECT DriverObject, ULONG DeviceExten
     Object->NextDevice = DriverObject->DeviceObject;
     DriverObject->DeviceObject = Object;
     IopTrackFor(&Device->Track, DriverObject, NtsimResDevice, Site);
+    /* A device object keeps its driver object alive, as on Windows: file objects may
+     * outlive both the device's deletion and the driver's unload. */
+    ObpReference(DriverObject);
     *DeviceObject = Object;
     return STATUS_SUCCESS;
 }
@@ -131,7 +134,9 @@ void IopReclaimDevice(PDEVICE_OBJECT DeviceObject)
 
 static void IopDeleteDeviceObject(PVOID Object)
 {
-    (void)Object;
+    PDRIVER_OBJECT Driver = ((PDEVICE_OBJECT)Object)->DriverObject;
+    if (Driver) /* NULL when creation failed before the device was set up */
+        ObpDereference(Driver);
 }
 
 PDEVICE_OBJECT IopGetAttachedDevice(PDEVICE_OBJECT Device)

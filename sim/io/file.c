@@ -161,7 +161,7 @@ static void IopDeleteFile(PVOID Object)
     IOP_FILE *File = Object;
     PDEVICE_OBJECT Device = File->Object.DeviceObject;
     if (File->Opened) {
-        if (!IopDriver(Device->DriverObject)->Unloaded)
+        if (!IopDriver(Device->DriverObject)->Unloaded && !KiMachineCrashed())
             IopSendFileIrp(&File->Object, IRP_MJ_CLOSE, KernelMode, NULL);
         IopDevice(Device)->OpenCount--;
     }

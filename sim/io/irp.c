@@ -27,10 +27,12 @@ typedef struct DECLSPEC_ALIGN(16) _IOP_IRP_PRIVATE {
     IOP_FINAL_COMPLETION Final;
     void *FinalContext;
     NTSIM_TRACK Track;    /* owner when a driver allocated it */
+    LIST_ENTRY LiveLink;  /* every IRP not freed: reclaimed when the machine is destroyed */
     struct _IOP_IRP_PRIVATE *NextFree;
 } IOP_IRP_PRIVATE;
 
 static IOP_IRP_PRIVATE *IopIrpCache[IOP_IRP_CACHED_SIZES];
+static LIST_ENTRY IopLiveIrps = { &IopLiveIrps, &IopLiveIrps };
 static unsigned IopIrpCacheCount[IOP_IRP_CACHED_SIZES];
 
 static inline IOP_IRP_PRIVATE *IopIrpPrivate(PIRP Irp)
@@ -65,6 +67,7 @@ PIRP IopAllocateIrp(CCHAR StackSize)
     Private->Magic = IOP_IRP_LIVE;
     Private->AllocatedStackSize = StackSize;
     InitializeListHead(&Private->Track.Link);
+    InsertTailList(&IopLiveIrps, &Private->LiveLink);
     PIRP Irp = (PIRP)(Private + 1);
     IopInitializeIrpFields(Irp, StackSize, IOP_IRP_HAS_PRIVATE);
     return Irp;
@@ -74,6 +77,7 @@ void IopFreeIrp(PIRP Irp)
 {
     IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
     IopUntrack(&Private->Track);
+    RemoveEntryList(&Private->LiveLink);
     Private->Magic = IOP_IRP_FREED;
     CCHAR Size = Private->AllocatedStackSize;
     if (Size >= 0 && Size < IOP_IRP_CACHED_SIZES && IopIrpCacheCount[(int)Size] < IOP_IRP_CACHE_DEPTH) {
@@ -87,6 +91,12 @@ void IopFreeIrp(PIRP Irp)
 
 void IopResetIrpCache(void)
 {
+    /* IRPs still in flight (a bug check stopped the machine mid-request, or a driver
+     * kept one) are reclaimed with the machine. */
+    while (!IsListEmpty(&IopLiveIrps)) {
+        IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(IopLiveIrps.Flink, IOP_IRP_PRIVATE, LiveLink);
+        IopFreeIrp((PIRP)(Private + 1));
+    }
     for (int i = 0; i < IOP_IRP_CACHED_SIZES; i++) {
         while (IopIrpCache[i]) {
             IOP_IRP_PRIVATE *Next = IopIrpCache[i]->NextFree;
