@@ -57,7 +57,8 @@ static double BenchIrpRoundTrip(int Verifier)
     }
     char In[16] = "0123456789abcdef", Out[16];
     size_t Returned;
-    const int Iterations = 200000;
+    const char *Override = getenv("NTSIM_BENCH_ITERATIONS");
+    const int Iterations = Override ? atoi(Override) : 200000;
     double Samples[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         double Start = BenchNow();

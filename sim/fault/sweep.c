@@ -10,6 +10,7 @@
 #include "io/iop.h"
 #include "ntsim/sweep.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
@@ -325,6 +326,10 @@ int ntsim_sweep_run(const ntsim_sweep_options *Options, ntsim_sweep_result **Out
     }
     ntsim_sweep_result *R = KiHostAlloc(sizeof(*R));
     R->Image = KiHostStrdup(Options->image);
+    /* Map the image once, before any fork: every child then finds it loaded with
+     * pristine globals (no driver code ever runs in this process) and skips the
+     * dynamic linker. A failure here is left for the children to report. */
+    void *Preloaded = dlopen(Options->image, RTLD_NOW | RTLD_LOCAL);
     char Error[1024] = "";
     unsigned long Baseline = 0;
     int Rc = SweepRunBatch(Options, R, &Baseline, 1, 1, Error, sizeof(Error));
@@ -344,6 +349,8 @@ int ntsim_sweep_run(const ntsim_sweep_options *Options, ntsim_sweep_result **Out
         }
         free(Runs);
     }
+    if (Preloaded)
+        dlclose(Preloaded);
     if (Rc != 0) {
         NtsimSetLastError("%s", Error[0] ? Error : "the sweep failed");
         ntsim_sweep_free(R);

@@ -28,6 +28,9 @@ struct ntsim_request {
     size_t OutLength;
     int Asynchronous;
     int OutputIsInput;        /* METHOD_IN_DIRECT: the output buffer is data for the device */
+    struct ntsim_request *NextFree;
+    /* Small system buffers live here: the common request allocates nothing. */
+    DECLSPEC_ALIGN(16) UCHAR SmallBuffer[256];
 };
 
 extern ntsim_machine *NtsimMachine;
