@@ -264,6 +264,15 @@ static NTSTATUS EchoNeither(PIO_STACK_LOCATION Stack, PIRP Irp, ULONG_PTR *Infor
     return Status;
 }
 
+/* The direct-I/O buffer of a device control, mapped into system space. */
+static NTSTATUS EchoMapOutputBuffer(PIRP Irp, PVOID *Mapped)
+{
+    if (Irp->MdlAddress == NULL)
+        return STATUS_INVALID_PARAMETER;
+    *Mapped = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority | MdlMappingNoExecute);
+    return *Mapped ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+}
+
 NTSTATUS EchoDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PECHO_EXTENSION Extension = DeviceObject->DeviceExtension;
@@ -283,28 +292,14 @@ NTSTATUS EchoDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         Information = InLength; /* input and output share the system buffer */
         break;
     case IOCTL_ECHO_IN_DIRECT:
-        if (Irp->MdlAddress == NULL) {
-            Status = STATUS_INVALID_PARAMETER;
-            break;
-        }
-        Mapped = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority | MdlMappingNoExecute);
-        if (Mapped == NULL) {
-            Status = STATUS_INSUFFICIENT_RESOURCES;
-            break;
-        }
-        Information = EchoStore(Extension, Mapped, MmGetMdlByteCount(Irp->MdlAddress));
+        Status = EchoMapOutputBuffer(Irp, &Mapped);
+        if (NT_SUCCESS(Status))
+            Information = EchoStore(Extension, Mapped, MmGetMdlByteCount(Irp->MdlAddress));
         break;
     case IOCTL_ECHO_OUT_DIRECT:
-        if (Irp->MdlAddress == NULL) {
-            Status = STATUS_INVALID_PARAMETER;
-            break;
-        }
-        Mapped = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority | MdlMappingNoExecute);
-        if (Mapped == NULL) {
-            Status = STATUS_INSUFFICIENT_RESOURCES;
-            break;
-        }
-        Information = EchoCopyOut(Extension, Mapped, MmGetMdlByteCount(Irp->MdlAddress));
+        Status = EchoMapOutputBuffer(Irp, &Mapped);
+        if (NT_SUCCESS(Status))
+            Information = EchoCopyOut(Extension, Mapped, MmGetMdlByteCount(Irp->MdlAddress));
         break;
     case IOCTL_ECHO_NEITHER:
         Status = EchoNeither(Stack, Irp, &Information);

@@ -187,43 +187,38 @@ const char *ObpGetObjectName(PVOID Object, char *Buffer, size_t Size)
     return Buffer;
 }
 
-NTSTATUS ObpLookupObjectUtf8(const char *Path, PVOID *Object)
+/* Resolve Path and reference what it names. Without Rest, a path that continues below
+ * a device is "not found"; with it, the remainder is returned for the device. */
+static NTSTATUS ObpReferencePath(const char *Path, BOOLEAN FollowFinalLink, PVOID *Object, char *Rest,
+                                 size_t RestSize)
 {
     OBP_HEADER *Found;
-    char Rest[OBP_MAX_PATH];
-    NTSTATUS Status = ObpResolve(Path, TRUE, FALSE, &Found, Rest, sizeof(Rest), NULL, 0);
+    char Own[OBP_MAX_PATH];
+    NTSTATUS Status = ObpResolve(Path, FollowFinalLink, FALSE, &Found, Rest ? Rest : Own,
+                                 Rest ? RestSize : sizeof(Own), NULL, 0);
     if (!NT_SUCCESS(Status))
         return Status;
-    if (Rest[0])
+    if (Rest == NULL && Own[0])
         return STATUS_OBJECT_NAME_NOT_FOUND;
     Found->PointerCount++;
     *Object = ObpBody(Found);
     return STATUS_SUCCESS;
+}
+
+NTSTATUS ObpLookupObjectUtf8(const char *Path, PVOID *Object)
+{
+    return ObpReferencePath(Path, TRUE, Object, NULL, 0);
 }
 
 NTSTATUS ObpLookupObjectWithRest(const char *Path, PVOID *Object, char *Rest, size_t RestSize)
 {
-    OBP_HEADER *Found;
-    NTSTATUS Status = ObpResolve(Path, TRUE, FALSE, &Found, Rest, RestSize, NULL, 0);
-    if (!NT_SUCCESS(Status))
-        return Status;
-    Found->PointerCount++;
-    *Object = ObpBody(Found);
-    return STATUS_SUCCESS;
+    return ObpReferencePath(Path, TRUE, Object, Rest, RestSize);
 }
 
+/* The object itself when the last component is a symbolic link (OBJ_OPENLINK). */
 NTSTATUS ObpLookupLinkUtf8(const char *Path, PVOID *Object)
 {
-    OBP_HEADER *Found;
-    char Rest[OBP_MAX_PATH];
-    NTSTATUS Status = ObpResolve(Path, FALSE, FALSE, &Found, Rest, sizeof(Rest), NULL, 0);
-    if (!NT_SUCCESS(Status))
-        return Status;
-    if (Rest[0])
-        return STATUS_OBJECT_NAME_NOT_FOUND;
-    Found->PointerCount++;
-    *Object = ObpBody(Found);
-    return STATUS_SUCCESS;
+    return ObpReferencePath(Path, FALSE, Object, NULL, 0);
 }
 
 NTSTATUS ObpLookupObject(PCUNICODE_STRING Path, PVOID *Object)
