@@ -17,6 +17,9 @@ static const char Usage[] =
     "         [--filter SPEC] [--scenario] [--list]\n"
     "                                 fail every failable call of DriverEntry in turn, each run\n"
     "                                 in a fresh process, and audit every failure path\n"
+    "  run <image> [--device SPEC]... [--reg FILE] [--vcd FILE] [--seed N] [--for DURATION]\n"
+    "      [--spurious-irq]           load a driver onto a machine with devices (default PC: COM1\n"
+    "                                 16550 at 0x3f8/IRQ 4, 8254), run it, unload, audit\n"
     "  help                           this text\n"
     "  version                        print the version\n"
     "\n"
@@ -62,5 +65,7 @@ int main(int argc, char **argv)
         return CliLoad(argc - 1, argv + 1);
     if (strcmp(Command, "faults") == 0)
         return CliFaults(argc - 1, argv + 1);
+    if (strcmp(Command, "run") == 0)
+        return CliRun(argc - 1, argv + 1);
     return CliUsageError(NULL, "unknown command '%s'", Command);
 }

@@ -193,8 +193,8 @@ static int SweepParse(ntsim_sweep_result *R, SWEEP_CHILD *Child, int WaitStatus,
     for (char *Line = strtok_r(Child->Output, "\n", &Save); Line; Line = strtok_r(NULL, "\n", &Save)) {
         char *Fields[8] = { 0 };
         int N = 0;
-        char *FieldSave = NULL;
-        for (char *F = strtok_r(Line, "\t", &FieldSave); F && N < 8; F = strtok_r(NULL, "\t", &FieldSave))
+        /* strsep, not strtok: an empty field (a finding with no source line) counts */
+        for (char *Rest = Line, *F; N < 8 && (F = strsep(&Rest, "\t")) != NULL;)
             Fields[N++] = F;
         if (N >= 2 && Fields[0][0] == 'X') {
             snprintf(Error, ErrorSize, "%s", Fields[1]);

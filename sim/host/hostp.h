@@ -38,4 +38,8 @@ int NtsimCheckMachine(ntsim_machine *Machine);
 int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIALIZE Entry, IOP_DRIVER **Out,
                   NTSTATUS *EntryStatus);
 int IopUnloadDriver(IOP_DRIVER *Driver);
+/* sim/host/sched.c: a synchronous request the driver pended waits here (the other
+ * threads, DPCs and the clock run) until it completes; < 0: NTSIM_E_CRASHED. */
+int32_t NtsimWaitSynchronous(ntsim_request *Request);
+void NtsimRequestCompleted(void);
 #endif

@@ -12,6 +12,22 @@ void VfSetQuiet(BOOLEAN Quiet);
 void ViResetFaults(void);
 void KiSehReset(void);
 void KiResetLocks(void);
+void KiResetDpcs(void);
+void ExpResetWorkers(void);
+void ExpResetResources(void);
+
+/* The exploration seed: the machine's, else NTSIM_SEED (decimal or 0x hex). */
+static uint64_t NtsimSeedFor(const ntsim_machine_config *Config)
+{
+    if (Config->seed)
+        return Config->seed;
+    const char *Env = getenv("NTSIM_SEED");
+    return Env && *Env ? strtoull(Env, NULL, 0) : 0;
+}
+int NtsimCreateMachineDevices(const ntsim_machine_config *Config); /* devices.c */
+void NtsimDestroyMachineDevices(void);
+
+void NtsimFlushRequestCache(void);
 
 int NtsimCheckMachine(ntsim_machine *Machine)
 {
@@ -45,8 +61,14 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     InitializeListHead(&Machine->Files);
     InitializeListHead(&Machine->Requests);
     NtsimMachine = Machine;
+    KiInstallSignalHandlers();
     KiResetBugCheck();
     KiInitializeClock();
+    KiResetDpcs();
+    ExpResetWorkers();
+    ExpResetResources();
+    Machine->Config.seed = NtsimSeedFor(&Machine->Config);
+    KiInitializeScheduler(Machine->Config.cpus, Machine->Config.seed);
     KiResetIrql();
     KiResetLocks();
     KiSehReset();
@@ -57,6 +79,13 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     IopInitializeDrivers();
     MiInitializeUserSpace();
     CmpInitialize();
+    if (NtsimCreateMachineDevices(&Machine->Config) != 0) {
+        char Error[2048];
+        snprintf(Error, sizeof(Error), "%s", ntsim_last_error());
+        ntsim_machine_destroy(Machine);
+        NtsimSetLastError("%s", Error);
+        return NULL;
+    }
     const char *Faults = getenv("NTSIM_FAULTS");
     if (Faults && *Faults && ntsim_fault_configure_string(Machine, Faults) != 0)
         fprintf(stderr, "ntsim: NTSIM_FAULTS ignored: %s\n", ntsim_last_error());
@@ -94,6 +123,8 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
         Request->Done = 1;
         ntsim_request_free(Request);
     }
+    /* Every simulated thread is cancelled (it unwinds without running driver code). */
+    KiShutdownScheduler();
     /* Drivers still loaded are torn down without calling into them. */
     PLIST_ENTRY Drivers = IopLoadedDrivers();
     while (!IsListEmpty(Drivers)) {
@@ -105,18 +136,26 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
         if (Image) /* so a later load starts with fresh globals */
             dlclose(Image);
     }
+    NtsimDestroyMachineDevices();
     CmpShutdown();
     ObpShutdown();
     IopResetIrpCache();
+    NtsimFlushRequestCache();
     IopResetErrorLog();
     ExpFlushQuarantine();
     MiReleasePoisoned();
     MiShutdownUserSpace();
+    KiResetDpcs();
+    ExpResetWorkers();
+    ExpResetResources();
+    KiResetLocks();
+    KiTraceReset();
     KiShutdownClock();
     VfResetFindings();
     ViResetFaults();
     KiResetBugCheck();
     NtsimMachine = NULL;
+    KiRestoreSignalHandlers();
     free(Machine);
 }
 
@@ -140,6 +179,10 @@ static int NtsimLoad(ntsim_machine *Machine, const char *ServiceName, const char
     int Check = NtsimCheckMachine(Machine);
     if (Check)
         return Check;
+    /* A test harness may have put its own fault handlers in since the machine was
+     * created (CMocka does around each test); loads and opens take ours back. A check
+     * on every host call would cost a system call per IRP. */
+    KiInstallSignalHandlers();
     if (Driver)
         *Driver = NULL;
     if (Status)

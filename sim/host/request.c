@@ -83,6 +83,7 @@ static void NtsimFinishRequest(PIRP Irp, void *Context)
     Request->Irp = NULL;
     Request->Done = 1;
     IopFreeIrp(Irp);
+    NtsimRequestCompleted(); /* wakes a host thread waiting for it (sim/host/sched.c) */
 }
 
 static ntsim_request *NtsimNewRequest(ntsim_file *File, const void *In, size_t InLength, void *Out, size_t OutLength)
@@ -164,6 +165,7 @@ int32_t ntsim_open(ntsim_machine *Machine, const char *Path, ntsim_file **Out)
     if (Path == NULL || Out == NULL)
         return NTSIM_E_ARGS;
     *Out = NULL;
+    KiInstallSignalHandlers(); /* see NtsimLoad */
     char Nt[600];
     if (strncmp(Path, "\\\\.\\", 4) == 0)
         snprintf(Nt, sizeof(Nt), "\\??\\%s", Path + 4);
@@ -245,8 +247,8 @@ int32_t ntsim_read(ntsim_file *File, void *Buffer, size_t Length, size_t *Transf
     int32_t Status = NtsimReadWrite(File, IRP_MJ_READ, NULL, Buffer, Length, NULL, &Request);
     if (Request == NULL)
         return Status;
-    if (!Request->Done)
-        return STATUS_PENDING;
+    if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
+        return Status; /* the machine stopped (bug check or hang) while the request was pending */
     if (Transferred)
         *Transferred = Request->Information;
     Status = Request->Status;
@@ -260,8 +262,8 @@ int32_t ntsim_write(ntsim_file *File, const void *Buffer, size_t Length, size_t 
     int32_t Status = NtsimReadWrite(File, IRP_MJ_WRITE, Buffer, NULL, Length, NULL, &Request);
     if (Request == NULL)
         return Status;
-    if (!Request->Done)
-        return STATUS_PENDING;
+    if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
+        return Status; /* the machine stopped (bug check or hang) while the request was pending */
     if (Transferred)
         *Transferred = Request->Information;
     Status = Request->Status;
@@ -337,8 +339,8 @@ int32_t ntsim_ioctl(ntsim_file *File, uint32_t Code, const void *In, size_t InLe
     int32_t Status = NtsimIoctl(File, Code, In, InLength, Out, OutLength, &Request);
     if (Request == NULL)
         return Status;
-    if (!Request->Done)
-        return STATUS_PENDING;
+    if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
+        return Status; /* the machine stopped (bug check or hang) while the request was pending */
     if (Returned)
         *Returned = Request->Information;
     Status = Request->Status;

@@ -3,4 +3,5 @@
 #ifndef NTSIM_NTDDK_H
 #define NTSIM_NTDDK_H
 #include <wdm.h>
+#include <nt/hal.h>
 #endif

@@ -22,10 +22,12 @@
 #include <nt/pool.h>
 #include <nt/rtl.h>
 #include <nt/io.h>
+#include <nt/res.h>
 #include <nt/ob.h>
 #include <nt/seh.h>
 #include <nt/cm.h>
 #include <nt/ex.h>
+#include <nt/removelock.h>
 #include <nt/site.h>
 #include <nt/errorlog.h>
 #include <ntiologc.h>

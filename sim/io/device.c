@@ -104,10 +104,7 @@ static void IopDeleteDeviceCommon(PDEVICE_OBJECT DeviceObject)
     IopUnlinkFromDriver(DeviceObject);
     IopUntrack(&Device->Track);
     ObpRemoveName(Device);
-    if (DeviceObject->Timer) {
-        free(DeviceObject->Timer);
-        DeviceObject->Timer = NULL;
-    }
+    IopDeleteIoTimer(DeviceObject); /* sim/io/timer.c */
     ObpDereference(Device);
 }
 

@@ -81,6 +81,11 @@ const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind)
         [NtsimResReinitRegistration] = "reinitialization registration",
         [NtsimResShutdownRegistration] = "shutdown notification registration",
         [NtsimResWorkItem] = "work item",
+        [NtsimResTimer] = "timer",
+        [NtsimResDpc] = "DPC",
+        [NtsimResThread] = "system thread",
+        [NtsimResIoTimer] = "I/O timer",
+        [NtsimResWorkQueued] = "queued work item",
         [NtsimResOther] = "resource",
     };
     return Kind < NtsimResKindCount && Names[Kind] ? Names[Kind] : "resource";

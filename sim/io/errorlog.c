@@ -113,3 +113,21 @@ const ntsim_error_log_entry *ntsim_error_log_at(ntsim_machine *Machine, size_t I
         L = L->Next;
     return L ? &L->Entry : NULL;
 }
+
+/* An entry the I/O manager itself logs on a driver's behalf (a resource conflict
+ * found by IoReportResourceUsage, sim/io/resource.c). Counts for FL-06. */
+void IopLogSystemError(PDRIVER_OBJECT Driver, NTSTATUS ErrorCode, ULONG UniqueValue, NTSTATUS FinalStatus)
+{
+    IOP_LOGGED *Logged = KiHostAlloc(sizeof(*Logged));
+    memset(Logged, 0, sizeof(*Logged));
+    snprintf(Logged->Driver, sizeof(Logged->Driver), "%s", Driver ? IopDriverServiceName(Driver) : "");
+    Logged->Entry.driver = Logged->Driver;
+    Logged->Entry.error_code = (uint32_t)ErrorCode;
+    Logged->Entry.unique_value = UniqueValue;
+    Logged->Entry.final_status = FinalStatus;
+    *IopLogTail = Logged;
+    IopLogTail = &Logged->Next;
+    IopLogCount++;
+    if (Driver)
+        IopDriver(Driver)->ErrorLogEntries++;
+}

@@ -79,6 +79,9 @@ PLIST_ENTRY IopLoadedDrivers(void);
 IOP_DRIVER *IopFindDriver(const char *ServiceName);
 void IopRunReinitializations(void);
 
+/* timer.c */
+void IopDeleteIoTimer(PDEVICE_OBJECT DeviceObject);
+
 /* device.c */
 void IopReclaimDevice(PDEVICE_OBJECT Device);
 PDEVICE_OBJECT IopGetAttachedDevice(PDEVICE_OBJECT Device);

@@ -241,6 +241,8 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
     KIRQL Irql = KiCurrentIrql();
     NTSTATUS Status;
     IOP_CALL_DRIVER(Driver, Status = Routine(Device, Irp));
+    if (KiCurrentThread()->HeldCount) /* a spin lock or fast mutex still held (sim/ke/lockorder.c) */
+        KiCheckLocksAtReturn(Driver, "dispatch routine", Site);
     if (KiCurrentIrql() != Irql) {
         VfReport("SY-04", NTSIM_SEV_ERROR, Driver, Site,
                  "%s: dispatch routine for major function 0x%02x returned at IRQL %u, entered at %u",

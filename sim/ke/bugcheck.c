@@ -101,6 +101,11 @@ static void KiRecordBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P
     KiCrash.Info.params[3] = P4;
     snprintf(KiCrash.Name, sizeof(KiCrash.Name), "%s", KiBugCheckName(Code));
     KiCrash.Info.name = KiCrash.Name;
+    if (KiSeed()) { /* exploration mode: the seed reproduces the interleaving */
+        char *WithSeed = KiHostPrintf("%s [scheduler seed %llu]", Explanation, (unsigned long long)KiSeed());
+        free(Explanation);
+        Explanation = WithSeed;
+    }
     KiCrash.Explanation = Explanation;
     KiCrash.Info.explanation = Explanation;
     KiFormatSite(Site, KiCrash.Site, sizeof(KiCrash.Site));
@@ -127,6 +132,21 @@ void KiBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR 
     KiUnwindToHost(1);
 }
 
+/* Record a stop without unwinding (the caller unwinds or hands the CPU back). */
+void KiBugCheckNoUnwind(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4, NTSIM_SITE Site,
+                        const char *Text)
+{
+    if (!KiCrash.Crashed)
+        KiRecordBugCheck(Code, P1, P2, P3, P4, Site, KiHostStrdup(Text));
+}
+
+/* Unwind the calling thread to its innermost host frame (system threads: the base
+ * frame of the thread; the host: the API call in progress). */
+void KiUnwindCurrent(int Value)
+{
+    KiUnwindToHost(Value);
+}
+
 VOID KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4)
 {
     KiBugCheck(BugCheckCode, P1, P2, P3, P4, KiTakeSite(), "the driver called KeBugCheckEx");
@@ -139,12 +159,12 @@ VOID KeBugCheck(ULONG BugCheckCode)
 
 /* ---- fatal signals inside driver code ---- */
 
+static void KiChainSignal(int Signal, siginfo_t *Info, void *Context);
+
 static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
 {
-    (void)Context;
     if (KiTopFrame == NULL || KiCrash.Crashed) {
-        signal(Signal, SIG_DFL);
-        raise(Signal);
+        KiChainSignal(Signal, Info, Context);
         return;
     }
     KiSignalNumber = Signal;
@@ -163,12 +183,15 @@ static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
     siglongjmp(KiTopFrame->Jump, 2);
 }
 
+static const int KiFatalSignals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+static struct sigaction KiPreviousAction[RTL_NUMBER_OF(KiFatalSignals)];
+static BOOLEAN KiHandlersInstalled;
+
+/* Install the fault handlers for the life of a machine, keeping whatever the host had
+ * (a test framework's own handler, for instance) to chain to for faults outside
+ * simulated code and to restore when the machine is destroyed. */
 void KiInstallSignalHandlers(void)
 {
-    static BOOLEAN Installed;
-    if (Installed)
-        return;
-    Installed = TRUE;
     static char AltStack[64 * 1024];
     stack_t Stack = { .ss_sp = AltStack, .ss_size = sizeof(AltStack), .ss_flags = 0 };
     sigaltstack(&Stack, NULL);
@@ -177,10 +200,46 @@ void KiInstallSignalHandlers(void)
     Action.sa_sigaction = KiFatalSignal;
     Action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&Action.sa_mask);
-    sigaction(SIGSEGV, &Action, NULL);
-    sigaction(SIGBUS, &Action, NULL);
-    sigaction(SIGFPE, &Action, NULL);
-    sigaction(SIGILL, &Action, NULL);
+    for (size_t i = 0; i < RTL_NUMBER_OF(KiFatalSignals); i++) {
+        struct sigaction Current;
+        sigaction(KiFatalSignals[i], NULL, &Current);
+        if ((Current.sa_flags & SA_SIGINFO) && Current.sa_sigaction == KiFatalSignal)
+            continue; /* ours already: keep the saved previous handler */
+        sigaction(KiFatalSignals[i], &Action, &KiPreviousAction[i]);
+    }
+    KiHandlersInstalled = TRUE;
+}
+
+void KiRestoreSignalHandlers(void)
+{
+    if (!KiHandlersInstalled)
+        return;
+    for (size_t i = 0; i < RTL_NUMBER_OF(KiFatalSignals); i++)
+        sigaction(KiFatalSignals[i], &KiPreviousAction[i], NULL);
+    KiHandlersInstalled = FALSE;
+}
+
+/* A fault outside simulated code belongs to the host: hand it to its handler. */
+static void KiChainSignal(int Signal, siginfo_t *Info, void *Context)
+{
+    for (size_t i = 0; i < RTL_NUMBER_OF(KiFatalSignals); i++) {
+        if (KiFatalSignals[i] != Signal)
+            continue;
+        struct sigaction *Previous = &KiPreviousAction[i];
+        if (Previous->sa_flags & SA_SIGINFO) {
+            if (Previous->sa_sigaction != KiFatalSignal) {
+                Previous->sa_sigaction(Signal, Info, Context);
+                return;
+            }
+        } else if (Previous->sa_handler == SIG_IGN) {
+            return;
+        } else if (Previous->sa_handler != SIG_DFL) {
+            Previous->sa_handler(Signal);
+            return;
+        }
+    }
+    signal(Signal, SIG_DFL);
+    raise(Signal);
 }
 
 /* Name the code at Pc: "echo.c:88 (EchoUnload+0x1c in echo.sys)" when addr2line can
@@ -248,7 +307,8 @@ static void KiReportSignalCrash(void)
 
 void KiEnterHost(KI_HOST_FRAME *Frame)
 {
-    KiInstallSignalHandlers();
+    if (KiSelf == NULL)
+        KiSelf = KiHostThread;
     Frame->Prev = KiTopFrame;
     Frame->SavedDriver = IopCurrentDriver();
     Frame->SavedIrql = KiCurrentIrql();

@@ -1,12 +1,18 @@
 /* context.c - per-thread simulator context: the driver source line of the DDI call in
  * progress (set by the nt/site.h macros) and small host-memory helpers. */
 #include "ntsimp.h"
+#include "ke/kep.h"
 
 static NTSIM_TLS const char *KiSiteFile;
 static NTSIM_TLS int KiSiteLine;
 
+/* Every DDI call from a driver passes here first (nt/site.h): a safe point for
+ * device interrupts, and in exploration mode a possible thread switch. */
 void NtsimSetSite(const char *File, int Line)
 {
+    if (KiExploring)
+        KiMaybeYield();
+    HalpDeliverPendingInterrupts();
     KiSiteFile = File;
     KiSiteLine = Line;
 }

@@ -1,6 +1,10 @@
-/* irql.c - the IRQL of the simulated processor and the routines that change it.
- * One processor for now (DESIGN.md section 3); the state sits in a per-CPU block so
- * that N processors only add an index. */
+/* irql.c - the IRQL of the simulated processors and the routines that change it.
+ *
+ * One KPRCB per simulated processor (ntsim_machine_config.cpus, default 1). Threads
+ * take turns on the machine (sched.c), so "the current processor" is the one the
+ * running thread is assigned to. Lowering the IRQL is a safe point: DPCs run when it
+ * drops below DISPATCH_LEVEL, and the HAL delivers pending device interrupts whose
+ * DIRQL is now above it. */
 #include "ntsimp.h"
 #include "ke/kep.h"
 
@@ -8,11 +12,43 @@ typedef struct _KPRCB {
     KIRQL Irql;
 } KPRCB;
 
-static KPRCB KiProcessorBlock[1];
+#define KI_MAX_CPUS 64
+static KPRCB KiProcessorBlock[KI_MAX_CPUS];
+static unsigned KiProcessors = 1;
 
-static KPRCB *KiCurrentPrcb(void)
+/* Weak stand-in until the HAL provides the real one (sim/hal). */
+__attribute__((weak)) void HalpDeliverPendingInterrupts(void)
 {
-    return &KiProcessorBlock[0];
+}
+
+/* Threads take turns, so the running thread's processor is one global, switched
+ * when a thread resumes (KiSetCurrentProcessor): no TLS on the IRQL fast path. */
+static KPRCB *KiPrcb = &KiProcessorBlock[0];
+
+static inline KPRCB *KiCurrentPrcb(void)
+{
+    return KiPrcb;
+}
+
+void KiSetCurrentProcessor(ULONG Cpu)
+{
+    KiPrcb = &KiProcessorBlock[Cpu < KiProcessors ? Cpu : 0];
+}
+
+void KiInitializeProcessors(unsigned Count)
+{
+    if (Count == 0)
+        Count = 1;
+    if (Count > KI_MAX_CPUS)
+        Count = KI_MAX_CPUS;
+    KiProcessors = Count;
+    memset(KiProcessorBlock, 0, sizeof(KiProcessorBlock));
+    KiPrcb = &KiProcessorBlock[0];
+}
+
+unsigned KiProcessorCount(void)
+{
+    return KiProcessors;
 }
 
 KIRQL KiCurrentIrql(void)
@@ -30,6 +66,27 @@ void KiResetIrql(void)
     KiSetIrql(PASSIVE_LEVEL);
 }
 
+void KiLowerIrqlTo(KIRQL Irql)
+{
+    KiSetIrql(Irql);
+    if (Irql < DISPATCH_LEVEL && KiDpcPending)
+        KiDrainDpcs();
+    HalpDeliverPendingInterrupts();
+}
+
+void KiCheckIrql(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site)
+{
+    KIRQL Irql = KiCurrentIrql();
+    if (Irql <= Max)
+        return;
+    VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s called at IRQL %u (allowed: <= %u)", Ddi, Irql,
+             Max);
+    if (Code == 0xC4)
+        KiBugCheck(0xC4, P1, Irql, Max, 0, Site, "%s called at IRQL %u; it must be called at IRQL <= %u", Ddi, Irql,
+                   Max);
+    KiBugCheck(Code, P1, Irql, 0, 0, Site, "%s called at IRQL %u; it must be called at IRQL <= %u", Ddi, Irql, Max);
+}
+
 KIRQL KeGetCurrentIrql(VOID)
 {
     KiTakeSite();
@@ -43,6 +100,8 @@ VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql)
     if (NewIrql < Current)
         KiBugCheck(0x9, Current, NewIrql, 0, 0, Site, "KeRaiseIrql to %u while at IRQL %u (IRQL_NOT_GREATER_OR_EQUAL)",
                    NewIrql, Current);
+    if (NewIrql > HIGH_LEVEL)
+        KiBugCheck(0xC4, 0x30, Current, NewIrql, 0, Site, "KeRaiseIrql to %u: not an IRQL", NewIrql);
     *OldIrql = Current;
     KiSetIrql(NewIrql);
 }
@@ -54,7 +113,7 @@ VOID KeLowerIrql(KIRQL NewIrql)
     if (NewIrql > Current)
         KiBugCheck(0xC4, 0x31, Current, NewIrql, 0, Site, "KeLowerIrql to %u while at IRQL %u: that is a raise",
                    NewIrql, Current);
-    KiSetIrql(NewIrql);
+    KiLowerIrqlTo(NewIrql);
 }
 
 KIRQL KeRaiseIrqlToDpcLevel(VOID)
@@ -81,27 +140,15 @@ VOID NtsimPagedCodeCheck(const char *File, int Line)
     }
 }
 
-/* ---- threads: PARTIAL until the scheduler lands (issue 3): one thread object ---- */
-static struct { ULONG Dummy[64]; } KiInitialThread;
-
-PETHREAD PsGetCurrentThread(VOID)
-{
-    return (PETHREAD)&KiInitialThread;
-}
-
-PKTHREAD KeGetCurrentThread(VOID)
-{
-    return (PKTHREAD)&KiInitialThread;
-}
-
 ULONG KeGetCurrentProcessorNumber(VOID)
 {
-    return 0;
+    KI_THREAD *T = KiSelf;
+    return T ? T->Cpu : 0;
 }
 
 ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors)
 {
     if (ActiveProcessors)
-        *ActiveProcessors = 1;
-    return 1;
+        *ActiveProcessors = KiProcessors >= 64 ? ~(KAFFINITY)0 : (((KAFFINITY)1 << KiProcessors) - 1);
+    return KiProcessors;
 }

@@ -13,8 +13,191 @@ const char *KiBugCheckName(ULONG Code);
 int KiGetBugCheck(ntsim_bugcheck *Out);
 void KiResetBugCheck(void);
 void KiInstallSignalHandlers(void);
+void KiRestoreSignalHandlers(void);
 void KiDescribeCode(void *Pc, char *Buffer, size_t Size);
 void KiResetIrql(void);
+
+/* ---- the scheduler (sched.c): threads, the simulated CPU, waits, virtual time ----
+ * Every kernel-side thread is a pthread; exactly one holds the simulated CPU and runs.
+ * All the state below is touched only by the thread holding the CPU; handing the CPU
+ * over is the only synchronisation (an acquire/release handoff, see sched.c). */
+#include <pthread.h>
+
+typedef enum _KI_THREAD_STATE {
+    KiThreadInitialized, KiThreadReady, KiThreadRunning, KiThreadWaiting, KiThreadTerminated
+} KI_THREAD_STATE;
+
+typedef struct _KI_WAIT_BLOCK {
+    LIST_ENTRY Link;               /* in the object's DISPATCHER_HEADER.WaitListHead */
+    struct _KTHREAD *Thread;
+    PDISPATCHER_HEADER Object;
+    ULONG Index;
+} KI_WAIT_BLOCK;
+
+typedef struct _KI_HELD_LOCK {
+    PVOID Lock;
+    const char *Kind;              /* "spin lock", "fast mutex", "mutex" ... */
+    NTSIM_SITE Site;
+    PDRIVER_OBJECT Owner;
+} KI_HELD_LOCK;
+
+#define KI_MAX_HELD_LOCKS 16
+
+/* The thread object: PKTHREAD and PETHREAD both point here. It is an object-manager
+ * object (type PsThreadType) and waitable: the header is signalled at termination. */
+struct _KTHREAD {
+    DISPATCHER_HEADER Header;
+    ULONG Id;                      /* 1 = the host thread */
+    char Name[96];
+    KI_THREAD_STATE State;
+    BOOLEAN IsHost;
+    BOOLEAN IsWorker;
+    BOOLEAN Cancel;                /* unwind to the base frame when next resumed */
+    BOOLEAN Joined;
+    BOOLEAN PthreadStarted;
+    BOOLEAN WaitNext;              /* KeSetEvent(..., Wait=TRUE) was called */
+    KIRQL WaitNextIrql;
+    KIRQL SavedIrql;
+    ULONG Cpu;
+    KPRIORITY Priority;
+    LONG CriticalRegion;           /* KeEnterCriticalRegion depth (KernelApcDisable) */
+    pthread_t Pthread;
+    pthread_cond_t Cond;
+    volatile int Go;               /* the CPU was handed to this thread (atomic) */
+    int Sleeping;                  /* parked on Cond (under the handoff mutex) */
+    LIST_ENTRY ReadyLink;
+    LIST_ENTRY AllLink;
+    LIST_ENTRY MutantList;         /* KMUTEX objects owned */
+    /* the current wait */
+    ULONG WaitCount;
+    WAIT_TYPE WaitType;
+    NTSTATUS WaitStatus;
+    BOOLEAN WaitSatisfied;
+    KI_WAIT_BLOCK WaitBlocks[MAXIMUM_WAIT_OBJECTS];
+    hw_timer WaitTimer;
+    const char *WaitReason;        /* for hang reports: "KeWaitForSingleObject", "IRP completion" */
+    PVOID WaitLock;                /* FAST_MUTEX / ERESOURCE being acquired, for hang reports */
+    UCHAR WaitLockKind;            /* 1 fast mutex, 2 ERESOURCE */
+    NTSIM_SITE WaitSite;
+    /* a system thread */
+    PKSTART_ROUTINE StartRoutine;
+    PVOID StartContext;
+    PDRIVER_OBJECT Owner;
+    NTSIM_TRACK Track;             /* NtsimResThread while it runs */
+    NTSIM_SITE CreateSite;
+    NTSTATUS ExitStatus;
+    KI_HOST_FRAME *BaseFrame;
+    void (*WorkerMain)(struct _KTHREAD *Thread); /* a simulator thread (work queue) */
+    /* locks held (spin locks, fast mutexes, mutexes) */
+    KI_HELD_LOCK Held[KI_MAX_HELD_LOCKS];
+    ULONG HeldCount;
+};
+typedef struct _KTHREAD KI_THREAD;
+
+extern NTSIM_TLS KI_THREAD *KiSelf;    /* the calling pthread's thread object */
+extern KI_THREAD *KiHostThread;
+extern ULONG KiThreadCount;            /* threads created and not yet reaped, host included */
+extern BOOLEAN KiExploring;            /* exploration mode: switch at DDI boundaries */
+extern BOOLEAN KiTracing;
+
+void KiInitializeScheduler(unsigned Cpus, uint64_t Seed);
+void KiShutdownScheduler(void);
+uint64_t KiSeed(void);
+static inline KI_THREAD *KiCurrentThread(void) { return KiSelf ? KiSelf : KiHostThread; }
+/* Create a pthread-backed thread, Ready (it runs when the current thread blocks). */
+KI_THREAD *KiCreateThread(const char *Name, PDRIVER_OBJECT Owner, PKSTART_ROUTINE Start, PVOID Context,
+                          void (*WorkerMain)(KI_THREAD *));
+void KiReadyThread(KI_THREAD *Thread);
+/* Block the current thread (its State is Waiting and its wait set up) until readied. */
+void KiBlock(KI_THREAD *Self);
+/* Exploration mode: maybe give the CPU to another ready thread (DDI boundary). */
+void KiMaybeYield(void);
+/* Unwind the calling system thread to its base frame and terminate it. */
+DECLSPEC_NORETURN void KiExitThread(NTSTATUS Status);
+/* Cancel a thread of an unloaded driver: it never runs driver code again. */
+void KiCancelThread(KI_THREAD *Thread);
+void KiReapThreads(void);
+/* Trace: (time, thread, event). No-op unless tracing. */
+void KiTrace(const char *Format, ...) __attribute__((format(printf, 1, 2)));
+/* Describe every thread and what it waits on (hang and deadlock reports). */
+void KiDescribeThreads(char *Buffer, size_t Size);
+BOOLEAN KiMachineStopped(void);
+
+/* wait.c: the dispatcher */
+#define KI_DISPATCHER_MAGIC 0x70736944u /* "Disp" */
+void KiSignalObject(PDISPATCHER_HEADER Object);   /* after its state became signalled */
+NTSTATUS KiWaitObjects(ULONG Count, PVOID Objects[], WAIT_TYPE Type, PLARGE_INTEGER Timeout, const char *Ddi,
+                       NTSIM_SITE Site, BOOLEAN CheckObjects);
+/* Wait on internal objects with an absolute virtual deadline (HW_TIME_NEVER = none). */
+NTSTATUS KiWaitInternal(ULONG Count, PVOID Objects[], WAIT_TYPE Type, hw_time_t Deadline, const char *Reason);
+void KiInitializeDispatcherHeader(PDISPATCHER_HEADER Header, UCHAR Type, LONG State);
+void KiAbandonMutexes(KI_THREAD *Thread);
+void KiWaitTimeout(void *Thread);      /* hw_timer callback of KTHREAD.WaitTimer */
+const char *KiThreadNameFor(PVOID StartRoutine, PDRIVER_OBJECT Owner, char *Buffer, size_t Size);
+const char *KiTraceText(void);
+void KiTraceReset(void);
+void KiBugCheckNoUnwind(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4, NTSIM_SITE Site,
+                        const char *Text);
+DECLSPEC_NORETURN void KiUnwindCurrent(int Value);
+void KiRaiseStatusAt(NTSTATUS Status, NTSIM_SITE Site);
+const char *KiDescribeObject(PVOID Object, char *Buffer, size_t Size);
+
+/* timer.c / time */
+#define KI_SYSTEM_TIME_EPOCH 133485408000000000LL /* 2024-01-01 00:00:00 UTC in 100 ns since 1601 */
+#define KI_TIME_INCREMENT 156250u                 /* 15.625 ms clock tick, in 100 ns */
+hw_time_t KiNow(void);
+/* NT due time (negative relative 100 ns, positive absolute system time) to virtual ns. */
+hw_time_t KiDueTimeToDeadline(LONGLONG DueTime);
+void KiAdvanceTime(hw_time_t Delta);
+/* Kernel timers (wait timeouts, KTIMERs, I/O timers) go through these so the idle
+ * loop knows whether anything but device events can still happen (hang detection). */
+extern ULONG KiKernelTimers;
+static inline void KiTimerArm(hw_timer *Timer, hw_time_t At)
+{
+    if (!hw_timer_pending(Timer))
+        KiKernelTimers++;
+    hw_timer_mod(Timer, At);
+}
+static inline void KiTimerDisarm(hw_timer *Timer)
+{
+    if (hw_timer_pending(Timer))
+        KiKernelTimers--;
+    hw_timer_del(Timer);
+}
+static inline void KiTimerFired(void) { KiKernelTimers--; } /* first thing in a kernel timer callback */
+void KiReclaimTimer(NTSIM_TRACK *Track);
+void KiDescribeTimer(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+
+/* dpc.c */
+extern volatile BOOLEAN KiDpcPending;
+void KiDrainDpcs(void);                 /* run queued DPCs (caller is below DISPATCH_LEVEL) */
+void KiReclaimDpc(NTSIM_TRACK *Track);
+void KiDescribeDpc(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+BOOLEAN KiQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2, NTSIM_SITE Site);
+
+/* irql.c */
+void KiInitializeProcessors(unsigned Count);
+unsigned KiProcessorCount(void);
+void KiSetCurrentProcessor(ULONG Cpu);
+/* Lower to Irql and run what became deliverable (DPCs, interrupts). */
+void KiLowerIrqlTo(KIRQL Irql);
+/* SY-04: bug check unless the IRQL is at most Max. Code/P1 per docs/irql.md. */
+void KiCheckIrql(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site);
+void HalpDeliverPendingInterrupts(void);
+
+/* lockorder.c: locks held per thread, lock-order (deadlock) detection */
+void KiLockAcquired(PVOID Lock, const char *Kind, NTSIM_SITE Site);
+BOOLEAN KiLockReleased(PVOID Lock);
+BOOLEAN KiLockHeldByCurrent(PVOID Lock);
+/* A callback (dispatch routine, DPC, ISR, work item) of Driver returned: no lock of its may be held. */
+void KiCheckLocksAtReturn(PDRIVER_OBJECT Driver, const char *What, NTSIM_SITE Site);
+void KiForgetLockOrder(PDRIVER_OBJECT Driver);
+void KiResetLockOrder(void);
+
+/* A driver's image is about to go away: cancel its timers, DPCs, work items, threads. */
+void KiDriverUnloading(PDRIVER_OBJECT Driver, PLIST_ENTRY Resources);
+BOOLEAN KiDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+BOOLEAN KiReclaimResource(NTSIM_TRACK *Track);
 
 /* sim/mm: memory made inaccessible on purpose (RegistryPath after DriverEntry). */
 BOOLEAN MiDescribePoisonedAddress(const void *Address, char *Buffer, size_t Size);

@@ -17,6 +17,10 @@ void IopFreeClientExtensions(IOP_DRIVER *Driver);
 BOOLEAN IopIsReinitContext(IOP_DRIVER *Driver, PVOID Address);
 PDEVICE_OBJECT IopShutdownTrackDevice(NTSIM_TRACK *Track);
 PDEVICE_OBJECT IopDeviceTrackDevice(NTSIM_TRACK *Track);
+void IopDescribeClaim(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void IopReclaimClaim(NTSIM_TRACK *Track);
+void IopDescribeInterrupt(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void IopReclaimInterrupt(NTSIM_TRACK *Track);
 
 void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
 {
@@ -57,11 +61,18 @@ void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
     case NtsimResReinitRegistration:
         snprintf(Buffer, Size, "reinitialization routine registered with IoRegisterDriverReinitialization");
         break;
+    case NtsimResResourceClaim:
+        IopDescribeClaim(Track, Buffer, Size);
+        break;
+    case NtsimResInterrupt:
+        IopDescribeInterrupt(Track, Buffer, Size);
+        break;
     case NtsimResOther:
         snprintf(Buffer, Size, "error log entry allocated and never written or freed");
         break;
     default:
-        snprintf(Buffer, Size, "%s", IopResourceKindName(Track->Kind));
+        if (!KiDescribeResource(Track, Buffer, Size)) /* timers, DPCs, threads, work items (sim/ke/reclaim.c) */
+            snprintf(Buffer, Size, "%s", IopResourceKindName(Track->Kind));
         break;
     }
 }
@@ -75,6 +86,8 @@ static const char *VfLeakRule(NTSIM_RESOURCE_KIND Kind, IOP_AUDIT_POINT Point)
         return "FL-03";
     case NtsimResShutdownRegistration:
         return "FL-04";
+    case NtsimResResourceClaim:
+        return "FL-02";
     default:
         return "FL-01";
     }
@@ -194,11 +207,18 @@ void IopReclaimResources(IOP_DRIVER *Driver)
         case NtsimResReinitRegistration:
             IopReclaimReinit(Track);
             break;
+        case NtsimResResourceClaim:
+            IopReclaimClaim(Track);
+            break;
+        case NtsimResInterrupt:
+            IopReclaimInterrupt(Track);
+            break;
         case NtsimResOther:
             IopReclaimErrorLogEntry(Track);
             break;
         default:
-            IopUntrack(Track);
+            if (!KiReclaimResource(Track)) /* timers, DPCs, threads, work items (sim/ke/reclaim.c) */
+                IopUntrack(Track);
             break;
         }
     }

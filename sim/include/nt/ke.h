@@ -83,6 +83,7 @@ typedef struct _KDPC {
     PVOID DpcData;
     ULONG NtsimMagic;
     PVOID NtsimOwner; /* the driver that initialised it */
+    ULONGLONG NtsimPrivate[6]; /* the simulator's bookkeeping (leak tracking) */
 } KDPC, KDPC_INIT;
 
 typedef struct _KTIMER {
@@ -93,6 +94,8 @@ typedef struct _KTIMER {
     ULONG Processor;
     LONG Period;
     PVOID NtsimOwner;
+    ULONG NtsimMagic;
+    ULONGLONG NtsimPrivate[12]; /* the simulator's event-queue entry and leak tracking */
 } KTIMER, *PKTIMER, *PRKTIMER;
 
 typedef struct _KDEVICE_QUEUE {
@@ -231,6 +234,8 @@ NTKERNELAPI BOOLEAN KeInsertQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID Sy
 NTKERNELAPI BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc);
 NTKERNELAPI VOID KeSetImportanceDpc(PRKDPC Dpc, KDPC_IMPORTANCE Importance);
 NTKERNELAPI VOID KeFlushQueuedDpcs(VOID);
+NTKERNELAPI VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext);
+NTKERNELAPI VOID KeSetTargetProcessorDpc(PRKDPC Dpc, CCHAR Number);
 
 NTKERNELAPI VOID KeInitializeDeviceQueue(PKDEVICE_QUEUE DeviceQueue);
 NTKERNELAPI BOOLEAN KeInsertDeviceQueue(PKDEVICE_QUEUE DeviceQueue, PKDEVICE_QUEUE_ENTRY DeviceQueueEntry);
@@ -240,6 +245,7 @@ NTKERNELAPI PKDEVICE_QUEUE_ENTRY KeRemoveByKeyDeviceQueue(PKDEVICE_QUEUE DeviceQ
 NTKERNELAPI BOOLEAN KeRemoveEntryDeviceQueue(PKDEVICE_QUEUE DeviceQueue, PKDEVICE_QUEUE_ENTRY DeviceQueueEntry);
 
 NTKERNELAPI VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime);
+NTKERNELAPI VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime);
 NTKERNELAPI ULONGLONG KeQueryInterruptTime(VOID);
 NTKERNELAPI VOID KeQueryTickCount(PLARGE_INTEGER TickCount);
 NTKERNELAPI ULONG KeQueryTimeIncrement(VOID);
@@ -248,6 +254,7 @@ NTKERNELAPI VOID KeStallExecutionProcessor(ULONG MicroSeconds);
 
 NTKERNELAPI PKTHREAD KeGetCurrentThread(VOID);
 NTKERNELAPI KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority);
+NTKERNELAPI KPRIORITY KeQueryPriorityThread(PKTHREAD Thread);
 NTKERNELAPI VOID KeEnterCriticalRegion(VOID);
 NTKERNELAPI VOID KeLeaveCriticalRegion(VOID);
 NTKERNELAPI ULONG KeGetCurrentProcessorNumber(VOID);
@@ -271,5 +278,9 @@ NTKERNELAPI NTSTATUS ExDeleteResourceLite(PERESOURCE Resource);
 NTKERNELAPI BOOLEAN ExAcquireResourceExclusiveLite(PERESOURCE Resource, BOOLEAN Wait);
 NTKERNELAPI BOOLEAN ExAcquireResourceSharedLite(PERESOURCE Resource, BOOLEAN Wait);
 NTKERNELAPI VOID ExReleaseResourceLite(PERESOURCE Resource);
+NTKERNELAPI VOID ExReleaseResourceForThreadLite(PERESOURCE Resource, ERESOURCE_THREAD ResourceThreadId);
+NTKERNELAPI BOOLEAN ExIsResourceAcquiredExclusiveLite(PERESOURCE Resource);
+NTKERNELAPI ULONG ExIsResourceAcquiredSharedLite(PERESOURCE Resource);
+NTKERNELAPI ERESOURCE_THREAD ExGetCurrentResourceThread(VOID);
 
 #endif

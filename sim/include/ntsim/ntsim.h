@@ -56,6 +56,13 @@ typedef struct ntsim_machine_config {
     uint64_t seed;          /* exploration scheduler seed; 0 = deterministic default order */
     int verifier;           /* 1 (default when the config is NULL) = checks on */
     int quiet;              /* 1 = do not print findings to stderr as they happen */
+    /* Devices on the machine's bus (docs/hal.md), QEMU-style option strings such as
+     * "uart16550,io=0x3f8,irq=4,chardev=buffer", NULL-terminated. NULL = the default
+     * PC: "uart16550,io=0x3f8,irq=4,chardev=buffer" and "pit8254,io=0x40,irq=0".
+     * An empty list ({ NULL }) is a machine with no devices. */
+    const char *const *devices;
+    int spurious_irq;       /* 1 = deliver a spurious interrupt right after every IoConnectInterrupt (HW-04) */
+    const char *vcd_path;   /* record interrupt lines and UART signals to this VCD file */
 } ntsim_machine_config;
 
 /* Host-side errors */
@@ -181,6 +188,62 @@ typedef struct ntsim_error_log_entry {
 } ntsim_error_log_entry;
 size_t ntsim_error_log_count(ntsim_machine *machine);
 const ntsim_error_log_entry *ntsim_error_log_at(ntsim_machine *machine, size_t index);
+
+/* ---- devices and virtual time (sim/host/devices.c, docs/hal.md) ---- */
+/* Add a device after creation, e.g. "uart16550,io=0x2f8,irq=3,chardev=tcp:127.0.0.1:5555".
+ * Keys: uart16550: io, irq, chardev (buffer | null | pty | tcp:HOST:PORT), name, clock;
+ *       pit8254: io, irq, port61 (on|off), bios (on|off).
+ * A wrong key or value fails with a one-line ntsim_last_error() naming it. */
+int ntsim_machine_add_device(ntsim_machine *machine, const char *spec);
+size_t ntsim_device_count(ntsim_machine *machine);
+/* "uart16550,io=0x3f8,irq=4,chardev=buffer" as created (defaults filled in) */
+const char *ntsim_device_spec(ntsim_machine *machine, size_t index);
+
+typedef struct ntsim_uart ntsim_uart;
+/* The index-th UART (creation order; 0 is COM1 on the default PC), or NULL. */
+ntsim_uart *ntsim_machine_uart(ntsim_machine *machine, unsigned index);
+void *ntsim_uart_model(ntsim_uart *uart);  /* the hwmodel hw_uart16550 *, for white-box tests */
+/* chardev=buffer: bytes the UART transmitted, and the virtual time (ns) each left. */
+size_t ntsim_uart_tx_count(ntsim_uart *uart);
+const uint8_t *ntsim_uart_tx_data(ntsim_uart *uart);
+uint64_t ntsim_uart_tx_time(ntsim_uart *uart, size_t index);
+void ntsim_uart_tx_clear(ntsim_uart *uart);
+/* Bytes arriving on the UART's serial input, at line rate from now (any back end). */
+int ntsim_uart_inject(ntsim_uart *uart, const void *bytes, size_t length);
+int ntsim_uart_tcp_port(ntsim_uart *uart);        /* chardev=tcp: the bound port, else -1 */
+const char *ntsim_uart_pty_name(ntsim_uart *uart); /* chardev=pty: the slave's path, else NULL */
+
+/* Virtual time: ntsim_now_ns, ntsim_run_for and ntsim_request_wait (below) run the
+ * devices too. Paced mode: run for up to wall_ns of wall time with virtual time following it,
+ * serving libuv back ends (TCP, pty); returns early once *stop becomes non-zero
+ * (checked at least every millisecond) if stop is given. */
+int ntsim_machine_run_paced(ntsim_machine *machine, uint64_t wall_ns, volatile int *stop);
+/* 1 if some device has a host back end (TCP or pty) attached. */
+int ntsim_machine_has_host_backend(ntsim_machine *machine);
+
+/* ---- time, threads, scheduling (docs/scheduler.md) ----
+ * Virtual time in ns since the machine was created; nothing reads the wall clock.
+ * Simulated threads, DPCs and timers run only while the host is blocked in a host
+ * call: a synchronous request the driver pended (it now waits until the IRP
+ * completes), ntsim_request_wait, ntsim_run_for. When every thread is blocked and no
+ * event is pending the machine stops with a HANG report; the call returns
+ * NTSIM_E_CRASHED. With a seed (config.seed or NTSIM_SEED) the scheduler also
+ * switches threads at DDI boundaries, reproducibly for a given seed. */
+uint64_t ntsim_now_ns(ntsim_machine *machine);
+/* Advance virtual time by ns, running everything that becomes due (0: let ready
+ * threads run without advancing time). 0, or NTSIM_E_CRASHED. */
+int ntsim_run_for(ntsim_machine *machine, uint64_t ns);
+/* Wait (in virtual time; UINT64_MAX = no limit) for an async request to complete:
+ * 1 completed, 0 timed out, NTSIM_E_CRASHED if the machine stopped meanwhile. */
+int ntsim_request_wait(ntsim_request *request, uint64_t timeout_ns);
+/* The scheduler seed in use (0: deterministic default order). */
+uint64_t ntsim_seed(ntsim_machine *machine);
+/* Simulated threads alive (system and worker threads; the host not counted). */
+unsigned ntsim_thread_count(ntsim_machine *machine);
+/* Trace of (virtual time ns, thread, event) lines: thread switches, waits, wakes,
+ * timers, DPCs, work items. Off by default; identical for identical runs. */
+void ntsim_trace_enable(ntsim_machine *machine, int enable);
+const char *ntsim_trace_text(ntsim_machine *machine);
 
 /* ---- misc ---- */
 const char *ntsim_last_error(void);

@@ -1,0 +1,184 @@
+/* ke.c - ntsim-bench figures of the execution model: thread switches, DPC dispatch,
+ * timer events through the kernel, and the hwmodel clock alone. The scenarios run as
+ * DriverEntry routines linked into the bench (WDK headers, site macros active). */
+#include <ntddk.h>
+#include <ntsim/ntsim.h>
+#include <hwmodel/clock.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double KeBenchNow(void)
+{
+    struct timespec T;
+    clock_gettime(CLOCK_MONOTONIC, &T);
+    return (double)T.tv_sec * 1e9 + (double)T.tv_nsec;
+}
+
+static KEVENT Ping, Pong;
+static volatile LONG Stop;
+static double Result;
+static const int Rounds = 20000;
+
+static VOID Ponger(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    for (;;) {
+        KeWaitForSingleObject(&Ping, Executive, KernelMode, FALSE, NULL);
+        if (Stop)
+            break;
+        KeSetEvent(&Pong, IO_NO_INCREMENT, FALSE);
+    }
+}
+
+static NTSTATUS SwitchEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
+{
+    UNREFERENCED_PARAMETER(Driver);
+    UNREFERENCED_PARAMETER(Path);
+    HANDLE H;
+    PVOID T;
+    KeInitializeEvent(&Ping, SynchronizationEvent, FALSE);
+    KeInitializeEvent(&Pong, SynchronizationEvent, FALSE);
+    Stop = 0;
+    PsCreateSystemThread(&H, THREAD_ALL_ACCESS, NULL, NULL, NULL, Ponger, NULL);
+    ObReferenceObjectByHandle(H, THREAD_ALL_ACCESS, *PsThreadType, KernelMode, &T, NULL);
+    ZwClose(H);
+    double Start = KeBenchNow();
+    for (int i = 0; i < Rounds; i++) {
+        KeSetEvent(&Ping, IO_NO_INCREMENT, FALSE);
+        KeWaitForSingleObject(&Pong, Executive, KernelMode, FALSE, NULL);
+    }
+    Result = (KeBenchNow() - Start) / (2.0 * Rounds);
+    Stop = 1;
+    KeSetEvent(&Ping, IO_NO_INCREMENT, FALSE);
+    KeWaitForSingleObject(T, Executive, KernelMode, FALSE, NULL);
+    ObDereferenceObject(T);
+    return STATUS_UNSUCCESSFUL; /* nothing to keep loaded */
+}
+
+static KDPC Dpc;
+static volatile LONG DpcRuns;
+
+static VOID BenchDpc(PKDPC D, PVOID C, PVOID A1, PVOID A2)
+{
+    UNREFERENCED_PARAMETER(D);
+    UNREFERENCED_PARAMETER(C);
+    UNREFERENCED_PARAMETER(A1);
+    UNREFERENCED_PARAMETER(A2);
+    DpcRuns++;
+}
+
+static NTSTATUS DpcEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
+{
+    UNREFERENCED_PARAMETER(Driver);
+    UNREFERENCED_PARAMETER(Path);
+    const int N = 2000000;
+    KeInitializeDpc(&Dpc, BenchDpc, NULL);
+    double Start = KeBenchNow();
+    for (int i = 0; i < N; i++)
+        KeInsertQueueDpc(&Dpc, NULL, NULL); /* at PASSIVE_LEVEL: runs at once */
+    Result = (KeBenchNow() - Start) / N;
+    return DpcRuns == N ? STATUS_UNSUCCESSFUL : STATUS_INVALID_PARAMETER;
+}
+
+static KTIMER Timer;
+
+static VOID TimerUnload(PDRIVER_OBJECT Driver)
+{
+    UNREFERENCED_PARAMETER(Driver);
+    KeCancelTimer(&Timer);
+    KeFlushQueuedDpcs();
+}
+
+static NTSTATUS TimerEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
+{
+    UNREFERENCED_PARAMETER(Path);
+    UNICODE_STRING Name;
+    PDEVICE_OBJECT Device;
+    LARGE_INTEGER Due = { .QuadPart = -10000 };
+    RtlInitUnicodeString(&Name, L"\\Device\\KeBenchTimer");
+    IoCreateDevice(Driver, 0, &Name, FILE_DEVICE_UNKNOWN, 0, FALSE, &Device);
+    DpcRuns = 0;
+    KeInitializeDpc(&Dpc, BenchDpc, NULL);
+    KeInitializeTimerEx(&Timer, NotificationTimer);
+    KeSetTimerEx(&Timer, Due, 1, &Dpc); /* every millisecond */
+    Driver->DriverUnload = TimerUnload;
+
+    return STATUS_SUCCESS;
+}
+
+static ntsim_machine *KeBenchMachine(void)
+{
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+    ntsim_machine *Machine = ntsim_machine_create(&Config);
+    if (Machine == NULL) {
+        fprintf(stderr, "ntsim-bench: no machine: %s\n", ntsim_last_error());
+        exit(1);
+    }
+    return Machine;
+}
+
+static double KeBenchEntry(ntsim_driver_entry Entry)
+{
+    ntsim_machine *Machine = KeBenchMachine();
+    int32_t Status;
+    ntsim_driver *Driver;
+    if (ntsim_driver_load_entry(Machine, "kebench", Entry, &Driver, &Status) != 0) {
+        fprintf(stderr, "ntsim-bench: scenario crashed\n");
+        exit(1);
+    }
+    ntsim_machine_destroy(Machine);
+    return Result;
+}
+
+double BenchContextSwitch(void)
+{
+    return KeBenchEntry((ntsim_driver_entry)SwitchEntry);
+}
+
+double BenchDpcDispatch(void)
+{
+    return KeBenchEntry((ntsim_driver_entry)DpcEntry);
+}
+
+double BenchTimerEvents(void)
+{
+    ntsim_machine *Machine = KeBenchMachine();
+    int32_t Status;
+    ntsim_driver *Driver;
+    if (ntsim_driver_load_entry(Machine, "kebench", (ntsim_driver_entry)TimerEntry, &Driver, &Status) != 0 ||
+        Status != 0) {
+        fprintf(stderr, "ntsim-bench: timer scenario failed\n");
+        exit(1);
+    }
+    double Start = KeBenchNow();
+    ntsim_run_for(Machine, 100ull * 1000000000ull); /* 100 s of virtual time: 100000 timer events */
+    double Elapsed = KeBenchNow() - Start;
+    LONG Events = DpcRuns;
+    ntsim_driver_unload(Driver);
+    ntsim_machine_destroy(Machine);
+    return (double)Events / (Elapsed / 1e9);
+}
+
+static void KeBenchTick(void *Opaque)
+{
+    hw_timer *T = Opaque;
+    hw_timer_mod(T, hw_clock_now(T->clock) + 1000 + (hw_time_t)((uintptr_t)T & 0xFF));
+}
+
+double BenchHwEvents(void)
+{
+    hw_clock *Clock = hw_clock_new();
+    static hw_timer Timers[64];
+    for (int i = 0; i < 64; i++) {
+        hw_timer_init(&Timers[i], Clock, KeBenchTick, &Timers[i]);
+        hw_timer_mod(&Timers[i], (hw_time_t)i * 7);
+    }
+    double Start = KeBenchNow();
+    hw_clock_run_until(Clock, HW_MS(200));
+    double Elapsed = KeBenchNow() - Start;
+    double Events = (double)hw_clock_fired_count(Clock);
+    hw_clock_free(Clock);
+    return Events / (Elapsed / 1e9);
+}

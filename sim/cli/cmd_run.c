@@ -1,0 +1,207 @@
+/* cmd_run.c - `ntsim run <image>`: load a driver onto a machine with devices and let
+ * it run, then unload and audit.
+ *
+ * With a host back end attached (a UART on chardev=tcp:... or pty) virtual time is
+ * paced to wall time and the run lasts until Ctrl-C or --for DURATION of wall time;
+ * without one, the machine runs DURATION of virtual time (default 1s) as fast as it
+ * can. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile int CliStop;
+
+static void CliOnSignal(int Signal)
+{
+    (void)Signal;
+    CliStop = 1;
+}
+
+/* "10s", "250ms", "20us", "100ns", "2m"; a bare number is seconds. */
+static int CliParseDuration(const char *Text, uint64_t *Ns)
+{
+    char *End;
+    double V = strtod(Text, &End);
+    if (End == Text || V < 0)
+        return -1;
+    double Scale = 1e9;
+    if (*End == 0 || !strcmp(End, "s"))
+        Scale = 1e9;
+    else if (!strcmp(End, "ms"))
+        Scale = 1e6;
+    else if (!strcmp(End, "us"))
+        Scale = 1e3;
+    else if (!strcmp(End, "ns"))
+        Scale = 1;
+    else if (!strcmp(End, "m") || !strcmp(End, "min"))
+        Scale = 60e9;
+    else
+        return -1;
+    double Total = V * Scale;
+    if (Total > 1.8e19)
+        return -1;
+    *Ns = (uint64_t)Total;
+    return 0;
+}
+
+int CliRun(int argc, char **argv)
+{
+    static const struct option Options[] = {
+        { "device", required_argument, NULL, 'd' }, { "reg", required_argument, NULL, 'r' },
+        { "vcd", required_argument, NULL, 'v' },    { "seed", required_argument, NULL, 's' },
+        { "for", required_argument, NULL, 'f' },    { "spurious-irq", no_argument, NULL, 'S' },
+        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+    };
+    const char *RegFile = NULL, *Vcd = NULL;
+    const char **Devices = calloc((size_t)argc + 1, sizeof(char *));
+    size_t DeviceCount = 0;
+    uint64_t Duration = 0, Seed = 0;
+    int HaveDuration = 0, Spurious = 0, Option;
+    opterr = 0;
+    optind = 1;
+    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:Sh", Options, NULL)) != -1) {
+        switch (Option) {
+        case 'd': Devices[DeviceCount++] = optarg; break;
+        case 'r': RegFile = optarg; break;
+        case 'v': Vcd = optarg; break;
+        case 'S': Spurious = 1; break;
+        case 's': {
+            char *End;
+            Seed = strtoull(optarg, &End, 0);
+            if (*optarg == 0 || *End) {
+                free(Devices);
+                return CliUsageError("run", "--seed takes a number, not '%s'", optarg);
+            }
+            break;
+        }
+        case 'f':
+            if (CliParseDuration(optarg, &Duration)) {
+                free(Devices);
+                return CliUsageError("run", "--for takes a duration such as 10s, 250ms or 20us, not '%s'", optarg);
+            }
+            HaveDuration = 1;
+            break;
+        case 'h':
+            printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE] [--vcd FILE] [--seed N] [--for DURATION]\n"
+                   "                 [--spurious-irq]\n"
+                   "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
+                   "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
+                   "  no --device: the default PC (COM1 16550 at 0x3f8/IRQ 4, 8254 at 0x40 with port 0x61)\n");
+            free(Devices);
+            return CLI_EXIT_OK;
+        case ':':
+            free(Devices);
+            return CliUsageError("run", "option %s needs a value", argv[optind - 1]);
+        default:
+            free(Devices);
+            return CliUsageError("run", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) {
+        free(Devices);
+        return CliUsageError("run", optind >= argc ? "no driver image given" : "more than one driver image given");
+    }
+    const char *Image = argv[optind];
+    if (CliCheckReadable("run", Image) || (RegFile && CliCheckReadable("run", RegFile))) {
+        free(Devices);
+        return CLI_EXIT_USAGE;
+    }
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1, .seed = Seed };
+    Config.devices = DeviceCount ? (const char *const *)Devices : NULL;
+    Config.spurious_irq = Spurious;
+    Config.vcd_path = Vcd;
+    ntsim_machine *Machine = ntsim_machine_create(&Config);
+    free(Devices);
+    if (Machine == NULL) {
+        fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
+        return CLI_EXIT_USAGE;
+    }
+    if (RegFile && ntsim_reg_import_file(Machine, RegFile) != 0) {
+        fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
+        ntsim_machine_destroy(Machine);
+        return CLI_EXIT_USAGE;
+    }
+    printf("machine:\n");
+    for (size_t i = 0; i < ntsim_device_count(Machine); i++)
+        printf("  %s\n", ntsim_device_spec(Machine, i));
+    for (unsigned i = 0; ntsim_machine_uart(Machine, i); i++) {
+        ntsim_uart *Uart = ntsim_machine_uart(Machine, i);
+        if (ntsim_uart_tcp_port(Uart) >= 0)
+            printf("  COM%u: connect with `nc 127.0.0.1 %d`\n", i + 1, ntsim_uart_tcp_port(Uart));
+        if (ntsim_uart_pty_name(Uart))
+            printf("  COM%u: connect with `screen %s 115200`\n", i + 1, ntsim_uart_pty_name(Uart));
+    }
+    fflush(stdout);
+    ntsim_driver *Driver = NULL;
+    int32_t Status = 0;
+    int Rc = ntsim_driver_load(Machine, Image, NULL, &Driver, &Status);
+    int Exit = CLI_EXIT_OK;
+    ntsim_bugcheck Crash;
+    if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE) {
+        fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
+        ntsim_machine_destroy(Machine);
+        return CLI_EXIT_USAGE;
+    }
+    if (ntsim_machine_crashed(Machine, &Crash)) {
+        ntsim_print_bugcheck(stdout, &Crash);
+        Exit = CLI_EXIT_FINDINGS;
+    } else {
+        printf("DriverEntry returned %s\n", ntsim_status_name(Status));
+        fflush(stdout);
+        if (Driver) {
+            void (*OldInt)(int) = signal(SIGINT, CliOnSignal);
+            void (*OldTerm)(int) = signal(SIGTERM, CliOnSignal);
+            uint64_t Start = ntsim_now_ns(Machine);
+            if (ntsim_machine_has_host_backend(Machine)) {
+                printf("running paced to wall time%s (Ctrl-C to stop)\n", HaveDuration ? " for the given duration" : "");
+                fflush(stdout);
+                while (!CliStop && !ntsim_machine_crashed(Machine, NULL)) {
+                    uint64_t Slice = 100000000ull; /* 100 ms */
+                    if (HaveDuration) {
+                        uint64_t Done = ntsim_now_ns(Machine) - Start;
+                        if (Done >= Duration)
+                            break;
+                        if (Duration - Done < Slice)
+                            Slice = Duration - Done;
+                    }
+                    ntsim_machine_run_paced(Machine, Slice, &CliStop);
+                }
+            } else {
+                ntsim_run_for(Machine, HaveDuration ? Duration : 1000000000ull);
+            }
+            signal(SIGINT, OldInt);
+            signal(SIGTERM, OldTerm);
+            printf("ran %.6f s of virtual time\n", (double)(ntsim_now_ns(Machine) - Start) / 1e9);
+            if (ntsim_machine_crashed(Machine, &Crash)) {
+                ntsim_print_bugcheck(stdout, &Crash);
+                Exit = CLI_EXIT_FINDINGS;
+            } else {
+                Rc = ntsim_driver_unload(Driver);
+                if (Rc == NTSIM_E_STATE)
+                    printf("note: %s\n", ntsim_last_error());
+                else if (ntsim_machine_crashed(Machine, &Crash))
+                    ntsim_print_bugcheck(stdout, &Crash);
+                else
+                    printf("unloaded\n");
+            }
+        }
+    }
+    size_t Logged = ntsim_error_log_count(Machine);
+    if (Logged) {
+        printf("\nsystem error log:\n");
+        for (size_t i = 0; i < Logged; i++) {
+            const ntsim_error_log_entry *E = ntsim_error_log_at(Machine, i);
+            printf("  %s: error code 0x%08X, unique value %u, final status %s\n", E->driver, E->error_code,
+                   E->unique_value, ntsim_status_name(E->final_status));
+        }
+    }
+    printf("\naudit:\n");
+    ntsim_print_findings(stdout, Machine);
+    if (ntsim_finding_count(Machine))
+        Exit = CLI_EXIT_FINDINGS;
+    ntsim_machine_destroy(Machine);
+    return Exit;
+}

@@ -1,0 +1,498 @@
+/* devices.c - the machine's devices: QEMU-style option strings, the default PC,
+ * HARDWARE\DESCRIPTION, the UART back ends tests and tools reach, the libuv loop of
+ * host back ends, VCD recording, and running virtual time from the host.
+ *
+ *   uart16550,io=0x3f8,irq=4,chardev=buffer|null|pty|tcp:HOST:PORT[,name=com1][,clock=1843200]
+ *   pit8254,io=0x40,irq=0[,port61=on|off][,bios=on|off]
+ *
+ * The default PC (config.devices == NULL) is
+ *   uart16550,io=0x3f8,irq=4,chardev=buffer  and  pit8254,io=0x40,irq=0,port61=on,bios=on. */
+#include "host/hostp.h"
+#include "hal/halp.h"
+#include "cm/cmp.h"
+
+#include <errno.h>
+#include <time.h>
+#include <uv.h>
+
+#include <hwmodel/chardev.h>
+#include <hwmodel/pit8254.h>
+#include <hwmodel/uart16550.h>
+#include <hwmodel/vcd.h>
+
+typedef enum { NtsimDevUart, NtsimDevPit } NTSIM_DEVICE_KIND;
+typedef enum { NtsimChrNone, NtsimChrBuffer, NtsimChrPty, NtsimChrTcp } NTSIM_CHARDEV_KIND;
+
+struct ntsim_uart {
+    NTSIM_DEVICE_KIND Kind;
+    char *Spec;
+    uint16_t Io;
+    unsigned Irq;
+    hw_uart16550 *Uart;
+    hw_pit8254 *Pit;
+    hw_chardev *Chr;
+    NTSIM_CHARDEV_KIND ChrKind;
+    unsigned UartIndex;
+};
+typedef struct ntsim_uart NTSIM_DEVICE;
+
+static NTSIM_DEVICE **NtsimDevices;
+static size_t NtsimDeviceCount;
+static unsigned NtsimUartCount;
+static uv_loop_t *NtsimLoop;
+static hw_vcd *NtsimVcd;
+
+static const char *const NtsimDefaultPc[] = {
+    "uart16550,io=0x3f8,irq=4,chardev=buffer",
+    "pit8254,io=0x40,irq=0,port61=on,bios=on",
+    NULL,
+};
+
+static uv_loop_t *NtsimGetLoop(void)
+{
+    if (NtsimLoop == NULL) {
+        NtsimLoop = KiHostAlloc(sizeof(uv_loop_t));
+        uv_loop_init(NtsimLoop);
+    }
+    return NtsimLoop;
+}
+
+static int NtsimParseUnsigned(const char *Text, unsigned long Max, unsigned long *Out)
+{
+    char *End;
+    errno = 0;
+    unsigned long V = strtoul(Text, &End, 0);
+    if (*Text == 0 || *End || errno || V > Max)
+        return -1;
+    *Out = V;
+    return 0;
+}
+
+static int NtsimParseSwitch(const char *Text, bool *Out)
+{
+    if (!strcmp(Text, "on") || !strcmp(Text, "1") || !strcmp(Text, "yes") || !strcmp(Text, "true"))
+        *Out = true;
+    else if (!strcmp(Text, "off") || !strcmp(Text, "0") || !strcmp(Text, "no") || !strcmp(Text, "false"))
+        *Out = false;
+    else
+        return -1;
+    return 0;
+}
+
+/* Describe HARDWARE\DESCRIPTION\System\MultifunctionAdapter\0\SerialController\N
+ * as an NT4 ARC/NTDETECT tree does, for IoQueryDeviceDescription-era drivers. */
+static void NtsimDescribeSerial(const NTSIM_DEVICE *Device)
+{
+    char Key[256];
+    CmpSetStringValueUtf8("\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0", "Identifier",
+                          REG_SZ, "ISA");
+    snprintf(Key, sizeof(Key),
+             "\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0\\SerialController\\%u",
+             Device->UartIndex);
+    char Name[16];
+    snprintf(Name, sizeof(Name), "COM%u", Device->UartIndex + 1);
+    CmpSetStringValueUtf8(Key, "Identifier", REG_SZ, Name);
+    struct {
+        CM_FULL_RESOURCE_DESCRIPTOR Full; /* holds the first partial descriptor */
+        CM_PARTIAL_RESOURCE_DESCRIPTOR More[2];
+        CM_SERIAL_DEVICE_DATA Serial;
+    } Data;
+    _Static_assert(sizeof(Data) == sizeof(CM_FULL_RESOURCE_DESCRIPTOR) + 2 * sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR) +
+                       sizeof(CM_SERIAL_DEVICE_DATA),
+                   "the descriptors must follow one another without padding");
+    memset(&Data, 0, sizeof(Data));
+    Data.Full.InterfaceType = Isa;
+    Data.Full.BusNumber = 0;
+    Data.Full.PartialResourceList.Version = 1;
+    Data.Full.PartialResourceList.Revision = 1;
+    Data.Full.PartialResourceList.Count = 3;
+    CM_PARTIAL_RESOURCE_DESCRIPTOR *P = Data.Full.PartialResourceList.PartialDescriptors;
+    P[0].Type = CmResourceTypePort;
+    P[0].ShareDisposition = CmResourceShareDeviceExclusive;
+    P[0].Flags = CM_RESOURCE_PORT_IO;
+    P[0].u.Port.Start.QuadPart = Device->Io;
+    P[0].u.Port.Length = 8;
+    Data.More[0].Type = CmResourceTypeInterrupt;
+    Data.More[0].ShareDisposition = CmResourceShareUndetermined;
+    Data.More[0].Flags = CM_RESOURCE_INTERRUPT_LATCHED;
+    Data.More[0].u.Interrupt.Level = Device->Irq;
+    Data.More[0].u.Interrupt.Vector = Device->Irq;
+    Data.More[0].u.Interrupt.Affinity = (KAFFINITY)-1;
+    Data.More[1].Type = CmResourceTypeDeviceSpecific;
+    Data.More[1].u.DeviceSpecificData.DataSize = sizeof(CM_SERIAL_DEVICE_DATA);
+    Data.Serial.Version = 1;
+    Data.Serial.Revision = 1;
+    Data.Serial.BaudClock = HW_UART16550_CLOCK_HZ;
+    CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
+}
+
+static int NtsimAddDevice(const char *Spec)
+{
+    char *Copy = KiHostStrdup(Spec);
+    char *Save = NULL;
+    char *Type = strtok_r(Copy, ",", &Save);
+    int Result = NTSIM_E_ARGS;
+    if (Type == NULL) {
+        NtsimSetLastError("device '%s': empty device option", Spec);
+        free(Copy);
+        return NTSIM_E_ARGS;
+    }
+    NTSIM_DEVICE *Device = KiHostAlloc(sizeof(*Device));
+    memset(Device, 0, sizeof(*Device));
+    char Canonical[512];
+    if (!strcmp(Type, "uart16550") || !strcmp(Type, "isa-serial") || !strcmp(Type, "16550")) {
+        Device->Kind = NtsimDevUart;
+        hw_uart16550_config Config = { .io_base = 0x3F8, .irq = 4 };
+        const char *Chardev = "buffer";
+        char Name[64];
+        snprintf(Name, sizeof(Name), "com%u", NtsimUartCount + 1);
+        for (char *Item = strtok_r(NULL, ",", &Save); Item; Item = strtok_r(NULL, ",", &Save)) {
+            char *Value = strchr(Item, '=');
+            if (Value == NULL) {
+                NtsimSetLastError("device '%s': '%s' is not key=value (uart16550 takes io, irq, chardev, name, clock)",
+                                  Spec, Item);
+                goto Fail;
+            }
+            *Value++ = 0;
+            unsigned long N;
+            if (!strcmp(Item, "io") || !strcmp(Item, "iobase")) {
+                if (NtsimParseUnsigned(Value, 0xFFF8, &N)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'io' (a port such as 0x3f8)", Spec, Value);
+                    goto Fail;
+                }
+                Config.io_base = (uint16_t)N;
+            } else if (!strcmp(Item, "irq")) {
+                if (NtsimParseUnsigned(Value, 15, &N)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'irq' (0-15)", Spec, Value);
+                    goto Fail;
+                }
+                Config.irq = (unsigned)N;
+            } else if (!strcmp(Item, "clock")) {
+                if (NtsimParseUnsigned(Value, 100000000, &N) || N == 0) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'clock' (Hz)", Spec, Value);
+                    goto Fail;
+                }
+                Config.clock_hz = (uint32_t)N;
+            } else if (!strcmp(Item, "chardev")) {
+                if (strncmp(Value, "tcp:", 4) && strcmp(Value, "buffer") && strcmp(Value, "pty") &&
+                    strcmp(Value, "null") && strcmp(Value, "none")) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'chardev' (buffer, null, pty or tcp:HOST:PORT)",
+                                      Spec, Value);
+                    goto Fail;
+                }
+                Chardev = Value;
+            } else if (!strcmp(Item, "name")) {
+                snprintf(Name, sizeof(Name), "%s", Value);
+            } else {
+                NtsimSetLastError("device '%s': unknown key '%s' (uart16550 takes io, irq, chardev, name, clock)", Spec,
+                                  Item);
+                goto Fail;
+            }
+        }
+        Config.name = Name;
+        int Error = 0;
+        Device->Uart = hw_uart16550_new(HalpBus(), &Config, &Error);
+        if (Device->Uart == NULL) {
+            NtsimSetLastError("device '%s': cannot map ports 0x%x-0x%x: %s", Spec, Config.io_base, Config.io_base + 7,
+                              Error == -EBUSY ? "already taken by another device" : strerror(-Error));
+            goto Fail;
+        }
+        Device->Io = Config.io_base;
+        Device->Irq = Config.irq;
+        if (!strcmp(Chardev, "buffer")) {
+            Device->Chr = hw_chardev_buffer_new(KiClock());
+            Device->ChrKind = NtsimChrBuffer;
+        } else if (!strcmp(Chardev, "pty")) {
+            Device->Chr = hw_chardev_pty_new(NtsimGetLoop(), &Error);
+            Device->ChrKind = NtsimChrPty;
+        } else if (!strncmp(Chardev, "tcp:", 4)) {
+            char Host[256];
+            unsigned long N;
+            const char *Rest = Chardev + 4;
+            const char *Colon = strrchr(Rest, ':');
+            if (Colon == NULL || NtsimParseUnsigned(Colon + 1, 65535, &N)) {
+                NtsimSetLastError("device '%s': bad value '%s' for key 'chardev' (tcp:HOST:PORT)", Spec, Chardev);
+                goto Fail;
+            }
+            snprintf(Host, sizeof(Host), "%.*s", (int)(Colon - Rest), Rest);
+            Device->Chr = hw_chardev_tcp_new(NtsimGetLoop(), Host[0] ? Host : "127.0.0.1", (int)N, &Error);
+            Device->ChrKind = NtsimChrTcp;
+        }
+        if (Device->ChrKind != NtsimChrNone && Device->Chr == NULL) {
+            NtsimSetLastError("device '%s': cannot open chardev '%s': %s", Spec, Chardev, uv_strerror(Error));
+            goto Fail;
+        }
+        if (Device->Chr)
+            hw_uart16550_attach(Device->Uart, Device->Chr);
+        Device->UartIndex = NtsimUartCount++;
+        snprintf(Canonical, sizeof(Canonical), "uart16550,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base,
+                 Config.irq, Device->ChrKind == NtsimChrNone ? "null" : Chardev, Name);
+        NtsimDescribeSerial(Device);
+    } else if (!strcmp(Type, "pit8254") || !strcmp(Type, "i8254") || !strcmp(Type, "pit")) {
+        Device->Kind = NtsimDevPit;
+        hw_pit8254_config Config = { .io_base = 0x40, .irq = 0, .map_port61 = true, .bios_init = true };
+        for (char *Item = strtok_r(NULL, ",", &Save); Item; Item = strtok_r(NULL, ",", &Save)) {
+            char *Value = strchr(Item, '=');
+            if (Value == NULL) {
+                NtsimSetLastError("device '%s': '%s' is not key=value (pit8254 takes io, irq, port61, bios)", Spec, Item);
+                goto Fail;
+            }
+            *Value++ = 0;
+            unsigned long N;
+            if (!strcmp(Item, "io") || !strcmp(Item, "iobase")) {
+                if (NtsimParseUnsigned(Value, 0xFFFC, &N)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'io' (a port such as 0x40)", Spec, Value);
+                    goto Fail;
+                }
+                Config.io_base = (uint16_t)N;
+            } else if (!strcmp(Item, "irq")) {
+                if (NtsimParseUnsigned(Value, 15, &N)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'irq' (0-15)", Spec, Value);
+                    goto Fail;
+                }
+                Config.irq = (unsigned)N;
+            } else if (!strcmp(Item, "port61")) {
+                if (NtsimParseSwitch(Value, &Config.map_port61)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'port61' (on or off)", Spec, Value);
+                    goto Fail;
+                }
+            } else if (!strcmp(Item, "bios")) {
+                if (NtsimParseSwitch(Value, &Config.bios_init)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'bios' (on or off)", Spec, Value);
+                    goto Fail;
+                }
+            } else {
+                NtsimSetLastError("device '%s': unknown key '%s' (pit8254 takes io, irq, port61, bios)", Spec, Item);
+                goto Fail;
+            }
+        }
+        int Error = 0;
+        Device->Pit = hw_pit8254_new(HalpBus(), &Config, &Error);
+        if (Device->Pit == NULL) {
+            NtsimSetLastError("device '%s': cannot map ports 0x%x-0x%x%s: %s", Spec, Config.io_base,
+                              Config.io_base + 3, Config.map_port61 ? " and 0x61" : "",
+                              Error == -EBUSY ? "already taken by another device" : strerror(-Error));
+            goto Fail;
+        }
+        Device->Io = Config.io_base;
+        Device->Irq = Config.irq;
+        snprintf(Canonical, sizeof(Canonical), "pit8254,io=0x%x,irq=%u,port61=%s,bios=%s", Config.io_base, Config.irq,
+                 Config.map_port61 ? "on" : "off", Config.bios_init ? "on" : "off");
+    } else {
+        NtsimSetLastError("device '%s': unknown device type '%s' (uart16550 or pit8254)", Spec, Type);
+        goto Fail;
+    }
+    Device->Spec = KiHostStrdup(Canonical);
+    NtsimDevices = KiHostRealloc(NtsimDevices, (NtsimDeviceCount + 1) * sizeof(*NtsimDevices));
+    NtsimDevices[NtsimDeviceCount++] = Device;
+    free(Copy);
+    return 0;
+Fail:
+    if (Device->Chr)
+        hw_chardev_free(Device->Chr);
+    if (Device->Uart)
+        hw_uart16550_free(Device->Uart);
+    free(Device);
+    free(Copy);
+    return Result;
+}
+
+static void NtsimStartVcd(const char *Path)
+{
+    NtsimVcd = hw_vcd_open(Path);
+    if (NtsimVcd == NULL) {
+        fprintf(stderr, "ntsim: cannot write VCD %s: %s\n", Path, strerror(errno));
+        return;
+    }
+    uint64_t Lines = 0;
+    for (size_t i = 0; i < NtsimDeviceCount; i++) {
+        NTSIM_DEVICE *D = NtsimDevices[i];
+        Lines |= 1ull << D->Irq;
+        if (D->Kind == NtsimDevUart) {
+            char Prefix[32];
+            snprintf(Prefix, sizeof(Prefix), "com%u", D->UartIndex + 1);
+            hw_uart16550_trace(D->Uart, NtsimVcd, Prefix);
+        }
+    }
+    for (unsigned Line = 0; Line < HALP_IRQ_LINES; Line++)
+        if (Lines & (1ull << Line))
+            hw_bus_vcd_trace_irq(HalpBus(), NtsimVcd, Line, "pic");
+}
+
+void NtsimDestroyMachineDevices(void);
+
+int NtsimCreateMachineDevices(const ntsim_machine_config *Config)
+{
+    IopResetResources();
+    IopResetInterrupts();
+    HalpInitializeBus();
+    IopSpuriousAfterConnect = Config->spurious_irq != 0;
+    const char *const *Specs = Config->devices ? Config->devices : NtsimDefaultPc;
+    for (size_t i = 0; Specs[i]; i++)
+        if (NtsimAddDevice(Specs[i]) != 0)
+            return NTSIM_E_ARGS;
+    if (Config->vcd_path)
+        NtsimStartVcd(Config->vcd_path);
+    return 0;
+}
+
+void NtsimDestroyMachineDevices(void)
+{
+    if (NtsimVcd) {
+        for (size_t i = 0; i < NtsimDeviceCount; i++)
+            if (NtsimDevices[i]->Kind == NtsimDevUart)
+                hw_uart16550_trace(NtsimDevices[i]->Uart, NULL, NULL);
+        if (HalpBus())
+            hw_bus_vcd_detach(HalpBus());
+        hw_vcd_close(NtsimVcd);
+        NtsimVcd = NULL;
+    }
+    for (size_t i = NtsimDeviceCount; i-- > 0;) {
+        NTSIM_DEVICE *D = NtsimDevices[i];
+        if (D->Uart) {
+            hw_uart16550_attach(D->Uart, NULL);
+            hw_uart16550_free(D->Uart);
+        }
+        if (D->Pit)
+            hw_pit8254_free(D->Pit);
+        if (D->Chr)
+            hw_chardev_free(D->Chr);
+        free(D->Spec);
+        free(D);
+    }
+    free(NtsimDevices);
+    NtsimDevices = NULL;
+    NtsimDeviceCount = 0;
+    NtsimUartCount = 0;
+    if (NtsimLoop) {
+        uv_run(NtsimLoop, UV_RUN_DEFAULT); /* let the back ends' close callbacks run */
+        uv_loop_close(NtsimLoop);
+        free(NtsimLoop);
+        NtsimLoop = NULL;
+    }
+    IopSpuriousAfterConnect = FALSE;
+    HalpShutdownBus();
+}
+
+/* ---- host API ---- */
+
+int ntsim_machine_add_device(ntsim_machine *Machine, const char *Spec)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    if (Spec == NULL) {
+        NtsimSetLastError("ntsim_machine_add_device: no device option");
+        return NTSIM_E_ARGS;
+    }
+    return NtsimAddDevice(Spec);
+}
+
+size_t ntsim_device_count(ntsim_machine *Machine)
+{
+    (void)Machine;
+    return NtsimDeviceCount;
+}
+
+const char *ntsim_device_spec(ntsim_machine *Machine, size_t Index)
+{
+    (void)Machine;
+    return Index < NtsimDeviceCount ? NtsimDevices[Index]->Spec : NULL;
+}
+
+ntsim_uart *ntsim_machine_uart(ntsim_machine *Machine, unsigned Index)
+{
+    (void)Machine;
+    for (size_t i = 0; i < NtsimDeviceCount; i++)
+        if (NtsimDevices[i]->Kind == NtsimDevUart && NtsimDevices[i]->UartIndex == Index)
+            return NtsimDevices[i];
+    return NULL;
+}
+
+void *ntsim_uart_model(ntsim_uart *Uart)
+{
+    return Uart ? Uart->Uart : NULL;
+}
+
+size_t ntsim_uart_tx_count(ntsim_uart *Uart)
+{
+    return Uart && Uart->ChrKind == NtsimChrBuffer ? hw_chardev_buffer_len(Uart->Chr) : 0;
+}
+
+const uint8_t *ntsim_uart_tx_data(ntsim_uart *Uart)
+{
+    return Uart && Uart->ChrKind == NtsimChrBuffer ? hw_chardev_buffer_data(Uart->Chr) : NULL;
+}
+
+uint64_t ntsim_uart_tx_time(ntsim_uart *Uart, size_t Index)
+{
+    return Uart && Uart->ChrKind == NtsimChrBuffer ? hw_chardev_buffer_time(Uart->Chr, Index) : UINT64_MAX;
+}
+
+void ntsim_uart_tx_clear(ntsim_uart *Uart)
+{
+    if (Uart && Uart->ChrKind == NtsimChrBuffer)
+        hw_chardev_buffer_clear(Uart->Chr);
+}
+
+int ntsim_uart_inject(ntsim_uart *Uart, const void *Bytes, size_t Length)
+{
+    if (Uart == NULL || Uart->Uart == NULL)
+        return NTSIM_E_ARGS;
+    hw_uart16550_receive(Uart->Uart, Bytes, Length);
+    return 0;
+}
+
+int ntsim_uart_tcp_port(ntsim_uart *Uart)
+{
+    return Uart && Uart->ChrKind == NtsimChrTcp ? hw_chardev_tcp_port(Uart->Chr) : -1;
+}
+
+const char *ntsim_uart_pty_name(ntsim_uart *Uart)
+{
+    return Uart && Uart->ChrKind == NtsimChrPty ? hw_chardev_pty_name(Uart->Chr) : NULL;
+}
+
+int ntsim_machine_has_host_backend(ntsim_machine *Machine)
+{
+    (void)Machine;
+    for (size_t i = 0; i < NtsimDeviceCount; i++)
+        if (NtsimDevices[i]->ChrKind == NtsimChrTcp || NtsimDevices[i]->ChrKind == NtsimChrPty)
+            return 1;
+    return 0;
+}
+
+static void NtsimWake(uv_timer_t *Timer)
+{
+    (void)Timer;
+}
+
+int ntsim_machine_run_paced(ntsim_machine *Machine, uint64_t WallNs, volatile int *Stop)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    /* Host side only: paced mode ties virtual time to the wall clock on purpose. */
+    uint64_t StartWall = uv_hrtime();
+    uint64_t StartVirtual = ntsim_now_ns(Machine);
+    uv_loop_t *Loop = NtsimGetLoop();
+    uv_timer_t Timer;
+    uv_timer_init(Loop, &Timer);
+    uv_timer_start(&Timer, NtsimWake, 1, 1);
+    int Result = 0;
+    for (;;) {
+        uv_run(Loop, UV_RUN_ONCE);
+        uint64_t Elapsed = uv_hrtime() - StartWall;
+        if (Elapsed > WallNs)
+            Elapsed = WallNs;
+        uint64_t Now = ntsim_now_ns(Machine);
+        if (StartVirtual + Elapsed > Now && (Result = ntsim_run_for(Machine, StartVirtual + Elapsed - Now)) != 0)
+            break;
+        if (Elapsed >= WallNs || (Stop && *Stop))
+            break;
+    }
+    uv_timer_stop(&Timer);
+    uv_close((uv_handle_t *)&Timer, NULL);
+    uv_run(Loop, UV_RUN_NOWAIT);
+    return Result;
+}

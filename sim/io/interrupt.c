@@ -1,0 +1,248 @@
+/* interrupt.c - interrupt objects: IoConnectInterrupt, IoDisconnectInterrupt,
+ * KeSynchronizeExecution, KeAcquireInterruptSpinLock/KeReleaseInterruptSpinLock,
+ * and the ISR chain the HAL's interrupt controller runs (sim/hal/pic.c).
+ *
+ * A KINTERRUPT is the simulator's (drivers only hold the pointer). It is a tracked
+ * resource of the connecting driver: still connected after a failed DriverEntry or
+ * after Unload is a leak (FL-01 / IO-04) and is disconnected by the audit.
+ * IoConnectInterrupt checks the vector against the driver's claims (HW-01) and,
+ * with the machine's spurious_irq option, delivers one spurious interrupt as soon
+ * as the object is connected (HW-04): every ISR on the vector must return FALSE. */
+#include "hal/halp.h"
+
+#define IOP_INTERRUPT_MAGIC 0x72746E49u /* "Intr" */
+
+typedef struct _KINTERRUPT {
+    ULONG Magic;
+    PKSERVICE_ROUTINE ServiceRoutine;
+    PVOID ServiceContext;
+    PKSPIN_LOCK ActualLock;
+    KSPIN_LOCK SpinLock;
+    ULONG Vector;
+    ULONG Line;
+    KIRQL Irql;
+    KIRQL SynchronizeIrql;
+    KINTERRUPT_MODE Mode;
+    BOOLEAN ShareVector;
+    PDRIVER_OBJECT Owner;
+    LIST_ENTRY LineLink;
+    NTSIM_TRACK Track;
+} KINTERRUPT;
+
+static LIST_ENTRY IopLines[HALP_IRQ_LINES];
+static BOOLEAN IopLinesReady;
+BOOLEAN IopSpuriousAfterConnect;
+
+static void IopInitLines(void)
+{
+    if (IopLinesReady)
+        return;
+    for (unsigned i = 0; i < HALP_IRQ_LINES; i++)
+        InitializeListHead(&IopLines[i]);
+    IopLinesReady = TRUE;
+}
+
+static PKINTERRUPT IopCheckInterrupt(PKINTERRUPT Interrupt, const char *Ddi, NTSIM_SITE Site)
+{
+    if (Interrupt == NULL || Interrupt->Magic != IOP_INTERRUPT_MAGIC)
+        KiBugCheck(0xC4, 0x1040 /* approximate */, (ULONG_PTR)Interrupt, 0, 0, Site,
+                   "%s(%p): not a connected interrupt object", Ddi, (void *)Interrupt);
+    return Interrupt;
+}
+
+static void IopUpdateLine(ULONG Line)
+{
+    if (IsListEmpty(&IopLines[Line])) {
+        HalpSetLineMode(Line, FALSE, Latched);
+        return;
+    }
+    PKINTERRUPT First = CONTAINING_RECORD(IopLines[Line].Flink, KINTERRUPT, LineLink);
+    HalpSetLineMode(Line, TRUE, First->Mode);
+}
+
+NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE ServiceRoutine, PVOID ServiceContext,
+                            PKSPIN_LOCK SpinLock, ULONG Vector, KIRQL Irql, KIRQL SynchronizeIrql,
+                            KINTERRUPT_MODE InterruptMode, BOOLEAN ShareVector, KAFFINITY ProcessorEnableMask,
+                            BOOLEAN FloatingSave)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    (void)FloatingSave;
+    IopInitLines();
+    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    if (InterruptObject == NULL || ServiceRoutine == NULL)
+        return STATUS_INVALID_PARAMETER;
+    *InterruptObject = NULL;
+    if (KiCurrentIrql() > PASSIVE_LEVEL)
+        KiBugCheck(0xC4, 0x1041 /* approximate */, KiCurrentIrql(), 0, 0, Site,
+                   "IoConnectInterrupt at IRQL %u (must be PASSIVE_LEVEL)", KiCurrentIrql());
+    ULONG Line;
+    if (!HalpVectorToLine(Vector, &Line)) {
+        VfReport("HW-01", NTSIM_SEV_ERROR, Driver, Site,
+                 "IoConnectInterrupt(Vector=0x%X): not a vector HalGetInterruptVector hands out (pass the translated "
+                 "vector, e.g. 0x%X for bus IRQ %u)",
+                 Vector, HalpLineToVector(Vector < HALP_IRQ_LINES ? Vector : 0), Vector < HALP_IRQ_LINES ? Vector : 0);
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (Irql != HalpLineToIrql(Line) || SynchronizeIrql < Irql || (ProcessorEnableMask & 1) == 0) {
+        VfReport("HW-01", NTSIM_SEV_ERROR, Driver, Site,
+                 "IoConnectInterrupt(Vector=0x%X, Irql=%u, SynchronizeIrql=%u, Affinity=0x%llx): use the IRQL and "
+                 "affinity HalGetInterruptVector returned (IRQL %u, affinity 0x1) and SynchronizeIrql >= Irql",
+                 Vector, Irql, SynchronizeIrql, (unsigned long long)ProcessorEnableMask, HalpLineToIrql(Line));
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (Driver && !IopDriverClaimsInterrupt(Driver, Line))
+        VfReport("HW-01", NTSIM_SEV_ERROR, Driver, Site,
+                 "IoConnectInterrupt(Vector=0x%X) for bus interrupt %u, which %s has not claimed "
+                 "(IoReportResourceUsage/IoAssignResources first)",
+                 Vector, Line, IopDriverServiceName(Driver));
+    if (!IsListEmpty(&IopLines[Line])) {
+        PKINTERRUPT First = CONTAINING_RECORD(IopLines[Line].Flink, KINTERRUPT, LineLink);
+        if (!ShareVector || !First->ShareVector || First->Mode != InterruptMode)
+            return STATUS_INVALID_PARAMETER; /* in use and not shareable */
+    }
+    if (ViFaultShouldFail(NtsimFaultInterrupt, "IoConnectInterrupt", 0, Site))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    PKINTERRUPT Interrupt = KiHostAlloc(sizeof(KINTERRUPT));
+    memset(Interrupt, 0, sizeof(*Interrupt));
+    Interrupt->Magic = IOP_INTERRUPT_MAGIC;
+    Interrupt->ServiceRoutine = ServiceRoutine;
+    Interrupt->ServiceContext = ServiceContext;
+    Interrupt->ActualLock = SpinLock ? SpinLock : &Interrupt->SpinLock;
+    Interrupt->Vector = Vector;
+    Interrupt->Line = Line;
+    Interrupt->Irql = Irql;
+    Interrupt->SynchronizeIrql = SynchronizeIrql;
+    Interrupt->Mode = InterruptMode;
+    Interrupt->ShareVector = ShareVector;
+    Interrupt->Owner = Driver;
+    InsertTailList(&IopLines[Line], &Interrupt->LineLink);
+    IopTrack(&Interrupt->Track, NtsimResInterrupt, Site);
+    IopUpdateLine(Line);
+    *InterruptObject = Interrupt;
+    /* From here on the ISR may run (seed 002): at the next safe point, which is now. */
+    if (IopSpuriousAfterConnect)
+        HalpRequestSpuriousInterrupt(Line);
+    HalpDeliverPendingInterrupts();
+    return STATUS_SUCCESS;
+}
+
+static void IopDisconnect(PKINTERRUPT Interrupt)
+{
+    RemoveEntryList(&Interrupt->LineLink);
+    IopUpdateLine(Interrupt->Line);
+    IopUntrack(&Interrupt->Track);
+    Interrupt->Magic = 0;
+    free(Interrupt);
+}
+
+VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IopCheckInterrupt(InterruptObject, "IoDisconnectInterrupt", Site);
+    if (KiCurrentIrql() > PASSIVE_LEVEL)
+        KiBugCheck(0xC4, 0x1042 /* approximate */, KiCurrentIrql(), 0, 0, Site,
+                   "IoDisconnectInterrupt at IRQL %u (must be PASSIVE_LEVEL)", KiCurrentIrql());
+    IopDisconnect(InterruptObject);
+}
+
+void IopDescribeInterrupt(NTSIM_TRACK *Track, char *Buffer, size_t Size)
+{
+    PKINTERRUPT Interrupt = CONTAINING_RECORD(Track, KINTERRUPT, Track);
+    snprintf(Buffer, Size, "interrupt connected to vector 0x%X (bus interrupt %u, IRQL %u)", Interrupt->Vector,
+             Interrupt->Line, Interrupt->Irql);
+}
+
+void IopReclaimInterrupt(NTSIM_TRACK *Track)
+{
+    IopDisconnect(CONTAINING_RECORD(Track, KINTERRUPT, Track));
+}
+
+void IopResetInterrupts(void)
+{
+    IopLinesReady = FALSE;
+    IopInitLines();
+}
+
+/* Called by the HAL at the line's DIRQL. Shared vectors: ISRs in connection order
+ * until one returns TRUE. Each runs as its driver, holding its interrupt's lock. */
+BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious)
+{
+    if (Line >= HALP_IRQ_LINES || !IopLinesReady)
+        return FALSE;
+    for (PLIST_ENTRY E = IopLines[Line].Flink; E != &IopLines[Line];) {
+        PKINTERRUPT Interrupt = CONTAINING_RECORD(E, KINTERRUPT, LineLink);
+        E = E->Flink; /* an ISR cannot disconnect (PASSIVE_LEVEL only), but stay safe */
+        if (Interrupt->Owner && IopDriver(Interrupt->Owner)->Unloaded) {
+            VfReport("FL-07", NTSIM_SEV_ERROR, Interrupt->Owner, Interrupt->Track.Site,
+                     "interrupt on vector 0x%X for an unloaded driver: its ISR is not called", Interrupt->Vector);
+            continue;
+        }
+        KIRQL Raised = KiCurrentIrql();
+        KIRQL Entered = Interrupt->SynchronizeIrql > Raised ? Interrupt->SynchronizeIrql : Raised;
+        KiSetIrql(Entered);
+        KeAcquireSpinLockAtDpcLevel(Interrupt->ActualLock);
+        BOOLEAN Claimed;
+        IOP_CALL_DRIVER(Interrupt->Owner, Claimed = Interrupt->ServiceRoutine(Interrupt, Interrupt->ServiceContext));
+        if (KiMachineCrashed())
+            return TRUE;
+        KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);
+        KiCheckLocksAtReturn(Interrupt->Owner, "ISR", Interrupt->Track.Site);
+        if (KiCurrentIrql() != Entered)
+            VfReport("SY-04", NTSIM_SEV_ERROR, Interrupt->Owner, Interrupt->Track.Site,
+                     "the ISR for vector 0x%X returned at IRQL %u (entered at %u)", Interrupt->Vector,
+                     KiCurrentIrql(), Entered);
+        KiSetIrql(Raised);
+        if (Spurious && Claimed)
+            VfReport("HW-04", NTSIM_SEV_ERROR, Interrupt->Owner, Interrupt->Track.Site,
+                     "the ISR for vector 0x%X returned TRUE for a spurious interrupt (delivered right after "
+                     "IoConnectInterrupt, the device had nothing pending): an ISR must check its device and return "
+                     "FALSE",
+                     Interrupt->Vector);
+        if (Claimed && !Spurious)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,
+                               PVOID SynchronizeContext)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IopCheckInterrupt(Interrupt, "KeSynchronizeExecution", Site);
+    KIRQL Old = KiCurrentIrql();
+    if (Old > Interrupt->SynchronizeIrql)
+        KiBugCheck(0xC4, 0x1043 /* approximate */, Old, Interrupt->SynchronizeIrql, 0, Site,
+                   "KeSynchronizeExecution at IRQL %u, above the interrupt's SynchronizeIrql %u", Old,
+                   Interrupt->SynchronizeIrql);
+    KiSetIrql(Interrupt->SynchronizeIrql);
+    KeAcquireSpinLockAtDpcLevel(Interrupt->ActualLock);
+    BOOLEAN Result = SynchronizeRoutine(SynchronizeContext);
+    KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);
+    KiLowerIrqlTo(Old);
+    return Result;
+}
+
+KIRQL KeAcquireInterruptSpinLock(PKINTERRUPT Interrupt)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IopCheckInterrupt(Interrupt, "KeAcquireInterruptSpinLock", Site);
+    KIRQL Old = KiCurrentIrql();
+    if (Old > Interrupt->SynchronizeIrql)
+        KiBugCheck(0xC4, 0x1044 /* approximate */, Old, Interrupt->SynchronizeIrql, 0, Site,
+                   "KeAcquireInterruptSpinLock at IRQL %u, above the interrupt's SynchronizeIrql %u", Old,
+                   Interrupt->SynchronizeIrql);
+    KiSetIrql(Interrupt->SynchronizeIrql);
+    KeAcquireSpinLockAtDpcLevel(Interrupt->ActualLock);
+    return Old;
+}
+
+VOID KeReleaseInterruptSpinLock(PKINTERRUPT Interrupt, KIRQL OldIrql)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IopCheckInterrupt(Interrupt, "KeReleaseInterruptSpinLock", Site);
+    KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);
+    if (OldIrql > KiCurrentIrql())
+        KiBugCheck(0xC4, 0x31, KiCurrentIrql(), OldIrql, 0, Site,
+                   "KeReleaseInterruptSpinLock to IRQL %u above the current %u", OldIrql, KiCurrentIrql());
+    KiLowerIrqlTo(OldIrql);
+}
