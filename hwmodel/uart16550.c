@@ -19,6 +19,7 @@ typedef struct rx_entry {
 } rx_entry;
 
 struct hw_uart16550 {
+    hw_time_t char_ns;  /* character time, recomputed when LCR or the divisor changes */
     hw_bus   *bus;
     hw_clock *clock;
     uint16_t  io_base;
@@ -105,9 +106,14 @@ static hw_time_t half_bits_ns(const hw_uart16550 *u, unsigned half_bits)
     return (hw_time_t)half_bits * 8u * divisor(u) * 1000000000ull / u->clock_hz;
 }
 
+static void recompute_char_time(hw_uart16550 *u)
+{
+    u->char_ns = half_bits_ns(u, char_half_bits(u));
+}
+
 hw_time_t hw_uart16550_char_time(const hw_uart16550 *u)
 {
-    return half_bits_ns(u, char_half_bits(u));
+    return u->char_ns;
 }
 
 static hw_time_t now_of(const hw_uart16550 *u) { return hw_clock_now(u->clock); }
@@ -556,14 +562,17 @@ void hw_uart16550_write(hw_uart16550 *u, unsigned reg, uint8_t v)
     bool dlab = (u->lcr & HW_UART_LCR_DLAB) != 0;
     switch (reg & 7) {
     case 0:
-        if (dlab)
+        if (dlab) {
             u->dll = v;
-        else
+            recompute_char_time(u);
+        } else {
             thr_write(u, v);
+        }
         return;   /* thr_write updates */
     case 1:
         if (dlab) {
             u->dlm = v;
+            recompute_char_time(u);
             return;
         }
         u->ier = v & 0x0F;
@@ -577,6 +586,7 @@ void hw_uart16550_write(hw_uart16550 *u, unsigned reg, uint8_t v)
     case 3: {
         bool brk_was = (u->lcr & HW_UART_LCR_BREAK) != 0;
         u->lcr = v;
+        recompute_char_time(u);
         bool brk = (v & HW_UART_LCR_BREAK) != 0;
         if (brk != brk_was && u->vcd && !loop_mode(u))
             hw_vcd_change(u->vcd, u->sig_tx, now_of(u), brk ? 0 : 1);
@@ -723,6 +733,7 @@ hw_uart16550 *hw_uart16550_new(hw_bus *bus, const hw_uart16550_config *cfg, int 
     /* reset state (datasheet master reset): LSR = 0x60, IIR = 0x01, rest 0 */
     u->thre = true;
     u->dll = 0x0C;      /* a defined divisor (9600 baud) instead of garbage */
+    recompute_char_time(u);
     int rc = hw_bus_map_io(bus, cfg->io_base, 8, &uart_ops, u, u->name, NULL);
     if (rc < 0) {
         if (err)

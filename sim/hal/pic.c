@@ -125,6 +125,8 @@ void HalpDeliverPendingInterrupts(void)
         KIRQL Old = Current;
         KiSetIrql(BestIrql);
         BOOLEAN Claimed = IopDispatchInterrupt(Best, Spurious);
+        if (Claimed)
+            KiDeviceProgress++;
         HalpInService &= ~Bit;
         if (KiMachineCrashed())
             return;

@@ -14,6 +14,8 @@ int KiGetBugCheck(ntsim_bugcheck *Out);
 void KiResetBugCheck(void);
 void KiInstallSignalHandlers(void);
 void KiRestoreSignalHandlers(void);
+/* sched.c: interrupts claimed by ISRs count as progress for hang detection */
+extern uint64_t KiDeviceProgress;
 void KiDescribeCode(void *Pc, char *Buffer, size_t Size);
 void KiResetIrql(void);
 

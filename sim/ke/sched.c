@@ -207,11 +207,13 @@ static KI_THREAD *KiPickReady(void)
 /* Idle work on the calling thread until some thread is ready: DPCs, then the next
  * clock event. NULL: nothing is ready and nothing can happen (a hang). */
 ULONG KiKernelTimers;
+uint64_t KiDeviceProgress; /* bumped by the HAL for every interrupt an ISR claimed */
 static hw_time_t KiIdleLimit = HW_S(60);
 
 static KI_THREAD *KiFindNext(void)
 {
     hw_time_t IdleSince = KiNow();
+    uint64_t Progress = KiDeviceProgress;
     for (;;) {
         KI_THREAD *Next = KiPickReady();
         if (Next)
@@ -222,6 +224,11 @@ static KI_THREAD *KiFindNext(void)
             KiDrainDpcs();
             IdleSince = KiNow();
             continue;
+        }
+        if (Progress != KiDeviceProgress) {
+            /* an ISR did work: a driver streaming through its device is not hung */
+            Progress = KiDeviceProgress;
+            IdleSince = KiNow();
         }
         hw_time_t Deadline;
         if (!hw_clock_next_deadline(KiClock(), &Deadline))
