@@ -1,9 +1,10 @@
 # Convenience entry points; the build itself is CMake (CMakePresets.json).
 #   make demo   install what is missing, build, run the demo on the default machine
-#   make test   install what is missing, build, run every test suite (plain and ASan+UBSan)
+#   make test   install what is missing, build, run every test suite (plain and ASan+UBSan),
+#               and the threaded suites under ThreadSanitizer
 JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 
-.PHONY: deps build demo test test-default test-asan bench clean
+.PHONY: deps build demo test test-default test-asan test-tsan bench clean
 
 deps:
 	@sh .ci/deps.sh
@@ -26,10 +27,15 @@ test-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
 
-test: test-default test-asan
+test-tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j $(JOBS)
+
+test: test-default test-asan test-tsan
 
 bench: build
 	./build/bin/ntsim-bench
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
