@@ -46,6 +46,37 @@ int CliCheckReadable(const char *Command, const char *Path)
     return 0;
 }
 
+void CliUnload(ntsim_machine *Machine, ntsim_driver *Driver)
+{
+    ntsim_bugcheck Crash;
+    int Rc = ntsim_driver_unload(Driver);
+    if (Rc == NTSIM_E_STATE)
+        printf("note: %s\n", ntsim_last_error());
+    else if (ntsim_machine_crashed(Machine, &Crash))
+        ntsim_print_bugcheck(stdout, &Crash);
+    else
+        printf("unloaded\n");
+}
+
+int CliFinish(ntsim_machine *Machine, int Exit)
+{
+    size_t Logged = ntsim_error_log_count(Machine);
+    if (Logged) {
+        printf("\nsystem error log:\n");
+        for (size_t i = 0; i < Logged; i++) {
+            const ntsim_error_log_entry *E = ntsim_error_log_at(Machine, i);
+            printf("  %s: error code 0x%08X, unique value %u, final status %s\n", E->driver, E->error_code,
+                   E->unique_value, ntsim_status_name(E->final_status));
+        }
+    }
+    printf("\naudit:\n");
+    ntsim_print_findings(stdout, Machine);
+    if (ntsim_finding_count(Machine))
+        Exit = CLI_EXIT_FINDINGS;
+    ntsim_machine_destroy(Machine);
+    return Exit;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

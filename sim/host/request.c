@@ -205,7 +205,7 @@ int32_t ntsim_close(ntsim_file *File)
 }
 
 static int32_t NtsimReadWrite(ntsim_file *File, UCHAR Major, const void *In, void *Out, size_t Length,
-                              size_t *Transferred, ntsim_request **Async)
+                              ntsim_request **Async)
 {
     int Check = NtsimCheckFile(File);
     if (Check)
@@ -235,50 +235,45 @@ static int32_t NtsimReadWrite(ntsim_file *File, UCHAR Major, const void *In, voi
         Irp->UserBuffer = User;
     }
     Irp->Flags |= Major == IRP_MJ_READ ? IRP_READ_OPERATION : IRP_WRITE_OPERATION;
-    int32_t Status = NtsimSubmit(File, Request, Async);
-    if (Transferred && !Async)
-        *Transferred = Status == STATUS_PENDING || Status < -5 || Status >= 0 ? Request == NULL ? 0 : 0 : 0;
+    return NtsimSubmit(File, Request, Async);
+}
+
+/* The synchronous calls: wait for a pended request, hand back its result, free it. */
+static int32_t NtsimFinishSynchronous(ntsim_request *Request, int32_t Status, size_t *Information)
+{
+    if (Request == NULL)
+        return Status;
+    if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
+        return Status; /* the machine stopped (bug check or hang) while the request was pending */
+    if (Information)
+        *Information = Request->Information;
+    Status = Request->Status;
+    ntsim_request_free(Request);
     return Status;
 }
 
 int32_t ntsim_read(ntsim_file *File, void *Buffer, size_t Length, size_t *Transferred)
 {
     ntsim_request *Request = NULL;
-    int32_t Status = NtsimReadWrite(File, IRP_MJ_READ, NULL, Buffer, Length, NULL, &Request);
-    if (Request == NULL)
-        return Status;
-    if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
-        return Status; /* the machine stopped (bug check or hang) while the request was pending */
-    if (Transferred)
-        *Transferred = Request->Information;
-    Status = Request->Status;
-    ntsim_request_free(Request);
-    return Status;
+    int32_t Status = NtsimReadWrite(File, IRP_MJ_READ, NULL, Buffer, Length, &Request);
+    return NtsimFinishSynchronous(Request, Status, Transferred);
 }
 
 int32_t ntsim_write(ntsim_file *File, const void *Buffer, size_t Length, size_t *Transferred)
 {
     ntsim_request *Request = NULL;
-    int32_t Status = NtsimReadWrite(File, IRP_MJ_WRITE, Buffer, NULL, Length, NULL, &Request);
-    if (Request == NULL)
-        return Status;
-    if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
-        return Status; /* the machine stopped (bug check or hang) while the request was pending */
-    if (Transferred)
-        *Transferred = Request->Information;
-    Status = Request->Status;
-    ntsim_request_free(Request);
-    return Status;
+    int32_t Status = NtsimReadWrite(File, IRP_MJ_WRITE, Buffer, NULL, Length, &Request);
+    return NtsimFinishSynchronous(Request, Status, Transferred);
 }
 
 int32_t ntsim_read_async(ntsim_file *File, void *Buffer, size_t Length, ntsim_request **Request)
 {
-    return NtsimReadWrite(File, IRP_MJ_READ, NULL, Buffer, Length, NULL, Request);
+    return NtsimReadWrite(File, IRP_MJ_READ, NULL, Buffer, Length, Request);
 }
 
 int32_t ntsim_write_async(ntsim_file *File, const void *Buffer, size_t Length, ntsim_request **Request)
 {
-    return NtsimReadWrite(File, IRP_MJ_WRITE, Buffer, NULL, Length, NULL, Request);
+    return NtsimReadWrite(File, IRP_MJ_WRITE, Buffer, NULL, Length, Request);
 }
 
 static int32_t NtsimIoctl(ntsim_file *File, uint32_t Code, const void *In, size_t InLength, void *Out,
@@ -337,15 +332,7 @@ int32_t ntsim_ioctl(ntsim_file *File, uint32_t Code, const void *In, size_t InLe
 {
     ntsim_request *Request = NULL;
     int32_t Status = NtsimIoctl(File, Code, In, InLength, Out, OutLength, &Request);
-    if (Request == NULL)
-        return Status;
-    if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
-        return Status; /* the machine stopped (bug check or hang) while the request was pending */
-    if (Returned)
-        *Returned = Request->Information;
-    Status = Request->Status;
-    ntsim_request_free(Request);
-    return Status;
+    return NtsimFinishSynchronous(Request, Status, Returned);
 }
 
 int32_t ntsim_ioctl_async(ntsim_file *File, uint32_t Code, const void *In, size_t InLength, void *Out,
