@@ -145,6 +145,8 @@ typedef struct _OBJECT_TYPE {
     const char *Name;
     void (*DeleteProcedure)(PVOID Object);           /* last reference gone */
     void (*CloseProcedure)(PVOID Object, ULONG HandleCount); /* a handle closed */
+    /* Optional: a name for an object outside the namespace (a registry key's path). */
+    void (*QueryNameProcedure)(PVOID Object, char *Buffer, size_t Size);
 } OBJECT_TYPE;
 
 extern OBJECT_TYPE ObpDirectoryType, ObpSymbolicLinkType;

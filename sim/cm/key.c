@@ -19,7 +19,23 @@ static void CmpKeyObjectDelete(PVOID Object)
     Body->Node = NULL;
 }
 
-OBJECT_TYPE CmpKeyObjectType = { "Key", CmpKeyObjectDelete, NULL };
+/* The key's full path, "\REGISTRY\MACHINE\...", for leak reports. */
+static void CmpKeyObjectName(PVOID Object, char *Buffer, size_t Size)
+{
+    const CM_KEY *Chain[64];
+    size_t Depth = 0;
+    for (const CM_KEY *K = ((CM_KEY_BODY *)Object)->Node; K && Depth < RTL_NUMBER_OF(Chain); K = K->Parent)
+        Chain[Depth++] = K;
+    size_t Used = 0;
+    Buffer[0] = 0;
+    while (Depth-- > 0 && Used + 2 < Size) {
+        Buffer[Used++] = '\\';
+        Used += RtlpUtf16ToUtf8(Chain[Depth]->Name, Chain[Depth]->NameLength / sizeof(WCHAR), Buffer + Used,
+                                Size - Used);
+    }
+}
+
+OBJECT_TYPE CmpKeyObjectType = { .Name = "Key", .DeleteProcedure = CmpKeyObjectDelete, .QueryNameProcedure = CmpKeyObjectName };
 static POBJECT_TYPE CmpKeyObjectTypePointer = &CmpKeyObjectType;
 POBJECT_TYPE *CmKeyObjectType = &CmpKeyObjectTypePointer;
 

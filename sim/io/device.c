@@ -2,7 +2,7 @@
 #include "io/iop.h"
 
 static void IopDeleteDeviceObject(PVOID Object);
-OBJECT_TYPE IopDeviceType = { "Device", IopDeleteDeviceObject, NULL };
+OBJECT_TYPE IopDeviceType = { .Name = "Device", .DeleteProcedure = IopDeleteDeviceObject };
 static POBJECT_TYPE IopDeviceTypeValue = &IopDeviceType;
 POBJECT_TYPE *IoDeviceObjectType = &IopDeviceTypeValue;
 

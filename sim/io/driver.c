@@ -3,7 +3,7 @@
 #include "io/iop.h"
 
 static void IopDeleteDriverObject(PVOID Object);
-OBJECT_TYPE IopDriverType = { "Driver", IopDeleteDriverObject, NULL };
+OBJECT_TYPE IopDriverType = { .Name = "Driver", .DeleteProcedure = IopDeleteDriverObject };
 static POBJECT_TYPE IopDriverTypeValue = &IopDriverType;
 POBJECT_TYPE *IoDriverObjectType = &IopDriverTypeValue;
 

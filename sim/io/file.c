@@ -11,7 +11,7 @@ typedef struct _IOP_FILE {
 } IOP_FILE;
 
 static void IopDeleteFile(PVOID Object);
-OBJECT_TYPE IopFileType = { "File", IopDeleteFile, NULL };
+OBJECT_TYPE IopFileType = { .Name = "File", .DeleteProcedure = IopDeleteFile };
 static POBJECT_TYPE IopFileTypeValue = &IopFileType;
 POBJECT_TYPE *IoFileObjectType = &IopFileTypeValue;
 

@@ -45,7 +45,7 @@ static size_t KiTraceLength, KiTraceCapacity;
 #define KI_TRACE_LIMIT (8u << 20)
 
 static void KiDeleteThreadObject(PVOID Object);
-OBJECT_TYPE PsThreadTypeObject = { "Thread", KiDeleteThreadObject, NULL };
+OBJECT_TYPE PsThreadTypeObject = { .Name = "Thread", .DeleteProcedure = KiDeleteThreadObject };
 static POBJECT_TYPE PsThreadTypeValue = &PsThreadTypeObject;
 POBJECT_TYPE *PsThreadType = &PsThreadTypeValue;
 

@@ -12,8 +12,8 @@
 
 static void ObpDeleteDirectory(PVOID Object);
 static void ObpDeleteSymbolicLink(PVOID Object);
-OBJECT_TYPE ObpDirectoryType = { "Directory", ObpDeleteDirectory, NULL };
-OBJECT_TYPE ObpSymbolicLinkType = { "SymbolicLink", ObpDeleteSymbolicLink, NULL };
+OBJECT_TYPE ObpDirectoryType = { .Name = "Directory", .DeleteProcedure = ObpDeleteDirectory };
+OBJECT_TYPE ObpSymbolicLinkType = { .Name = "SymbolicLink", .DeleteProcedure = ObpDeleteSymbolicLink };
 
 static OBP_DIRECTORY *ObpRoot;
 
@@ -184,6 +184,8 @@ const char *ObpGetObjectName(PVOID Object, char *Buffer, size_t Size)
     OBP_HEADER *Header = ObpHeader(Object);
     if (Header->Name != NULL)
         ObpFindPath(ObpRoot, Header, Buffer, Size, 0);
+    else if (Header->Type->QueryNameProcedure)
+        Header->Type->QueryNameProcedure(Object, Buffer, Size);
     return Buffer;
 }
 

@@ -56,7 +56,7 @@ static void fl01_handle(void **state)
     const char *site = vt_site("bad_fl01_handle.c", "open-key");
     vt_expect_count(m, "FL-01", 1);
     const ntsim_finding *f = vt_expect_finding(m, "FL-01", 0, NTSIM_SEV_ERROR, "bad_fl01_handle", site);
-    vt_assert_contains(f->message, "open handle to a Key object");
+    vt_assert_contains(f->message, "open handle to a Key object \\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\bad_fl01_handle");
     assert_int_equal(ntsim_finding_count(m), 1);
 }
 
