@@ -244,6 +244,34 @@ static void KiChainSignal(int Signal, siginfo_t *Info, void *Context)
 
 /* Name the code at Pc: "echo.c:88 (EchoUnload+0x1c in echo.sys)" when addr2line can
  * read the image's debug information, else "EchoUnload+0x1c in echo.sys". */
+/* "file:line" of a code address from the image's debug information (addr2line, on
+ * Linux); empty when unknown. */
+static void KiSourceLine(const Dl_info *Info, void *Pc, char *Line, size_t Size)
+{
+    Line[0] = 0;
+#if defined(__linux__)
+    char Command[1024];
+    snprintf(Command, sizeof(Command), "addr2line -e '%s' 0x%lx 2>/dev/null", Info->dli_fname,
+             (unsigned long)((char *)Pc - (char *)Info->dli_fbase));
+    FILE *Pipe = popen(Command, "r");
+    if (Pipe) {
+        if (fgets(Line, (int)Size, Pipe) == NULL)
+            Line[0] = 0;
+        pclose(Pipe);
+        Line[strcspn(Line, "\n")] = 0;
+        if (strncmp(Line, "??", 2) == 0 || strstr(Line, ":?") || strstr(Line, ":0"))
+            Line[0] = 0;
+        char *Discriminator = strstr(Line, " (discriminator");
+        if (Discriminator)
+            *Discriminator = 0;
+    }
+#else
+    (void)Info;
+    (void)Pc;
+    (void)Size;
+#endif
+}
+
 void KiDescribeCode(void *Pc, char *Buffer, size_t Size)
 {
     Dl_info Info;
@@ -259,30 +287,42 @@ void KiDescribeCode(void *Pc, char *Buffer, size_t Size)
                  (unsigned long)((char *)Pc - (char *)Info.dli_saddr), Image);
     else
         snprintf(Symbol, sizeof(Symbol), "%s+0x%lx", Image, (unsigned long)((char *)Pc - (char *)Info.dli_fbase));
-    char Line[512] = "";
-#if defined(__linux__)
-    char Command[1024];
-    snprintf(Command, sizeof(Command), "addr2line -e '%s' 0x%lx 2>/dev/null", Info.dli_fname,
-             (unsigned long)((char *)Pc - (char *)Info.dli_fbase));
-    FILE *Pipe = popen(Command, "r");
-    if (Pipe) {
-        if (fgets(Line, sizeof(Line), Pipe) == NULL)
-            Line[0] = 0;
-        pclose(Pipe);
-        Line[strcspn(Line, "\n")] = 0;
-        if (strncmp(Line, "??", 2) == 0)
-            Line[0] = 0;
-        char *Discriminator = strstr(Line, " (discriminator");
-        if (Discriminator)
-            *Discriminator = 0;
-    }
-#endif
+    char Line[512];
+    KiSourceLine(&Info, Pc, Line, sizeof(Line));
     if (Line[0]) {
         const char *Base = strrchr(Line, '/');
         snprintf(Buffer, Size, "%s (%s)", Base ? Base + 1 : Line, Symbol);
     } else {
         snprintf(Buffer, Size, "%s", Symbol);
     }
+}
+
+/* The source site of a routine (a driver's DriverEntry, for findings about what it
+ * returned). File names are interned for the life of the process. */
+NTSIM_SITE KiSiteOfCode(void *Pc)
+{
+    static char *Interned[64];
+    NTSIM_SITE Site = { NULL, 0 };
+    Dl_info Info;
+    char Line[512];
+    if (Pc == NULL || !dladdr(Pc, &Info) || Info.dli_fname == NULL)
+        return Site;
+    KiSourceLine(&Info, Pc, Line, sizeof(Line));
+    char *Colon = strrchr(Line, ':');
+    if (Line[0] == 0 || Colon == NULL)
+        return Site;
+    *Colon = 0;
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(Interned) && Interned[i]; i++)
+        if (strcmp(Interned[i], Line) == 0)
+            break;
+    if (i == RTL_NUMBER_OF(Interned))
+        return Site;
+    if (Interned[i] == NULL)
+        Interned[i] = KiHostStrdup(Line);
+    Site.File = Interned[i];
+    Site.Line = atoi(Colon + 1);
+    return Site;
 }
 
 static void KiReportSignalCrash(void)

@@ -17,6 +17,7 @@ void KiRestoreSignalHandlers(void);
 /* sched.c: interrupts claimed by ISRs count as progress for hang detection */
 extern uint64_t KiDeviceProgress;
 void KiDescribeCode(void *Pc, char *Buffer, size_t Size);
+NTSIM_SITE KiSiteOfCode(void *Pc);
 void KiResetIrql(void);
 
 /* ---- the scheduler (sched.c): threads, the simulated CPU, waits, virtual time ----

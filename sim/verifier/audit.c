@@ -93,6 +93,13 @@ static const char *VfLeakRule(NTSIM_RESOURCE_KIND Kind, IOP_AUDIT_POINT Point)
     }
 }
 
+/* Findings about what DriverEntry returned point at DriverEntry itself (looked up only
+ * when there is something to report: it reads the image's debug information). */
+static NTSIM_SITE VfEntrySite(PDRIVER_OBJECT Object)
+{
+    return KiSiteOfCode((void *)Object->DriverInit);
+}
+
 void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
 {
     PDRIVER_OBJECT Object = &Driver->Object;
@@ -118,12 +125,12 @@ void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
         for (size_t i = 0; i < sizeof(Slots); i++) {
             PDRIVER_DISPATCH Slot = Object->MajorFunction[Slots[i]];
             if (Slot != NULL && Slot != IopInvalidDeviceRequest)
-                VfReport("FL-05", NTSIM_SEV_ERROR, Object, (NTSIM_SITE){ NULL, 0 },
+                VfReport("FL-05", NTSIM_SEV_ERROR, Object, VfEntrySite(Object),
                          "MajorFunction[%s] is still set after DriverEntry failed: reset it to NULL",
                          Slots[i] == IRP_MJ_FLUSH_BUFFERS ? "IRP_MJ_FLUSH_BUFFERS" : "IRP_MJ_SHUTDOWN");
         }
         if (Driver->ErrorLogEntries == 0 && Driver->ErrorLogAttempts == 0)
-            VfReport("FL-06", NTSIM_SEV_WARNING, Object, (NTSIM_SITE){ NULL, 0 },
+            VfReport("FL-06", NTSIM_SEV_WARNING, Object, VfEntrySite(Object),
                      "DriverEntry failed without logging an error (IoWriteErrorLogEntry)");
     }
 }
@@ -131,9 +138,9 @@ void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
 void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtReturn)
 {
     PDRIVER_OBJECT Object = &Driver->Object;
-    NTSIM_SITE None = { NULL, 0 };
+
     if (IrqlAtReturn != PASSIVE_LEVEL)
-        VfReport("DE-01", NTSIM_SEV_ERROR, Object, None, "DriverEntry returned at IRQL %u; it must return at PASSIVE_LEVEL",
+        VfReport("DE-01", NTSIM_SEV_ERROR, Object, VfEntrySite(Object), "DriverEntry returned at IRQL %u; it must return at PASSIVE_LEVEL",
                  IrqlAtReturn);
     BOOLEAN Wdm = Driver->Extension.AddDevice != NULL;
     if (!NT_SUCCESS(Status))
@@ -143,20 +150,20 @@ void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtR
         if (Object->MajorFunction[i] != NULL && Object->MajorFunction[i] != IopInvalidDeviceRequest)
             AnyDispatch = TRUE;
     if (!AnyDispatch)
-        VfReport("DE-02", NTSIM_SEV_ERROR, Object, None,
+        VfReport("DE-02", NTSIM_SEV_ERROR, Object, VfEntrySite(Object),
                  "DriverEntry succeeded but set no dispatch routine in DriverObject->MajorFunction");
     if (Wdm && Object->DriverUnload == NULL)
-        VfReport("DE-02", NTSIM_SEV_ERROR, Object, None,
+        VfReport("DE-02", NTSIM_SEV_ERROR, Object, VfEntrySite(Object),
                  "a WDM driver (AddDevice set) must set DriverObject->DriverUnload");
     BOOLEAN NamedDevice = FALSE;
     for (PDEVICE_OBJECT D = Object->DeviceObject; D; D = D->NextDevice)
         if (D->Flags & DO_DEVICE_HAS_NAME)
             NamedDevice = TRUE;
     if (!Wdm && !NamedDevice)
-        VfReport("DE-03", NTSIM_SEV_WARNING, Object, None,
+        VfReport("DE-03", NTSIM_SEV_WARNING, Object, VfEntrySite(Object),
                  "legacy DriverEntry succeeded without creating a named device object that can take I/O");
     if (Wdm && Object->DeviceObject)
-        VfReport("DE-06", NTSIM_SEV_WARNING, Object, None,
+        VfReport("DE-06", NTSIM_SEV_WARNING, Object, VfEntrySite(Object),
                  "a PnP driver created device objects in DriverEntry; create them in AddDevice");
     for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
         NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
