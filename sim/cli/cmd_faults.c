@@ -23,21 +23,34 @@ int CliFaults(int argc, char **argv)
         { "only", required_argument, NULL, 'o' },  { "filter", required_argument, NULL, 'f' },
         { "scenario", no_argument, NULL, 's' },    { "list", no_argument, NULL, 'l' },
         { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+        { "ioctl", required_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 },
     };
     ntsim_sweep_options Sweep = { 0 };
+    uint32_t Ioctls[32];
     const char *Json = NULL, *Junit = NULL;
     int List = 0, Option;
     unsigned long Value;
     opterr = 0;
     optind = 1;
-    while ((Option = getopt_long(argc, argv, ":r:j:J:U:o:f:slt:h", Options, NULL)) != -1) {
+    while ((Option = getopt_long(argc, argv, ":r:j:J:U:o:f:slt:hc:", Options, NULL)) != -1) {
         switch (Option) {
         case 'r': Sweep.reg_file = optarg; break;
         case 'J': Json = optarg; break;
         case 'U': Junit = optarg; break;
         case 'f': Sweep.filter = optarg; break;
         case 's': Sweep.scenario_open = 1; break;
+        case 'c': {
+            char *End;
+            unsigned long Code = strtoul(optarg, &End, 0);
+            if (*optarg == 0 || *End || Code > 0xFFFFFFFFul)
+                return CliUsageError("faults", "--ioctl takes a control code (0x222000), not '%s'", optarg);
+            if (Sweep.ioctl_count == sizeof(Ioctls) / sizeof(Ioctls[0]))
+                return CliUsageError("faults", "at most %zu --ioctl options", sizeof(Ioctls) / sizeof(Ioctls[0]));
+            Ioctls[Sweep.ioctl_count++] = (uint32_t)Code;
+            Sweep.ioctls = Ioctls;
+            break;
+        }
         case 'l': List = 1; break;
         case 'j':
             if (CliParseNumber(optarg, 256, &Value) || Value == 0)
@@ -56,7 +69,7 @@ int CliFaults(int argc, char **argv)
             break;
         case 'h':
             printf("usage: ntsim faults <image> [--reg FILE] [--jobs N] [--json FILE] [--junit FILE] [--only N]\n"
-                   "                    [--filter SPEC] [--scenario] [--list] [--timeout SECONDS]\n");
+                   "                    [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n");
             return CLI_EXIT_OK;
         case ':':
             return CliUsageError("faults", "option %s needs a value", argv[optind - 1]);

@@ -14,7 +14,7 @@ static const char Usage[] =
     "  load <image> [--reg FILE]      load a driver, show the objects it created, unload it,\n"
     "                                 audit what it left behind (exit 1 on findings)\n"
     "  faults <image> [--reg FILE] [--jobs N] [--json FILE] [--junit FILE] [--only N]\n"
-    "         [--filter SPEC] [--scenario] [--list]\n"
+    "         [--filter SPEC] [--scenario] [--ioctl CODE]... [--list]\n"
     "                                 fail every failable call of DriverEntry in turn, each run\n"
     "                                 in a fresh process, and audit every failure path\n"
     "  run <image> [--device SPEC]... [--reg FILE] [--vcd FILE] [--seed N] [--for DURATION]\n"

@@ -42,6 +42,34 @@ static void SweepClean(char *Text)
             *P = ' ';
 }
 
+/* The request sequence after a successful load: each named device of the driver is
+ * opened, written, read, sent the given device controls, and closed. Reads and
+ * controls are overlapped: one the driver pends is cancelled by the close, so the
+ * scenario never waits on the driver. */
+static void SweepScenario(ntsim_machine *Machine, ntsim_driver *Driver, const ntsim_sweep_options *Options)
+{
+    PDRIVER_OBJECT Object = ntsim_driver_object(Driver);
+    for (PDEVICE_OBJECT D = Object->DeviceObject; D && !KiMachineCrashed(); D = D->NextDevice) {
+        char Name[512];
+        ObpGetObjectName(D, Name, sizeof(Name));
+        ntsim_file *File;
+        if (Name[0] == 0 || ntsim_open(Machine, Name, &File) != STATUS_SUCCESS)
+            continue;
+        char In[64] = "ntsim", Out[64];
+        size_t N;
+        ntsim_request *Request = NULL;
+        if (ntsim_write(File, In, 5, &N) >= NTSIM_E_STATE && ntsim_read_async(File, Out, sizeof(Out), &Request) >= NTSIM_E_STATE)
+            ntsim_request_free(Request);
+        for (size_t i = 0; i < Options->ioctl_count && !KiMachineCrashed(); i++) {
+            Request = NULL;
+            if (ntsim_ioctl_async(File, Options->ioctls[i], In, sizeof(In), Out, sizeof(Out), &Request) >= NTSIM_E_STATE)
+                ntsim_request_free(Request);
+        }
+        if (!KiMachineCrashed())
+            ntsim_close(File);
+    }
+}
+
 static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options, unsigned long Nth, int Fd)
 {
     alarm(Options->timeout_seconds ? Options->timeout_seconds : 20);
@@ -50,7 +78,7 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
     ntsim_machine *Machine = ntsim_machine_create(&Config);
     char Spec[1024];
     size_t Used = (size_t)(Nth ? snprintf(Spec, sizeof(Spec), "nth=%lu", Nth) : snprintf(Spec, sizeof(Spec), "count"));
-    if (!Options->scenario_open)
+    if (!Options->scenario_open && Options->ioctl_count == 0)
         Used += (size_t)snprintf(Spec + Used, sizeof(Spec) - Used, ",entry");
     if (Options->filter && *Options->filter)
         snprintf(Spec + Used, sizeof(Spec) - Used, ",%.900s", Options->filter);
@@ -80,21 +108,8 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
     }
     fprintf(Out, "S\t%d\t%d\n", Rc, Status);
     if (Rc == 0 && Driver) {
-        if (Options->scenario_open) {
-            PDRIVER_OBJECT Object = ntsim_driver_object(Driver);
-            for (PDEVICE_OBJECT D = Object->DeviceObject; D && !KiMachineCrashed(); D = D->NextDevice) {
-                char Name[512];
-                ObpGetObjectName(D, Name, sizeof(Name));
-                ntsim_file *File;
-                if (Name[0] && ntsim_open(Machine, Name, &File) == STATUS_SUCCESS) {
-                    char Buffer[64] = { 0 };
-                    size_t N;
-                    ntsim_write(File, "ntsim", 5, &N);
-                    ntsim_read(File, Buffer, sizeof(Buffer), &N);
-                    ntsim_close(File);
-                }
-            }
-        }
+        if (Options->scenario_open || Options->ioctl_count)
+            SweepScenario(Machine, Driver, Options);
         if (!KiMachineCrashed())
             ntsim_driver_unload(Driver);
     }

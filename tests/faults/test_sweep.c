@@ -82,6 +82,24 @@ static void test_sweep_is_deterministic_and_json_is_complete(void **State)
     ntsim_sweep_free(R2);
 }
 
+/* A request scenario after the load: the device controls' failable calls become
+ * injection points too, and echo survives each failing. */
+static void test_request_scenario(void **State)
+{
+    (void)State;
+    static const uint32_t Ioctls[] = { 0x22200A /* OUT_DIRECT */, 0x222005 /* IN_DIRECT */ };
+    ntsim_sweep_options Options = { .image = TestDriverPath("echo.sys"), .jobs = 2, .ioctls = Ioctls,
+                                    .ioctl_count = 2 };
+    ntsim_sweep_result *R = NULL;
+    assert_int_equal(ntsim_sweep_run(&Options, &R), 0);
+    assert_int_equal(ntsim_sweep_point_count(R), 6);
+    assert_string_equal(ntsim_sweep_point_at(R, 4)->ddi, "MmGetSystemAddressForMdlSafe");
+    assert_string_equal(ntsim_sweep_point_at(R, 5)->ddi, "MmGetSystemAddressForMdlSafe");
+    assert_int_equal(ntsim_sweep_point_at(R, 4)->entry_status, STATUS_SUCCESS);
+    assert_int_equal(ntsim_sweep_finding_count(R), 0);
+    ntsim_sweep_free(R);
+}
+
 static void test_sweep_errors(void **State)
 {
     (void)State;
@@ -141,6 +159,7 @@ int main(void)
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_echo_sweep_is_clean),
         cmocka_unit_test(test_sweep_is_deterministic_and_json_is_complete),
+        cmocka_unit_test(test_request_scenario),
         cmocka_unit_test(test_sweep_errors),
         cmocka_unit_test(test_cli_exit_codes),
     };

@@ -18,7 +18,10 @@ typedef struct ntsim_sweep_options {
     unsigned jobs;              /* parallel children; 0 = number of processors */
     unsigned long only;         /* 0 = every point; N = run only injection N (and the baseline) */
     const char *filter;         /* extra fault filters, as in NTSIM_FAULTS ("class=pool") */
-    int scenario_open;          /* after a successful load: open, ioctl 0, close each device link */
+    int scenario_open;          /* after a successful load: open, write, read, close each named device,
+                                   and count the failable calls of that path as injection points too */
+    const uint32_t *ioctls;     /* device controls sent in that scenario (implies scenario_open) */
+    size_t ioctl_count;
     unsigned timeout_seconds;   /* per run; 0 = 20 */
 } ntsim_sweep_options;
 
