@@ -167,6 +167,27 @@ static BOOLEAN SweepRead(SWEEP_CHILD *Child)
     return TRUE;
 }
 
+/* Host addresses (0x7ffe..., 12 or more hex digits) differ from run to run under ASLR;
+ * reports show them as "0x?" so that two sweeps print identical reports. */
+static char *SweepStableText(const char *Text)
+{
+    char *Out = KiHostStrdup(Text), *W = Out;
+    for (const char *P = Text; *P;) {
+        if (P[0] == '0' && (P[1] == 'x' || P[1] == 'X')) {
+            size_t Digits = strspn(P + 2, "0123456789abcdefABCDEF");
+            if (Digits >= 12) {
+                memcpy(W, "0x?", 3);
+                W += 3;
+                P += 2 + Digits;
+                continue;
+            }
+        }
+        *W++ = *P++;
+    }
+    *W = 0;
+    return Out;
+}
+
 static void SweepAddFinding(ntsim_sweep_result *R, unsigned long Run, const char *Rule, ntsim_severity Severity,
                             const char *Culprit, const char *Message)
 {
@@ -182,7 +203,7 @@ static void SweepAddFinding(ntsim_sweep_result *R, unsigned long Run, const char
     F->ddi = KiHostStrdup(P ? P->ddi : "");
     F->site = KiHostStrdup(P ? P->site : "");
     F->culprit = KiHostStrdup(Culprit ? Culprit : "");
-    F->message = KiHostStrdup(Message);
+    F->message = SweepStableText(Message);
 }
 
 static void SweepAddPoint(ntsim_sweep_result *R, char **Fields)

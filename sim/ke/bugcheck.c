@@ -48,6 +48,7 @@ static const struct { ULONG Code; const char *Name; } KiBugCheckNames[] = {
     { 0xD1, "DRIVER_IRQL_NOT_LESS_OR_EQUAL" },
     { 0xE2, "MANUALLY_INITIATED_CRASH" },
     { 0xE6, "DRIVER_VERIFIER_DMA_VIOLATION" },
+    { 0x4E544801, "NTSIM_HANG" }, /* ntsim's own: every thread blocked, nothing can wake one */
 };
 
 const char *KiBugCheckName(ULONG Code)

@@ -100,6 +100,55 @@ static void test_request_scenario(void **State)
     ntsim_sweep_free(R);
 }
 
+/* A bug check, a hang and a dead process in three runs are three findings, each
+ * with its injection point; the sweep itself goes on to the end. */
+static void test_bad_outcomes_are_findings(void **State)
+{
+    (void)State;
+    ntsim_sweep_options Options = { .image = TestDriverPath("bad_sweep_outcomes.sys"), .jobs = 2, .timeout_seconds = 10 };
+    ntsim_sweep_result *R = NULL;
+    assert_int_equal(ntsim_sweep_run(&Options, &R), 0);
+    assert_int_equal(ntsim_sweep_point_count(R), 3);
+    assert_int_equal(ntsim_sweep_runs(R), 4);
+    int BugCheck = 0, Hang = 0, Crash = 0;
+    for (size_t i = 0; i < ntsim_sweep_finding_count(R); i++) {
+        const ntsim_sweep_finding *F = ntsim_sweep_finding_at(R, i);
+        if (F->run == 1 && strcmp(F->rule, "BUGCHECK") == 0) {
+            BugCheck++;
+            assert_string_equal(F->ddi, "ExAllocatePoolWithTag");
+            assert_non_null(strstr(F->site, "bad_sweep_outcomes.c:"));
+            assert_non_null(strstr(F->message, "0x50"));
+        }
+        if (F->run == 2 && strcmp(F->rule, "HANG") == 0)
+            Hang++;
+        if (F->run == 3 && strcmp(F->rule, "CRASH") == 0) {
+            Crash++;
+            assert_non_null(strstr(F->message, "signal 9"));
+        }
+    }
+    assert_int_equal(BugCheck, 1);
+    assert_true(Hang >= 1);
+    assert_int_equal(Crash, 1);
+    assert_int_equal(ntsim_sweep_point_at(R, 0)->outcome, 2);
+    assert_int_equal(ntsim_sweep_point_at(R, 2)->outcome, 3);
+    /* even with addresses in the messages, a second sweep reports the same */
+    ntsim_sweep_result *Again = NULL;
+    assert_int_equal(ntsim_sweep_run(&Options, &Again), 0);
+    char A[] = "/tmp/ntsim-out-a-XXXXXX", B[] = "/tmp/ntsim-out-b-XXXXXX";
+    close(mkstemp(A));
+    close(mkstemp(B));
+    assert_int_equal(ntsim_sweep_write_json(R, A), 0);
+    assert_int_equal(ntsim_sweep_write_json(Again, B), 0);
+    char *TextA = ReadFile(A), *TextB = ReadFile(B);
+    assert_string_equal(TextA, TextB);
+    free(TextA);
+    free(TextB);
+    unlink(A);
+    unlink(B);
+    ntsim_sweep_free(Again);
+    ntsim_sweep_free(R);
+}
+
 static void test_sweep_errors(void **State)
 {
     (void)State;
@@ -160,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_echo_sweep_is_clean),
         cmocka_unit_test(test_sweep_is_deterministic_and_json_is_complete),
         cmocka_unit_test(test_request_scenario),
+        cmocka_unit_test(test_bad_outcomes_are_findings),
         cmocka_unit_test(test_sweep_errors),
         cmocka_unit_test(test_cli_exit_codes),
     };
