@@ -22,6 +22,7 @@
 #define UPPER_TAG_MISMATCH 15
 #define UPPER_OVERRUN 16
 #define UPPER_DOUBLE_COMPLETE 17
+#define UPPER_REUSE 18        /* one IoAllocateIrp IRP sent twice with IoReuseIrp, then an IoInitializeIrp one */
 
 #define CODE(n) CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800 + (n), METHOD_BUFFERED, FILE_ANY_ACCESS)
 
@@ -102,6 +103,15 @@ static NTSTATUS AllocatedCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID
     assert_null(DeviceObject); /* no stack location of our own */
     *(ULONG_PTR *)Context = Irp->IoStatus.Information;
     IoFreeIrp(Irp);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+/* Records the result and keeps the IRP for its owner: STATUS_MORE_PROCESSING_REQUIRED. */
+static NTSTATUS KeepCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    CompletionCalls++;
+    *(ULONG_PTR *)Context = Irp->IoStatus.Information;
     return STATUS_MORE_PROCESSING_REQUIRED;
 }
 
@@ -214,6 +224,32 @@ static NTSTATUS UpperControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         PUCHAR P = ExAllocatePoolWithTag(NonPagedPoolNx, 32, 'tseT');
         P[32] = 0; /* one past the end */
         ExFreePool(P);
+    }
+    if (Code == CODE(UPPER_REUSE)) {
+        ULONG_PTR Results[3] = { 0, 0, 0 };
+        PIRP Own = IoAllocateIrp(LowerDevice->StackSize, FALSE);
+        if (Own == NULL)
+            return Complete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+        for (int Round = 0; Round < 2; Round++) {
+            if (Round)
+                IoReuseIrp(Own, STATUS_UNSUCCESSFUL);
+            PIO_STACK_LOCATION Next = IoGetNextIrpStackLocation(Own);
+            Next->MajorFunction = IRP_MJ_DEVICE_CONTROL;
+            Next->Parameters.DeviceIoControl.IoControlCode = CODE(LOWER_COMPLETE);
+            IoSetCompletionRoutine(Own, KeepCompletion, &Results[Round], TRUE, TRUE, TRUE);
+            IoCallDriver(LowerDevice, Own);
+        }
+        IoFreeIrp(Own);
+        USHORT Size = IoSizeOfIrp(LowerDevice->StackSize);
+        PIRP Laid = ExAllocatePoolWithTag(NonPagedPoolNx, Size, 'prIT');
+        IoInitializeIrp(Laid, Size, LowerDevice->StackSize);
+        PIO_STACK_LOCATION Next = IoGetNextIrpStackLocation(Laid);
+        Next->MajorFunction = IRP_MJ_DEVICE_CONTROL;
+        Next->Parameters.DeviceIoControl.IoControlCode = CODE(LOWER_COMPLETE);
+        IoSetCompletionRoutine(Laid, KeepCompletion, &Results[2], TRUE, TRUE, TRUE);
+        IoCallDriver(LowerDevice, Laid);
+        ExFreePoolWithTag(Laid, 'prIT');
+        return Complete(Irp, STATUS_SUCCESS, Results[0] + Results[1] + Results[2]);
     }
     if (Code == CODE(UPPER_DOUBLE_COMPLETE)) {
         Complete(Irp, STATUS_SUCCESS, 0);
@@ -343,6 +379,14 @@ static void test_allocated_irp_more_processing_required(void **State)
     assert_int_equal(CompletionCalls, 1);
 }
 
+static void test_reuse_and_initialize_irp(void **State)
+{
+    size_t Returned = 0;
+    assert_int_equal(Ioctl(*State, UPPER_REUSE, NULL, 0, NULL, 0, &Returned), 0);
+    assert_int_equal(Returned, 3 * 42);
+    assert_int_equal(CompletionCalls, 3);
+}
+
 static void test_seh(void **State)
 {
     SEH_RESULTS R;
@@ -409,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forward_with_completion_routine, Setup, Teardown),
         cmocka_unit_test_setup_teardown(test_forward_pended_propagates_pending, Setup, Teardown),
         cmocka_unit_test_setup_teardown(test_allocated_irp_more_processing_required, Setup, Teardown),
+        cmocka_unit_test_setup_teardown(test_reuse_and_initialize_irp, Setup, Teardown),
         cmocka_unit_test_setup_teardown(test_seh, Setup, Teardown),
         cmocka_unit_test_setup_teardown(test_double_free_bugchecks, Setup, Teardown),
         cmocka_unit_test_setup_teardown(test_tag_mismatch_bugchecks, Setup, Teardown),
