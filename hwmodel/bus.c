@@ -30,6 +30,7 @@ struct hw_bus {
     void           *listener_opaque;
     hw_vcd         *vcd;
     int             vcd_sig[HW_BUS_IRQ_LINES];
+    uint64_t        generation;   /* bumped by every map and unmap */
 };
 
 hw_bus *hw_bus_new(hw_clock *clock)
@@ -113,6 +114,7 @@ static int map_range(hw_bus *b, hw_space s, uint64_t base, uint64_t length,
     memmove(&sp->r[at + 1], &sp->r[at], (sp->n - at) * sizeof(*sp->r));
     sp->r[at] = (bus_range){ base, last, ops, opaque, copy };
     sp->n++;
+    b->generation++;
     return 0;
 }
 
@@ -137,6 +139,7 @@ int hw_bus_unmap(hw_bus *b, hw_space s, uint64_t base)
     free(sp->r[i].name);
     memmove(&sp->r[i], &sp->r[i + 1], (sp->n - i - 1) * sizeof(*sp->r));
     sp->n--;
+    b->generation++;
     return 0;
 }
 
@@ -160,6 +163,18 @@ bool hw_bus_lookup(const hw_bus *b, hw_space s, uint64_t addr, hw_range_info *ou
 }
 
 size_t hw_bus_range_count(const hw_bus *b, hw_space s) { return b->space[s].n; }
+
+uint64_t hw_bus_generation(const hw_bus *b) { return b->generation; }
+
+bool hw_bus_lookup_ops(const hw_bus *b, hw_space s, uint64_t addr, const hw_region_ops **ops, hw_range_info *out)
+{
+    const bus_range *r = find(&b->space[s], addr);
+    if (!r)
+        return false;
+    *ops = r->ops;
+    fill_info(s, r, out);
+    return true;
+}
 
 bool hw_bus_range_at(const hw_bus *b, hw_space s, size_t index, hw_range_info *out)
 {

@@ -65,6 +65,11 @@ typedef enum _NTSIM_RESOURCE_KIND {
     NtsimResWorkQueued,     /* ExQueueWorkItem item not yet run (sim/ex/worker.c) */
     NtsimResResourceClaim,  /* IoReportResourceUsage & co. still claimed (sim/io/resource.c) */
     NtsimResInterrupt,      /* IoConnectInterrupt not disconnected (sim/io/interrupt.c) */
+    NtsimResIoMapping,      /* MmMapIoSpace not unmapped (sim/hal/mmio.c) */
+    NtsimResCommonBuffer,   /* AllocateCommonBuffer not freed (sim/hal/dma.c) */
+    NtsimResContiguous,     /* MmAllocateContiguous/NonCachedMemory not freed (sim/mm/contig.c) */
+    NtsimResAdapter,        /* a DMA adapter not put back (sim/hal/dma.c) */
+    NtsimResController,     /* IoCreateController not deleted (sim/io/controller.c) */
     NtsimResOther,
     NtsimResKindCount
 } NTSIM_RESOURCE_KIND;

@@ -155,6 +155,9 @@ double BenchContextSwitch(void);
 double BenchDpcDispatch(void);
 double BenchTimerEvents(void);
 double BenchHwEvents(void);
+/* sim/bench/pci.c: MMIO and DMA */
+double BenchMmioAccess(void);
+double BenchDmaThroughput(const char *EduPath);
 
 int main(int argc, char **argv)
 {
@@ -175,5 +178,9 @@ int main(int argc, char **argv)
     }
     if (!Only || strcmp(Only, "uart") == 0)
         printf("uart_sim_speedup %.0f x\n", BenchUartSpeedup());
+    if (!Only || strcmp(Only, "pci") == 0) {
+        printf("mmio_access_ns %.1f ns\n", BenchMmioAccess());
+        printf("dma_mib_per_sec %.0f MiB/s\n", BenchDmaThroughput(BenchDriver("edu.sys")));
+    }
     return 0;
 }

@@ -22,10 +22,12 @@ void HalpInitializeBus(void)
     if (HalpMachineBus == NULL)
         HalpMachineBus = hw_bus_new(KiClock());
     HalpResetInterruptController();
+    HalpInitializePci();
 }
 
 void HalpShutdownBus(void)
 {
+    HalpShutdownPci();
     if (HalpMachineBus)
         hw_bus_free(HalpMachineBus);
     HalpMachineBus = NULL;

@@ -58,4 +58,37 @@ void IopCheckPortAccess(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site);
 BOOLEAN IopDriverClaimsInterrupt(PDRIVER_OBJECT Driver, ULONG Line);
 void IopResetResources(void);
 
+/* ---- PCI, MMIO, physical memory, DMA (pci.c, mmio.c, dma.c; docs/pci.md) ---- */
+#include <hwmodel/pci.h>
+#include <hwmodel/physmem.h>
+
+#define HALP_MMIO_READ_NS 200u       /* virtual time of one MMIO read (a non-posted PCI read) */
+#define HALP_MMIO_WRITE_NS 100u      /* one MMIO write (posted) */
+#define HALP_PCI_MMIO_BASE 0xFE000000ull  /* firmware places BARs from here up */
+#define HALP_PCI_IO_BASE 0xC000u
+#define HALP_RAM_BASE 0x01000000ull  /* simulated RAM for contiguous memory / DMA: 16 MiB.. */
+#define HALP_RAM_LIMIT 0xBFFFFFFFull /* ..3 GiB */
+
+hw_pci *HalpPci(void);
+hw_physmem *HalpPhysMem(void);
+void HalpInitializePci(void);
+void HalpShutdownPci(void);
+/* firmware: place a device's BARs and enable it, as the BIOS does at boot */
+void HalpFirmwareConfigure(hw_pci_dev *Device);
+/* The fault handler asks: is Address inside an I/O space mapping? Fills a description. */
+BOOLEAN HalpDescribeRegisterFault(const void *Address, char *Buffer, size_t Size);
+void HalpResetMappings(void);
+/* MmGetPhysicalAddress of an I/O mapping */
+BOOLEAN HalpMappingPhysical(const void *Address, ULONGLONG *Physical);
+
+/* ---- claims used by pci.c, mmio.c, dma.c (sim/io/resource.c) ---- */
+ULONG IopClaimGeneration(void);
+BOOLEAN IopDriverClaimsMemory(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi);
+/* Any claim of Type (CmResourceTypeXxx) with Start == Value (Value ~0: any). */
+BOOLEAN IopDriverClaimsType(PDRIVER_OBJECT Driver, UCHAR Type, ULONGLONG Value);
+NTSTATUS IopClaimResources(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING ClassName, PDRIVER_OBJECT Driver,
+                           PDEVICE_OBJECT Device, const CM_RESOURCE_LIST *List, ULONG ListSize,
+                           PBOOLEAN ConflictDetected);
+NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected);
+
 #endif

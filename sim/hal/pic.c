@@ -99,7 +99,17 @@ static inline uint64_t HalpDeliverable(void)
     return (HalpRequest | (HalpLevel & HalpLevelMode) | HalpSpurious) & HalpConnected & ~HalpInService & ~HalpMasked;
 }
 
+static void HalpDeliverSlow(void);
+
+/* The safe point: nearly always nothing is deliverable, so test that before the
+ * delivery loop's frame is set up (this runs at every DDI and register access). */
 void HalpDeliverPendingInterrupts(void)
+{
+    if (__builtin_expect(HalpDeliverable() != 0, 0))
+        HalpDeliverSlow();
+}
+
+static void __attribute__((noinline)) HalpDeliverSlow(void)
 {
     uint64_t Ready;
     while ((Ready = HalpDeliverable()) != 0) {

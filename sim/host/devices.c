@@ -4,6 +4,7 @@
  *
  *   uart16550,io=0x3f8,irq=4,chardev=buffer|null|pty|tcp:HOST:PORT[,name=com1][,clock=1843200]
  *   pit8254,io=0x40,irq=0[,port61=on|off][,bios=on|off]
+ *   edu[,bus=0][,slot=3][,irq=11]   (PCI; firmware places BAR0 and enables it)
  *
  * The default PC (config.devices == NULL) is
  *   uart16550,io=0x3f8,irq=4,chardev=buffer  and  pit8254,io=0x40,irq=0,port61=on,bios=on. */
@@ -16,11 +17,12 @@
 #include <uv.h>
 
 #include <hwmodel/chardev.h>
+#include <hwmodel/edu.h>
 #include <hwmodel/pit8254.h>
 #include <hwmodel/uart16550.h>
 #include <hwmodel/vcd.h>
 
-typedef enum { NtsimDevUart, NtsimDevPit } NTSIM_DEVICE_KIND;
+typedef enum { NtsimDevUart, NtsimDevPit, NtsimDevEdu } NTSIM_DEVICE_KIND;
 typedef enum { NtsimChrNone, NtsimChrBuffer, NtsimChrPty, NtsimChrTcp } NTSIM_CHARDEV_KIND;
 
 struct ntsim_uart {
@@ -30,6 +32,7 @@ struct ntsim_uart {
     unsigned Irq;
     hw_uart16550 *Uart;
     hw_pit8254 *Pit;
+    hw_edu *Edu;
     hw_chardev *Chr;
     NTSIM_CHARDEV_KIND ChrKind;
     unsigned UartIndex;
@@ -45,6 +48,7 @@ static hw_vcd *NtsimVcd;
 static const char *const NtsimDefaultPc[] = {
     "uart16550,io=0x3f8,irq=4,chardev=buffer",
     "pit8254,io=0x40,irq=0,port61=on,bios=on",
+    "edu,slot=3,irq=11",
     NULL,
 };
 
@@ -123,6 +127,42 @@ static void NtsimDescribeSerial(const NTSIM_DEVICE *Device)
     Data.Serial.Version = 1;
     Data.Serial.Revision = 1;
     Data.Serial.BaudClock = HW_UART16550_CLOCK_HZ;
+    CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
+}
+
+/* HARDWARE\DESCRIPTION\System\MultifunctionAdapter\1 (Identifier "PCI"): one
+ * OtherController\N key per PCI function with its location and IDs. */
+static unsigned NtsimPciCount;
+static void NtsimDescribePci(const NTSIM_DEVICE *Device, unsigned Bus, unsigned Slot)
+{
+    const char *Adapter = "\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\1";
+    CmpSetStringValueUtf8(Adapter, "Identifier", REG_SZ, "PCI");
+    char Key[256], Id[64];
+    snprintf(Key, sizeof(Key), "%s\\OtherController\\%u", Adapter, NtsimPciCount++);
+    hw_pci_dev *Pci = hw_edu_pci(Device->Edu);
+    snprintf(Id, sizeof(Id), "PCI\\VEN_%04X&DEV_%04X bus %u slot %u", HW_EDU_VENDOR, HW_EDU_DEVICE, Bus, Slot);
+    CmpSetStringValueUtf8(Key, "Identifier", REG_SZ, Id);
+    struct {
+        CM_FULL_RESOURCE_DESCRIPTOR Full;
+        CM_PARTIAL_RESOURCE_DESCRIPTOR More[1];
+    } Data;
+    memset(&Data, 0, sizeof(Data));
+    Data.Full.InterfaceType = PCIBus;
+    Data.Full.BusNumber = Bus;
+    Data.Full.PartialResourceList.Version = 1;
+    Data.Full.PartialResourceList.Revision = 1;
+    Data.Full.PartialResourceList.Count = 2;
+    CM_PARTIAL_RESOURCE_DESCRIPTOR *P = Data.Full.PartialResourceList.PartialDescriptors;
+    P[0].Type = CmResourceTypeMemory;
+    P[0].ShareDisposition = CmResourceShareDeviceExclusive;
+    P[0].u.Memory.Start.QuadPart = (LONGLONG)hw_pci_bar_address(Pci, 0);
+    P[0].u.Memory.Length = HW_EDU_BAR0_SIZE;
+    Data.More[0].Type = CmResourceTypeInterrupt;
+    Data.More[0].ShareDisposition = CmResourceShareShared;
+    Data.More[0].Flags = CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE;
+    Data.More[0].u.Interrupt.Level = Device->Irq;
+    Data.More[0].u.Interrupt.Vector = Device->Irq;
+    Data.More[0].u.Interrupt.Affinity = (KAFFINITY)-1;
     CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
 }
 
@@ -278,8 +318,54 @@ static int NtsimAddDevice(const char *Spec)
         Device->Irq = Config.irq;
         snprintf(Canonical, sizeof(Canonical), "pit8254,io=0x%x,irq=%u,port61=%s,bios=%s", Config.io_base, Config.irq,
                  Config.map_port61 ? "on" : "off", Config.bios_init ? "on" : "off");
+    } else if (!strcmp(Type, "edu")) {
+        Device->Kind = NtsimDevEdu;
+        hw_edu_config Config = { .bus = 0, .device = 3, .function = 0, .irq = 11 };
+        for (char *Item = strtok_r(NULL, ",", &Save); Item; Item = strtok_r(NULL, ",", &Save)) {
+            char *Value = strchr(Item, '=');
+            if (Value == NULL) {
+                NtsimSetLastError("device '%s': '%s' is not key=value (edu takes bus, slot, irq)", Spec, Item);
+                goto Fail;
+            }
+            *Value++ = 0;
+            unsigned long N;
+            if (!strcmp(Item, "slot") || !strcmp(Item, "addr")) {
+                if (NtsimParseUnsigned(Value, 31, &N)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'slot' (0-31)", Spec, Value);
+                    goto Fail;
+                }
+                Config.device = (unsigned)N;
+            } else if (!strcmp(Item, "bus")) {
+                if (NtsimParseUnsigned(Value, 0, &N)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'bus' (this machine has PCI bus 0)", Spec,
+                                      Value);
+                    goto Fail;
+                }
+                Config.bus = (unsigned)N;
+            } else if (!strcmp(Item, "irq")) {
+                if (NtsimParseUnsigned(Value, 15, &N)) {
+                    NtsimSetLastError("device '%s': bad value '%s' for key 'irq' (0-15)", Spec, Value);
+                    goto Fail;
+                }
+                Config.irq = (unsigned)N;
+            } else {
+                NtsimSetLastError("device '%s': unknown key '%s' (edu takes bus, slot, irq)", Spec, Item);
+                goto Fail;
+            }
+        }
+        int Error = 0;
+        Device->Edu = hw_edu_new(HalpPci(), HalpPhysMem(), &Config, &Error);
+        if (Device->Edu == NULL) {
+            NtsimSetLastError("device '%s': cannot place it in PCI slot %u:%u: %s", Spec, Config.bus, Config.device,
+                              Error == -EBUSY ? "the slot is taken by another device" : strerror(-Error));
+            goto Fail;
+        }
+        HalpFirmwareConfigure(hw_edu_pci(Device->Edu));
+        Device->Irq = Config.irq;
+        snprintf(Canonical, sizeof(Canonical), "edu,bus=%u,slot=%u,irq=%u", Config.bus, Config.device, Config.irq);
+        NtsimDescribePci(Device, Config.bus, Config.device);
     } else {
-        NtsimSetLastError("device '%s': unknown device type '%s' (uart16550 or pit8254)", Spec, Type);
+        NtsimSetLastError("device '%s': unknown device type '%s' (uart16550, pit8254 or edu)", Spec, Type);
         goto Fail;
     }
     Device->Spec = KiHostStrdup(Canonical);
@@ -292,6 +378,8 @@ Fail:
         hw_chardev_free(Device->Chr);
     if (Device->Uart)
         hw_uart16550_free(Device->Uart);
+    if (Device->Edu)
+        hw_edu_free(Device->Edu);
     free(Device);
     free(Copy);
     return Result;
@@ -355,6 +443,8 @@ void NtsimDestroyMachineDevices(void)
         }
         if (D->Pit)
             hw_pit8254_free(D->Pit);
+        if (D->Edu)
+            hw_edu_free(D->Edu);
         if (D->Chr)
             hw_chardev_free(D->Chr);
         free(D->Spec);
@@ -364,6 +454,7 @@ void NtsimDestroyMachineDevices(void)
     NtsimDevices = NULL;
     NtsimDeviceCount = 0;
     NtsimUartCount = 0;
+    NtsimPciCount = 0;
     if (NtsimLoop) {
         uv_run(NtsimLoop, UV_RUN_DEFAULT); /* let the back ends' close callbacks run */
         uv_loop_close(NtsimLoop);

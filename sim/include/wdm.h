@@ -23,6 +23,7 @@
 #include <nt/rtl.h>
 #include <nt/io.h>
 #include <nt/res.h>
+#include <nt/dma.h>
 #include <nt/ob.h>
 #include <nt/seh.h>
 #include <nt/cm.h>

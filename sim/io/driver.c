@@ -86,6 +86,11 @@ const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind)
         [NtsimResThread] = "system thread",
         [NtsimResIoTimer] = "I/O timer",
         [NtsimResWorkQueued] = "queued work item",
+        [NtsimResIoMapping] = "I/O space mapping",
+        [NtsimResCommonBuffer] = "DMA common buffer",
+        [NtsimResContiguous] = "contiguous memory",
+        [NtsimResAdapter] = "DMA adapter",
+        [NtsimResController] = "controller object",
         [NtsimResOther] = "resource",
     };
     return Kind < NtsimResKindCount && Names[Kind] ? Names[Kind] : "resource";

@@ -180,13 +180,14 @@ BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious)
         KIRQL Raised = KiCurrentIrql();
         KIRQL Entered = Interrupt->SynchronizeIrql > Raised ? Interrupt->SynchronizeIrql : Raised;
         KiSetIrql(Entered);
+        ULONG HeldBefore = KiCurrentThread()->HeldCount;
         KeAcquireSpinLockAtDpcLevel(Interrupt->ActualLock);
         BOOLEAN Claimed;
         IOP_CALL_DRIVER(Interrupt->Owner, Claimed = Interrupt->ServiceRoutine(Interrupt, Interrupt->ServiceContext));
         if (KiMachineCrashed())
             return TRUE;
         KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);
-        KiCheckLocksAtReturn(Interrupt->Owner, "ISR", Interrupt->Track.Site);
+        KiCheckLocksAcquiredSince(Interrupt->Owner, "ISR", Interrupt->Track.Site, HeldBefore);
         if (KiCurrentIrql() != Entered)
             VfReport("SY-04", NTSIM_SEV_ERROR, Interrupt->Owner, Interrupt->Track.Site,
                      "the ISR for vector 0x%X returned at IRQL %u (entered at %u)", Interrupt->Vector,

@@ -719,3 +719,54 @@ BOOLEAN IopDriverClaimsInterrupt(PDRIVER_OBJECT Driver, ULONG Line)
     }
     return FALSE;
 }
+
+/* ---- for the PCI side of the HAL (sim/hal/pci.c, mmio.c, dma.c) ---- */
+
+ULONG IopClaimGeneration(void)
+{
+    return IopClaimsGeneration;
+}
+
+BOOLEAN IopDriverClaimsMemory(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi)
+{
+    if (!IopClaimsReady)
+        return FALSE;
+    for (PLIST_ENTRY E = IopClaims.Flink; E != &IopClaims; E = E->Flink) {
+        IOP_CLAIM *C = CONTAINING_RECORD(E, IOP_CLAIM, Link);
+        if (C->Driver != Driver)
+            continue;
+        for (ULONG i = 0; i < C->RangeCount; i++) {
+            const IOP_RANGE *R = &C->Ranges[i];
+            if (R->Type == CmResourceTypeMemory && Lo >= R->Start && Hi <= R->Start + R->Length)
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+BOOLEAN IopDriverClaimsType(PDRIVER_OBJECT Driver, UCHAR Type, ULONGLONG Value)
+{
+    if (!IopClaimsReady)
+        return FALSE;
+    for (PLIST_ENTRY E = IopClaims.Flink; E != &IopClaims; E = E->Flink) {
+        IOP_CLAIM *C = CONTAINING_RECORD(E, IOP_CLAIM, Link);
+        if (C->Driver != Driver)
+            continue;
+        for (ULONG i = 0; i < C->RangeCount; i++)
+            if (C->Ranges[i].Type == Type && (Value == ~0ull || C->Ranges[i].Start == Value))
+                return TRUE;
+    }
+    return FALSE;
+}
+
+NTSTATUS IopClaimResources(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING ClassName, PDRIVER_OBJECT Driver,
+                           PDEVICE_OBJECT Device, const CM_RESOURCE_LIST *List, ULONG ListSize,
+                           PBOOLEAN ConflictDetected)
+{
+    return IopClaim(Ddi, Site, ClassName, Driver, Device, List, ListSize, FALSE, ConflictDetected);
+}
+
+NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected)
+{
+    return IopConflictStatus(Driver, NULL, ConflictDetected);
+}

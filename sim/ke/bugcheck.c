@@ -336,7 +336,12 @@ static void KiReportSignalCrash(void)
                        KiSignalNumber == SIGILL ? "an illegal instruction" : "an invalid memory access";
     char Poison[256];
     ULONG Code = 0x50;
-    if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
+    extern BOOLEAN HalpDescribeRegisterFault(const void *Address, char *Buffer, size_t Size); /* sim/hal/mmio.c */
+    char Mmio[768];
+    if (HalpDescribeRegisterFault(KiSignalAddress, Mmio, sizeof(Mmio))) {
+        VfReport("MMIO-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
+        What = "a direct dereference of mapped device registers";
+    } else if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
         VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s touched at %p by %s", Poison,
                  KiSignalAddress, Where);
     }

@@ -144,6 +144,7 @@ void KiDrainDpcs(void)
         if (KiTracing)
             KiTrace("DPC %s", Owner ? IopDriverServiceName(Owner) : "system");
         PDRIVER_OBJECT Saved = IopSetCurrentDriver(Owner);
+        ULONG HeldBefore = KiCurrentThread()->HeldCount;
         Dpc->DeferredRoutine(Dpc, Dpc->DeferredContext, Dpc->SystemArgument1, Dpc->SystemArgument2);
         IopSetCurrentDriver(Saved);
         KIRQL Now = KiCurrentIrql();
@@ -153,9 +154,9 @@ void KiDrainDpcs(void)
                        "a DPC routine of '%s' returned at IRQL %u; DPCs must return at DISPATCH_LEVEL "
                        "(IRQL_UNEXPECTED_VALUE)", Owner ? IopDriverServiceName(Owner) : "?", Now);
         }
-        if (KiCurrentThread()->HeldCount) {
+        if (KiCurrentThread()->HeldCount > HeldBefore) {
             KiInDpc = FALSE;
-            KiCheckLocksAtReturn(Owner, "DPC routine", Site);
+            KiCheckLocksAcquiredSince(Owner, "DPC routine", Site, HeldBefore);
         }
     }
     KiDpcPending = FALSE;

@@ -194,6 +194,7 @@ BOOLEAN KiLockReleased(PVOID Lock);
 BOOLEAN KiLockHeldByCurrent(PVOID Lock);
 /* A callback (dispatch routine, DPC, ISR, work item) of Driver returned: no lock of its may be held. */
 void KiCheckLocksAtReturn(PDRIVER_OBJECT Driver, const char *What, NTSIM_SITE Site);
+void KiCheckLocksAcquiredSince(PDRIVER_OBJECT Driver, const char *What, NTSIM_SITE Site, ULONG Since);
 void KiForgetLockOrder(PDRIVER_OBJECT Driver);
 void KiResetLockOrder(void);
 

@@ -91,9 +91,16 @@ BOOLEAN KiLockHeldByCurrent(PVOID Lock)
 
 void KiCheckLocksAtReturn(PDRIVER_OBJECT Driver, const char *What, NTSIM_SITE Site)
 {
+    KiCheckLocksAcquiredSince(Driver, What, Site, 0);
+}
+
+/* ISRs and DPCs borrow whatever thread they interrupted: only the locks taken since
+ * the routine was entered (index Since on) are the routine's. */
+void KiCheckLocksAcquiredSince(PDRIVER_OBJECT Driver, const char *What, NTSIM_SITE Site, ULONG Since)
+{
     (void)Site; /* the lock's own acquisition site names the driver line */
     KI_THREAD *T = KiCurrentThread();
-    for (ULONG i = 0; i < T->HeldCount; i++) {
+    for (ULONG i = Since; i < T->HeldCount; i++) {
         KI_HELD_LOCK *H = &T->Held[i];
         if (H->Owner != Driver || strcmp(H->Kind, "mutex") == 0)
             continue;

@@ -22,6 +22,9 @@ void IopReclaimClaim(NTSIM_TRACK *Track);
 void IopDescribeInterrupt(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 void IopReclaimInterrupt(NTSIM_TRACK *Track);
 
+void HalpDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void HalpReclaimResource(NTSIM_TRACK *Track);
+
 void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
 {
     char Name[256];
@@ -66,6 +69,13 @@ void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
         break;
     case NtsimResInterrupt:
         IopDescribeInterrupt(Track, Buffer, Size);
+        break;
+    case NtsimResIoMapping:
+    case NtsimResCommonBuffer:
+    case NtsimResContiguous:
+    case NtsimResAdapter:
+    case NtsimResController:
+        HalpDescribeResource(Track, Buffer, Size); /* sim/hal/dma.c */
         break;
     case NtsimResOther:
         snprintf(Buffer, Size, "error log entry allocated and never written or freed");
@@ -219,6 +229,13 @@ void IopReclaimResources(IOP_DRIVER *Driver)
             break;
         case NtsimResInterrupt:
             IopReclaimInterrupt(Track);
+            break;
+        case NtsimResIoMapping:
+        case NtsimResCommonBuffer:
+        case NtsimResContiguous:
+        case NtsimResAdapter:
+        case NtsimResController:
+            HalpReclaimResource(Track);
             break;
         case NtsimResOther:
             IopReclaimErrorLogEntry(Track);

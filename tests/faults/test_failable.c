@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <wdm.h>
+#include <ntddk.h>
 #include <wdmsec.h>
 #include <ntsim/ntsim.h>
 
@@ -30,6 +30,91 @@ static NTSTATUS Completion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
 }
 
 static int ClientId;
+
+static IO_ALLOCATION_ACTION ChannelGranted(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID MapRegisterBase, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    UNREFERENCED_PARAMETER(MapRegisterBase);
+    UNREFERENCED_PARAMETER(Context);
+    return DeallocateObject;
+}
+
+static VOID ListReady(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST List, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    PDMA_ADAPTER Adapter = Context;
+    Adapter->DmaOperations->PutScatterGatherList(Adapter, List, TRUE);
+}
+
+/* The PCI, mapping and DMA DDIs (docs/pci.md), on the default machine's edu device. */
+static VOID CallPciDdis(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath, PDEVICE_OBJECT Device)
+{
+    PCI_SLOT_NUMBER Slot;
+    Slot.u.AsULONG = 0;
+    Slot.u.bits.DeviceNumber = 3;
+    PCM_RESOURCE_LIST List;
+    if (NT_SUCCESS(HalAssignSlotResources(RegistryPath, NULL, DriverObject, NULL, PCIBus, 0, Slot.u.AsULONG, &List))) {
+        PHYSICAL_ADDRESS Bar = List->List[0].PartialResourceList.PartialDescriptors[0].u.Memory.Start;
+        ExFreePool(List);
+        PVOID Map = MmMapIoSpace(Bar, 16, MmNonCached);
+        if (Map)
+            MmUnmapIoSpace(Map, 16);
+        Map = MmMapIoSpaceEx(Bar, 16, PAGE_READWRITE | PAGE_NOCACHE);
+        if (Map)
+            MmUnmapIoSpace(Map, 16);
+    }
+    PHYSICAL_ADDRESS Low, High, Boundary;
+    Low.QuadPart = 0;
+    High.QuadPart = 0xFFFFFFFF;
+    Boundary.QuadPart = 0;
+    PVOID Memory = MmAllocateContiguousMemory(4096, High);
+    if (Memory)
+        MmFreeContiguousMemory(Memory);
+    Memory = MmAllocateContiguousMemorySpecifyCache(4096, Low, High, Boundary, MmCached);
+    if (Memory)
+        MmFreeContiguousMemory(Memory);
+    Memory = MmAllocateNonCachedMemory(4096);
+    if (Memory)
+        MmFreeNonCachedMemory(Memory, 4096);
+    DEVICE_DESCRIPTION Desc;
+    RtlZeroMemory(&Desc, sizeof(Desc));
+    Desc.Master = TRUE;
+    Desc.Dma32BitAddresses = TRUE;
+    Desc.InterfaceType = PCIBus;
+    Desc.MaximumLength = 4096;
+    ULONG Registers;
+    PDMA_ADAPTER Adapter = IoGetDmaAdapter(NULL, &Desc, &Registers);
+    if (Adapter) {
+        PHYSICAL_ADDRESS Logical;
+        PVOID Common = Adapter->DmaOperations->AllocateCommonBuffer(Adapter, 64, &Logical, FALSE);
+        if (Common)
+            Adapter->DmaOperations->FreeCommonBuffer(Adapter, 64, Logical, Common, FALSE);
+        Common = HalAllocateCommonBuffer(Adapter, 64, &Logical, FALSE);
+        if (Common)
+            HalFreeCommonBuffer(Adapter, 64, Logical, Common, FALSE);
+        UCHAR Data[16] = { 0 };
+        KIRQL Old;
+        KeRaiseIrql(DISPATCH_LEVEL, &Old);
+        Adapter->DmaOperations->AllocateAdapterChannel(Adapter, Device, 1, ChannelGranted, NULL);
+        IoAllocateAdapterChannel(Adapter, Device, 1, ChannelGranted, NULL);
+        Adapter->DmaOperations->GetScatterGatherList(Adapter, Device, NULL, Data, sizeof(Data), ListReady, Adapter,
+                                                     TRUE);
+        KeLowerIrql(Old);
+        Adapter->DmaOperations->PutDmaAdapter(Adapter);
+    }
+    PADAPTER_OBJECT Legacy = HalGetAdapter(&Desc, &Registers);
+    if (Legacy)
+        Legacy->DmaOperations->PutDmaAdapter(Legacy);
+    PCONTROLLER_OBJECT Controller = IoCreateController(16);
+    if (Controller)
+        IoDeleteController(Controller);
+    CM_RESOURCE_LIST Empty;
+    BOOLEAN Conflict;
+    RtlZeroMemory(&Empty, sizeof(Empty));
+    IoReportResourceUsage(NULL, DriverObject, &Empty, sizeof(Empty), NULL, NULL, 0, FALSE, &Conflict);
+}
 
 /* Calls every failable DDI once (and undoes it), then fails on purpose so the loader
  * cleans up; the test only reads the recorded points. */
@@ -134,6 +219,8 @@ static NTSTATUS Entry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     Table[0].Name = L"Probe2";
     Table[0].EntryContext = &Value;
     RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, RegistryPath->Buffer, Table, NULL, NULL);
+
+    CallPciDdis(DriverObject, RegistryPath, Device);
 
     IoDeleteDevice(Device);
     return STATUS_UNSUCCESSFUL;

@@ -272,9 +272,10 @@ static void test_default_pc(void **state)
 {
     (void)state;
     ntsim_machine *M = NewMachine(NULL, 0);
-    assert_int_equal(ntsim_device_count(M), 2);
+    assert_int_equal(ntsim_device_count(M), 3);
     assert_string_equal(ntsim_device_spec(M, 0), "uart16550,io=0x3f8,irq=4,chardev=buffer,name=com1");
     assert_string_equal(ntsim_device_spec(M, 1), "pit8254,io=0x40,irq=0,port61=on,bios=on");
+    assert_string_equal(ntsim_device_spec(M, 2), "edu,bus=0,slot=3,irq=11"); /* PCI (docs/pci.md) */
     assert_non_null(ntsim_machine_uart(M, 0));
     assert_null(ntsim_machine_uart(M, 1));
     /* HARDWARE\DESCRIPTION describes COM1 */

@@ -81,6 +81,14 @@ size_t hw_bus_range_count(const hw_bus *bus, hw_space space);
 /* index-th range in address order. */
 bool hw_bus_range_at(const hw_bus *bus, hw_space space, size_t index, hw_range_info *out);
 
+/* For callers that cache a lookup (the simulator's MMIO fast path): the range
+ * containing addr with its callbacks, and a number that changes whenever any
+ * range of the bus is mapped or unmapped (a cached lookup is valid while it stays
+ * the same). */
+uint64_t hw_bus_generation(const hw_bus *bus);
+bool hw_bus_lookup_ops(const hw_bus *bus, hw_space space, uint64_t addr, const hw_region_ops **ops,
+                       hw_range_info *out);
+
 /* Accesses return true if any device answered.  An unmapped read (or the
  * unmapped bytes of a split read) yields all ones.  size must be 1, 2, 4 (or 8
  * for MMIO); other sizes return false and read all ones. */

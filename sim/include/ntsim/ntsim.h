@@ -58,7 +58,8 @@ typedef struct ntsim_machine_config {
     int quiet;              /* 1 = do not print findings to stderr as they happen */
     /* Devices on the machine's bus (docs/hal.md), QEMU-style option strings such as
      * "uart16550,io=0x3f8,irq=4,chardev=buffer", NULL-terminated. NULL = the default
-     * PC: "uart16550,io=0x3f8,irq=4,chardev=buffer" and "pit8254,io=0x40,irq=0".
+     * PC: "uart16550,io=0x3f8,irq=4,chardev=buffer", "pit8254,io=0x40,irq=0" and the
+     * PCI device "edu,slot=3,irq=11" (docs/pci.md).
      * An empty list ({ NULL }) is a machine with no devices. */
     const char *const *devices;
     int spurious_irq;       /* 1 = deliver a spurious interrupt right after every IoConnectInterrupt (HW-04) */
