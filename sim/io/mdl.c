@@ -79,3 +79,14 @@ void IopReclaimMdl(NTSIM_TRACK *Track)
     Header->Magic = 0;
     free(Header);
 }
+
+/* Obsolete (IoAllocateMdl replaces it) but still found in old drivers: allocates and
+ * initialises an MDL for the buffer. */
+PMDL MmCreateMdl(PMDL MemoryDescriptorList, PVOID Base, SIZE_T Length)
+{
+    if (MemoryDescriptorList) {
+        MmInitializeMdl(MemoryDescriptorList, Base, Length);
+        return MemoryDescriptorList;
+    }
+    return IoAllocateMdl(Base, (ULONG)Length, FALSE, FALSE, NULL);
+}

@@ -66,3 +66,20 @@ void KiDescribeThreadResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
              "code of the unloaded driver)", T->Id, T->Name,
              T->State == KiThreadWaiting ? "blocked in a wait" : "ready to run");
 }
+
+/* The simulated system reports itself as Windows 10 (10.0, build 19045), a checked-in
+ * fact tests can rely on; CSDVersion is empty. */
+BOOLEAN PsGetVersion(PULONG MajorVersion, PULONG MinorVersion, PULONG BuildNumber, PUNICODE_STRING CSDVersion)
+{
+    if (MajorVersion)
+        *MajorVersion = 10;
+    if (MinorVersion)
+        *MinorVersion = 0;
+    if (BuildNumber)
+        *BuildNumber = 19045;
+    if (CSDVersion && CSDVersion->MaximumLength >= sizeof(WCHAR) && CSDVersion->Buffer) {
+        CSDVersion->Length = 0;
+        CSDVersion->Buffer[0] = 0;
+    }
+    return FALSE; /* a free (retail) build */
+}

@@ -18,6 +18,7 @@ static struct {
     PVOID PartialVa;
     BOOLEAN PoolMapped;
     UCHAR UserByte;
+    ULONG CreatedCount, Major, Build;
 } R;
 
 static NTSTATUS Complete(PIRP Irp, NTSTATUS Status)
@@ -67,6 +68,11 @@ static NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
             R.KernelProbe = GetExceptionCode();
         }
         IoFreeMdl(Bad);
+        /* the obsolete MmCreateMdl still works */
+        PMDL Created = MmCreateMdl(NULL, User, Length);
+        R.CreatedCount = MmGetMdlByteCount(Created);
+        IoFreeMdl(Created);
+        PsGetVersion(&R.Major, NULL, &R.Build, NULL);
         /* nonpaged pool described and mapped without locking */
         PVOID Pool = ExAllocatePoolWithTag(NonPagedPoolNx, 64, 'ldMT');
         PMDL PoolMdl = IoAllocateMdl(Pool, 64, FALSE, FALSE, NULL);
@@ -135,6 +141,9 @@ static void test_mdl_operations(void **State)
     assert_int_equal(R.PartialOffset, 3);
     assert_int_equal(R.PartialCount, 4);
     assert_true(R.PoolMapped);
+    assert_int_equal(R.CreatedCount, sizeof(Buffer));
+    assert_int_equal(R.Major, 10);
+    assert_int_equal(R.Build, 19045);
     ntsim_close(File);
     assert_int_equal(ntsim_driver_unload(Driver), 0);
     assert_int_equal(ntsim_finding_count(Machine), 0);
