@@ -166,223 +166,269 @@ static void NtsimDescribePci(const NTSIM_DEVICE *Device, unsigned Bus, unsigned 
     CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
 }
 
+/* The key=value options of a device spec, parsed by one table per device type. */
+typedef struct _NTSIM_DEVICE_OPTIONS {
+    unsigned long Io, Irq, Clock, Bus, Slot;
+    bool Port61, Bios;
+    const char *Chardev;
+    char Name[64];
+} NTSIM_DEVICE_OPTIONS;
+
+typedef enum _NTSIM_OPTION_KIND { NtsimOptNumber, NtsimOptSwitch, NtsimOptChardev, NtsimOptName } NTSIM_OPTION_KIND;
+
+typedef struct _NTSIM_OPTION {
+    const char *Key, *Alias;
+    NTSIM_OPTION_KIND Kind;
+    unsigned long Min, Max;
+    size_t Offset;      /* of the unsigned long or bool in NTSIM_DEVICE_OPTIONS */
+    const char *Hint;   /* what a good value looks like, for the error message */
+} NTSIM_OPTION;
+
+#define NTSIM_OPT(Key, Alias, Kind, Min, Max, Field, Hint) \
+    { Key, Alias, Kind, Min, Max, offsetof(NTSIM_DEVICE_OPTIONS, Field), Hint }
+
+static const NTSIM_OPTION NtsimUartOptions[] = {
+    NTSIM_OPT("io", "iobase", NtsimOptNumber, 0, 0xFFF8, Io, "a port such as 0x3f8"),
+    NTSIM_OPT("irq", NULL, NtsimOptNumber, 0, 15, Irq, "0-15"),
+    NTSIM_OPT("chardev", NULL, NtsimOptChardev, 0, 0, Chardev, "buffer, null, pty or tcp:HOST:PORT"),
+    NTSIM_OPT("name", NULL, NtsimOptName, 0, 0, Name, "a name"),
+    NTSIM_OPT("clock", NULL, NtsimOptNumber, 1, 100000000, Clock, "Hz"),
+    { NULL, NULL, 0, 0, 0, 0, NULL },
+};
+
+static const NTSIM_OPTION NtsimPitOptions[] = {
+    NTSIM_OPT("io", "iobase", NtsimOptNumber, 0, 0xFFFC, Io, "a port such as 0x40"),
+    NTSIM_OPT("irq", NULL, NtsimOptNumber, 0, 15, Irq, "0-15"),
+    NTSIM_OPT("port61", NULL, NtsimOptSwitch, 0, 0, Port61, "on or off"),
+    NTSIM_OPT("bios", NULL, NtsimOptSwitch, 0, 0, Bios, "on or off"),
+    { NULL, NULL, 0, 0, 0, 0, NULL },
+};
+
+static const NTSIM_OPTION NtsimEduOptions[] = {
+    NTSIM_OPT("bus", NULL, NtsimOptNumber, 0, 0, Bus, "this machine has PCI bus 0"),
+    NTSIM_OPT("slot", "addr", NtsimOptNumber, 0, 31, Slot, "0-31"),
+    NTSIM_OPT("irq", NULL, NtsimOptNumber, 0, 15, Irq, "0-15"),
+    { NULL, NULL, 0, 0, 0, 0, NULL },
+};
+
+static void NtsimOptionList(const NTSIM_OPTION *Options, char *Buffer, size_t Size)
+{
+    size_t Used = 0;
+    Buffer[0] = 0;
+    for (const NTSIM_OPTION *O = Options; O->Key && Used < Size; O++)
+        Used += (size_t)snprintf(Buffer + Used, Size - Used, "%s%s", O == Options ? "" : ", ", O->Key);
+}
+
+static BOOLEAN NtsimValidChardev(const char *Value)
+{
+    return !strncmp(Value, "tcp:", 4) || !strcmp(Value, "buffer") || !strcmp(Value, "pty") ||
+           !strcmp(Value, "null") || !strcmp(Value, "none");
+}
+
+/* Parse the rest of a spec (after the type) into *Out, which holds the defaults. */
+static int NtsimParseOptions(const char *Spec, const char *Type, char **Save, const NTSIM_OPTION *Options,
+                             NTSIM_DEVICE_OPTIONS *Out)
+{
+    char Keys[128];
+    NtsimOptionList(Options, Keys, sizeof(Keys));
+    for (char *Item = strtok_r(NULL, ",", Save); Item; Item = strtok_r(NULL, ",", Save)) {
+        char *Value = strchr(Item, '=');
+        if (Value == NULL) {
+            NtsimSetLastError("device '%s': '%s' is not key=value (%s takes %s)", Spec, Item, Type, Keys);
+            return NTSIM_E_ARGS;
+        }
+        *Value++ = 0;
+        const NTSIM_OPTION *O = Options;
+        while (O->Key && strcmp(Item, O->Key) && !(O->Alias && !strcmp(Item, O->Alias)))
+            O++;
+        if (O->Key == NULL) {
+            NtsimSetLastError("device '%s': unknown key '%s' (%s takes %s)", Spec, Item, Type, Keys);
+            return NTSIM_E_ARGS;
+        }
+        char *Field = (char *)Out + O->Offset;
+        unsigned long N;
+        BOOLEAN Bad = FALSE;
+        switch (O->Kind) {
+        case NtsimOptNumber:
+            Bad = NtsimParseUnsigned(Value, O->Max, &N) != 0 || N < O->Min;
+            if (!Bad)
+                *(unsigned long *)Field = N;
+            break;
+        case NtsimOptSwitch:
+            Bad = NtsimParseSwitch(Value, (bool *)Field) != 0;
+            break;
+        case NtsimOptChardev:
+            Bad = !NtsimValidChardev(Value);
+            if (!Bad)
+                *(const char **)Field = Value;
+            break;
+        case NtsimOptName:
+            snprintf(Field, sizeof(Out->Name), "%s", Value);
+            break;
+        }
+        if (Bad) {
+            NtsimSetLastError("device '%s': bad value '%s' for key '%s' (%s)", Spec, Value, O->Key, O->Hint);
+            return NTSIM_E_ARGS;
+        }
+    }
+    return 0;
+}
+
+static const char *NtsimMapError(int Error, const char *Busy)
+{
+    return Error == -EBUSY ? Busy : strerror(-Error);
+}
+
+static int NtsimOpenChardev(NTSIM_DEVICE *Device, const char *Spec, const char *Chardev)
+{
+    int Error = 0;
+    if (!strcmp(Chardev, "buffer")) {
+        Device->Chr = hw_chardev_buffer_new(KiClock());
+        Device->ChrKind = NtsimChrBuffer;
+    } else if (!strcmp(Chardev, "pty")) {
+        Device->Chr = hw_chardev_pty_new(NtsimGetLoop(), &Error);
+        Device->ChrKind = NtsimChrPty;
+    } else if (!strncmp(Chardev, "tcp:", 4)) {
+        char Host[256];
+        unsigned long N;
+        const char *Rest = Chardev + 4;
+        const char *Colon = strrchr(Rest, ':');
+        if (Colon == NULL || NtsimParseUnsigned(Colon + 1, 65535, &N)) {
+            NtsimSetLastError("device '%s': bad value '%s' for key 'chardev' (tcp:HOST:PORT)", Spec, Chardev);
+            return NTSIM_E_ARGS;
+        }
+        snprintf(Host, sizeof(Host), "%.*s", (int)(Colon - Rest), Rest);
+        Device->Chr = hw_chardev_tcp_new(NtsimGetLoop(), Host[0] ? Host : "127.0.0.1", (int)N, &Error);
+        Device->ChrKind = NtsimChrTcp;
+    }
+    if (Device->ChrKind != NtsimChrNone && Device->Chr == NULL) {
+        NtsimSetLastError("device '%s': cannot open chardev '%s': %s", Spec, Chardev, uv_strerror(Error));
+        return NTSIM_E_ARGS;
+    }
+    if (Device->Chr)
+        hw_uart16550_attach(Device->Uart, Device->Chr);
+    return 0;
+}
+
+static int NtsimAddUart(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size)
+{
+    NTSIM_DEVICE_OPTIONS O = { .Io = 0x3F8, .Irq = 4, .Chardev = "buffer" };
+    snprintf(O.Name, sizeof(O.Name), "com%u", NtsimUartCount + 1);
+    if (NtsimParseOptions(Spec, "uart16550", Save, NtsimUartOptions, &O))
+        return NTSIM_E_ARGS;
+    hw_uart16550_config Config = { .io_base = (uint16_t)O.Io, .irq = (unsigned)O.Irq,
+                                   .clock_hz = (uint32_t)O.Clock, .name = O.Name };
+    int Error = 0;
+    Device->Kind = NtsimDevUart;
+    Device->Uart = hw_uart16550_new(HalpBus(), &Config, &Error);
+    if (Device->Uart == NULL) {
+        NtsimSetLastError("device '%s': cannot map ports 0x%x-0x%x: %s", Spec, Config.io_base, Config.io_base + 7,
+                          NtsimMapError(Error, "already taken by another device"));
+        return NTSIM_E_ARGS;
+    }
+    Device->Io = Config.io_base;
+    Device->Irq = Config.irq;
+    if (NtsimOpenChardev(Device, Spec, O.Chardev))
+        return NTSIM_E_ARGS;
+    Device->UartIndex = NtsimUartCount++;
+    snprintf(Canonical, Size, "uart16550,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base, Config.irq,
+             Device->ChrKind == NtsimChrNone ? "null" : O.Chardev, O.Name);
+    NtsimDescribeSerial(Device);
+    return 0;
+}
+
+static int NtsimAddPit(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size)
+{
+    NTSIM_DEVICE_OPTIONS O = { .Io = 0x40, .Irq = 0, .Port61 = true, .Bios = true };
+    if (NtsimParseOptions(Spec, "pit8254", Save, NtsimPitOptions, &O))
+        return NTSIM_E_ARGS;
+    hw_pit8254_config Config = { .io_base = (uint16_t)O.Io, .irq = (unsigned)O.Irq, .map_port61 = O.Port61,
+                                 .bios_init = O.Bios };
+    int Error = 0;
+    Device->Kind = NtsimDevPit;
+    Device->Pit = hw_pit8254_new(HalpBus(), &Config, &Error);
+    if (Device->Pit == NULL) {
+        NtsimSetLastError("device '%s': cannot map ports 0x%x-0x%x%s: %s", Spec, Config.io_base, Config.io_base + 3,
+                          Config.map_port61 ? " and 0x61" : "", NtsimMapError(Error, "already taken by another device"));
+        return NTSIM_E_ARGS;
+    }
+    Device->Io = Config.io_base;
+    Device->Irq = Config.irq;
+    snprintf(Canonical, Size, "pit8254,io=0x%x,irq=%u,port61=%s,bios=%s", Config.io_base, Config.irq,
+             Config.map_port61 ? "on" : "off", Config.bios_init ? "on" : "off");
+    return 0;
+}
+
+static int NtsimAddEdu(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size)
+{
+    NTSIM_DEVICE_OPTIONS O = { .Bus = 0, .Slot = 3, .Irq = 11 };
+    if (NtsimParseOptions(Spec, "edu", Save, NtsimEduOptions, &O))
+        return NTSIM_E_ARGS;
+    hw_edu_config Config = { .bus = (unsigned)O.Bus, .device = (unsigned)O.Slot, .function = 0, .irq = (unsigned)O.Irq };
+    int Error = 0;
+    Device->Kind = NtsimDevEdu;
+    Device->Edu = hw_edu_new(HalpPci(), HalpPhysMem(), &Config, &Error);
+    if (Device->Edu == NULL) {
+        NtsimSetLastError("device '%s': cannot place it in PCI slot %u:%u: %s", Spec, Config.bus, Config.device,
+                          NtsimMapError(Error, "the slot is taken by another device"));
+        return NTSIM_E_ARGS;
+    }
+    HalpFirmwareConfigure(hw_edu_pci(Device->Edu));
+    Device->Irq = Config.irq;
+    snprintf(Canonical, Size, "edu,bus=%u,slot=%u,irq=%u", Config.bus, Config.device, Config.irq);
+    NtsimDescribePci(Device, Config.bus, Config.device);
+    return 0;
+}
+
+static const struct {
+    const char *Names[3];
+    int (*Add)(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size);
+} NtsimDeviceTypes[] = {
+    { { "uart16550", "isa-serial", "16550" }, NtsimAddUart },
+    { { "pit8254", "i8254", "pit" }, NtsimAddPit },
+    { { "edu", NULL, NULL }, NtsimAddEdu },
+};
+
 static int NtsimAddDevice(const char *Spec)
 {
     char *Copy = KiHostStrdup(Spec);
     char *Save = NULL;
     char *Type = strtok_r(Copy, ",", &Save);
-    int Result = NTSIM_E_ARGS;
     if (Type == NULL) {
         NtsimSetLastError("device '%s': empty device option", Spec);
         free(Copy);
         return NTSIM_E_ARGS;
     }
     NTSIM_DEVICE *Device = KiHostAlloc(sizeof(*Device));
-    memset(Device, 0, sizeof(*Device));
     char Canonical[512];
-    if (!strcmp(Type, "uart16550") || !strcmp(Type, "isa-serial") || !strcmp(Type, "16550")) {
-        Device->Kind = NtsimDevUart;
-        hw_uart16550_config Config = { .io_base = 0x3F8, .irq = 4 };
-        const char *Chardev = "buffer";
-        char Name[64];
-        snprintf(Name, sizeof(Name), "com%u", NtsimUartCount + 1);
-        for (char *Item = strtok_r(NULL, ",", &Save); Item; Item = strtok_r(NULL, ",", &Save)) {
-            char *Value = strchr(Item, '=');
-            if (Value == NULL) {
-                NtsimSetLastError("device '%s': '%s' is not key=value (uart16550 takes io, irq, chardev, name, clock)",
-                                  Spec, Item);
-                goto Fail;
+    int Result = NTSIM_E_ARGS;
+    BOOLEAN Known = FALSE;
+    for (size_t i = 0; i < RTL_NUMBER_OF(NtsimDeviceTypes) && !Known; i++)
+        for (size_t n = 0; n < 3 && NtsimDeviceTypes[i].Names[n] && !Known; n++)
+            if (!strcmp(Type, NtsimDeviceTypes[i].Names[n])) {
+                Known = TRUE;
+                Result = NtsimDeviceTypes[i].Add(Device, Spec, &Save, Canonical, sizeof(Canonical));
             }
-            *Value++ = 0;
-            unsigned long N;
-            if (!strcmp(Item, "io") || !strcmp(Item, "iobase")) {
-                if (NtsimParseUnsigned(Value, 0xFFF8, &N)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'io' (a port such as 0x3f8)", Spec, Value);
-                    goto Fail;
-                }
-                Config.io_base = (uint16_t)N;
-            } else if (!strcmp(Item, "irq")) {
-                if (NtsimParseUnsigned(Value, 15, &N)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'irq' (0-15)", Spec, Value);
-                    goto Fail;
-                }
-                Config.irq = (unsigned)N;
-            } else if (!strcmp(Item, "clock")) {
-                if (NtsimParseUnsigned(Value, 100000000, &N) || N == 0) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'clock' (Hz)", Spec, Value);
-                    goto Fail;
-                }
-                Config.clock_hz = (uint32_t)N;
-            } else if (!strcmp(Item, "chardev")) {
-                if (strncmp(Value, "tcp:", 4) && strcmp(Value, "buffer") && strcmp(Value, "pty") &&
-                    strcmp(Value, "null") && strcmp(Value, "none")) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'chardev' (buffer, null, pty or tcp:HOST:PORT)",
-                                      Spec, Value);
-                    goto Fail;
-                }
-                Chardev = Value;
-            } else if (!strcmp(Item, "name")) {
-                snprintf(Name, sizeof(Name), "%s", Value);
-            } else {
-                NtsimSetLastError("device '%s': unknown key '%s' (uart16550 takes io, irq, chardev, name, clock)", Spec,
-                                  Item);
-                goto Fail;
-            }
-        }
-        Config.name = Name;
-        int Error = 0;
-        Device->Uart = hw_uart16550_new(HalpBus(), &Config, &Error);
-        if (Device->Uart == NULL) {
-            NtsimSetLastError("device '%s': cannot map ports 0x%x-0x%x: %s", Spec, Config.io_base, Config.io_base + 7,
-                              Error == -EBUSY ? "already taken by another device" : strerror(-Error));
-            goto Fail;
-        }
-        Device->Io = Config.io_base;
-        Device->Irq = Config.irq;
-        if (!strcmp(Chardev, "buffer")) {
-            Device->Chr = hw_chardev_buffer_new(KiClock());
-            Device->ChrKind = NtsimChrBuffer;
-        } else if (!strcmp(Chardev, "pty")) {
-            Device->Chr = hw_chardev_pty_new(NtsimGetLoop(), &Error);
-            Device->ChrKind = NtsimChrPty;
-        } else if (!strncmp(Chardev, "tcp:", 4)) {
-            char Host[256];
-            unsigned long N;
-            const char *Rest = Chardev + 4;
-            const char *Colon = strrchr(Rest, ':');
-            if (Colon == NULL || NtsimParseUnsigned(Colon + 1, 65535, &N)) {
-                NtsimSetLastError("device '%s': bad value '%s' for key 'chardev' (tcp:HOST:PORT)", Spec, Chardev);
-                goto Fail;
-            }
-            snprintf(Host, sizeof(Host), "%.*s", (int)(Colon - Rest), Rest);
-            Device->Chr = hw_chardev_tcp_new(NtsimGetLoop(), Host[0] ? Host : "127.0.0.1", (int)N, &Error);
-            Device->ChrKind = NtsimChrTcp;
-        }
-        if (Device->ChrKind != NtsimChrNone && Device->Chr == NULL) {
-            NtsimSetLastError("device '%s': cannot open chardev '%s': %s", Spec, Chardev, uv_strerror(Error));
-            goto Fail;
-        }
-        if (Device->Chr)
-            hw_uart16550_attach(Device->Uart, Device->Chr);
-        Device->UartIndex = NtsimUartCount++;
-        snprintf(Canonical, sizeof(Canonical), "uart16550,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base,
-                 Config.irq, Device->ChrKind == NtsimChrNone ? "null" : Chardev, Name);
-        NtsimDescribeSerial(Device);
-    } else if (!strcmp(Type, "pit8254") || !strcmp(Type, "i8254") || !strcmp(Type, "pit")) {
-        Device->Kind = NtsimDevPit;
-        hw_pit8254_config Config = { .io_base = 0x40, .irq = 0, .map_port61 = true, .bios_init = true };
-        for (char *Item = strtok_r(NULL, ",", &Save); Item; Item = strtok_r(NULL, ",", &Save)) {
-            char *Value = strchr(Item, '=');
-            if (Value == NULL) {
-                NtsimSetLastError("device '%s': '%s' is not key=value (pit8254 takes io, irq, port61, bios)", Spec, Item);
-                goto Fail;
-            }
-            *Value++ = 0;
-            unsigned long N;
-            if (!strcmp(Item, "io") || !strcmp(Item, "iobase")) {
-                if (NtsimParseUnsigned(Value, 0xFFFC, &N)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'io' (a port such as 0x40)", Spec, Value);
-                    goto Fail;
-                }
-                Config.io_base = (uint16_t)N;
-            } else if (!strcmp(Item, "irq")) {
-                if (NtsimParseUnsigned(Value, 15, &N)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'irq' (0-15)", Spec, Value);
-                    goto Fail;
-                }
-                Config.irq = (unsigned)N;
-            } else if (!strcmp(Item, "port61")) {
-                if (NtsimParseSwitch(Value, &Config.map_port61)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'port61' (on or off)", Spec, Value);
-                    goto Fail;
-                }
-            } else if (!strcmp(Item, "bios")) {
-                if (NtsimParseSwitch(Value, &Config.bios_init)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'bios' (on or off)", Spec, Value);
-                    goto Fail;
-                }
-            } else {
-                NtsimSetLastError("device '%s': unknown key '%s' (pit8254 takes io, irq, port61, bios)", Spec, Item);
-                goto Fail;
-            }
-        }
-        int Error = 0;
-        Device->Pit = hw_pit8254_new(HalpBus(), &Config, &Error);
-        if (Device->Pit == NULL) {
-            NtsimSetLastError("device '%s': cannot map ports 0x%x-0x%x%s: %s", Spec, Config.io_base,
-                              Config.io_base + 3, Config.map_port61 ? " and 0x61" : "",
-                              Error == -EBUSY ? "already taken by another device" : strerror(-Error));
-            goto Fail;
-        }
-        Device->Io = Config.io_base;
-        Device->Irq = Config.irq;
-        snprintf(Canonical, sizeof(Canonical), "pit8254,io=0x%x,irq=%u,port61=%s,bios=%s", Config.io_base, Config.irq,
-                 Config.map_port61 ? "on" : "off", Config.bios_init ? "on" : "off");
-    } else if (!strcmp(Type, "edu")) {
-        Device->Kind = NtsimDevEdu;
-        hw_edu_config Config = { .bus = 0, .device = 3, .function = 0, .irq = 11 };
-        for (char *Item = strtok_r(NULL, ",", &Save); Item; Item = strtok_r(NULL, ",", &Save)) {
-            char *Value = strchr(Item, '=');
-            if (Value == NULL) {
-                NtsimSetLastError("device '%s': '%s' is not key=value (edu takes bus, slot, irq)", Spec, Item);
-                goto Fail;
-            }
-            *Value++ = 0;
-            unsigned long N;
-            if (!strcmp(Item, "slot") || !strcmp(Item, "addr")) {
-                if (NtsimParseUnsigned(Value, 31, &N)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'slot' (0-31)", Spec, Value);
-                    goto Fail;
-                }
-                Config.device = (unsigned)N;
-            } else if (!strcmp(Item, "bus")) {
-                if (NtsimParseUnsigned(Value, 0, &N)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'bus' (this machine has PCI bus 0)", Spec,
-                                      Value);
-                    goto Fail;
-                }
-                Config.bus = (unsigned)N;
-            } else if (!strcmp(Item, "irq")) {
-                if (NtsimParseUnsigned(Value, 15, &N)) {
-                    NtsimSetLastError("device '%s': bad value '%s' for key 'irq' (0-15)", Spec, Value);
-                    goto Fail;
-                }
-                Config.irq = (unsigned)N;
-            } else {
-                NtsimSetLastError("device '%s': unknown key '%s' (edu takes bus, slot, irq)", Spec, Item);
-                goto Fail;
-            }
-        }
-        int Error = 0;
-        Device->Edu = hw_edu_new(HalpPci(), HalpPhysMem(), &Config, &Error);
-        if (Device->Edu == NULL) {
-            NtsimSetLastError("device '%s': cannot place it in PCI slot %u:%u: %s", Spec, Config.bus, Config.device,
-                              Error == -EBUSY ? "the slot is taken by another device" : strerror(-Error));
-            goto Fail;
-        }
-        HalpFirmwareConfigure(hw_edu_pci(Device->Edu));
-        Device->Irq = Config.irq;
-        snprintf(Canonical, sizeof(Canonical), "edu,bus=%u,slot=%u,irq=%u", Config.bus, Config.device, Config.irq);
-        NtsimDescribePci(Device, Config.bus, Config.device);
-    } else {
+    if (!Known)
         NtsimSetLastError("device '%s': unknown device type '%s' (uart16550, pit8254 or edu)", Spec, Type);
-        goto Fail;
+    if (Result == 0) {
+        Device->Spec = KiHostStrdup(Canonical);
+        NtsimDevices = KiHostRealloc(NtsimDevices, (NtsimDeviceCount + 1) * sizeof(*NtsimDevices));
+        NtsimDevices[NtsimDeviceCount++] = Device;
+        free(Copy);
+        return 0;
     }
-    Device->Spec = KiHostStrdup(Canonical);
-    NtsimDevices = KiHostRealloc(NtsimDevices, (NtsimDeviceCount + 1) * sizeof(*NtsimDevices));
-    NtsimDevices[NtsimDeviceCount++] = Device;
-    free(Copy);
-    return 0;
-Fail:
     if (Device->Chr)
         hw_chardev_free(Device->Chr);
     if (Device->Uart)
         hw_uart16550_free(Device->Uart);
+    if (Device->Pit)
+        hw_pit8254_free(Device->Pit);
     if (Device->Edu)
         hw_edu_free(Device->Edu);
     free(Device);
     free(Copy);
-    return Result;
+    return NTSIM_E_ARGS;
 }
 
 static void NtsimStartVcd(const char *Path)
