@@ -83,19 +83,60 @@ static int NtsimParseSwitch(const char *Text, bool *Out)
     return 0;
 }
 
-/* Describe HARDWARE\DESCRIPTION\System\MultifunctionAdapter\0\SerialController\N
- * as an NT4 ARC/NTDETECT tree does, for IoQueryDeviceDescription-era drivers. */
+/* HARDWARE\DESCRIPTION\System as an NT4 ARC/NTDETECT tree has it, for
+ * IoQueryDeviceDescription-era drivers (sim/io/config.c walks it):
+ *   MultifunctionAdapter\0  Identifier "ISA", ISA bus 0 (always present)
+ *     SerialController\N    one per UART
+ *   MultifunctionAdapter\1  Identifier "PCI", PCI bus 0 (always present)
+ *     OtherController\N     one per PCI function
+ * Every key has "Identifier" (REG_SZ), "Configuration Data" (REG_FULL_RESOURCE_DESCRIPTOR:
+ * the bus's interface type and number, then the key's resources) and "Component
+ * Information" (REG_BINARY CM_COMPONENT_INFORMATION: Key = the instance number). */
+#define NTSIM_DESCRIPTION "\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System"
+#define NTSIM_ISA_ADAPTER NTSIM_DESCRIPTION "\\MultifunctionAdapter\\0"
+#define NTSIM_PCI_ADAPTER NTSIM_DESCRIPTION "\\MultifunctionAdapter\\1"
+
+static void NtsimDescribeComponent(const char *Key, ULONG Instance, BOOLEAN InputOutput)
+{
+    CM_COMPONENT_INFORMATION Info;
+    memset(&Info, 0, sizeof(Info));
+    Info.Flags.Input = InputOutput;
+    Info.Flags.Output = InputOutput;
+    Info.Key = Instance;
+    Info.AffinityMask = (KAFFINITY)-1;
+    CmpSetValueUtf8(Key, "Component Information", REG_BINARY, &Info, sizeof(Info));
+}
+
+static void NtsimDescribeAdapter(const char *Key, const char *Identifier, INTERFACE_TYPE Type, ULONG Instance)
+{
+    CmpSetStringValueUtf8(Key, "Identifier", REG_SZ, Identifier);
+    CM_FULL_RESOURCE_DESCRIPTOR Full;
+    memset(&Full, 0, sizeof(Full));
+    Full.InterfaceType = Type;
+    Full.BusNumber = 0;
+    Full.PartialResourceList.Version = 1;
+    Full.PartialResourceList.Revision = 1;
+    Full.PartialResourceList.Count = 0;
+    CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Full,
+                    (ULONG)FIELD_OFFSET(CM_FULL_RESOURCE_DESCRIPTOR, PartialResourceList.PartialDescriptors));
+    NtsimDescribeComponent(Key, Instance, FALSE);
+}
+
+static void NtsimDescribeBuses(void)
+{
+    NtsimDescribeAdapter(NTSIM_ISA_ADAPTER, "ISA", Isa, 0);
+    NtsimDescribeAdapter(NTSIM_PCI_ADAPTER, "PCI", PCIBus, 1);
+}
+
+/* MultifunctionAdapter\0\SerialController\N */
 static void NtsimDescribeSerial(const NTSIM_DEVICE *Device)
 {
     char Key[256];
-    CmpSetStringValueUtf8("\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0", "Identifier",
-                          REG_SZ, "ISA");
-    snprintf(Key, sizeof(Key),
-             "\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0\\SerialController\\%u",
-             Device->UartIndex);
+    snprintf(Key, sizeof(Key), NTSIM_ISA_ADAPTER "\\SerialController\\%u", Device->UartIndex);
     char Name[16];
     snprintf(Name, sizeof(Name), "COM%u", Device->UartIndex + 1);
     CmpSetStringValueUtf8(Key, "Identifier", REG_SZ, Name);
+    NtsimDescribeComponent(Key, Device->UartIndex, TRUE);
     struct {
         CM_FULL_RESOURCE_DESCRIPTOR Full; /* holds the first partial descriptor */
         CM_PARTIAL_RESOURCE_DESCRIPTOR More[2];
@@ -130,15 +171,14 @@ static void NtsimDescribeSerial(const NTSIM_DEVICE *Device)
     CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
 }
 
-/* HARDWARE\DESCRIPTION\System\MultifunctionAdapter\1 (Identifier "PCI"): one
- * OtherController\N key per PCI function with its location and IDs. */
+/* MultifunctionAdapter\1\OtherController\N: one per PCI function with its location and IDs. */
 static unsigned NtsimPciCount;
 static void NtsimDescribePci(const NTSIM_DEVICE *Device, unsigned Bus, unsigned Slot)
 {
-    const char *Adapter = "\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\1";
-    CmpSetStringValueUtf8(Adapter, "Identifier", REG_SZ, "PCI");
     char Key[256], Id[64];
-    snprintf(Key, sizeof(Key), "%s\\OtherController\\%u", Adapter, NtsimPciCount++);
+    unsigned Instance = NtsimPciCount++;
+    snprintf(Key, sizeof(Key), NTSIM_PCI_ADAPTER "\\OtherController\\%u", Instance);
+    NtsimDescribeComponent(Key, Instance, FALSE);
     hw_pci_dev *Pci = hw_edu_pci(Device->Edu);
     snprintf(Id, sizeof(Id), "PCI\\VEN_%04X&DEV_%04X bus %u slot %u", HW_EDU_VENDOR, HW_EDU_DEVICE, Bus, Slot);
     CmpSetStringValueUtf8(Key, "Identifier", REG_SZ, Id);
@@ -460,6 +500,7 @@ int NtsimCreateMachineDevices(const ntsim_machine_config *Config)
     IopResetResources();
     IopResetInterrupts();
     HalpInitializeBus();
+    NtsimDescribeBuses();
     IopSpuriousAfterConnect = Config->spurious_irq != 0;
     const char *const *Specs = Config->devices ? Config->devices : NtsimDefaultPc;
     for (size_t i = 0; Specs[i]; i++)

@@ -4,4 +4,5 @@
 #define NTSIM_NTDDK_H
 #include <wdm.h>
 #include <nt/hal.h>
+#include <nt/config.h>
 #endif

@@ -1,8 +1,8 @@
 /* nt/dma.h - PCI configuration data (HalGetBusData & co.), memory-mapped
  * registers (READ_REGISTER_* / WRITE_REGISTER_*, MmMapIoSpace), physically
  * contiguous memory, DMA adapters (DMA_ADAPTER / DMA_OPERATIONS, the legacy
- * Io/Hal adapter routines), controller objects and IoQueryDeviceDescription,
- * with the WDK's names, layouts and values. See docs/pci.md. */
+ * Io/Hal adapter routines) and controller objects, with the WDK's names, layouts
+ * and values (IoQueryDeviceDescription is in nt/config.h). See docs/pci.md. */
 #ifndef NTSIM_NT_DMA_H
 #define NTSIM_NT_DMA_H
 

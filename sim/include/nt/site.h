@@ -53,7 +53,8 @@ NTKERNELAPI void NtsimSetSite(const char *File, int Line);
 #define IoFreeWorkItem(...) NTSIM_AT(IoFreeWorkItem)(__VA_ARGS__)
 
 /* io/hal: interrupts, StartIo, port I/O (sim/io/interrupt.c, startio.c, sim/hal); the resource
- * claims of nt/hal.h define their macros there */
+ * claims of nt/hal.h and IoQueryDeviceDescription (nt/config.h) are ntddk.h-only and define
+ * their macros there, after their prototypes */
 #define IoConnectInterrupt(...) NTSIM_AT(IoConnectInterrupt)(__VA_ARGS__)
 #define IoDisconnectInterrupt(...) NTSIM_AT(IoDisconnectInterrupt)(__VA_ARGS__)
 #define KeSynchronizeExecution(...) NTSIM_AT(KeSynchronizeExecution)(__VA_ARGS__)
