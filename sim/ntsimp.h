@@ -196,6 +196,9 @@ PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const
 void ExpFreePool(PVOID P, ULONG Tag, const char *Ddi, NTSIM_SITE Site);
 SIZE_T ExpPoolBlockSize(PVOID P);
 
+/* Rule SY-03: report (and bug-check 0xC4/0xE1) a kernel object placed in paged pool. */
+void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, const char *Ddi, NTSIM_SITE Site);
+
 /* ---- host memory for the simulator itself (never fails; aborts on host OOM) ---- */
 void *KiHostAlloc(size_t Size);
 void *KiHostRealloc(void *P, size_t Size);

@@ -22,7 +22,7 @@ static void ExpCheckFastMutex(PFAST_MUTEX M, const char *Ddi, NTSIM_SITE Site)
 
 VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex)
 {
-    KiTakeSite();
+    VfCheckNonPagedObject(FastMutex, sizeof(*FastMutex), "FAST_MUTEX", "ExInitializeFastMutex", KiTakeSite());
     FastMutex->Count = 1;
     FastMutex->Owner = NULL;
     FastMutex->Contention = 0;
@@ -135,7 +135,7 @@ static void ExpCheckResource(PERESOURCE R, const char *Ddi, NTSIM_SITE Site)
 
 NTSTATUS ExInitializeResourceLite(PERESOURCE Resource)
 {
-    KiTakeSite();
+    VfCheckNonPagedObject(Resource, sizeof(*Resource), "ERESOURCE", "ExInitializeResourceLite", KiTakeSite());
     memset(Resource, 0, sizeof(*Resource));
     InitializeListHead(&Resource->SystemResourcesList);
     Resource->NtsimMagic = EXP_RESOURCE_MAGIC;

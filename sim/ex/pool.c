@@ -6,6 +6,7 @@
  * a double free, a foreign pointer, a wrong tag or an overrun trailer is a bug check.
  * Freed blocks wait in a small quarantine so a recent double free is recognised. */
 #include "ntsimp.h"
+#include "io/iop.h"
 
 #define EXP_POOL_LIVE 0x6C6F6F50u  /* "Pool" */
 #define EXP_POOL_FREED 0x65657246u /* "Free" */
@@ -206,4 +207,33 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
 PVOID ExpBlockAddress(NTSIM_TRACK *Track)
 {
     return CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track) + 1;
+}
+
+/* Rule SY-03: dispatcher objects and spin locks must live in nonpaged memory. The
+ * Ke/Ex initializers ask whether the object lies inside a paged pool block of any
+ * driver (a walk of the owners' lists: initializers are rare, pool blocks few). */
+void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, const char *Ddi, NTSIM_SITE Site)
+{
+    PLIST_ENTRY Drivers = IopLoadedDrivers();
+    for (PLIST_ENTRY D = Drivers->Flink; D != Drivers; D = D->Flink) {
+        IOP_DRIVER *Driver = CONTAINING_RECORD(D, IOP_DRIVER, MachineLink);
+        for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
+            NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
+            if (Track->Kind != NtsimResPool)
+                continue;
+            EXP_POOL_HEADER *Header = CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track);
+            const char *Start = (const char *)(Header + 1);
+            if (!ExpIsPagedType(Header->Type) || (const char *)Object < Start ||
+                (const char *)Object + Size > Start + Header->Size)
+                continue;
+            char Block[128], Where[256];
+            ExpDescribeBlock(Track, Block, sizeof(Block));
+            KiFormatSite(Track->Site, Where, sizeof(Where));
+            VfReport("SY-03", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+                     "%s: the %s at offset %zu of a %s (allocated at %s) must be in nonpaged memory", Ddi, What,
+                     (size_t)((const char *)Object - Start), Block, Where[0] ? Where : "?");
+            KiBugCheck(0xC4, 0xE1, (ULONG_PTR)Object, Header->Type, 0, Site,
+                       "%s(%p): a %s in paged pool (DRIVER_VERIFIER_DETECTED_VIOLATION 0xE1)", Ddi, Object, What);
+        }
+    }
 }

@@ -36,6 +36,7 @@ void KiResetDpcs(void)
 VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID DeferredContext)
 {
     NTSIM_SITE Site = KiTakeSite();
+    VfCheckNonPagedObject(Dpc, sizeof(*Dpc), "KDPC", "KeInitializeDpc", Site);
     if (Dpc->NtsimMagic == KI_DPC_MAGIC && Dpc->DpcData != NULL)
         KiBugCheck(0xC7, 2, (ULONG_PTR)Dpc, 0, 0, Site,
                    "KeInitializeDpc(%p) on a DPC that is still queued (TIMER_OR_DPC_INVALID)", (void *)Dpc);

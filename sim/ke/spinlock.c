@@ -51,6 +51,7 @@ VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
     NTSIM_SITE Site = KiTakeSite();
     if (SpinLock == NULL)
         KiBugCheck(0xC4, 0x1002, 0, 0, 0, Site, "KeInitializeSpinLock(NULL)");
+    VfCheckNonPagedObject(SpinLock, sizeof(*SpinLock), "spin lock", "KeInitializeSpinLock", Site);
     if (*SpinLock == KI_LOCK_HELD && KiLockHeldByCurrent(SpinLock))
         KiBugCheck(0xC4, 0x1005 /* approximate */, (ULONG_PTR)SpinLock, 0, 0, Site,
                    "KeInitializeSpinLock(%p) on a lock this thread holds", (void *)SpinLock);

@@ -148,6 +148,7 @@ static void KiTimerExpired(void *Opaque)
 VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
 {
     NTSIM_SITE Site = KiTakeSite();
+    VfCheckNonPagedObject(Timer, sizeof(*Timer), "KTIMER", "KeInitializeTimer", Site);
     if (Timer->NtsimMagic == KI_TIMER_MAGIC && Timer->Header.NtsimMagic == KI_DISPATCHER_MAGIC &&
         hw_timer_pending(&KiTimerPrivate(Timer)->Timer))
         KiBugCheck(0xC7, 0, (ULONG_PTR)Timer, 0, 0, Site,

@@ -314,7 +314,7 @@ static void KiAfterSet(BOOLEAN Wait)
 
 VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State)
 {
-    KiTakeSite();
+    VfCheckNonPagedObject(Event, sizeof(*Event), "KEVENT", "KeInitializeEvent", KiTakeSite());
     KiInitializeDispatcherHeader(&Event->Header,
                                  Type == NotificationEvent ? EventNotificationObject : EventSynchronizationObject,
                                  State ? 1 : 0);
@@ -386,6 +386,7 @@ LONG KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait)
 VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit)
 {
     NTSIM_SITE Site = KiTakeSite();
+    VfCheckNonPagedObject(Semaphore, sizeof(*Semaphore), "KSEMAPHORE", "KeInitializeSemaphore", Site);
     if (Limit <= 0 || Count < 0 || Count > Limit)
         KiBugCheck(0xC4, 0x1012 /* approximate */, (ULONG_PTR)Semaphore, (ULONG_PTR)(LONG_PTR)Count,
                    (ULONG_PTR)(LONG_PTR)Limit, Site, "KeInitializeSemaphore(%p, Count=%ld, Limit=%ld): need 0 <= Count <= Limit, Limit > 0",
@@ -421,7 +422,7 @@ LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore)
 VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)
 {
     (void)Level;
-    KiTakeSite();
+    VfCheckNonPagedObject(Mutex, sizeof(*Mutex), "KMUTEX", "KeInitializeMutex", KiTakeSite());
     KiInitializeDispatcherHeader(&Mutex->Header, MutantObject, 1);
     Mutex->OwnerThread = NULL;
     Mutex->Abandoned = FALSE;

@@ -1,4 +1,5 @@
-/* sync.c - rule SY-01 (spin lock used before KeInitializeSpinLock) and an exception
+/* sync.c - rules SY-01 (spin lock used before KeInitializeSpinLock) and SY-03 (a kernel
+ * object in paged pool; good_lock keeps its objects in nonpaged pool), and an exception
  * raised with no handler (bug check 0x1E), with their correct counterparts. */
 #include "vtest.h"
 
@@ -48,6 +49,27 @@ static void sy01_good_lock(void **state)
     vt_expect_clean(m);
 }
 
+/* SY-03: a KEVENT initialised inside a paged-pool block is reported with the block and
+ * the line that allocated it, then bug check 0xC4/0xE1 at the initialising line. */
+static void sy03_event_in_paged_pool(void **state)
+{
+    ntsim_machine *m = *state;
+    ntsim_driver *d = NULL;
+    int32_t status = 0;
+    assert_int_equal(ntsim_driver_load(m, vt_image("bad_sy03_paged"), NULL, &d, &status), NTSIM_E_CRASHED);
+    assert_null(d);
+    const char *site = vt_site("bad_sy03_paged.c", "initialize");
+    vt_expect_count(m, "SY-03", 1);
+    const ntsim_finding *x = vt_expect_finding(m, "SY-03", 0, NTSIM_SEV_ERROR, "bad_sy03_paged", site);
+    vt_assert_contains(x->message, "KeInitializeEvent");
+    vt_assert_contains(x->message, "paged pool block");
+    vt_assert_contains(x->message, "tag 'BSy3'");
+    vt_assert_contains(x->message, vt_site("bad_sy03_paged.c", "allocate"));
+    ntsim_bugcheck bc = vt_expect_bugcheck(m, 0xC4);
+    assert_int_equal(bc.params[0], 0xE1);
+    assert_string_equal(bc.site, site);
+}
+
 static void seh_unhandled_raise(void **state)
 {
     ntsim_machine *m = *state;
@@ -82,7 +104,7 @@ static void seh_good_handled(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        VT_TEST(sy01_uninitialised_lock), VT_TEST(sy01_good_lock),
+        VT_TEST(sy01_uninitialised_lock), VT_TEST(sy01_good_lock), VT_TEST(sy03_event_in_paged_pool),
         VT_TEST(seh_unhandled_raise),     VT_TEST(seh_good_handled),
     };
     return VT_RUN("verifier/sync", tests);
