@@ -16,6 +16,8 @@ build: deps
 demo: build
 	./build/bin/ntsim load build/drivers/echo.sys
 	./build/bin/ntsim faults build/drivers/echo.sys
+	./build/bin/ntsim run build/drivers/serial.sys --for 100ms
+	./build/bin/ntsim run build/drivers/edu.sys --for 10ms
 
 test-default: deps
 	cmake --preset ci
