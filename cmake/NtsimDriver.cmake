@@ -16,7 +16,9 @@ function(ntsim_add_driver name)
     PREFIX ""
     SUFFIX ".sys"
     LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/drivers
-    C_VISIBILITY_PRESET default)
+    C_VISIBILITY_PRESET default
+    # no LTO for driver images: reports read their debug information (file:line)
+    INTERPROCEDURAL_OPTIMIZATION OFF)
   target_compile_options(${name} PRIVATE -fshort-wchar -Wno-unknown-pragmas -Wno-multichar -fno-common)
   target_compile_definitions(${name} PRIVATE _KERNEL_MODE=1 _AMD64_=1 _WIN64=1 NTSIM_DRIVER_IMAGE=1 ${ARG_DEFINITIONS})
   if(ARG_INCLUDE_DIRS)
