@@ -35,6 +35,9 @@ typedef struct _NTSIM_SITE {
  * later call without a macro (function pointer) does not inherit a stale line. */
 NTSIM_SITE KiTakeSite(void);
 static const NTSIM_SITE KiNoSite = { NULL, 0 };
+/* The same, or, when no site macro ran (a DDI called through a function pointer), the
+ * caller named from its return address: pass __builtin_return_address(0). */
+NTSIM_SITE KiTakeSiteOrCaller(void *ReturnAddress);
 /* "echo.c:42" (basename of the file) or "?" */
 const char *KiFormatSite(NTSIM_SITE Site, char *Buffer, size_t Size);
 

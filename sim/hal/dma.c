@@ -21,6 +21,9 @@
  * Adapters and common buffers are tracked resources (leak audit). */
 #include "hal/halp.h"
 
+/* The DMA_OPERATIONS routines are reached through pointers: no site macro runs. */
+#define KiCallerSite() KiTakeSiteOrCaller(__builtin_return_address(0))
+
 #define HALP_ADAPTER_MAGIC 0x41616D44u
 #define HALP_MAX_MAP_REGISTERS 64u         /* 256 KiB of bounce space per transfer */
 #define HALP_MAX_PENDING 64u
@@ -164,7 +167,7 @@ static void HalpDestroyAdapter(HALP_ADAPTER *A)
 
 static VOID HalpPutDmaAdapter(PDMA_ADAPTER DmaAdapter)
 {
-    NTSIM_SITE Site = KiTakeSite();
+    NTSIM_SITE Site = KiCallerSite();
     HALP_ADAPTER *A = HalpAdapter(DmaAdapter, "PutDmaAdapter", Site);
     if (A->CommonBuffers)
         KiBugCheck(0xE6, 0x07, (ULONG_PTR)DmaAdapter, A->CommonBuffers, 0, Site,
@@ -255,14 +258,14 @@ static PVOID HalpOpAllocateCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, P
                                         BOOLEAN CacheEnabled)
 {
     (void)CacheEnabled;
-    return HalpAllocateCommon("AllocateCommonBuffer", DmaAdapter, Length, LogicalAddress, KiTakeSite());
+    return HalpAllocateCommon("AllocateCommonBuffer", DmaAdapter, Length, LogicalAddress, KiCallerSite());
 }
 
 static VOID HalpOpFreeCommonBuffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRESS LogicalAddress,
                                    PVOID VirtualAddress, BOOLEAN CacheEnabled)
 {
     (void)CacheEnabled;
-    HalpFreeCommon("FreeCommonBuffer", DmaAdapter, Length, LogicalAddress, VirtualAddress, KiTakeSite());
+    HalpFreeCommon("FreeCommonBuffer", DmaAdapter, Length, LogicalAddress, VirtualAddress, KiCallerSite());
 }
 
 PVOID HalAllocateCommonBuffer(PADAPTER_OBJECT AdapterObject, ULONG Length, PPHYSICAL_ADDRESS LogicalAddress,
@@ -381,7 +384,7 @@ static NTSTATUS HalpOpAllocateAdapterChannel(PDMA_ADAPTER DmaAdapter, PDEVICE_OB
                                              PVOID Context)
 {
     return HalpAllocateChannel("AllocateAdapterChannel", DmaAdapter, DeviceObject, NumberOfMapRegisters,
-                               ExecutionRoutine, Context, KiTakeSite());
+                               ExecutionRoutine, Context, KiCallerSite());
 }
 
 NTSTATUS IoAllocateAdapterChannel(PADAPTER_OBJECT AdapterObject, PDEVICE_OBJECT DeviceObject,
@@ -405,7 +408,7 @@ static void HalpFreeChannel(const char *Ddi, PDMA_ADAPTER DmaAdapter, NTSIM_SITE
 
 static VOID HalpOpFreeAdapterChannel(PDMA_ADAPTER DmaAdapter)
 {
-    HalpFreeChannel("FreeAdapterChannel", DmaAdapter, KiTakeSite());
+    HalpFreeChannel("FreeAdapterChannel", DmaAdapter, KiCallerSite());
 }
 
 VOID IoFreeAdapterChannel(PADAPTER_OBJECT AdapterObject)
@@ -427,7 +430,7 @@ static void HalpFreeMapRegisters(const char *Ddi, PDMA_ADAPTER DmaAdapter, PVOID
 
 static VOID HalpOpFreeMapRegisters(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase, ULONG NumberOfMapRegisters)
 {
-    HalpFreeMapRegisters("FreeMapRegisters", DmaAdapter, MapRegisterBase, NumberOfMapRegisters, KiTakeSite());
+    HalpFreeMapRegisters("FreeMapRegisters", DmaAdapter, MapRegisterBase, NumberOfMapRegisters, KiCallerSite());
 }
 
 VOID IoFreeMapRegisters(PADAPTER_OBJECT AdapterObject, PVOID MapRegisterBase, ULONG NumberOfMapRegisters)
@@ -469,7 +472,7 @@ static PHYSICAL_ADDRESS HalpOpMapTransfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVO
                                           PULONG Length, BOOLEAN WriteToDevice)
 {
     return HalpMapTransfer("MapTransfer", DmaAdapter, Mdl, MapRegisterBase, CurrentVa, Length, WriteToDevice,
-                           KiTakeSite());
+                           KiCallerSite());
 }
 
 PHYSICAL_ADDRESS IoMapTransfer(PADAPTER_OBJECT AdapterObject, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
@@ -508,7 +511,7 @@ static BOOLEAN HalpOpFlushAdapterBuffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOI
 {
     (void)Mdl;
     return HalpFlush("FlushAdapterBuffers", DmaAdapter, MapRegisterBase, CurrentVa, Length, WriteToDevice,
-                     KiTakeSite());
+                     KiCallerSite());
 }
 
 BOOLEAN IoFlushAdapterBuffers(PADAPTER_OBJECT AdapterObject, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
@@ -541,7 +544,7 @@ static NTSTATUS HalpOpGetScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJE
                                            PVOID CurrentVa, ULONG Length, PDRIVER_LIST_CONTROL ExecutionRoutine,
                                            PVOID Context, BOOLEAN WriteToDevice)
 {
-    NTSIM_SITE Site = KiTakeSite();
+    NTSIM_SITE Site = KiCallerSite();
     HALP_ADAPTER *A = HalpAdapter(DmaAdapter, "GetScatterGatherList", Site);
     (void)Mdl;
     if (ExecutionRoutine == NULL || Length == 0)
@@ -579,7 +582,7 @@ static NTSTATUS HalpOpGetScatterGatherList(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJE
 static VOID HalpOpPutScatterGatherList(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST ScatterGather,
                                        BOOLEAN WriteToDevice)
 {
-    NTSIM_SITE Site = KiTakeSite();
+    NTSIM_SITE Site = KiCallerSite();
     HALP_ADAPTER *A = HalpAdapter(DmaAdapter, "PutScatterGatherList", Site);
     HALP_SG *Sg = ScatterGather ? CONTAINING_RECORD(ScatterGather, HALP_SG, List) : NULL;
     if (Sg == NULL || Sg->Magic != HALP_SG_MAGIC || Sg->Adapter != A)

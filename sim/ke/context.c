@@ -3,6 +3,8 @@
 #include "ntsimp.h"
 #include "ke/kep.h"
 
+#include <dlfcn.h>
+
 static NTSIM_TLS const char *KiSiteFile;
 static NTSIM_TLS int KiSiteLine;
 
@@ -25,10 +27,45 @@ NTSIM_SITE KiTakeSite(void)
     return Site;
 }
 
+/* For DDIs drivers reach through function pointers (the DMA_OPERATIONS table), where
+ * no site macro ran: name the calling code as "image!Function+0xoffset" (Line 0),
+ * from the return address. Cheap (dladdr, no debug information) and stable between
+ * runs. Names are interned for the life of the process. */
+NTSIM_SITE KiTakeSiteOrCaller(void *ReturnAddress)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    Dl_info Info;
+    if (Site.File != NULL || ReturnAddress == NULL || !dladdr(ReturnAddress, &Info) || Info.dli_fname == NULL)
+        return Site;
+    static char *Interned[128];
+    char Name[256];
+    const char *Image = strrchr(Info.dli_fname, '/');
+    Image = Image ? Image + 1 : Info.dli_fname;
+    if (Info.dli_sname)
+        snprintf(Name, sizeof(Name), "%s!%s+0x%lx", Image, Info.dli_sname,
+                 (unsigned long)((char *)ReturnAddress - (char *)Info.dli_saddr));
+    else
+        snprintf(Name, sizeof(Name), "%s+0x%lx", Image, (unsigned long)((char *)ReturnAddress - (char *)Info.dli_fbase));
+    size_t i;
+    for (i = 0; i < RTL_NUMBER_OF(Interned) && Interned[i] && strcmp(Interned[i], Name) != 0; i++)
+        ;
+    if (i == RTL_NUMBER_OF(Interned))
+        return Site;
+    if (Interned[i] == NULL)
+        Interned[i] = KiHostStrdup(Name);
+    Site.File = Interned[i];
+    Site.Line = 0;
+    return Site;
+}
+
 const char *KiFormatSite(NTSIM_SITE Site, char *Buffer, size_t Size)
 {
     if (Site.File == NULL) {
         snprintf(Buffer, Size, "%s", "");
+        return Buffer;
+    }
+    if (Site.Line == 0) { /* "image!Function+0xoffset" from KiTakeSiteOrCaller */
+        snprintf(Buffer, Size, "%s", Site.File);
         return Buffer;
     }
     const char *Base = strrchr(Site.File, '/');

@@ -149,6 +149,29 @@ static void test_bad_outcomes_are_findings(void **State)
     ntsim_sweep_free(R);
 }
 
+/* A DDI reached through a function pointer (DMA_OPERATIONS) has no site macro: its
+ * injection point is named after the calling code instead. */
+static void test_pointer_called_ddi_is_named(void **State)
+{
+    (void)State;
+    ntsim_sweep_options Options = { .image = TestDriverPath("edu.sys"), .jobs = 2 };
+    ntsim_sweep_result *R = NULL;
+    assert_int_equal(ntsim_sweep_run(&Options, &R), 0);
+    int Found = 0;
+    for (size_t i = 0; i < ntsim_sweep_point_count(R); i++) {
+        const ntsim_sweep_point *P = ntsim_sweep_point_at(R, i);
+        if (strcmp(P->ddi, "AllocateCommonBuffer") == 0) {
+            Found++;
+            assert_non_null(strstr(P->site, "edu.sys!DriverEntry+0x"));
+        } else {
+            assert_non_null(strstr(P->site, "edu.c:"));
+        }
+    }
+    assert_int_equal(Found, 1);
+    assert_int_equal(ntsim_sweep_error_count(R), 0);
+    ntsim_sweep_free(R);
+}
+
 static void test_sweep_errors(void **State)
 {
     (void)State;
@@ -210,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_sweep_is_deterministic_and_json_is_complete),
         cmocka_unit_test(test_request_scenario),
         cmocka_unit_test(test_bad_outcomes_are_findings),
+        cmocka_unit_test(test_pointer_called_ddi_is_named),
         cmocka_unit_test(test_sweep_errors),
         cmocka_unit_test(test_cli_exit_codes),
     };
