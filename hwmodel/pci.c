@@ -194,7 +194,7 @@ static void cfg_write_byte(hw_pci_dev *dev, unsigned o, uint8_t v, bool *remap, 
         unsigned i = (o - HW_PCI_BAR0) / 4, byte = (o - HW_PCI_BAR0) % 4;
         const hw_pci_bar *b = &dev->bars[i];
         if (b->size == 0)
-            return;                           /* unimplemented BAR: hardwired zero */
+            return;                           /* BAR not present: hardwired zero */
         uint32_t mask = (uint32_t)~(b->size - 1) & (b->io ? ~3u : ~15u);
         uint32_t type = b->io ? 1u : 0u;
         uint8_t m = (uint8_t)(mask >> (8 * byte)), t = (uint8_t)(type >> (8 * byte));

@@ -68,7 +68,7 @@ static void test_config_space(void **state)
     hw_pci_config_write(pci, 0, 3, 0, HW_PCI_BAR0 + 4, 4, 0xFFFFFFFFu);
     assert_int_equal(hw_pci_config_read(pci, 0, 3, 0, HW_PCI_BAR0 + 4, 4), 0xFFFFFFE1u);
     hw_pci_config_write(pci, 0, 3, 0, HW_PCI_BAR0 + 8, 4, 0xFFFFFFFFu);
-    assert_int_equal(hw_pci_config_read(pci, 0, 3, 0, HW_PCI_BAR0 + 8, 4), 0); /* unimplemented */
+    assert_int_equal(hw_pci_config_read(pci, 0, 3, 0, HW_PCI_BAR0 + 8, 4), 0); /* BAR not present */
 
     /* place BAR0; nothing decodes until memory space is enabled */
     hw_pci_config_write(pci, 0, 3, 0, HW_PCI_BAR0, 4, 0xFE001234u);

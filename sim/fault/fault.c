@@ -142,7 +142,7 @@ int ntsim_fault_configure_string(ntsim_machine *Machine, const char *Spec)
         continue;
     Bad:
         NtsimSetLastError("bad fault specification item '%.*s' in '%s' (expected nth=N, sites, random=P, seed=N, "
-                          "count, class=pool+irp+..., tag=XXXX, driver=NAME, entry)", (int)Length, P, Spec);
+                          "count, class=pool+irp+..., tag=ABCD, driver=NAME, entry)", (int)Length, P, Spec);
         return NTSIM_E_ARGS;
     }
     return ntsim_fault_configure(Machine, &Config);

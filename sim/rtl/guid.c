@@ -1,6 +1,6 @@
 /*
  * guid.c - RtlStringFromGUID / RtlGUIDFromString, in the registry form
- * "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" (upper-case hex on output, either case
+ * "{hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh}" (upper-case hex on output, either case
  * accepted on input).
  */
 #include "ntsimp.h"

@@ -194,6 +194,20 @@ static void ResetQuery(void)
     Q.Status = (NTSTATUS)0x12345678; /* not a status the routine returns */
 }
 
+#define NoController ((CONFIGURATION_TYPE)-1)
+
+/* A fresh query for a bus type and, unless NoController, a controller type. */
+static void QueryFor(INTERFACE_TYPE BusType, CONFIGURATION_TYPE ControllerType)
+{
+    ResetQuery();
+    Q.UseBusType = TRUE;
+    Q.BusType = BusType;
+    if (ControllerType != NoController) {
+        Q.UseControllerType = TRUE;
+        Q.ControllerType = ControllerType;
+    }
+}
+
 /* Run the query from a driver's DriverEntry, then unload the driver. */
 static void RunQuery(ntsim_machine *M)
 {
@@ -218,11 +232,7 @@ static void test_com1_on_isa(void **state)
 {
     (void)state;
     ntsim_machine *M = NewMachine(NULL);
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_SUCCESS);
     assert_int_equal(Q.Calls, 1);
@@ -269,11 +279,7 @@ static void test_edu_on_pci(void **state)
 {
     (void)state;
     ntsim_machine *M = NewMachine(NULL);
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = PCIBus;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = OtherController;
+    QueryFor(PCIBus, OtherController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_SUCCESS);
     assert_int_equal(Q.Calls, 1);
@@ -293,19 +299,11 @@ static void test_edu_on_pci(void **state)
     assert_int_equal(S->Controller.PortLength, 0);
 
     /* the same function is no ISA controller, and no PCI function is a serial controller */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = OtherController;
+    QueryFor(Isa, OtherController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = PCIBus;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(PCIBus, SerialController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);
@@ -327,9 +325,7 @@ static void test_any_and_bus_only(void **state)
     assert_string_equal(Q.Seen[0].Controller.Text, "COM1");
 
     /* a bus type alone: one callout per bus, no controller information */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = PCIBus;
+    QueryFor(PCIBus, NoController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_SUCCESS);
     assert_int_equal(Q.Calls, 1);
@@ -344,9 +340,7 @@ static void test_any_and_bus_only(void **state)
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_INVALID_PARAMETER);
     assert_int_equal(Q.Calls, 0);
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
+    QueryFor(Isa, NoController);
     Q.NoCallout = TRUE;
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_INVALID_PARAMETER);
@@ -358,18 +352,12 @@ static void test_no_match(void **state)
     (void)state;
     ntsim_machine *M = NewMachine(NULL);
     /* no disk controller */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = DiskController;
+    QueryFor(Isa, DiskController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);
     /* no second ISA bus */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
+    QueryFor(Isa, NoController);
     Q.UseBusNumber = TRUE;
     Q.BusNumber = 1;
     Q.UseControllerType = TRUE;
@@ -378,31 +366,21 @@ static void test_no_match(void **state)
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);
     /* no COM2 on the default machine */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     Q.UseControllerNumber = TRUE;
     Q.ControllerNumber = 1;
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);
     /* no modem behind COM1 */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     Q.UsePeripheralType = TRUE;
     Q.PeripheralType = ModemPeripheral;
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);
     /* no EISA bus */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Eisa;
+    QueryFor(Eisa, NoController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);
@@ -415,11 +393,7 @@ static void test_second_uart_is_controller_1(void **state)
     ntsim_machine *M = NewMachine(NULL);
     assert_int_equal(ntsim_machine_add_device(M, "uart16550,io=0x2f8,irq=3"), 0);
     /* ControllerNumber 1: COM2 alone */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     Q.UseControllerNumber = TRUE;
     Q.ControllerNumber = 1;
     RunQuery(M);
@@ -432,11 +406,7 @@ static void test_second_uart_is_controller_1(void **state)
     assert_int_equal(Q.Seen[0].Controller.ComponentKey, 1);
     AssertEndsWith(Q.Seen[0].Path, "\\SerialController\\1");
     /* any controller number: both, in order */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_SUCCESS);
     assert_int_equal(Q.Calls, 2);
@@ -453,11 +423,7 @@ static void test_callout_error_stops_walk(void **state)
     static const char *const TwoUarts[] = { "uart16550,io=0x3f8,irq=4", "uart16550,io=0x2f8,irq=3", NULL };
     ntsim_machine *M = NewMachine(TwoUarts);
     /* the first callout fails: the second controller is never offered */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     Q.FailOnCall = 1;
     Q.FailStatus = STATUS_DEVICE_DOES_NOT_EXIST;
     RunQuery(M);
@@ -465,22 +431,14 @@ static void test_callout_error_stops_walk(void **state)
     assert_int_equal(Q.Calls, 1);
     assert_string_equal(Q.Seen[0].Controller.Text, "COM1");
     /* a failure on the last one is returned too */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     Q.FailOnCall = 2;
     Q.FailStatus = STATUS_INSUFFICIENT_RESOURCES;
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_INSUFFICIENT_RESOURCES);
     assert_int_equal(Q.Calls, 2);
     /* success statuses keep the walk going */
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_SUCCESS);
     assert_int_equal(Q.Calls, 2);
@@ -491,18 +449,10 @@ static void test_sy04_above_passive(void **state)
 {
     (void)state;
     ntsim_machine *M = NewMachine(NULL);
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     RunQuery(M);
     assert_null(TestFindRule(M, "SY-04"));
-    ResetQuery();
-    Q.UseBusType = TRUE;
-    Q.BusType = Isa;
-    Q.UseControllerType = TRUE;
-    Q.ControllerType = SerialController;
+    QueryFor(Isa, SerialController);
     Q.AtDispatch = TRUE;
     RunQuery(M);
     const ntsim_finding *F = TestFindRule(M, "SY-04");

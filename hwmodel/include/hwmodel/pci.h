@@ -69,7 +69,7 @@ extern "C" {
 typedef struct hw_pci hw_pci;
 
 typedef struct hw_pci_bar {
-    uint64_t             size;      /* 0 = not implemented; else a power of two */
+    uint64_t             size;      /* 0 = BAR absent; else a power of two */
     bool                 io;        /* I/O space BAR (else 32-bit memory) */
     const hw_region_ops *ops;
     void                *opaque;

@@ -69,7 +69,7 @@ typedef struct ntsim_machine_config {
 /* Host-side errors */
 #define NTSIM_E_ARGS (-1)    /* bad arguments */
 #define NTSIM_E_IO (-2)      /* could not read or write a host file */
-#define NTSIM_E_LOAD (-3)    /* dlopen failed: not an image, or an unimplemented DDI */
+#define NTSIM_E_LOAD (-3)    /* dlopen failed: not an image, or a DDI ntsim lacks */
 #define NTSIM_E_CRASHED (-4) /* the machine has bug-checked; only destroy is allowed */
 #define NTSIM_E_STATE (-5)   /* wrong state (driver already unloaded, file closed ...) */
 
