@@ -1,10 +1,11 @@
 # Convenience entry points; the build itself is CMake (CMakePresets.json).
 #   make demo   install what is missing, build, run the demo on the default machine
-#   make test   install what is missing, build, run every test suite (plain and ASan+UBSan),
-#               and the threaded suites under ThreadSanitizer
+#   make test   install what is missing, build, run every test suite three times (the -Werror
+#               build, ASan+UBSan, ThreadSanitizer), then each fuzz target for a short budget
+#   make fuzz-long TARGET=reg SECONDS=1800   one fuzz target for longer (docs/fuzzing.md)
 JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 
-.PHONY: deps build demo test test-default test-asan test-tsan bench clean
+.PHONY: deps build demo test test-default test-asan test-tsan test-fuzz fuzz-long bench clean
 
 deps:
 	@sh .ci/deps.sh
@@ -34,10 +35,25 @@ test-tsan: deps
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan -j $(JOBS)
 
-test: test-default test-asan test-tsan
+# libFuzzer needs clang with compiler-rt (Debian: clang, libclang-rt-dev; macOS: Homebrew llvm).
+test-fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
+	ctest --preset fuzz -j $(JOBS)
+
+TARGET ?= reg
+SECONDS ?= 1800
+fuzz-long: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
+	mkdir -p build-fuzz/tests/fuzz/corpus-$(TARGET)
+	./build-fuzz/bin/fuzz_$(TARGET) -max_total_time=$(SECONDS) -print_final_stats=1 -timeout=10 \
+	    build-fuzz/tests/fuzz/corpus-$(TARGET) tests/fuzz/corpus/$(TARGET)
+
+test: test-default test-asan test-tsan test-fuzz
 
 bench: build
 	./build/bin/ntsim-bench
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

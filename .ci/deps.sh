@@ -4,7 +4,7 @@
 set -eu
 
 missing_debian() {
-    for pkg in cmake make gcc pkg-config libcmocka-dev libuv1-dev libjansson-dev binutils; do
+    for pkg in cmake make gcc clang libclang-rt-dev pkg-config libcmocka-dev libuv1-dev libjansson-dev binutils; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
     done
 }
@@ -27,7 +27,7 @@ Linux)
     ;;
 Darwin)
     command -v brew >/dev/null 2>&1 || { echo "deps: Homebrew is needed (https://brew.sh)" >&2; exit 1; }
-    for pkg in cmake pkg-config cmocka libuv jansson; do
+    for pkg in cmake pkg-config cmocka libuv jansson llvm; do
         brew list --formula "$pkg" >/dev/null 2>&1 || brew install "$pkg"
     done
     ;;
