@@ -1,5 +1,6 @@
 /* machine.c - creating and destroying the simulated machine; loading drivers. */
 #include "host/hostp.h"
+#include "trace/trace.h"
 
 #include <dlfcn.h>
 
@@ -123,6 +124,7 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
         Request->Done = 1;
         ntsim_request_free(Request);
     }
+    TrReset(); /* the trace ends with the machine's last driver call */
     /* Every simulated thread is cancelled (it unwinds without running driver code). */
     KiShutdownScheduler();
     /* Drivers still loaded are torn down without calling into them. */

@@ -9,6 +9,7 @@
  * with the machine's spurious_irq option, delivers one spurious interrupt as soon
  * as the object is connected (HW-04): every ISR on the vector must return FALSE. */
 #include "hal/halp.h"
+#include "trace/trace.h"
 
 #define IOP_INTERRUPT_MAGIC 0x72746E49u /* "Intr" */
 
@@ -183,7 +184,11 @@ BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious)
         ULONG HeldBefore = KiCurrentThread()->HeldCount;
         KeAcquireSpinLockAtDpcLevel(Interrupt->ActualLock);
         BOOLEAN Claimed;
+        if (TrEnabled)
+            TrRoutine(TrIsrBegin, IopDriverServiceName(Interrupt->Owner), Line);
         IOP_CALL_DRIVER(Interrupt->Owner, Claimed = Interrupt->ServiceRoutine(Interrupt, Interrupt->ServiceContext));
+        if (TrEnabled)
+            TrRoutine(TrIsrEnd, IopDriverServiceName(Interrupt->Owner), Claimed);
         if (KiMachineCrashed())
             return TRUE;
         KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);

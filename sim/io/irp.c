@@ -8,6 +8,7 @@
  * per-size caches (which makes the round trip cheap) and stay marked freed there,
  * so completing or freeing one again is recognised. */
 #include "io/iop.h"
+#include "trace/trace.h"
 
 #define IOP_IRP_LIVE 0x7072496Cu  /* "lIrp" */
 #define IOP_IRP_FREED 0x70724966u /* "fIrp" */
@@ -26,6 +27,7 @@ typedef struct DECLSPEC_ALIGN(16) _IOP_IRP_PRIVATE {
     NTSTATUS CompletionStatus;
     IOP_FINAL_COMPLETION Final;
     void *FinalContext;
+    ULONG TraceId;        /* the IRP's number in a trace (0 until traced) */
     NTSIM_TRACK Track;    /* owner when a driver allocated it */
     LIST_ENTRY LiveLink;  /* every IRP not freed: reclaimed when the machine is destroyed */
     struct _IOP_IRP_PRIVATE *NextFree;
@@ -105,6 +107,17 @@ void IopResetIrpCache(void)
         }
         IopIrpCacheCount[i] = 0;
     }
+}
+
+/* The IRP's number in the trace, given when the trace first sees it. */
+static ULONG IopIrpTraceId(PIRP Irp)
+{
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    if (Private == NULL)
+        return 0;
+    if (Private->TraceId == 0)
+        Private->TraceId = TrNextIrpId();
+    return Private->TraceId;
 }
 
 void IopSetFinalCompletion(PIRP Irp, IOP_FINAL_COMPLETION Routine, void *Context)
@@ -240,7 +253,14 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
     CHAR Level = Irp->CurrentLocation;
     KIRQL Irql = KiCurrentIrql();
     NTSTATUS Status;
+    ULONG TraceId = 0;
+    if (TrEnabled) {
+        TraceId = IopIrpTraceId(Irp);
+        TrIrp(TrIrpDispatch, TraceId, Irp, Device, 0, 0);
+    }
     IOP_CALL_DRIVER(Driver, Status = Routine(Device, Irp));
+    if (TrEnabled)
+        TrIrpDone(TraceId, Major, Device, Status);
     if (KiCurrentThread()->HeldCount) /* a spin lock or fast mutex still held (sim/ke/lockorder.c) */
         KiCheckLocksAtReturn(Driver, "dispatch routine", Site);
     if (KiCurrentIrql() != Irql) {
@@ -313,6 +333,11 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
                    "IoCompleteRequest(%p) with a cancel routine still set", Irp);
     if (Private)
         Private->CompletionStatus = Irp->IoStatus.Status;
+    ULONG TraceId = TrEnabled ? IopIrpTraceId(Irp) : 0;
+    if (TrEnabled)
+        TrIrp(TrIrpComplete, TraceId, Irp,
+              Irp->CurrentLocation <= Irp->StackCount ? IoGetCurrentIrpStackLocation(Irp)->DeviceObject : NULL,
+              Irp->IoStatus.Status, Irp->IoStatus.Information);
     while (Irp->CurrentLocation <= Irp->StackCount) {
         PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
         CHAR Level = Irp->CurrentLocation;
@@ -328,6 +353,8 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
             PDEVICE_OBJECT Device =
                 Irp->CurrentLocation == Irp->StackCount + 1 ? NULL : IoGetCurrentIrpStackLocation(Irp)->DeviceObject;
             NTSTATUS Status;
+            if (TrEnabled)
+                TrIrp(TrIrpCompletionRoutine, TraceId, Irp, Device, 0, 0);
             IOP_CALL_DRIVER(IopCompletionOwner(Device, Private), Status = Routine(Device, Irp, Context));
             if (Status == STATUS_MORE_PROCESSING_REQUIRED)
                 return;

@@ -1,6 +1,8 @@
 /* debug.c - DbgPrint and ASSERT: driver debug output goes to the trace stream. */
 #include "ntsimp.h"
 #include <ntstrsafe.h>
+#include "ke/kep.h"
+#include "trace/trace.h"
 
 static FILE *KdpOutput(void)
 {
@@ -19,12 +21,17 @@ static BOOLEAN KdpEnabled(void)
 
 static ULONG KdpVPrint(const char *Format, va_list Args)
 {
-    if (KdpEnabled()) {
+    if (KdpEnabled() || TrEnabled) {
         /* Windows format rules (%ld is 32-bit, %wZ, %ws ...), not the host's. */
         char Buffer[1024];
         RtlStringCbVPrintfA(Buffer, sizeof(Buffer), Format, Args);
-        fputs("[dbg] ", KdpOutput());
-        fputs(Buffer, KdpOutput());
+        PDRIVER_OBJECT Driver = IopCurrentDriver();
+        if (TrEnabled)
+            TrTextEvent(TrDebugPrint, Driver ? IopDriverServiceName(Driver) : NULL, Buffer);
+        if (KdpEnabled()) {
+            fputs("[dbg] ", KdpOutput());
+            fputs(Buffer, KdpOutput());
+        }
     }
     return STATUS_SUCCESS;
 }

@@ -7,6 +7,7 @@
  * A queued DPC is tracked as a resource of its driver (leak audit). */
 #include "ntsimp.h"
 #include "ke/kep.h"
+#include "trace/trace.h"
 
 typedef struct _KI_DPC_PRIVATE {
     NTSIM_TRACK Track;
@@ -146,7 +147,11 @@ void KiDrainDpcs(void)
             KiTrace("DPC %s", Owner ? IopDriverServiceName(Owner) : "system");
         PDRIVER_OBJECT Saved = IopSetCurrentDriver(Owner);
         ULONG HeldBefore = KiCurrentThread()->HeldCount;
+        if (TrEnabled)
+            TrRoutine(TrDpcBegin, Owner ? IopDriverServiceName(Owner) : NULL, 0);
         Dpc->DeferredRoutine(Dpc, Dpc->DeferredContext, Dpc->SystemArgument1, Dpc->SystemArgument2);
+        if (TrEnabled)
+            TrRoutine(TrDpcEnd, Owner ? IopDriverServiceName(Owner) : NULL, 0);
         IopSetCurrentDriver(Saved);
         KIRQL Now = KiCurrentIrql();
         if (Now != DISPATCH_LEVEL) {

@@ -7,6 +7,7 @@
  * DIRQL is now above it. */
 #include "ntsimp.h"
 #include "ke/kep.h"
+#include "trace/trace.h"
 
 typedef struct _KPRCB {
     KIRQL Irql;
@@ -58,6 +59,8 @@ KIRQL KiCurrentIrql(void)
 
 void KiSetIrql(KIRQL Irql)
 {
+    if (TrEnabled && KiCurrentPrcb()->Irql != Irql)
+        TrIrql(Irql);
     KiCurrentPrcb()->Irql = Irql;
 }
 

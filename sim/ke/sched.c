@@ -21,6 +21,7 @@
  * time (each unwinds to its base frame without running driver code) and joins them. */
 #include "ntsimp.h"
 #include "ke/kep.h"
+#include "trace/trace.h"
 
 #include <dlfcn.h>
 #include <sched.h>
@@ -80,7 +81,7 @@ BOOLEAN KiMachineStopped(void)
 
 void KiTrace(const char *Format, ...)
 {
-    if (!KiTracing || KiTraceLength >= KI_TRACE_LIMIT)
+    if (!TrEnabled && (!KiTracing || KiTraceLength >= KI_TRACE_LIMIT))
         return;
     char Line[512];
     KI_THREAD *T = KiCurrentThread();
@@ -89,6 +90,10 @@ void KiTrace(const char *Format, ...)
     va_start(Args, Format);
     vsnprintf(Line + Prefix, sizeof(Line) - (size_t)Prefix - 1, Format, Args);
     va_end(Args);
+    if (TrEnabled)
+        TrTextEvent(TrText, NULL, Line + Prefix);
+    if (!KiTracing || KiTraceLength >= KI_TRACE_LIMIT)
+        return;
     size_t Length = strlen(Line);
     Line[Length++] = '\n';
     if (KiTraceLength + Length + 1 > KiTraceCapacity) {

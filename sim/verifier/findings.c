@@ -1,6 +1,7 @@
 /* findings.c - the list of verifier findings a machine has collected. */
 #include "ntsimp.h"
 #include "ke/kep.h"
+#include "trace/trace.h"
 
 typedef struct _VF_FINDING {
     ntsim_finding Public;
@@ -46,6 +47,11 @@ void VfReport(const char *Rule, ntsim_severity Severity, PDRIVER_OBJECT Driver, 
     F->Public.driver = F->Driver;
     F->Public.site = F->Site;
     F->Public.message = F->Message;
+    if (TrEnabled) {
+        char Text[2560];
+        snprintf(Text, sizeof(Text), "%s%s%s: %s", Rule, SiteText[0] ? " at " : "", SiteText, Buffer);
+        TrTextEvent(strcmp(Rule, "BUGCHECK") == 0 ? TrBugCheck : TrFinding, F->Driver[0] ? F->Driver : NULL, Text);
+    }
     if (!VfQuiet)
         fprintf(stderr, "ntsim: %s %s%s%s: %s\n", VfSeverityName(Severity), Rule, SiteText[0] ? " at " : "", SiteText,
                 Buffer);

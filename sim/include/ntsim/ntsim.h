@@ -246,6 +246,21 @@ unsigned ntsim_thread_count(ntsim_machine *machine);
 void ntsim_trace_enable(ntsim_machine *machine, int enable);
 const char *ntsim_trace_text(ntsim_machine *machine);
 
+/* The machine trace (docs/trace.md): IRPs through each driver (dispatch, completion
+ * routines, completion), IRQL per CPU, ISRs, DPCs, DbgPrint, bug checks, findings and
+ * the scheduler's events above, in virtual time, written to path as they happen
+ * ("-" = standard output). NTSIM_TRACE_CHROME is Chrome trace-event JSON (open it in
+ * Perfetto or chrome://tracing); NTSIM_TRACE_TEXT one line per event. Stopping (or
+ * destroying the machine) finishes the file. 0 or NTSIM_E_ARGS / NTSIM_E_IO. */
+#define NTSIM_TRACE_CHROME 0
+#define NTSIM_TRACE_TEXT 1
+int ntsim_trace_start(ntsim_machine *machine, const char *path, int format);
+int ntsim_trace_stop(ntsim_machine *machine);
+uint64_t ntsim_trace_event_count(ntsim_machine *machine);
+/* The format a file name implies: .json -> NTSIM_TRACE_CHROME, anything else (and "-")
+ * -> NTSIM_TRACE_TEXT. */
+int ntsim_trace_format_for(const char *path);
+
 /* ---- misc ---- */
 const char *ntsim_last_error(void);
 const char *ntsim_status_name(int32_t status);
