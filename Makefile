@@ -2,10 +2,11 @@
 #   make demo   install what is missing, build, run the demo on the default machine
 #   make test   install what is missing, build, run every test suite three times (the -Werror
 #               build, ASan+UBSan, ThreadSanitizer), then each fuzz target for a short budget
+#   make grade LAB=lab1-hello   grade a teaching lab (docs/labs/)
 #   make fuzz-long TARGET=reg SECONDS=1800   one fuzz target for longer (docs/fuzzing.md)
 JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 
-.PHONY: deps build demo test test-default test-asan test-tsan test-fuzz fuzz-long bench clean
+.PHONY: deps build demo grade test test-default test-asan test-tsan test-fuzz fuzz-long bench clean
 
 deps:
 	@sh .ci/deps.sh
@@ -51,6 +52,11 @@ fuzz-long: deps
 	    build-fuzz/tests/fuzz/corpus-$(TARGET) tests/fuzz/corpus/$(TARGET)
 
 test: test-default test-asan test-tsan test-fuzz
+
+# Grade a teaching lab's skeleton (docs/labs/): make grade LAB=lab1-hello
+LAB ?= lab1-hello
+grade: build
+	cmake --build --preset default --target grade-$(LAB)
 
 bench: build
 	./build/bin/ntsim-bench
