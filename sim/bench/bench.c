@@ -158,6 +158,8 @@ double BenchHwEvents(void);
 /* sim/bench/pci.c: MMIO and DMA */
 double BenchMmioAccess(void);
 double BenchDmaThroughput(const char *EduPath);
+/* sim/bench/pool.c: pool with and without special pool */
+double BenchPoolAllocFree(int Special);
 
 int main(int argc, char **argv)
 {
@@ -181,6 +183,10 @@ int main(int argc, char **argv)
     if (!Only || strcmp(Only, "pci") == 0) {
         printf("mmio_access_ns %.1f ns\n", BenchMmioAccess());
         printf("dma_mib_per_sec %.0f MiB/s\n", BenchDmaThroughput(BenchDriver("edu.sys")));
+    }
+    if (!Only || strcmp(Only, "pool") == 0) {
+        printf("pool_alloc_free_ns %.0f ns\n", BenchPoolAllocFree(-1));
+        printf("pool_alloc_free_special_ns %.0f ns\n", BenchPoolAllocFree(1));
     }
     return 0;
 }

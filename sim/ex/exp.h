@@ -23,4 +23,34 @@ void ExpCheckWorkerReturn(EXP_WORK_NODE *Node, KIRQL Irql, LONG CriticalRegion, 
 void ExpDescribeQueuedWork(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 void ExpReclaimQueuedWork(NTSIM_TRACK *Track);
 void ExpResetWorkers(void);
+
+/* specialpool.c: driver pool in pages of its own with a guard page after each block,
+ * freed blocks inaccessible in a quarantine (Driver Verifier's special pool, MM-01). */
+typedef struct _EXP_SPECIAL_BLOCK {
+    char *Base;          /* the slot's data pages (the guard page follows) */
+    size_t Length;
+    struct _EXP_SPECIAL_CHUNK *Chunk;
+    char *Data;          /* the block (its pool header right before it); NULL: never used */
+    size_t Size;
+    BOOLEAN Freed;
+    ULONG Tag;           /* recorded at free: the header is gone then */
+    char AllocSite[160];
+    char FreeSite[160];
+    char Owner[64];
+    struct _EXP_SPECIAL_BLOCK *NextFreed;
+} EXP_SPECIAL_BLOCK;
+typedef struct _EXP_POOL_BLOCK_INFO {
+    ULONG Tag;
+    char Site[160];
+} EXP_POOL_BLOCK_INFO;
+extern BOOLEAN ExpSpecialPoolOn;
+void *ExpSpecialAllocate(size_t HeaderSize, size_t Size, EXP_SPECIAL_BLOCK **Block);
+EXP_SPECIAL_BLOCK *ExpSpecialLookup(const void *Address);
+void ExpSpecialRelease(EXP_SPECIAL_BLOCK *Block, ULONG Tag, const char *Owner, NTSIM_SITE AllocSite,
+                       NTSIM_SITE FreeSite);
+void ExpSpecialFlush(void);
+void ExpSpecialDiscard(EXP_SPECIAL_BLOCK *Block);
+/* For the fault handler: an access to a guard page or a freed block? (0xD6 / 0xD5) */
+BOOLEAN ExpDescribeSpecialPoolFault(const void *Address, char *Buffer, size_t Size, ULONG *Code);
+void ExpDescribeLiveBlock(const void *Block, EXP_POOL_BLOCK_INFO *Info); /* pool.c */
 #endif

@@ -4,13 +4,15 @@
  * trailer pattern. Blocks are tracked on the allocating driver's resource list, so
  * the leak audit lists them with tag, size and line. Freeing checks the header:
  * a double free, a foreign pointer, a wrong tag or an overrun trailer is a bug check.
- * Freed blocks wait in a small quarantine so a recent double free is recognised. */
+ * Freed blocks wait in a small quarantine so a recent double free is recognised.
+ * With the verifier on, blocks come from special pool (specialpool.c): an overrun or
+ * a use after free faults at the access. */
 #include "ntsimp.h"
 #include "io/iop.h"
+#include "ex/exp.h"
 
 #define EXP_POOL_LIVE 0x6C6F6F50u  /* "Pool" */
 #define EXP_POOL_FREED 0x65657246u /* "Free" */
-#define EXP_TRAILER 0xB5B5B5B5B5B5B5B5ull
 #define EXP_QUARANTINE 64
 
 typedef struct DECLSPEC_ALIGN(16) _EXP_POOL_HEADER {
@@ -20,6 +22,8 @@ typedef struct DECLSPEC_ALIGN(16) _EXP_POOL_HEADER {
     ULONG Magic;
     POOL_TYPE Type;
     ULONG Pad;
+    EXP_SPECIAL_BLOCK *Special; /* NULL: a host heap block with an 8-byte trailer */
+    ULONG64 Reserved;
 } EXP_POOL_HEADER;
 
 _Static_assert(sizeof(EXP_POOL_HEADER) % 16 == 0, "pool blocks stay 16-byte aligned");
@@ -30,6 +34,35 @@ static unsigned ExpQuarantineNext;
 static EXP_POOL_HEADER *ExpHeader(PVOID P)
 {
     return (EXP_POOL_HEADER *)P - 1;
+}
+
+/* The bytes after the block that an overrun changes: 8 pattern bytes after a heap
+ * block; for a special pool block the slack up to its 16-byte boundary (the guard
+ * page follows). */
+static size_t ExpTrailerLength(const EXP_POOL_HEADER *Header)
+{
+    return Header->Special ? ((Header->Size + 15) & ~(size_t)15) - Header->Size : sizeof(ULONG64);
+}
+
+static void ExpWriteTrailer(EXP_POOL_HEADER *Header)
+{
+    memset((char *)(Header + 1) + Header->Size, 0xB5, ExpTrailerLength(Header));
+}
+
+static BOOLEAN ExpTrailerIntact(const EXP_POOL_HEADER *Header)
+{
+    const unsigned char *Trailer = (const unsigned char *)(Header + 1) + Header->Size;
+    for (size_t i = 0; i < ExpTrailerLength(Header); i++)
+        if (Trailer[i] != 0xB5)
+            return FALSE;
+    return TRUE;
+}
+
+void ExpDescribeLiveBlock(const void *Block, EXP_POOL_BLOCK_INFO *Info)
+{
+    const EXP_POOL_HEADER *Header = (const EXP_POOL_HEADER *)Block - 1;
+    Info->Tag = Header->Tag;
+    KiFormatSite(Header->Track.Site, Info->Site, sizeof(Info->Site));
 }
 
 static BOOLEAN ExpIsPagedType(POOL_TYPE Type)
@@ -48,24 +81,44 @@ PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const
         return NULL;
     if (NumberOfBytes > ((SIZE_T)1 << 40))
         return NULL;
-    EXP_POOL_HEADER *Header = malloc(sizeof(*Header) + NumberOfBytes + sizeof(ULONG64));
-    if (Header == NULL)
-        return NULL;
+    EXP_SPECIAL_BLOCK *Special = NULL;
+    EXP_POOL_HEADER *Header = NULL;
+    if (ExpSpecialPoolOn) {
+        char *Data = ExpSpecialAllocate(sizeof(*Header), NumberOfBytes, &Special);
+        Header = Data ? (EXP_POOL_HEADER *)Data - 1 : NULL;
+    }
+    if (Header == NULL) {
+        Special = NULL;
+        Header = malloc(sizeof(*Header) + NumberOfBytes + sizeof(ULONG64));
+        if (Header == NULL)
+            return NULL;
+    }
     Header->Size = NumberOfBytes;
     Header->Tag = Tag;
     Header->Magic = EXP_POOL_LIVE;
     Header->Type = PoolType;
     Header->Pad = 0;
-    ULONG64 Trailer = EXP_TRAILER;
-    memcpy((char *)(Header + 1) + NumberOfBytes, &Trailer, sizeof(Trailer));
+    Header->Special = Special;
+    ExpWriteTrailer(Header);
     /* Fresh pool is not zeroed on Windows; fill it so reliance on zeroes shows up. */
     memset(Header + 1, 0xCD, NumberOfBytes);
     IopTrack(&Header->Track, NtsimResPool, Site);
     return Header + 1;
 }
 
-static void ExpReleaseToHost(EXP_POOL_HEADER *Header)
+/* Untrack the block and give it back: special pool blocks become inaccessible (the
+ * header with them, so everything is read first). */
+static void ExpReleaseToHost(EXP_POOL_HEADER *Header, NTSIM_SITE FreeSite)
 {
+    PDRIVER_OBJECT Owner = Header->Track.Owner;
+    const char *OwnerName = Owner ? IopDriverServiceName(Owner) : NULL;
+    if (!IsListEmpty(&Header->Track.Link))
+        IopUntrack(&Header->Track);
+    Header->Magic = EXP_POOL_FREED;
+    if (Header->Special) {
+        ExpSpecialRelease(Header->Special, Header->Tag, OwnerName, Header->Track.Site, FreeSite);
+        return;
+    }
     EXP_POOL_HEADER *Evicted = ExpQuarantine[ExpQuarantineNext];
     ExpQuarantine[ExpQuarantineNext] = Header;
     ExpQuarantineNext = (ExpQuarantineNext + 1) % EXP_QUARANTINE;
@@ -78,6 +131,12 @@ void ExpFreePool(PVOID P, ULONG Tag, const char *Ddi, NTSIM_SITE Site)
         KiBugCheck(0xC2, 0x46, 0, 0, 0, Site, "%s(NULL): freeing a NULL pool address", Ddi);
     if (((ULONG_PTR)P & 15) != 0)
         KiBugCheck(0xC2, 0x46, (ULONG_PTR)P, 0, 0, Site, "%s(%p): not the start of a pool block", Ddi, P);
+    EXP_SPECIAL_BLOCK *Special = ExpSpecialLookup(P);
+    if (Special && Special->Freed) /* its pages are inaccessible: do not read the header */
+        KiBugCheck(0xC2, 0x7, 0, (ULONG_PTR)P, 0, Site, "%s(%p): the block was already freed (allocated at %s, freed at %s)",
+                   Ddi, P, Special->AllocSite, Special->FreeSite);
+    if (Special && Special->Data != (char *)P)
+        KiBugCheck(0xC2, 0x46, (ULONG_PTR)P, 0, 0, Site, "%s(%p): not the start of a pool block", Ddi, P);
     EXP_POOL_HEADER *Header = ExpHeader(P);
     if (Header->Magic == EXP_POOL_FREED)
         KiBugCheck(0xC2, 0x7, 0, (ULONG_PTR)P, 0, Site, "%s(%p): the block was already freed", Ddi, P);
@@ -87,14 +146,10 @@ void ExpFreePool(PVOID P, ULONG Tag, const char *Ddi, NTSIM_SITE Site)
         KiBugCheck(0xC2, 0x0A, (ULONG_PTR)P, Tag, Header->Tag, Site,
                    "%s(%p, '%.4s'): the block was allocated with tag '%.4s'", Ddi, P, (char *)&Tag,
                    (char *)&Header->Tag);
-    ULONG64 Trailer;
-    memcpy(&Trailer, (char *)P + Header->Size, sizeof(Trailer));
-    if (Trailer != EXP_TRAILER)
+    if (!ExpTrailerIntact(Header))
         KiBugCheck(0xC1, (ULONG_PTR)P, Header->Size, 0, 0x21, Site,
                    "%s(%p): the driver wrote past the end of its %zu-byte block", Ddi, P, (size_t)Header->Size);
-    IopUntrack(&Header->Track);
-    Header->Magic = EXP_POOL_FREED;
-    ExpReleaseToHost(Header);
+    ExpReleaseToHost(Header, Site);
 }
 
 SIZE_T ExpPoolBlockSize(PVOID P)
@@ -120,13 +175,17 @@ BOOLEAN ExpIsPagedBlock(NTSIM_TRACK *Track)
     return ExpIsPagedType(CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track)->Type);
 }
 
-/* After the audit of an unloaded driver: give the leaked block back to the host. */
+/* After the audit of an unloaded driver: give the leaked block back to the host. (Its
+ * image may be gone already, and the sites with it: nothing is recorded.) */
 void ExpReclaimBlock(NTSIM_TRACK *Track)
 {
     EXP_POOL_HEADER *Header = CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track);
     IopUntrack(Track);
     Header->Magic = EXP_POOL_FREED;
-    ExpReleaseToHost(Header);
+    if (Header->Special)
+        ExpSpecialDiscard(Header->Special);
+    else
+        ExpReleaseToHost(Header, KiNoSite);
 }
 
 void ExpFlushQuarantine(void)
@@ -136,6 +195,7 @@ void ExpFlushQuarantine(void)
         ExpQuarantine[i] = NULL;
     }
     ExpQuarantineNext = 0;
+    ExpSpecialFlush();
 }
 
 /* ---- the DDIs ---- */

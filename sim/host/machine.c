@@ -1,6 +1,7 @@
 /* machine.c - creating and destroying the simulated machine; loading drivers. */
 #include "host/hostp.h"
 #include "trace/trace.h"
+#include "ex/exp.h"
 
 #include <dlfcn.h>
 
@@ -43,6 +44,14 @@ int NtsimCheckMachine(ntsim_machine *Machine)
     return 0;
 }
 
+static BOOLEAN NtsimSpecialPoolWanted(const ntsim_machine_config *Config)
+{
+    if (Config->special_pool != 0)
+        return Config->special_pool > 0;
+    const char *Env = getenv("NTSIM_SPECIAL_POOL");
+    return Config->verifier != 0 && !(Env && strcmp(Env, "0") == 0);
+}
+
 ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
 {
     if (NtsimMachine != NULL) {
@@ -75,6 +84,7 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     KiSehReset();
     VfSetQuiet((BOOLEAN)Machine->Config.quiet);
     VfEnabled = Machine->Config.verifier != 0;
+    ExpSpecialPoolOn = NtsimSpecialPoolWanted(&Machine->Config);
     ViResetFaults();
     ObpInitialize();
     IopInitializeDrivers();

@@ -7,6 +7,7 @@
  * SIGFPE, SIGILL) inside a host frame is turned into a bug check the same way. */
 #include "ntsimp.h"
 #include "ke/kep.h"
+#include "ex/exp.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -46,6 +47,8 @@ static const struct { ULONG Code; const char *Name; } KiBugCheckNames[] = {
     { 0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION" },
     { 0xCE, "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS" },
     { 0xD1, "DRIVER_IRQL_NOT_LESS_OR_EQUAL" },
+    { 0xD5, "DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL" },
+    { 0xD6, "DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION" },
     { 0xE2, "MANUALLY_INITIATED_CRASH" },
     { 0xE6, "DRIVER_VERIFIER_DMA_VIOLATION" },
     { 0x4E544801, "NTSIM_HANG" }, /* ntsim's own: every thread blocked, nothing can wake one */
@@ -344,9 +347,14 @@ static void KiReportSignalCrash(void)
     } else if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
         VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s touched at %p by %s", Poison,
                  KiSignalAddress, Where);
+    } else if (ExpDescribeSpecialPoolFault(KiSignalAddress, Mmio, sizeof(Mmio), &Code)) {
+        VfReport("MM-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
+        What = Code == 0xD5 ? "an access to freed pool (DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL)"
+                            : "an access beyond the end of a pool block (DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION)";
     }
     if (KiSignalNumber == SIGFPE || KiSignalNumber == SIGILL)
         Code = 0x1E;
+    /* 0xD5/0xD6: P1 the address, P2 read or write (unknown here: 0), P3 the code */
     char *Text = KiHostPrintf("%s at address %p by driver code at %s", What, KiSignalAddress, Where);
     KiRecordBugCheck(Code, (ULONG_PTR)KiSignalAddress, 0, (ULONG_PTR)KiSignalPc, 0, Site, Text);
 }

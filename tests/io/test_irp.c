@@ -221,8 +221,8 @@ static NTSTATUS UpperControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         ExFreePoolWithTag(P, 'gnrW');
     }
     if (Code == CODE(UPPER_OVERRUN)) {
-        PUCHAR P = ExAllocatePoolWithTag(NonPagedPoolNx, 32, 'tseT');
-        P[32] = 0; /* one past the end */
+        PUCHAR P = ExAllocatePoolWithTag(NonPagedPoolNx, 30, 'tseT');
+        P[30] = 0; /* one past the end, inside the 16-byte slack before any guard page */
         ExFreePool(P);
     }
     if (Code == CODE(UPPER_REUSE)) {

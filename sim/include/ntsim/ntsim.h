@@ -64,6 +64,10 @@ typedef struct ntsim_machine_config {
     const char *const *devices;
     int spurious_irq;       /* 1 = deliver a spurious interrupt right after every IoConnectInterrupt (HW-04) */
     const char *vcd_path;   /* record interrupt lines and UART signals to this VCD file */
+    /* Driver pool from special pool (docs/verifier.md, MM-01): 0 = on when the verifier
+     * is (the default; NTSIM_SPECIAL_POOL=0 in the environment turns it off), 1 = on,
+     * -1 = off (pool from the host heap with an overrun pattern checked at free). */
+    int special_pool;
 } ntsim_machine_config;
 
 /* Host-side errors */

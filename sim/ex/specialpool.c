@@ -1,0 +1,268 @@
+/* specialpool.c - Driver Verifier's special pool for driver allocations (rule MM-01).
+ *
+ * Each block gets pages of its own, placed so that the block ends where an
+ * inaccessible guard page begins: a read or write past the end faults at the access
+ * itself. A freed block's pages become inaccessible and wait in a quarantine (oldest
+ * released first), so a use after free faults at the access too. The fault handler
+ * (ke/bugcheck.c) asks ExpDescribeSpecialPoolFault whether an address belongs to such a
+ * block and reports it with the block's allocating (and freeing) line, as bug check
+ * 0xD6 (DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION) or 0xD5
+ * (DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL).
+ *
+ * Blocks are 16-byte aligned like normal pool, so a block whose size is not a multiple
+ * of 16 has up to 15 bytes of slack before the guard page; the slack holds a pattern
+ * checked when the block is freed (0xC1, as on Windows).
+ *
+ * Cost: mapping and unmapping pages is slow on some hosts (tens of microseconds in a
+ * loaded VM), so small blocks live in slots of a chunk mapped once: one data page and
+ * one guard page per slot. Allocating a slot makes its data page accessible, freeing
+ * makes it inaccessible again: one mprotect each, and the page's memory is reused.
+ * A block too large for a slot gets a mapping of its own. Chunks are found by address
+ * in a POSIX binary search tree (tsearch), keyed by their mapped range. */
+#include "ntsimp.h"
+#include "ex/exp.h"
+
+#include <search.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define EXP_SPECIAL_QUARANTINE 512  /* freed blocks kept inaccessible */
+#define EXP_SLOTS_PER_CHUNK 256     /* small-block slots mapped at once */
+#define EXP_SPECIAL_MAX_LIVE 16384  /* beyond this, normal pool */
+
+/* A mapped range: a chunk of equal slots, or one large block (SlotCount 1). */
+typedef struct _EXP_SPECIAL_CHUNK {
+    char *Base;
+    size_t Length;
+    size_t SlotSize;               /* data pages + one guard page */
+    unsigned SlotCount;
+    EXP_SPECIAL_BLOCK Slots[];     /* one record per slot */
+} EXP_SPECIAL_CHUNK;
+
+static void *ExpChunkTree;
+static EXP_SPECIAL_BLOCK *ExpFreeSlots;              /* small slots ready for use */
+static EXP_SPECIAL_BLOCK *ExpQuarantineFirst, *ExpQuarantineLast;
+static unsigned ExpQuarantineCount, ExpLiveCount;
+BOOLEAN ExpSpecialPoolOn;
+
+static size_t ExpPageSize(void)
+{
+    static size_t Page;
+    if (Page == 0)
+        Page = (size_t)sysconf(_SC_PAGESIZE);
+    return Page;
+}
+
+static int ExpCompareRanges(const void *A, const void *B)
+{
+    const EXP_SPECIAL_CHUNK *X = A, *Y = B;
+    if (X->Base + X->Length <= Y->Base)
+        return -1;
+    if (X->Base >= Y->Base + Y->Length)
+        return 1;
+    return 0; /* overlapping: the lookup key (one byte) lies in this chunk */
+}
+
+static EXP_SPECIAL_CHUNK *ExpChunkAt(const void *Address)
+{
+    if (ExpChunkTree == NULL)
+        return NULL;
+    EXP_SPECIAL_CHUNK Key = { .Base = (char *)Address, .Length = 1 };
+    void *Found = tfind(&Key, &ExpChunkTree, ExpCompareRanges);
+    return Found ? *(EXP_SPECIAL_CHUNK **)Found : NULL;
+}
+
+/* The block whose slot holds Address, if that slot was ever used. */
+EXP_SPECIAL_BLOCK *ExpSpecialLookup(const void *Address)
+{
+    EXP_SPECIAL_CHUNK *Chunk = ExpChunkAt(Address);
+    if (Chunk == NULL)
+        return NULL;
+    EXP_SPECIAL_BLOCK *Block = &Chunk->Slots[(size_t)((const char *)Address - Chunk->Base) / Chunk->SlotSize];
+    return Block->Data ? Block : NULL;
+}
+
+/* All slots inaccessible; a chunk's guard pages stay so for its whole life. */
+static EXP_SPECIAL_CHUNK *ExpMapChunk(size_t SlotSize, unsigned SlotCount)
+{
+    size_t Length = SlotSize * SlotCount;
+    char *Base = mmap(NULL, Length, PROT_NONE, MAP_PRIVATE | MAP_ANON, -1, 0);
+    if (Base == MAP_FAILED)
+        return NULL;
+    EXP_SPECIAL_CHUNK *Chunk = KiHostAlloc(sizeof(*Chunk) + SlotCount * sizeof(EXP_SPECIAL_BLOCK));
+    memset(Chunk, 0, sizeof(*Chunk) + SlotCount * sizeof(EXP_SPECIAL_BLOCK));
+    Chunk->Base = Base;
+    Chunk->Length = Length;
+    Chunk->SlotSize = SlotSize;
+    Chunk->SlotCount = SlotCount;
+    for (unsigned i = 0; i < SlotCount; i++) {
+        Chunk->Slots[i].Base = Base + i * SlotSize;
+        Chunk->Slots[i].Length = SlotSize - ExpPageSize(); /* the data pages */
+        Chunk->Slots[i].Chunk = Chunk;
+    }
+    tsearch(Chunk, &ExpChunkTree, ExpCompareRanges);
+    return Chunk;
+}
+
+static void ExpUnmapChunk(EXP_SPECIAL_CHUNK *Chunk)
+{
+    tdelete(Chunk, &ExpChunkTree, ExpCompareRanges);
+    munmap(Chunk->Base, Chunk->Length);
+    free(Chunk);
+}
+
+static EXP_SPECIAL_BLOCK *ExpTakeSlot(size_t DataPages)
+{
+    size_t Page = ExpPageSize();
+    if (DataPages > 1) { /* a chunk of its own */
+        EXP_SPECIAL_CHUNK *Chunk = ExpMapChunk((DataPages + 1) * Page, 1);
+        return Chunk ? &Chunk->Slots[0] : NULL;
+    }
+    if (ExpFreeSlots == NULL) {
+        EXP_SPECIAL_CHUNK *Chunk = ExpMapChunk(2 * Page, EXP_SLOTS_PER_CHUNK);
+        if (Chunk == NULL)
+            return NULL;
+        for (unsigned i = EXP_SLOTS_PER_CHUNK; i-- > 0;) {
+            Chunk->Slots[i].NextFreed = ExpFreeSlots;
+            ExpFreeSlots = &Chunk->Slots[i];
+        }
+    }
+    EXP_SPECIAL_BLOCK *Block = ExpFreeSlots;
+    ExpFreeSlots = Block->NextFreed;
+    Block->NextFreed = NULL;
+    return Block;
+}
+
+/* Back to the free slots (a large block's mapping goes away). */
+static void ExpRecycle(EXP_SPECIAL_BLOCK *Block)
+{
+    if (Block->Chunk->SlotCount == 1) {
+        ExpUnmapChunk(Block->Chunk);
+        return;
+    }
+    Block->NextFreed = ExpFreeSlots;
+    ExpFreeSlots = Block;
+}
+
+/* Pages for HeaderSize + Size bytes ending at a guard page; returns the block start
+ * (the header goes right before it) or NULL when the host refuses. */
+void *ExpSpecialAllocate(size_t HeaderSize, size_t Size, EXP_SPECIAL_BLOCK **Out)
+{
+    if (ExpLiveCount >= EXP_SPECIAL_MAX_LIVE)
+        return NULL;
+    size_t Page = ExpPageSize();
+    size_t Rounded = (Size + 15) & ~(size_t)15;
+    EXP_SPECIAL_BLOCK *Block = ExpTakeSlot((HeaderSize + Rounded + Page - 1) / Page);
+    if (Block == NULL)
+        return NULL;
+    if (mprotect(Block->Base, Block->Length, PROT_READ | PROT_WRITE) != 0) {
+        ExpRecycle(Block); /* still inaccessible: back where it came from */
+        return NULL;
+    }
+    Block->Data = Block->Base + Block->Length - Rounded;
+    Block->Size = Size;
+    Block->Freed = FALSE;
+    ExpLiveCount++;
+    *Out = Block;
+    return Block->Data;
+}
+
+/* A leaked block reclaimed after its driver is gone: no quarantine, no sites (the
+ * image that held the site strings may be unmapped already). */
+void ExpSpecialDiscard(EXP_SPECIAL_BLOCK *Block)
+{
+    ExpLiveCount--;
+    mprotect(Block->Base, Block->Length, PROT_NONE);
+    Block->Data = NULL;
+    ExpRecycle(Block);
+}
+
+/* The block is freed: make it inaccessible and quarantine it. */
+void ExpSpecialRelease(EXP_SPECIAL_BLOCK *Block, ULONG Tag, const char *Owner, NTSIM_SITE AllocSite,
+                       NTSIM_SITE FreeSite)
+{
+    ExpLiveCount--;
+    Block->Freed = TRUE;
+    Block->Tag = Tag;
+    KiFormatSite(AllocSite, Block->AllocSite, sizeof(Block->AllocSite));
+    KiFormatSite(FreeSite, Block->FreeSite, sizeof(Block->FreeSite));
+    snprintf(Block->Owner, sizeof(Block->Owner), "%s", Owner ? Owner : "");
+    mprotect(Block->Base, Block->Length, PROT_NONE);
+    Block->NextFreed = NULL;
+    if (ExpQuarantineLast)
+        ExpQuarantineLast->NextFreed = Block;
+    else
+        ExpQuarantineFirst = Block;
+    ExpQuarantineLast = Block;
+    if (++ExpQuarantineCount > EXP_SPECIAL_QUARANTINE) {
+        EXP_SPECIAL_BLOCK *Oldest = ExpQuarantineFirst;
+        ExpQuarantineFirst = Oldest->NextFreed;
+        ExpQuarantineCount--;
+        ExpRecycle(Oldest); /* its record keeps the sites until the slot is reused */
+    }
+}
+
+static void ExpUnmapAll(const void *Node, VISIT Order, int Depth)
+{
+    (void)Depth;
+    if (Order == postorder || Order == leaf) {
+        EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK *const *)Node;
+        munmap(Chunk->Base, Chunk->Length);
+    }
+}
+
+static void ExpFreeChunkRecord(void *Chunk)
+{
+    free(Chunk);
+}
+
+/* Machine teardown: every chunk goes back to the host. (Live blocks were reclaimed by
+ * the leak audit before this.) */
+void ExpSpecialFlush(void)
+{
+    twalk(ExpChunkTree, ExpUnmapAll);
+    while (ExpChunkTree) {
+        EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK **)ExpChunkTree;
+        tdelete(Chunk, &ExpChunkTree, ExpCompareRanges);
+        ExpFreeChunkRecord(Chunk);
+    }
+    ExpFreeSlots = ExpQuarantineFirst = ExpQuarantineLast = NULL;
+    ExpQuarantineCount = ExpLiveCount = 0;
+}
+
+static const char *ExpTagText(ULONG Tag, char Text[5])
+{
+    memcpy(Text, &Tag, 4);
+    Text[4] = 0;
+    for (int i = 0; i < 4; i++)
+        if (Text[i] < 32 || Text[i] > 126)
+            Text[i] = '.';
+    return Text;
+}
+
+/* For the fault handler: is Address in a special pool block's guard page or in a freed
+ * block? Describes the access and gives the bug check code. */
+BOOLEAN ExpDescribeSpecialPoolFault(const void *Address, char *Buffer, size_t Size, ULONG *Code)
+{
+    EXP_SPECIAL_BLOCK *Block = ExpSpecialLookup(Address);
+    if (Block == NULL)
+        return FALSE;
+    const char *A = Address;
+    char Tag[5];
+    if (Block->Freed) {
+        snprintf(Buffer, Size,
+                 "use after free: an access at offset %ld of a %zu-byte pool block (tag '%s') allocated at %s and "
+                 "freed at %s",
+                 (long)(A - Block->Data), Block->Size, ExpTagText(Block->Tag, Tag),
+                 Block->AllocSite[0] ? Block->AllocSite : "?", Block->FreeSite[0] ? Block->FreeSite : "?");
+        *Code = 0xD5;
+        return TRUE;
+    }
+    /* live: the only inaccessible page of its slot is the guard page after the block */
+    EXP_POOL_BLOCK_INFO Info;
+    ExpDescribeLiveBlock(Block->Data, &Info);
+    snprintf(Buffer, Size, "pool overrun: an access at offset %zu of a %zu-byte pool block (tag '%s') allocated at %s",
+             (size_t)(A - Block->Data), Block->Size, ExpTagText(Info.Tag, Tag), Info.Site[0] ? Info.Site : "?");
+    *Code = 0xD6;
+    return TRUE;
+}
