@@ -67,8 +67,12 @@ static void NtsimFinishRequest(PIRP Irp, void *Context)
     size_t Copy = Request->Information < Request->OutLength ? Request->Information : Request->OutLength;
     if (Request->SystemBuffer && (Irp->Flags & IRP_INPUT_OPERATION) && !NT_ERROR(Request->Status))
         memcpy(Request->UserOut, Request->SystemBuffer, Copy);
-    if (Request->CallerOut && Request->UserOut && !NT_ERROR(Request->Status) && !Request->OutputIsInput)
-        memcpy(Request->CallerOut, Request->UserOut, Copy);
+    if (Request->CallerOut && Request->UserOut && !NT_ERROR(Request->Status) && !Request->OutputIsInput) {
+        if (MiIsProtectedUser(Request->UserOut))
+            MiCopyFromProtectedUser(Request->CallerOut, Request->UserOut, Copy);
+        else
+            memcpy(Request->CallerOut, Request->UserOut, Copy);
+    }
     while (Irp->MdlAddress) {
         PMDL Mdl = Irp->MdlAddress;
         Irp->MdlAddress = Mdl->Next;
@@ -86,21 +90,31 @@ static void NtsimFinishRequest(PIRP Irp, void *Context)
     NtsimRequestCompleted(); /* wakes a host thread waiting for it (sim/host/sched.c) */
 }
 
-static ntsim_request *NtsimNewRequest(ntsim_file *File, const void *In, size_t InLength, void *Out, size_t OutLength)
+/* A copy of the caller's buffer in simulated user memory. Raw (the driver gets the
+ * address itself: METHOD_NEITHER, or neither buffered nor direct I/O): in protected user
+ * memory, which faults until probed and after the request (sim/mm/userbuf.c). */
+static void *NtsimUserCopy(const void *Data, size_t Length, const char *Raw)
+{
+    void *User = Raw ? MiAllocateProtectedUser(Data, Length, Raw) : NULL;
+    if (User == NULL) {
+        User = MiAllocateUser(Length);
+        memcpy(User, Data, Length);
+    }
+    return User;
+}
+
+static ntsim_request *NtsimNewRequest(ntsim_file *File, const void *In, size_t InLength, void *Out, size_t OutLength,
+                                      const char *RawIn, const char *RawOut)
 {
     ntsim_request *Request = NtsimAllocRequest();
     Request->Machine = File->Machine;
     InsertTailList(&File->Machine->Requests, &Request->Link);
-    if (In && InLength) {
-        Request->UserIn = MiAllocateUser(InLength);
-        memcpy(Request->UserIn, In, InLength);
-    }
-    if (Out && OutLength) {
-        /* The output buffer's current contents are visible to the driver, as in user
-         * memory (METHOD_IN_DIRECT even reads it as input). */
-        Request->UserOut = MiAllocateUser(OutLength);
-        memcpy(Request->UserOut, Out, OutLength);
-    }
+    if (In && InLength)
+        Request->UserIn = NtsimUserCopy(In, InLength, RawIn);
+    /* The output buffer's current contents are visible to the driver, as in user
+     * memory (METHOD_IN_DIRECT even reads it as input). */
+    if (Out && OutLength)
+        Request->UserOut = NtsimUserCopy(Out, OutLength, RawOut);
     Request->CallerOut = Out;
     Request->OutLength = Out ? OutLength : 0;
     PDEVICE_OBJECT Device = IoGetRelatedDeviceObject(File->Object);
@@ -212,8 +226,12 @@ static int32_t NtsimReadWrite(ntsim_file *File, UCHAR Major, const void *In, voi
         return Check;
     if (Length > 0xFFFFFFFFu)
         return STATUS_INVALID_PARAMETER;
+    const char *Raw = (IoGetRelatedDeviceObject(File->Object)->Flags & (DO_BUFFERED_IO | DO_DIRECT_IO))
+                          ? NULL
+                          : Major == IRP_MJ_WRITE ? "buffer of a write (neither buffered nor direct I/O)"
+                                                  : "buffer of a read (neither buffered nor direct I/O)";
     ntsim_request *Request = NtsimNewRequest(File, Major == IRP_MJ_WRITE ? In : NULL, Length,
-                                             Major == IRP_MJ_READ ? Out : NULL, Length);
+                                             Major == IRP_MJ_READ ? Out : NULL, Length, Raw, Raw);
     PIRP Irp = Request->Irp;
     PDEVICE_OBJECT Device = IoGetRelatedDeviceObject(File->Object);
     PIO_STACK_LOCATION Stack = IoGetNextIrpStackLocation(Irp);
@@ -284,7 +302,12 @@ static int32_t NtsimIoctl(ntsim_file *File, uint32_t Code, const void *In, size_
         return Check;
     if (InLength > 0xFFFFFFFFu || OutLength > 0xFFFFFFFFu)
         return STATUS_INVALID_PARAMETER;
-    ntsim_request *Request = NtsimNewRequest(File, In, InLength, Out, OutLength);
+    char RawIn[96], RawOut[96];
+    BOOLEAN Neither = METHOD_FROM_CTL_CODE(Code) == METHOD_NEITHER;
+    snprintf(RawIn, sizeof(RawIn), "input buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
+    snprintf(RawOut, sizeof(RawOut), "output buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
+    ntsim_request *Request =
+        NtsimNewRequest(File, In, InLength, Out, OutLength, Neither ? RawIn : NULL, Neither ? RawOut : NULL);
     PIRP Irp = Request->Irp;
     PIO_STACK_LOCATION Stack = IoGetNextIrpStackLocation(Irp);
     Stack->MajorFunction = IRP_MJ_DEVICE_CONTROL;

@@ -122,6 +122,13 @@ BOOLEAN MiIsUserRange(const void *Address, size_t Length);
 void *MiAllocatePoisonable(size_t Size, size_t *MappedSize);
 void MiPoison(void *Address, size_t Size, const char *Description);
 void MiReleasePoisoned(void);
+/* userbuf.c: user buffers handed to drivers as raw addresses (UM-01) */
+void MiInitializeProtectedUser(char *Region, size_t Size);
+void *MiAllocateProtectedUser(const void *Data, size_t Size, const char *What);
+BOOLEAN MiIsProtectedUser(const void *Address);
+void MiCopyFromProtectedUser(void *To, const void *From, size_t Size);
+void MiFreeProtectedUser(void *Address);
+void MiProbeProtectedUser(const void *Address, size_t Length);
 
 /* pool internals used by the audit */
 void ExpDescribeBlock(NTSIM_TRACK *Track, char *Buffer, size_t Size);

@@ -171,18 +171,26 @@ static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
         KiChainSignal(Signal, Info, Context);
         return;
     }
+    void *Pc = NULL;
+#if defined(__linux__) && defined(__x86_64__)
+    Pc = (void *)((ucontext_t *)Context)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__linux__) && defined(__aarch64__)
+    Pc = (void *)((ucontext_t *)Context)->uc_mcontext.pc;
+#elif defined(__APPLE__) && defined(__x86_64__)
+    Pc = (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__rip;
+#elif defined(__APPLE__) && defined(__aarch64__)
+    Pc = (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__pc;
+#endif
+    if (Signal == SIGSEGV || Signal == SIGBUS) { /* a user buffer's page (sim/mm/userbuf.c, UM-01)? */
+        int Action = MiHandleUserFault(Info->si_addr, Pc);
+        if (Action == MI_FAULT_RESUME)
+            return; /* the page is open now: the access runs again */
+        if (Action == MI_FAULT_RAISE && KiSehActive())
+            KiRaiseStatusAt(STATUS_ACCESS_VIOLATION, KiNoSite);
+    }
     KiSignalNumber = Signal;
     KiSignalAddress = Info->si_addr;
-    KiSignalPc = NULL;
-#if defined(__linux__) && defined(__x86_64__)
-    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext.gregs[REG_RIP];
-#elif defined(__linux__) && defined(__aarch64__)
-    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext.pc;
-#elif defined(__APPLE__) && defined(__x86_64__)
-    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__rip;
-#elif defined(__APPLE__) && defined(__aarch64__)
-    KiSignalPc = (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__pc;
-#endif
+    KiSignalPc = Pc;
     KiSignalPending = 1;
     siglongjmp(KiTopFrame->Jump, 2);
 }
@@ -371,6 +379,7 @@ void KiEnterHost(KI_HOST_FRAME *Frame)
 
 void KiLeaveHost(KI_HOST_FRAME *Frame)
 {
+    MiFlushUserFindings();
     KiTopFrame = Frame->Prev;
     if (KiSignalPending)
         KiReportSignalCrash();

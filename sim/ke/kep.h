@@ -205,6 +205,13 @@ BOOLEAN KiReclaimResource(NTSIM_TRACK *Track);
 
 /* sim/mm: memory made inaccessible on purpose (RegistryPath after DriverEntry). */
 BOOLEAN MiDescribePoisonedAddress(const void *Address, char *Buffer, size_t Size);
+/* sim/mm/userbuf.c: faults on protected user buffers (UM-01), from the signal handler */
+#define MI_FAULT_NOT_OURS 0
+#define MI_FAULT_RESUME 1
+#define MI_FAULT_RAISE 2
+int MiHandleUserFault(void *Address, void *Pc);
+BOOLEAN KiSehActive(void); /* seh.c */
+void MiFlushUserFindings(void);
 /* sim/io: the service name of a driver ("echo"). */
 const char *IopDriverServiceName(PDRIVER_OBJECT Driver);
 #endif

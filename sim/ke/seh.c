@@ -73,6 +73,12 @@ NTSTATUS NtsimSehExceptionCode(void)
     return KiSehCode;
 }
 
+/* Is there a __try frame to raise an exception into? */
+BOOLEAN KiSehActive(void)
+{
+    return KiSehTop != NULL;
+}
+
 void KiSehReset(void)
 {
     KiSehTop = NULL;

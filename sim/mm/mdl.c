@@ -18,6 +18,8 @@ VOID MmProbeAndLockPages(PMDL Mdl, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Op
         extern void KiRaiseStatusAt(NTSTATUS Status, NTSIM_SITE Site);
         KiRaiseStatusAt(STATUS_ACCESS_VIOLATION, Site);
     }
+    if (AccessMode == UserMode)
+        MiProbeProtectedUser(Va, Mdl->ByteCount); /* locking probes the pages (UM-01) */
     Mdl->MdlFlags |= MDL_PAGES_LOCKED;
     if (Operation != IoReadAccess)
         Mdl->MdlFlags |= MDL_WRITE_OPERATION;

@@ -4,7 +4,9 @@
  * that plays the part of user space: ProbeForRead/ProbeForWrite accept exactly that
  * range (so a kernel pointer handed to a probe raises STATUS_ACCESS_VIOLATION, as on
  * Windows when it lies above MmUserProbeAddress). Poisoned memory (the RegistryPath
- * buffer after DriverEntry) is mapped PROT_NONE so a late access faults and is named. */
+ * buffer after DriverEntry) is mapped PROT_NONE so a late access faults and is named.
+ * The lower half of the range holds buffers only the I/O manager touches (buffered and
+ * direct I/O); the upper half, buffers a driver gets as raw addresses (userbuf.c). */
 #include "io/iop.h"
 
 #include <sys/mman.h>
@@ -40,6 +42,7 @@ void MiInitializeUserSpace(void)
     }
     MiUserUsed = 0;
     MiUserLive = 0;
+    MiInitializeProtectedUser(MiUserBase + MI_USER_SIZE / 2, MI_USER_SIZE / 2);
     MmUserProbeAddress = (ULONG_PTR)MiUserBase + MI_USER_SIZE;
     MmHighestUserAddress = (PVOID)(MmUserProbeAddress - 1);
     MmSystemRangeStart = (PVOID)MmUserProbeAddress;
@@ -51,6 +54,7 @@ void MiShutdownUserSpace(void)
         munmap(MiUserBase, MI_USER_SIZE);
         MiUserBase = NULL;
     }
+    MiInitializeProtectedUser(NULL, 0);
 }
 
 /* A bump allocator that rewinds when no user buffer is live: requests are short-lived. */
@@ -59,7 +63,7 @@ void *MiAllocateUser(size_t Size)
     size_t Rounded = (Size + 63) & ~(size_t)63;
     if (Rounded == 0)
         Rounded = 64;
-    if (MiUserUsed + Rounded > MI_USER_SIZE)
+    if (MiUserUsed + Rounded > MI_USER_SIZE / 2)
         return NULL;
     void *P = MiUserBase + MiUserUsed;
     MiUserUsed += Rounded;
@@ -69,6 +73,10 @@ void *MiAllocateUser(size_t Size)
 
 void MiFreeUser(void *Address)
 {
+    if (MiIsProtectedUser(Address)) {
+        MiFreeProtectedUser(Address);
+        return;
+    }
     if (Address && MiUserLive && --MiUserLive == 0)
         MiUserUsed = 0;
 }
@@ -97,6 +105,7 @@ static void MiProbe(const volatile void *Address, SIZE_T Length, ULONG Alignment
         MiRaise(STATUS_DATATYPE_MISALIGNMENT, Site);
     if (!MiIsUserRange((const void *)Address, Length))
         MiRaise(STATUS_ACCESS_VIOLATION, Site);
+    MiProbeProtectedUser((const void *)Address, Length);
 }
 
 VOID ProbeForRead(const volatile VOID *Address, SIZE_T Length, ULONG Alignment)

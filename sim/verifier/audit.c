@@ -192,10 +192,8 @@ void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtR
     }
 }
 
-void IopReclaimResources(IOP_DRIVER *Driver)
+static void IopReclaimOne(NTSIM_TRACK *Track)
 {
-    while (!IsListEmpty(&Driver->Resources)) {
-        NTSIM_TRACK *Track = CONTAINING_RECORD(Driver->Resources.Flink, NTSIM_TRACK, Link);
         switch (Track->Kind) {
         case NtsimResPool:
             ExpReclaimBlock(Track);
@@ -244,6 +242,28 @@ void IopReclaimResources(IOP_DRIVER *Driver)
             if (!KiReclaimResource(Track)) /* timers, DPCs, threads, work items (sim/ke/reclaim.c) */
                 IopUntrack(Track);
             break;
+        }
+}
+
+/* Memory that can hold other tracked objects (a KTIMER or KDPC in a device extension or
+ * a pool block) goes last, so nothing is reclaimed after the memory holding it. */
+static BOOLEAN IopHoldsObjects(NTSIM_RESOURCE_KIND Kind)
+{
+    return Kind == NtsimResDevice || Kind == NtsimResPool;
+}
+
+void IopReclaimResources(IOP_DRIVER *Driver)
+{
+    for (int Pass = 0; Pass < 2; Pass++) {
+        PLIST_ENTRY E = Driver->Resources.Flink;
+        while (E != &Driver->Resources) {
+            NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
+            if (Pass == 0 && IopHoldsObjects(Track->Kind)) {
+                E = E->Flink;
+                continue;
+            }
+            IopReclaimOne(Track);
+            E = Driver->Resources.Flink; /* a reclaim may remove other entries too */
         }
     }
     IopFreeClientExtensions(Driver);

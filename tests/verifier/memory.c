@@ -144,6 +144,111 @@ static void correct_driver_is_quiet_under_special_pool(void **state)
     ntsim_machine_destroy(m);
 }
 
+/* ---- UM-01: user buffers of METHOD_NEITHER requests ---- */
+
+#define UM_CODE(n) ((0x22u << 16) | ((0x800u + (n)) << 2) | 3u)
+#define UM_FILE "bad_um01_neither.c"
+
+static ntsim_file *UmOpen(ntsim_machine **Out)
+{
+    if (ntsim_current_machine())
+        ntsim_machine_destroy(ntsim_current_machine());
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+    ntsim_machine *m = ntsim_machine_create(&Config);
+    vt_load(m, "bad_um01_neither", VT_STATUS_SUCCESS);
+    ntsim_file *f;
+    assert_int_equal(ntsim_open(m, "\\Device\\BadUm01", &f), VT_STATUS_SUCCESS);
+    *Out = m;
+    return f;
+}
+
+static void unprobed_user_buffer_is_reported_and_read(void **state)
+{
+    (void)state;
+    ntsim_machine *m;
+    ntsim_file *f = UmOpen(&m);
+    unsigned char In[5] = { 1, 2, 3, 4, 5 };
+    size_t Returned = 0;
+    assert_int_equal(ntsim_ioctl(f, UM_CODE(0), In, sizeof(In), NULL, 0, &Returned), VT_STATUS_SUCCESS);
+    assert_int_equal(Returned, 15); /* the access went on: the driver read the real bytes */
+    const ntsim_finding *F = vt_finding(m, "UM-01", 0);
+    ExpectText(F->message, "offset 0 of the 5-byte input buffer of IOCTL 0x222003 (METHOD_NEITHER) without a probe");
+#if defined(__linux__)
+    ExpectText(F->message, vt_site(UM_FILE, "unprobed-read"));
+#endif
+    assert_int_equal(ntsim_count_rule(m, "UM-01"), 1); /* once per buffer */
+}
+
+static void reading_past_the_probed_buffer_raises_in_the_driver(void **state)
+{
+    (void)state;
+    ntsim_machine *m;
+    ntsim_file *f = UmOpen(&m);
+    unsigned char In[16] = { 0 };
+    size_t Returned = 0;
+    assert_int_equal(ntsim_ioctl(f, UM_CODE(1), In, sizeof(In), NULL, 0, &Returned), (int32_t)0xC0000005);
+    const ntsim_finding *F = vt_finding(m, "UM-01", 0);
+    ExpectText(F->message, "offset 16 of the 16-byte input buffer of IOCTL 0x222007 (METHOD_NEITHER): past its end");
+#if defined(__linux__)
+    ExpectText(F->message, vt_site(UM_FILE, "past-end-read"));
+#endif
+    assert_int_equal(ntsim_machine_crashed(m, NULL), 0);
+}
+
+static void touching_a_completed_request_buffer_is_reported(void **state)
+{
+    (void)state;
+    ntsim_machine *m;
+    ntsim_file *f = UmOpen(&m);
+    unsigned char Out[8] = { 0 };
+    size_t Returned = 0;
+    assert_int_equal(ntsim_ioctl(f, UM_CODE(2), NULL, 0, Out, sizeof(Out), &Returned), VT_STATUS_SUCCESS);
+    assert_int_equal(ntsim_count_rule(m, "UM-01"), 0); /* probed and not touched: fine so far */
+    assert_int_equal(ntsim_ioctl(f, UM_CODE(3), NULL, 0, NULL, 0, &Returned), VT_STATUS_SUCCESS);
+    const ntsim_finding *F = vt_finding(m, "UM-01", 0);
+    ExpectText(F->message, "output buffer of IOCTL 0x22200B (METHOD_NEITHER) after its request completed");
+#if defined(__linux__)
+    ExpectText(F->message, vt_site(UM_FILE, "late-write"));
+#endif
+}
+
+static void past_the_end_without_try_stops_the_machine(void **state)
+{
+    (void)state;
+    ntsim_machine *m;
+    ntsim_file *f = UmOpen(&m);
+    unsigned char In[16] = { 0 };
+    size_t Returned = 0;
+    assert_int_equal(ntsim_ioctl(f, UM_CODE(4), In, sizeof(In), NULL, 0, &Returned), NTSIM_E_CRASHED);
+    ntsim_bugcheck B;
+    assert_true(ntsim_machine_crashed(m, &B));
+    assert_int_equal(B.code, 0x50);
+    ExpectText(vt_finding(m, "UM-01", 0)->message, "past its end");
+}
+
+static void probing_drivers_are_quiet(void **state)
+{
+    (void)state;
+    if (ntsim_current_machine())
+        ntsim_machine_destroy(ntsim_current_machine());
+    ntsim_machine *m = ntsim_machine_create(NULL);
+    ntsim_driver *d = vt_load(m, "echo", VT_STATUS_SUCCESS);
+    ntsim_file *f;
+    assert_int_equal(ntsim_open(m, "\\\\.\\NtsimEcho", &f), VT_STATUS_SUCCESS);
+    char Out[8] = { 0 };
+    size_t n;
+    /* echo's METHOD_NEITHER control probes both buffers in __try and copies input to output */
+    assert_int_equal(ntsim_ioctl(f, (0x22u << 16) | (0x803u << 2) | 3u, "neither", 7, Out, sizeof(Out), &n),
+                     VT_STATUS_SUCCESS);
+    assert_string_equal(Out, "neither");
+    ntsim_close(f);
+    vt_unload(d);
+    if (ntsim_finding_count(m))
+        vt_dump(m);
+    assert_int_equal(ntsim_finding_count(m), 0);
+    ntsim_machine_destroy(m);
+}
+
 int main(void)
 {
     setenv("NTSIM_QUIET", "1", 1);
@@ -157,6 +262,11 @@ int main(void)
         cmocka_unit_test(double_free_is_caught_without_touching_the_block),
         cmocka_unit_test(without_special_pool_the_overrun_is_caught_at_free),
         cmocka_unit_test(correct_driver_is_quiet_under_special_pool),
+        cmocka_unit_test(unprobed_user_buffer_is_reported_and_read),
+        cmocka_unit_test(reading_past_the_probed_buffer_raises_in_the_driver),
+        cmocka_unit_test(touching_a_completed_request_buffer_is_reported),
+        cmocka_unit_test(past_the_end_without_try_stops_the_machine),
+        cmocka_unit_test(probing_drivers_are_quiet),
     };
     int Failed = cmocka_run_group_tests(Tests, NULL, NULL);
     if (ntsim_current_machine())

@@ -36,6 +36,7 @@ static void the_timer_ticks_every_period(void **state)
                  5 * LAB3_PERIOD_MS, Counts.Ticks, LAB3_PERIOD_MS);
     ntsim_close(File);
     LabExpectNoErrors("while the timer ran");
+    LabUnloadClean();
 }
 
 static void the_thread_counts_batches(void **state)
@@ -49,6 +50,7 @@ static void the_thread_counts_batches(void **state)
                  Counts.Batches, LAB3_BATCH);
     ntsim_close(File);
     LabExpectNoErrors("while the timer and the thread ran");
+    LabUnloadClean();
 }
 
 static void Unload_stops_timer_DPC_and_thread(void **state)
