@@ -38,6 +38,7 @@ typedef struct _MI_USER_BUFFER {
 } MI_USER_BUFFER;
 
 typedef struct _MI_PENDING {
+    PDRIVER_OBJECT Driver; /* whose code was running */
     void *Pc;
     void *Address;
     char Text[256];
@@ -178,6 +179,7 @@ static void MiQueueFinding(void *Pc, void *Address, const char *Format, ...)
     va_start(Args, Format);
     vsnprintf(P->Text, sizeof(P->Text), Format, Args);
     va_end(Args);
+    P->Driver = IopCurrentDriver();
     P->Pc = Pc;
     P->Address = Address;
     MiPendingCount++;
@@ -224,7 +226,7 @@ void MiFlushUserFindings(void)
     for (unsigned i = 0; i < Count; i++) {
         char Where[768];
         KiDescribeCode(MiPending[i].Pc, Where, sizeof(Where));
-        VfReport("UM-01", NTSIM_SEV_ERROR, IopCurrentDriver(), KiNoSite, "%s, by driver code at %s",
+        VfReport("UM-01", NTSIM_SEV_ERROR, MiPending[i].Driver, KiNoSite, "%s, by driver code at %s",
                  MiPending[i].Text, Where);
     }
     MiPendingCount = 0;
