@@ -22,6 +22,15 @@ static NTSTATUS TypesEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
     if (ObReferenceObjectByPointer(DriverObject, 0, *IoDriverObjectType, KernelMode) != STATUS_SUCCESS)
         return STATUS_UNSUCCESSFUL + 2;
     ObDereferenceObject(DriverObject);
+    /* the NtCurrentThread() pseudo-handle names the calling thread */
+    PVOID Thread = NULL;
+    if (ObReferenceObjectByHandle(NtCurrentThread(), 0, *ExEventObjectType, KernelMode, &Thread, NULL) !=
+        STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 3;
+    if (ObReferenceObjectByHandle(NtCurrentThread(), 0, *PsThreadType, KernelMode, &Thread, NULL) != STATUS_SUCCESS ||
+        Thread != PsGetCurrentThread())
+        return STATUS_UNSUCCESSFUL + 4;
+    ObDereferenceObject(Thread);
     return STATUS_DEVICE_NOT_READY; /* done: nothing to keep loaded */
 }
 
