@@ -146,6 +146,25 @@ static void test_cleanup_removes_file_irps(void **state)
     expect_no_errors();
 }
 
+/* The per-IRP record comes from a lookaside list: its allocation failing (injected)
+ * fails the request at once, and nothing leaks. */
+static void test_record_allocation_fails(void **state)
+{
+    (void)state;
+    ntsim_driver *d = load_image("wdk_csq.sys");
+    ntsim_file *f = open_csq();
+    assert_int_equal(ntsim_fault_configure_string(M, "nth=1,class=pool"), 0);
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_QUEUE, NULL, 0, NULL, 0, NULL), STATUS_INSUFFICIENT_RESOURCES);
+    assert_string_equal(ntsim_fault_point_at(M, 0)->ddi, "ExAllocateFromNPagedLookasideList");
+    assert_non_null(strstr(ntsim_fault_point_at(M, 0)->site, "csqdrv.c"));
+    ntsim_request *r = queue(f, IOCTL_WDK_QUEUE); /* the next one succeeds */
+    assert_status(complete_next(f, 4), 0);
+    expect_done(r, 0, 4);
+    assert_status(ntsim_close(f), 0);
+    assert_int_equal(ntsim_driver_unload(d), 0);
+    expect_no_errors(); /* every record went back to the list, the list was deleted */
+}
+
 /* ---- white-box: a queue in a DriverEntry ---- */
 
 static KSPIN_LOCK WbLock;
@@ -297,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_queued, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_by_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cleanup_removes_file_irps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_allocation_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancelled_before_insert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uninitialised_queue, setup, teardown),

@@ -1,6 +1,8 @@
 /* csqdrv.c - wdk_csq.sys: a legacy driver that parks IOCTLs in a cancel-safe queue
  * (IoCsqInitializeEx, IoCsqInsertIrpEx, IoCsqRemoveNextIrp, IoCsqRemoveIrp). The
- * insert callback refuses a fifth IRP; cleanup cancels the closing file's IRPs. */
+ * insert callback refuses a fifth IRP; cleanup cancels the closing file's IRPs. Each
+ * queued IRP carries a record from a lookaside list, freed when the IRP completes
+ * (its DriverEntry failure path is swept: sweep/wdk_csq). */
 #include <ntddk.h>
 #include <csq.h>
 #include "wdkioctl.h"
@@ -12,7 +14,15 @@ typedef struct _CSQ_EXTENSION {
     ULONG Queued;
     ULONG Cancelled;
     IO_CSQ_IRP_CONTEXT Context; /* one IRP queued with a context at a time */
+    NPAGED_LOOKASIDE_LIST Records;
 } CSQ_EXTENSION, *PCSQ_EXTENSION;
+
+typedef struct _CSQ_RECORD {
+    LARGE_INTEGER QueuedAt;
+} CSQ_RECORD;
+
+#define CSQ_TAG 'qsCW'
+#define CSQ_RECORD_SLOT 0 /* Irp->Tail.Overlay.DriverContext[0] while queued */
 
 static PDEVICE_OBJECT CsqDevice;
 
@@ -61,16 +71,22 @@ static VOID CsqRelease(PIO_CSQ Csq, KIRQL Irql)
     KeReleaseSpinLock(&CsqExtension(Csq)->Lock, Irql);
 }
 
+static NTSTATUS CsqComplete(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
+
 static VOID CsqCompleteCanceled(PIO_CSQ Csq, PIRP Irp)
 {
     CsqExtension(Csq)->Cancelled++;
-    Irp->IoStatus.Status = STATUS_CANCELLED;
-    Irp->IoStatus.Information = 0;
-    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    CsqComplete(Irp, STATUS_CANCELLED, 0);
 }
 
 static NTSTATUS CsqComplete(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
 {
+    CSQ_RECORD *Record = Irp->Tail.Overlay.DriverContext[CSQ_RECORD_SLOT];
+    if (Record != NULL) {
+        PCSQ_EXTENSION Ext = CsqDevice->DeviceExtension;
+        Irp->Tail.Overlay.DriverContext[CSQ_RECORD_SLOT] = NULL;
+        ExFreeToNPagedLookasideList(&Ext->Records, Record);
+    }
     Irp->IoStatus.Status = Status;
     Irp->IoStatus.Information = Information;
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
@@ -79,6 +95,11 @@ static NTSTATUS CsqComplete(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
 
 static NTSTATUS CsqQueue(PCSQ_EXTENSION Ext, PIRP Irp, PIO_CSQ_IRP_CONTEXT Context)
 {
+    CSQ_RECORD *Record = ExAllocateFromNPagedLookasideList(&Ext->Records);
+    if (Record == NULL)
+        return CsqComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+    KeQuerySystemTime(&Record->QueuedAt);
+    Irp->Tail.Overlay.DriverContext[CSQ_RECORD_SLOT] = Record;
     NTSTATUS Status = IoCsqInsertIrpEx(&Ext->Csq, Irp, Context, NULL);
     if (!NT_SUCCESS(Status))
         return CsqComplete(Irp, Status, 0); /* refused: not queued, not pending */
@@ -148,6 +169,7 @@ static VOID CsqUnload(PDRIVER_OBJECT DriverObject)
     UNICODE_STRING Link = RTL_CONSTANT_STRING(L"\\??\\WdkCsq");
     UNREFERENCED_PARAMETER(DriverObject);
     IoDeleteSymbolicLink(&Link);
+    ExDeleteNPagedLookasideList(&((PCSQ_EXTENSION)CsqDevice->DeviceExtension)->Records);
     IoDeleteDevice(CsqDevice);
 }
 
@@ -164,8 +186,10 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     KeInitializeSpinLock(&Ext->Lock);
     InitializeListHead(&Ext->Queue);
     IoCsqInitializeEx(&Ext->Csq, CsqInsert, CsqRemove, CsqPeekNext, CsqAcquire, CsqRelease, CsqCompleteCanceled);
+    ExInitializeNPagedLookasideList(&Ext->Records, NULL, NULL, POOL_NX_ALLOCATION, sizeof(CSQ_RECORD), CSQ_TAG, 0);
     Status = IoCreateSymbolicLink(&Link, &Name);
     if (!NT_SUCCESS(Status)) {
+        ExDeleteNPagedLookasideList(&Ext->Records);
         IoDeleteDevice(CsqDevice);
         return Status;
     }
