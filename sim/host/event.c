@@ -81,11 +81,11 @@ int ntsim_event_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t Timeo
     }
     KiLeaveHost(&Frame);
     KiReapThreads();
+    ObpDereference(Event);
     if (KiMachineCrashed()) {
         NtsimSetLastError("the machine stopped while the host waited for an event");
         return NTSIM_E_CRASHED;
     }
-    ObpDereference(Event);
     return Status == STATUS_WAIT_0 ? 1 : 0;
 }
 

@@ -271,6 +271,21 @@ static void test_host_event_outlives_handle(void **state)
     expect_no_errors();
 }
 
+/* Waiting without limit for an event nobody will set: the machine reports the hang
+ * (every thread blocked, no event pending) instead of blocking the test forever. */
+static void test_host_wait_forever_is_a_hang(void **state)
+{
+    (void)state;
+    ntsim_handle h = 0;
+    assert_status(ntsim_event_create(M, 1, 0, &h), 0);
+    assert_int_equal(ntsim_event_wait(M, h, 5000000), 0); /* a bounded wait just times out */
+    assert_int_equal(ntsim_now_ns(M), 5000000);
+    assert_int_equal(ntsim_event_wait(M, h, UINT64_MAX), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc;
+    assert_true(ntsim_machine_crashed(M, &bc));
+    assert_non_null(strstr(bc.explanation, "ntsim_event_wait"));
+}
+
 static void test_host_bad_arguments(void **state)
 {
     (void)state;
@@ -290,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_event_failable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_event_set_by_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_event_outlives_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_wait_forever_is_a_hang, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_bad_arguments, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
