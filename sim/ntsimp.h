@@ -73,6 +73,7 @@ typedef enum _NTSIM_RESOURCE_KIND {
     NtsimResContiguous,     /* MmAllocateContiguous/NonCachedMemory not freed (sim/mm/contig.c) */
     NtsimResAdapter,        /* a DMA adapter not put back (sim/hal/dma.c) */
     NtsimResController,     /* IoCreateController not deleted (sim/io/controller.c) */
+    NtsimResHooked,         /* described and reclaimed by its owner's hooks (NTSIM_HOOKED_RESOURCE) */
     NtsimResOther,
     NtsimResKindCount
 } NTSIM_RESOURCE_KIND;
@@ -83,6 +84,14 @@ typedef struct _NTSIM_TRACK {
     NTSIM_RESOURCE_KIND Kind;
     NTSIM_SITE Site;          /* the driver line that created it */
 } NTSIM_TRACK;
+
+/* A resource whose subsystem describes and reclaims it (lookaside lists, WMI
+ * registrations, locked pageable sections ...): embed this, kind NtsimResHooked. */
+typedef struct _NTSIM_HOOKED_RESOURCE {
+    NTSIM_TRACK Track;
+    void (*Describe)(struct _NTSIM_HOOKED_RESOURCE *Resource, char *Buffer, size_t Size);
+    void (*Reclaim)(struct _NTSIM_HOOKED_RESOURCE *Resource); /* must untrack it */
+} NTSIM_HOOKED_RESOURCE;
 
 /* Attach Track to the current driver (no-op when no driver is running). */
 void IopTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site);

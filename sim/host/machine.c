@@ -154,6 +154,7 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
     IopResetIrpCache();
     NtsimFlushRequestCache();
     IopResetErrorLog();
+    IopResetWmi();
     ExpFlushQuarantine();
     MiReleasePoisoned();
     MiShutdownUserSpace();

@@ -32,6 +32,13 @@
 #include <nt/site.h>
 #include <nt/errorlog.h>
 #include <ntiologc.h>
+#include <nt/slist.h>
+#include <nt/kqueue.h>
+#include <nt/lookaside.h>
+#include <nt/csq.h>
+#include <nt/event.h>
+#include <nt/wmi.h>
+#include <nt/paging.h>
 
 /* PAGED_CODE: the simulator checks the IRQL of paged code when verifier checks are on. */
 NTKERNELAPI VOID NtsimPagedCodeCheck(const char *File, int Line);
@@ -39,21 +46,14 @@ NTKERNELAPI VOID NtsimPagedCodeCheck(const char *File, int Line);
 #define PAGED_CODE_LOCKED() ((void)0)
 #define INIT_CODE() ((void)0)
 
-#define DbgBreakPoint() ((void)0)
-#define KdBreakPoint() ((void)0)
 NTKERNELAPI ULONG DbgPrint(PCSTR Format, ...);
 NTKERNELAPI ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
-#define KdPrint(_x_) DbgPrint _x_
-#define KdPrintEx(_x_) DbgPrintEx _x_
 #define DPFLTR_IHVDRIVER_ID 77
 #define DPFLTR_ERROR_LEVEL 0
 #define DPFLTR_WARNING_LEVEL 1
 #define DPFLTR_TRACE_LEVEL 2
 #define DPFLTR_INFO_LEVEL 3
-#define ASSERT(exp) ((void)((exp) ? 0 : (NtsimAssertFailed(#exp, __FILE__, __LINE__), 0)))
-#define ASSERTMSG(msg, exp) ((void)((exp) ? 0 : (NtsimAssertFailed(msg, __FILE__, __LINE__), 0)))
-#define NT_ASSERT(exp) ASSERT(exp)
-#define NT_VERIFY(exp) ((exp) ? TRUE : (NtsimAssertFailed(#exp, __FILE__, __LINE__), FALSE))
-NTKERNELAPI VOID NtsimAssertFailed(PCSTR Expression, PCSTR File, int Line);
+/* ASSERT, NT_ASSERT, KdPrint, DbgBreakPoint follow DBG (nt/debug.h) */
+#include <nt/debug.h>
 
 #endif

@@ -91,6 +91,7 @@ const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind)
         [NtsimResContiguous] = "contiguous memory",
         [NtsimResAdapter] = "DMA adapter",
         [NtsimResController] = "controller object",
+        [NtsimResHooked] = "resource",
         [NtsimResOther] = "resource",
     };
     return Kind < NtsimResKindCount && Names[Kind] ? Names[Kind] : "resource";

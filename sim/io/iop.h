@@ -105,6 +105,7 @@ NTSTATUS IopCloseFile(PFILE_OBJECT FileObject);
 
 /* errorlog.c */
 void IopResetErrorLog(void);
+void IopResetWmi(void); /* wmi.c */
 
 /* audit (sim/verifier/audit.c) */
 typedef enum _IOP_AUDIT_POINT { IopAuditAfterFailedEntry, IopAuditAfterUnload } IOP_AUDIT_POINT;

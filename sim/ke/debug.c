@@ -56,8 +56,30 @@ ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
     return Result;
 }
 
-VOID NtsimAssertFailed(PCSTR Expression, PCSTR File, int Line)
+/* A failed ASSERT of a checked build (DBG=1, nt/debug.h). On Windows the debugger would
+ * stop here; ntsim records a finding with the expression and the driver line, and the
+ * driver continues, so one run shows every assertion that fails. */
+VOID NTAPI RtlAssert(PVOID VoidFailedAssertion, PVOID VoidFileName, ULONG LineNumber, PSTR MutableMessage)
 {
-    NTSIM_SITE Site = { File, Line };
-    KiBugCheck(0x1E, (ULONG_PTR)(ULONG)0x80000003, 0, 0, 0, Site, "ASSERT(%s) failed", Expression);
+    NTSIM_SITE Site = { VoidFileName, (int)LineNumber };
+    const char *Expression = VoidFailedAssertion ? (const char *)VoidFailedAssertion : "?";
+    if (MutableMessage != NULL)
+        VfReport("ASSERT", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "assertion failed: %s: %s", MutableMessage,
+                 Expression);
+    else
+        VfReport("ASSERT", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "assertion failed: %s", Expression);
+}
+
+/* No kernel debugger is attached: a breakpoint is reported, not trapped. */
+VOID DbgBreakPoint(VOID)
+{
+    VfReport("BREAKPOINT", NTSIM_SEV_WARNING, IopCurrentDriver(), KiTakeSiteOrCaller(__builtin_return_address(0)),
+             "the driver hit a breakpoint (DbgBreakPoint); no debugger is attached, so it continues");
+}
+
+VOID DbgBreakPointWithStatus(ULONG Status)
+{
+    VfReport("BREAKPOINT", NTSIM_SEV_WARNING, IopCurrentDriver(), KiTakeSiteOrCaller(__builtin_return_address(0)),
+             "the driver hit a breakpoint (DbgBreakPointWithStatus, status %lu); no debugger is attached, so it "
+             "continues", (unsigned long)Status);
 }

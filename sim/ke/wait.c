@@ -51,6 +51,9 @@ const char *KiDescribeObject(PVOID Object, char *Buffer, size_t Size)
     case MutantObject:
         snprintf(Buffer, Size, "mutex %p", Object);
         break;
+    case QueueObject:
+        snprintf(Buffer, Size, "queue %p (%ld entries)", Object, (long)H->SignalState);
+        break;
     case TimerNotificationObject:
     case TimerSynchronizationObject:
         snprintf(Buffer, Size, "timer %p", Object);
@@ -83,6 +86,7 @@ static BOOLEAN KiConsume(PDISPATCHER_HEADER H, KI_THREAD *Thread)
         H->SignalState = 0;
         return FALSE;
     case SemaphoreObject:
+    case QueueObject: /* one entry is reserved for the waiter (sim/ke/queue.c) */
         H->SignalState--;
         return FALSE;
     case MutantObject: {

@@ -131,6 +131,20 @@ NTSTATUS ZwMakeTemporaryObject(HANDLE Handle)
     return STATUS_SUCCESS;
 }
 
+static NTSTATUS ObpReferenceCurrentThread(POBJECT_TYPE Type, PVOID *Object, POBJECT_HANDLE_INFORMATION Information)
+{
+    PVOID Thread = PsGetCurrentThread(); /* every thread, the host's included, is a Thread object */
+    if (Type != NULL && ObpGetObjectType(Thread) != Type)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    ObpReference(Thread);
+    *Object = Thread;
+    if (Information) {
+        Information->HandleAttributes = 0;
+        Information->GrantedAccess = THREAD_ALL_ACCESS;
+    }
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
                                    KPROCESSOR_MODE AccessMode, PVOID *Object,
                                    POBJECT_HANDLE_INFORMATION HandleInformation)
@@ -138,6 +152,8 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POB
     (void)DesiredAccess;
     (void)AccessMode;
     KiTakeSite();
+    if (Handle == NtCurrentThread()) /* the pseudo-handle: the calling thread's object */
+        return ObpReferenceCurrentThread(ObjectType, Object, HandleInformation);
     OBP_HANDLE_ENTRY *Entry = ObpLookupHandle(Handle);
     if (Entry == NULL)
         return STATUS_INVALID_HANDLE;

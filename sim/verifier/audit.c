@@ -80,6 +80,10 @@ void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
     case NtsimResOther:
         snprintf(Buffer, Size, "error log entry allocated and never written or freed");
         break;
+    case NtsimResHooked:
+        CONTAINING_RECORD(Track, NTSIM_HOOKED_RESOURCE, Track)->Describe(
+            CONTAINING_RECORD(Track, NTSIM_HOOKED_RESOURCE, Track), Buffer, Size);
+        break;
     default:
         if (!KiDescribeResource(Track, Buffer, Size)) /* timers, DPCs, threads, work items (sim/ke/reclaim.c) */
             snprintf(Buffer, Size, "%s", IopResourceKindName(Track->Kind));
@@ -237,6 +241,10 @@ static void IopReclaimOne(NTSIM_TRACK *Track)
             break;
         case NtsimResOther:
             IopReclaimErrorLogEntry(Track);
+            break;
+        case NtsimResHooked:
+            CONTAINING_RECORD(Track, NTSIM_HOOKED_RESOURCE, Track)->Reclaim(
+                CONTAINING_RECORD(Track, NTSIM_HOOKED_RESOURCE, Track));
             break;
         default:
             if (!KiReclaimResource(Track)) /* timers, DPCs, threads, work items (sim/ke/reclaim.c) */

@@ -116,6 +116,40 @@ static VOID CallPciDdis(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPat
     IoReportResourceUsage(NULL, DriverObject, &Empty, sizeof(Empty), NULL, NULL, 0, FALSE, &Conflict);
 }
 
+/* Lookaside lists, events by handle and WMI registration (docs/wdk-routines.md). */
+static VOID CallWdkRoutineDdis(PDEVICE_OBJECT Device)
+{
+    static NPAGED_LOOKASIDE_LIST NPaged;
+    static PAGED_LOOKASIDE_LIST Paged;
+    static LOOKASIDE_LIST_EX Ex;
+    ExInitializeNPagedLookasideList(&NPaged, NULL, NULL, 0, 32, 'tseT', 0);
+    PVOID Block = ExAllocateFromNPagedLookasideList(&NPaged);
+    if (Block)
+        ExFreeToNPagedLookasideList(&NPaged, Block);
+    ExDeleteNPagedLookasideList(&NPaged);
+    ExInitializePagedLookasideList(&Paged, NULL, NULL, 0, 32, 'tseT', 0);
+    Block = ExAllocateFromPagedLookasideList(&Paged);
+    if (Block)
+        ExFreeToPagedLookasideList(&Paged, Block);
+    ExDeletePagedLookasideList(&Paged);
+    if (NT_SUCCESS(ExInitializeLookasideListEx(&Ex, NULL, NULL, NonPagedPoolNx, 0, 32, 'tseT', 0))) {
+        Block = ExAllocateFromLookasideListEx(&Ex);
+        if (Block)
+            ExFreeToLookasideListEx(&Ex, Block);
+        ExDeleteLookasideListEx(&Ex);
+    }
+    HANDLE Event;
+    if (NT_SUCCESS(ZwCreateEvent(&Event, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE)))
+        ZwClose(Event);
+    UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\BaseNamedObjects\\FailableEvent");
+    if (IoCreateNotificationEvent(&Name, &Event))
+        ZwClose(Event);
+    if (IoCreateSynchronizationEvent(&Name, &Event))
+        ZwClose(Event);
+    if (NT_SUCCESS(IoWMIRegistrationControl(Device, WMIREG_ACTION_REGISTER)))
+        IoWMIRegistrationControl(Device, WMIREG_ACTION_DEREGISTER);
+}
+
 /* Calls every failable DDI once (and undoes it), then fails on purpose so the loader
  * cleans up; the test only reads the recorded points. */
 static NTSTATUS Entry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
@@ -221,6 +255,7 @@ static NTSTATUS Entry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     RtlQueryRegistryValues(RTL_REGISTRY_ABSOLUTE, RegistryPath->Buffer, Table, NULL, NULL);
 
     CallPciDdis(DriverObject, RegistryPath, Device);
+    CallWdkRoutineDdis(Device);
 
     IoDeleteDevice(Device);
     return STATUS_UNSUCCESSFUL;

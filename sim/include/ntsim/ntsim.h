@@ -265,6 +265,32 @@ uint64_t ntsim_trace_event_count(ntsim_machine *machine);
  * -> NTSIM_TRACE_TEXT. */
 int ntsim_trace_format_for(const char *path);
 
+/* ---- kernel objects by handle, as a user-mode program holds them (docs/host-api.md) ----
+ * A handle is what the driver sees in an IOCTL buffer (a HANDLE, 64 bits): the driver
+ * turns it into the KEVENT with ObReferenceObjectByHandle(h, ..., *ExEventObjectType, ...). */
+typedef uint64_t ntsim_handle;
+/* Create an event (notification = 1: stays set until reset; 0: synchronization, a wait
+ * resets it) in the given initial state. 0 or an NTSTATUS / NTSIM_E_* error. */
+int32_t ntsim_event_create(ntsim_machine *machine, int notification, int initial_state, ntsim_handle *handle);
+int32_t ntsim_event_set(ntsim_machine *machine, ntsim_handle handle);
+int32_t ntsim_event_reset(ntsim_machine *machine, ntsim_handle handle);
+/* Wait (in virtual time, running the machine; UINT64_MAX = no limit; 0 = poll) for the
+ * event: 1 signalled (a synchronization event is reset by the wait), 0 timed out,
+ * NTSIM_E_CRASHED if the machine stopped, NTSIM_E_ARGS if the handle is not an event. */
+int ntsim_event_wait(ntsim_machine *machine, ntsim_handle handle, uint64_t timeout_ns);
+int32_t ntsim_handle_close(ntsim_machine *machine, ntsim_handle handle);
+
+/* ---- cancellation (sim/host/cancel.c) ----
+ * CancelIoEx on one overlapped request: IoCancelIrp on its IRP (the cancel spin lock,
+ * Irp->Cancel, the driver's cancel routine). 1 if a cancel routine was called, 0 if the
+ * IRP had none (the driver did not make it cancelable, or it already completed), < 0
+ * on error. The request completes when the driver completes it (check with
+ * ntsim_request_done/ntsim_request_wait). */
+int ntsim_request_cancel(ntsim_request *request);
+/* CancelIo on a file: IoCancelIrp on every pending request issued on it. Returns how
+ * many cancel routines were called (>= 0), or < 0 on error. */
+int ntsim_file_cancel(ntsim_file *file);
+
 /* ---- misc ---- */
 const char *ntsim_last_error(void);
 const char *ntsim_status_name(int32_t status);

@@ -1,0 +1,107 @@
+/* event.c (host) - events a test creates and holds as a user-mode program holds them:
+ * by handle. The handle goes to the driver in an IOCTL buffer; the driver references
+ * it with ObReferenceObjectByHandle(..., *ExEventObjectType, UserMode, ...), sets the
+ * KEVENT later (from a DPC, a thread, a completion), and the test waits for it here,
+ * in virtual time, with the rest of the machine running. */
+#include "host/hostp.h"
+#include "ke/kep.h"
+
+extern OBJECT_TYPE ExpEventObjectType;
+NTSTATUS ExpCreateEventObject(EVENT_TYPE Type, BOOLEAN State, PCUNICODE_STRING Name, PKEVENT *Event);
+LONG KiSetEvent(PRKEVENT Event);
+
+static int32_t NtsimReferenceEvent(ntsim_machine *Machine, ntsim_handle Handle, PKEVENT *Event)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    PVOID Object;
+    NTSTATUS Status = ObpReferenceHandle((HANDLE)(ULONG_PTR)Handle, &ExpEventObjectType, &Object);
+    if (!NT_SUCCESS(Status)) {
+        NtsimSetLastError("handle 0x%llx is not an open event handle (%s)", (unsigned long long)Handle,
+                          ntsim_status_name(Status));
+        return NTSIM_E_ARGS;
+    }
+    *Event = Object;
+    return 0;
+}
+
+int32_t ntsim_event_create(ntsim_machine *Machine, int Notification, int InitialState, ntsim_handle *Handle)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    if (Handle == NULL)
+        return NTSIM_E_ARGS;
+    PKEVENT Event;
+    ExpCreateEventObject(Notification ? NotificationEvent : SynchronizationEvent, InitialState != 0, NULL, &Event);
+    HANDLE Created;
+    /* no driver is running: the handle is the host's, outside every driver's leak audit */
+    ObpCreateHandle(Event, EVENT_ALL_ACCESS, KiNoSite, &Created);
+    ObpDereference(Event);
+    *Handle = (ntsim_handle)(ULONG_PTR)Created;
+    return STATUS_SUCCESS;
+}
+
+int32_t ntsim_event_set(ntsim_machine *Machine, ntsim_handle Handle)
+{
+    PKEVENT Event;
+    int32_t Status = NtsimReferenceEvent(Machine, Handle, &Event);
+    if (Status)
+        return Status;
+    KiSetEvent(Event); /* readies waiters; they run when the host next blocks */
+    ObpDereference(Event);
+    return STATUS_SUCCESS;
+}
+
+int32_t ntsim_event_reset(ntsim_machine *Machine, ntsim_handle Handle)
+{
+    PKEVENT Event;
+    int32_t Status = NtsimReferenceEvent(Machine, Handle, &Event);
+    if (Status)
+        return Status;
+    Event->Header.SignalState = 0;
+    ObpDereference(Event);
+    return STATUS_SUCCESS;
+}
+
+int ntsim_event_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t TimeoutNs)
+{
+    PKEVENT Event;
+    int32_t Check = NtsimReferenceEvent(Machine, Handle, &Event);
+    if (Check)
+        return Check;
+    hw_time_t Deadline = TimeoutNs == UINT64_MAX || TimeoutNs > HW_TIME_NEVER - 1 - KiNow() ? HW_TIME_NEVER
+                                                                                          : KiNow() + TimeoutNs;
+    NTSTATUS Status = STATUS_TIMEOUT;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame)) {
+        PVOID Objects[1] = { Event };
+        Status = KiWaitInternal(1, Objects, WaitAny, Deadline, "ntsim_event_wait");
+    }
+    KiLeaveHost(&Frame);
+    KiReapThreads();
+    ObpDereference(Event);
+    if (KiMachineCrashed()) {
+        NtsimSetLastError("the machine stopped while the host waited for an event");
+        return NTSIM_E_CRASHED;
+    }
+    return Status == STATUS_WAIT_0 ? 1 : 0;
+}
+
+int32_t ntsim_handle_close(ntsim_machine *Machine, ntsim_handle Handle)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    NTSTATUS Status = STATUS_INVALID_HANDLE;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame))
+        Status = ObpCloseHandle((HANDLE)(ULONG_PTR)Handle);
+    KiLeaveHost(&Frame);
+    if (KiMachineCrashed())
+        return NTSIM_E_CRASHED;
+    if (!NT_SUCCESS(Status))
+        NtsimSetLastError("handle 0x%llx is not open", (unsigned long long)Handle);
+    return Status;
+}

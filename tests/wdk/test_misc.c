@@ -1,0 +1,293 @@
+/* wdk/misc - WMI registration, pageable-section locks, breakpoints, KeBugCheck, and
+ * ASSERT/NT_ASSERT/NT_VERIFY/KdPrint in checked (DBG=1) and free builds of one driver. */
+#include <ntddk.h>
+#include "wdktest.h"
+
+static NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+
+/* ---- WMI ---- */
+
+static PDEVICE_OBJECT WmiDevice;
+static BOOLEAN WmiDeregister;
+static int WmiRegisterLine;
+
+static VOID WmiUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    if (WmiDeregister)
+        IoWMIRegistrationControl(WmiDevice, WMIREG_ACTION_DEREGISTER);
+    IoDeleteDevice(WmiDevice);
+}
+
+static NTSTATUS WmiEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\Device\\WdkWmi");
+    NTSTATUS Status = IoCreateDevice(DriverObject, 0, &Name, FILE_DEVICE_UNKNOWN, 0, FALSE, &WmiDevice);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (IoWMIRegistrationControl(WmiDevice, WMIREG_ACTION_DEREGISTER) != STATUS_INVALID_PARAMETER)
+        return STATUS_UNSUCCESSFUL; /* not registered yet */
+    WmiRegisterLine = __LINE__ + 1;
+    Status = IoWMIRegistrationControl(WmiDevice, WMIREG_ACTION_REGISTER);
+    if (!NT_SUCCESS(Status)) {
+        IoDeleteDevice(WmiDevice);
+        return Status;
+    }
+    if (IoWMIRegistrationControl(WmiDevice, WMIREG_ACTION_UPDATE_GUIDS) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 1;
+    static const GUID Guid = { 0x12345678, 0x1234, 0x1234, { 1, 2, 3, 4, 5, 6, 7, 8 } };
+    ULONG First = 99, Next = 99;
+    if (IoWMIAllocateInstanceIds(&Guid, 3, &First) != STATUS_SUCCESS ||
+        IoWMIAllocateInstanceIds(&Guid, 1, &Next) != STATUS_SUCCESS || First != 0 || Next != 3)
+        return STATUS_UNSUCCESSFUL + 2;
+    /* WmiFireEvent takes ownership of the event data (nonpaged pool) */
+    PVOID Data = ExAllocatePoolWithTag(NonPagedPoolNx, 16, 'imWW');
+    if (Data == NULL || WmiFireEvent(WmiDevice, &Guid, 0, 16, Data) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 3;
+    DriverObject->MajorFunction[IRP_MJ_CREATE] = Dispatch;
+    DriverObject->DriverUnload = WmiUnload;
+    return STATUS_SUCCESS;
+}
+
+static void test_wmi_register_deregister(void **state)
+{
+    (void)state;
+    ntsim_driver *d = NULL;
+    WmiDeregister = TRUE;
+    assert_status(run_entry("wmi", (ntsim_driver_entry)WmiEntry, &d), 0);
+    assert_int_equal(ntsim_driver_unload(d), 0);
+    expect_no_errors(); /* the event data was freed by WmiFireEvent, the registration removed */
+}
+
+static void test_wmi_registration_left_at_unload(void **state)
+{
+    (void)state;
+    ntsim_driver *d = NULL;
+    WmiDeregister = FALSE;
+    assert_status(run_entry("wmileak", (ntsim_driver_entry)WmiEntry, &d), 0);
+    assert_int_equal(ntsim_driver_unload(d), 0);
+    const ntsim_finding *f = find("IO-04", "WMI registration of device \\Device\\WdkWmi");
+    assert_non_null(f);
+    char site[64];
+    snprintf(site, sizeof(site), "test_misc.c:%d", WmiRegisterLine);
+    assert_string_equal(f->site, site);
+}
+
+/* WmiSystemControl sends an IRP meant for another device of the stack down (IrpForward)
+ * and leaves a non-WMI minor function alone (IrpNotWmi). */
+static NTSTATUS WmiSystemControlEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    WMILIB_CONTEXT Context;
+    RtlZeroMemory(&Context, sizeof(Context));
+    PIRP Irp = IoAllocateIrp(1, FALSE);
+    if (Irp == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    IoSetNextIrpStackLocation(Irp);
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    Stack->MajorFunction = IRP_MJ_SYSTEM_CONTROL;
+    Stack->MinorFunction = IRP_MN_QUERY_ALL_DATA;
+    Stack->Parameters.WMI.ProviderId = (ULONG_PTR)0x1234;
+    Irp->IoStatus.Status = STATUS_NOT_SUPPORTED;
+    SYSCTL_IRP_DISPOSITION Disposition = IrpProcessed;
+    NTSTATUS Status = WmiSystemControl(&Context, (PDEVICE_OBJECT)Irp /* any other device */, Irp, &Disposition);
+    if (Disposition != IrpForward || Status != STATUS_NOT_SUPPORTED)
+        return STATUS_UNSUCCESSFUL;
+    Stack->MinorFunction = 0x20;
+    WmiSystemControl(&Context, (PDEVICE_OBJECT)Irp, Irp, &Disposition);
+    IoFreeIrp(Irp);
+    return Disposition == IrpNotWmi ? STATUS_DEVICE_NOT_READY : STATUS_UNSUCCESSFUL + 1;
+}
+
+static void test_wmi_system_control(void **state)
+{
+    (void)state;
+    assert_status(run_entry("wmisys", (ntsim_driver_entry)WmiSystemControlEntry, NULL), STATUS_DEVICE_NOT_READY);
+}
+
+/* ---- pageable sections ---- */
+
+static int LockLine;
+
+static NTSTATUS PagingEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    PVOID Base = MmPageEntireDriver((PVOID)PagingEntry);
+    if (Base == NULL)
+        return STATUS_UNSUCCESSFUL;
+    MmResetDriverPaging((PVOID)PagingEntry);
+    PVOID Code = MmLockPagableCodeSection((PVOID)PagingEntry);
+    PVOID Data = MmLockPagableDataSection((PVOID)&LockLine); /* data of the image */
+    MmLockPagableSectionByHandle(Code);
+    if (Code != Base)
+        return STATUS_UNSUCCESSFUL + 1; /* the handle names the image holding the address */
+    MmUnlockPagableImageSection(Code);
+    MmUnlockPagableImageSection(Code);
+    MmUnlockPagableImageSection(Data);
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_paging_balanced(void **state)
+{
+    (void)state;
+    assert_status(run_entry("paging", (ntsim_driver_entry)PagingEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_null(find("FL-01", NULL));
+}
+
+static NTSTATUS PagingLeakEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    LockLine = __LINE__ + 1;
+    MmLockPagableCodeSection((PVOID)PagingLeakEntry);
+    return STATUS_UNSUCCESSFUL;
+}
+
+static void test_paging_lock_left(void **state)
+{
+    (void)state;
+    assert_status(run_entry("paginglk", (ntsim_driver_entry)PagingLeakEntry, NULL), STATUS_UNSUCCESSFUL);
+    const ntsim_finding *f = find("FL-01", "MmUnlockPagableImageSection");
+    assert_non_null(f);
+    char site[64];
+    snprintf(site, sizeof(site), "test_misc.c:%d", LockLine);
+    assert_string_equal(f->site, site);
+}
+
+static NTSTATUS UnlockUnlockedEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    PVOID Handle = MmLockPagableDataSection((PVOID)UnlockUnlockedEntry);
+    MmUnlockPagableImageSection(Handle);
+    MmUnlockPagableImageSection(Handle); /* one unlock too many */
+    return STATUS_UNSUCCESSFUL;
+}
+
+static void test_paging_unlock_unlocked(void **state)
+{
+    (void)state;
+    assert_int_equal(run_entry("pagingun", (ntsim_driver_entry)UnlockUnlockedEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0xC4);
+    assert_non_null(strstr(bc.explanation, "not locked"));
+}
+
+static NTSTATUS StackAddressEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    ULONG OnTheStack = 0;
+    MmLockPagableDataSection(&OnTheStack); /* not in any image */
+    return STATUS_UNSUCCESSFUL;
+}
+
+static void test_paging_address_outside_image(void **state)
+{
+    (void)state;
+    assert_int_equal(run_entry("pagingst", (ntsim_driver_entry)StackAddressEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0xC4);
+    assert_non_null(strstr(bc.explanation, "not inside a loaded driver image"));
+}
+
+/* ---- breakpoints and bug checks ---- */
+
+static int BreakLine;
+
+static NTSTATUS BreakEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    BreakLine = __LINE__ + 1;
+    DbgBreakPoint();
+    KdBreakPoint();
+    DbgBreakPointWithStatus(DBG_STATUS_FATAL);
+    return STATUS_DEVICE_NOT_READY; /* still running: a breakpoint is not a trap */
+}
+
+static void test_breakpoints_are_findings(void **state)
+{
+    (void)state;
+    assert_status(run_entry("brk", (ntsim_driver_entry)BreakEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_int_equal(ntsim_count_rule(M, "BREAKPOINT"), 3);
+    const ntsim_finding *f = find("BREAKPOINT", "DbgBreakPoint)");
+    assert_non_null(f);
+    char site[64];
+    snprintf(site, sizeof(site), "test_misc.c:%d", BreakLine);
+    assert_string_equal(f->site, site);
+    assert_non_null(find("BREAKPOINT", "status 5"));
+    assert_false(ntsim_machine_crashed(M, NULL));
+}
+
+static NTSTATUS BugCheckEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    KeBugCheck(0xE2); /* MANUALLY_INITIATED_CRASH */
+    return STATUS_SUCCESS; /* not reached */
+}
+
+static void test_kebugcheck(void **state)
+{
+    (void)state;
+    assert_int_equal(run_entry("bugcheck", (ntsim_driver_entry)BugCheckEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0xE2);
+    assert_non_null(strstr(bc.site, "test_misc.c"));
+}
+
+/* ---- assertions in checked and free builds (one source, two images) ---- */
+
+static void test_assert_checked_build(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/wdk_assert_checked.sys", NTSIM_DRIVER_DIR);
+    int32_t status = 0;
+    assert_int_equal(ntsim_driver_load(M, path, NULL, NULL, &status), 0);
+    /* every assertion expression ran (5), NT_VERIFY returned TRUE (0x100) */
+    assert_status(status, 0xE0000105u);
+    assert_int_equal(ntsim_count_rule(M, "ASSERT"), 2);
+    const ntsim_finding *f = find("ASSERT", "Count(RegistryPath == NULL)");
+    assert_non_null(f);
+    assert_non_null(strstr(f->site, "assertdrv.c:"));
+    assert_non_null(find("ASSERT", "the path must be empty"));
+    assert_false(ntsim_machine_crashed(M, NULL)); /* the driver went on */
+}
+
+static void test_assert_free_build(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/wdk_assert_free.sys", NTSIM_DRIVER_DIR);
+    int32_t status = 0;
+    assert_int_equal(ntsim_driver_load(M, path, NULL, NULL, &status), 0);
+    /* only NT_VERIFY's expression ran; ASSERT, NT_ASSERT and KdPrint compiled out */
+    assert_status(status, 0xE0000101u);
+    assert_int_equal(ntsim_count_rule(M, "ASSERT"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_wmi_register_deregister, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wmi_registration_left_at_unload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wmi_system_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_balanced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_lock_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_unlock_unlocked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_address_outside_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_breakpoints_are_findings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kebugcheck, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assert_checked_build, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assert_free_build, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

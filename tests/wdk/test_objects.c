@@ -1,0 +1,312 @@
+/* wdk/objects - object types as data exports, ObReferenceObjectByHandle/ByPointer type
+ * checks, events by handle (ZwCreateEvent & co., IoCreateNotificationEvent), handle waits,
+ * and the host's events handed to a driver in an IOCTL (wdk_event.sys). */
+#include <ntddk.h>
+#include "wdktest.h"
+#include "drivers/wdkioctl.h"
+
+#define MS(n) ((LONGLONG)(n) * -10000)
+
+static NTSTATUS TypesEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    POBJECT_TYPE Types[] = { *ExEventObjectType, *ExSemaphoreObjectType, *PsThreadType, *PsProcessType,
+                             *IoFileObjectType, *IoDeviceObjectType, *IoDriverObjectType, *SeTokenObjectType,
+                             *CmKeyObjectType };
+    for (size_t i = 0; i < RTL_NUMBER_OF(Types); i++)
+        for (size_t j = 0; j < i; j++)
+            if (Types[i] == NULL || Types[i] == Types[j])
+                return STATUS_UNSUCCESSFUL; /* every type is a distinct object */
+    if (ObReferenceObjectByPointer(DriverObject, 0, *IoDeviceObjectType, KernelMode) != STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 1;
+    if (ObReferenceObjectByPointer(DriverObject, 0, *IoDriverObjectType, KernelMode) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 2;
+    ObDereferenceObject(DriverObject);
+    /* the NtCurrentThread() pseudo-handle names the calling thread */
+    PVOID Thread = NULL;
+    if (ObReferenceObjectByHandle(NtCurrentThread(), 0, *ExEventObjectType, KernelMode, &Thread, NULL) !=
+        STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 3;
+    if (ObReferenceObjectByHandle(NtCurrentThread(), 0, *PsThreadType, KernelMode, &Thread, NULL) != STATUS_SUCCESS ||
+        Thread != PsGetCurrentThread())
+        return STATUS_UNSUCCESSFUL + 4;
+    ObDereferenceObject(Thread);
+    return STATUS_DEVICE_NOT_READY; /* done: nothing to keep loaded */
+}
+
+static void test_object_types(void **state)
+{
+    (void)state;
+    assert_status(run_entry("types", (ntsim_driver_entry)TypesEntry, NULL), STATUS_DEVICE_NOT_READY);
+}
+
+static NTSTATUS EventHandleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    HANDLE H;
+    if (!NT_SUCCESS(ZwCreateEvent(&H, EVENT_ALL_ACCESS, NULL, SynchronizationEvent, FALSE)))
+        return STATUS_UNSUCCESSFUL;
+    PVOID Object = NULL;
+    if (ObReferenceObjectByHandle(H, EVENT_MODIFY_STATE, *PsThreadType, KernelMode, &Object, NULL) !=
+        STATUS_OBJECT_TYPE_MISMATCH || Object != NULL)
+        return STATUS_UNSUCCESSFUL + 1;
+    if (!NT_SUCCESS(ObReferenceObjectByHandle(H, EVENT_MODIFY_STATE, *ExEventObjectType, KernelMode, &Object, NULL)))
+        return STATUS_UNSUCCESSFUL + 2;
+    PKEVENT Event = Object; /* the body is the KEVENT */
+    if (ObReferenceObjectByPointer(Event, 0, *ExSemaphoreObjectType, KernelMode) != STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 3;
+    LARGE_INTEGER Timeout;
+    Timeout.QuadPart = MS(2);
+    if (ZwWaitForSingleObject(H, FALSE, &Timeout) != STATUS_TIMEOUT || KeQueryInterruptTime() != 20000)
+        return STATUS_UNSUCCESSFUL + 4;
+    KeSetEvent(Event, IO_NO_INCREMENT, FALSE);
+    if (ZwWaitForSingleObject(H, FALSE, &Timeout) != STATUS_SUCCESS || KeReadStateEvent(Event) != 0)
+        return STATUS_UNSUCCESSFUL + 5; /* a synchronization event is reset by the wait */
+    LONG Previous = -1;
+    if (ZwSetEvent(H, &Previous) != STATUS_SUCCESS || Previous != 0 || KeReadStateEvent(Event) != 1)
+        return STATUS_UNSUCCESSFUL + 6;
+    if (ZwResetEvent(H, &Previous) != STATUS_SUCCESS || Previous != 1 || KeReadStateEvent(Event) != 0)
+        return STATUS_UNSUCCESSFUL + 7;
+    ZwSetEvent(H, NULL);
+    if (ZwClearEvent(H) != STATUS_SUCCESS || KeReadStateEvent(Event) != 0)
+        return STATUS_UNSUCCESSFUL + 8;
+    ObDereferenceObject(Event);
+    ZwClose(H);
+    if (ZwSetEvent(H, NULL) != STATUS_INVALID_HANDLE)
+        return STATUS_UNSUCCESSFUL + 9;
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_event_by_handle(void **state)
+{
+    (void)state;
+    assert_status(run_entry("evhandle", (ntsim_driver_entry)EventHandleEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_null(find("FL-01", NULL)); /* handle closed, references dropped */
+}
+
+static NTSTATUS NamedEventEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\BaseNamedObjects\\WdkEvent");
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, &Name, OBJ_KERNEL_HANDLE, NULL, NULL);
+    HANDLE First, Again, Opened, Io;
+    if (ZwCreateEvent(&First, EVENT_ALL_ACCESS, &Attributes, NotificationEvent, FALSE) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL;
+    if (ZwCreateEvent(&Again, EVENT_ALL_ACCESS, &Attributes, NotificationEvent, FALSE) != STATUS_OBJECT_NAME_COLLISION)
+        return STATUS_UNSUCCESSFUL + 1;
+    InitializeObjectAttributes(&Attributes, &Name, OBJ_KERNEL_HANDLE | OBJ_OPENIF, NULL, NULL);
+    if (ZwCreateEvent(&Again, EVENT_ALL_ACCESS, &Attributes, NotificationEvent, FALSE) != STATUS_OBJECT_NAME_EXISTS)
+        return STATUS_UNSUCCESSFUL + 2;
+    if (ZwOpenEvent(&Opened, EVENT_ALL_ACCESS, &Attributes) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 3;
+    PKEVENT Shared = IoCreateNotificationEvent(&Name, &Io); /* opens the same event */
+    PVOID A, B;
+    ObReferenceObjectByHandle(First, 0, *ExEventObjectType, KernelMode, &A, NULL);
+    ObReferenceObjectByHandle(Opened, 0, *ExEventObjectType, KernelMode, &B, NULL);
+    NTSTATUS Status = Shared == A && A == B ? STATUS_DEVICE_NOT_READY : STATUS_UNSUCCESSFUL + 4;
+    ObDereferenceObject(A);
+    ObDereferenceObject(B);
+    ZwClose(First);
+    ZwClose(Again);
+    ZwClose(Opened);
+    ZwClose(Io);
+    /* every handle closed: the name is gone with the object */
+    if (ZwOpenEvent(&Opened, EVENT_ALL_ACCESS, &Attributes) != STATUS_OBJECT_NAME_NOT_FOUND)
+        return STATUS_UNSUCCESSFUL + 5;
+    UNICODE_STRING Other = RTL_CONSTANT_STRING(L"\\BaseNamedObjects\\WdkFresh");
+    PKEVENT Fresh = IoCreateSynchronizationEvent(&Other, &Io);
+    if (Fresh == NULL || KeReadStateEvent(Fresh) != 1) /* created signalled */
+        return STATUS_UNSUCCESSFUL + 6;
+    ZwClose(Io);
+    return Status;
+}
+
+static void test_named_events(void **state)
+{
+    (void)state;
+    assert_status(run_entry("evnamed", (ntsim_driver_entry)NamedEventEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_null(find("FL-01", NULL));
+}
+
+static VOID Sleeper(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    LARGE_INTEGER Delay;
+    Delay.QuadPart = MS(3);
+    KeDelayExecutionThread(KernelMode, FALSE, &Delay);
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+static NTSTATUS WaitMultipleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    HANDLE H[2], Thread, Key;
+    ZwCreateEvent(&H[0], EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
+    ZwCreateEvent(&H[1], EVENT_ALL_ACCESS, NULL, NotificationEvent, TRUE);
+    NTSTATUS Status = STATUS_DEVICE_NOT_READY;
+    if (ZwWaitForMultipleObjects(2, H, WaitAny, FALSE, NULL) != STATUS_WAIT_1)
+        Status = STATUS_UNSUCCESSFUL;
+    LARGE_INTEGER Timeout = { .QuadPart = 0 };
+    if (ZwWaitForMultipleObjects(2, H, WaitAll, FALSE, &Timeout) != STATUS_TIMEOUT)
+        Status = STATUS_UNSUCCESSFUL + 1;
+    /* a thread handle is waitable: signalled when the thread ends */
+    PsCreateSystemThread(&Thread, THREAD_ALL_ACCESS, NULL, NULL, NULL, Sleeper, NULL);
+    if (ZwWaitForSingleObject(Thread, FALSE, NULL) != STATUS_SUCCESS || KeQueryInterruptTime() != 30000)
+        Status = STATUS_UNSUCCESSFUL + 2;
+    /* a registry key is not */
+    UNICODE_STRING Path = RTL_CONSTANT_STRING(L"\\Registry\\Machine\\SYSTEM");
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, &Path, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    if (NT_SUCCESS(ZwOpenKey(&Key, KEY_READ, &Attributes))) {
+        if (ZwWaitForSingleObject(Key, FALSE, &Timeout) != STATUS_OBJECT_TYPE_MISMATCH)
+            Status = STATUS_UNSUCCESSFUL + 3;
+        ZwClose(Key);
+    } else {
+        Status = STATUS_UNSUCCESSFUL + 4;
+    }
+    ZwClose(Thread);
+    ZwClose(H[0]);
+    ZwClose(H[1]);
+    return Status;
+}
+
+static void test_wait_multiple(void **state)
+{
+    (void)state;
+    assert_status(run_entry("evmulti", (ntsim_driver_entry)WaitMultipleEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_null(find("FL-01", NULL));
+}
+
+static int LeakLine;
+
+static NTSTATUS LeakedHandleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    HANDLE H;
+    LeakLine = __LINE__ + 1;
+    ZwCreateEvent(&H, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
+    return STATUS_UNSUCCESSFUL; /* the handle stays open */
+}
+
+static void test_leaked_event_handle(void **state)
+{
+    (void)state;
+    assert_status(run_entry("evleak", (ntsim_driver_entry)LeakedHandleEntry, NULL), STATUS_UNSUCCESSFUL);
+    const ntsim_finding *f = find("FL-01", "Event");
+    assert_non_null(f);
+    char site[64];
+    snprintf(site, sizeof(site), "test_objects.c:%d", LeakLine);
+    assert_string_equal(f->site, site);
+}
+
+static void test_create_event_failable(void **state)
+{
+    (void)state;
+    assert_int_equal(ntsim_fault_configure_string(M, "nth=1"), 0);
+    /* the first ZwCreateEvent fails: EventHandleEntry reports it */
+    assert_status(run_entry("evfault", (ntsim_driver_entry)EventHandleEntry, NULL), STATUS_UNSUCCESSFUL);
+    assert_string_equal(ntsim_fault_point_at(M, 0)->ddi, "ZwCreateEvent");
+    assert_null(find("FL-01", NULL));
+}
+
+/* ---- the host's event, passed to a driver as a user-mode program passes a handle ---- */
+
+static void test_host_event_set_by_driver(void **state)
+{
+    (void)state;
+    ntsim_driver *d = load_image("wdk_event.sys");
+    ntsim_file *f = NULL;
+    assert_status(ntsim_open(M, "\\\\.\\WdkEvent", &f), 0);
+    ntsim_handle h = 0;
+    assert_status(ntsim_event_create(M, 0, 0, &h), 0);
+    assert_int_equal(ntsim_event_wait(M, h, 0), 0); /* not signalled: a poll times out */
+    uint64_t start = ntsim_now_ns(M);
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_SET_EVENT_LATER, &h, sizeof(h), NULL, 0, NULL), 0);
+    assert_int_equal(ntsim_event_wait(M, h, UINT64_MAX), 1);
+    assert_int_equal(ntsim_now_ns(M) - start, 10u * 1000 * 1000); /* the driver's timer: 10 ms */
+    assert_int_equal(ntsim_event_wait(M, h, 1000000), 0); /* synchronization event: the wait reset it */
+    /* the host can set and reset it too */
+    assert_status(ntsim_event_set(M, h), 0);
+    assert_status(ntsim_event_reset(M, h), 0);
+    assert_int_equal(ntsim_event_wait(M, h, 0), 0);
+    assert_status(ntsim_event_set(M, h), 0);
+    assert_int_equal(ntsim_event_wait(M, h, 0), 1);
+    assert_status(ntsim_handle_close(M, h), 0);
+    assert_int_equal(ntsim_event_wait(M, h, 0), NTSIM_E_ARGS);
+    assert_non_null(strstr(ntsim_last_error(), "not an open event handle"));
+    /* a handle that is not open: the driver's ObReferenceObjectByHandle refuses it */
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_SET_EVENT_LATER, &h, sizeof(h), NULL, 0, NULL), STATUS_INVALID_HANDLE);
+    assert_status(ntsim_close(f), 0);
+    assert_int_equal(ntsim_driver_unload(d), 0);
+    expect_no_errors();
+}
+
+/* A notification event wakes the host and stays set; closing the host handle while the
+ * driver still holds a reference keeps the event alive until the driver drops it. */
+static void test_host_event_outlives_handle(void **state)
+{
+    (void)state;
+    ntsim_driver *d = load_image("wdk_event.sys");
+    ntsim_file *f = NULL;
+    assert_status(ntsim_open(M, "\\\\.\\WdkEvent", &f), 0);
+    ntsim_handle h = 0, g = 0;
+    assert_status(ntsim_event_create(M, 1, 0, &h), 0);
+    assert_status(ntsim_event_create(M, 1, 0, &g), 0);
+    assert_true(h != g);
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_SET_EVENT_LATER, &h, sizeof(h), NULL, 0, NULL), 0);
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_SET_EVENT_LATER, &g, sizeof(g), NULL, 0, NULL), STATUS_DEVICE_BUSY);
+    assert_status(ntsim_handle_close(M, h), 0); /* the driver's reference keeps it alive */
+    assert_int_equal(ntsim_run_for(M, 20u * 1000 * 1000), 0); /* the DPC sets it and dereferences it */
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_SET_EVENT_LATER, &g, sizeof(g), NULL, 0, NULL), 0);
+    assert_int_equal(ntsim_event_wait(M, g, UINT64_MAX), 1);
+    assert_int_equal(ntsim_event_wait(M, g, 0), 1); /* notification: stays set */
+    assert_status(ntsim_handle_close(M, g), 0);
+    assert_status(ntsim_close(f), 0);
+    assert_int_equal(ntsim_driver_unload(d), 0);
+    expect_no_errors();
+}
+
+/* Waiting without limit for an event nobody will set: the machine reports the hang
+ * (every thread blocked, no event pending) instead of blocking the test forever. */
+static void test_host_wait_forever_is_a_hang(void **state)
+{
+    (void)state;
+    ntsim_handle h = 0;
+    assert_status(ntsim_event_create(M, 1, 0, &h), 0);
+    assert_int_equal(ntsim_event_wait(M, h, 5000000), 0); /* a bounded wait just times out */
+    assert_int_equal(ntsim_now_ns(M), 5000000);
+    assert_int_equal(ntsim_event_wait(M, h, UINT64_MAX), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc;
+    assert_true(ntsim_machine_crashed(M, &bc));
+    assert_non_null(strstr(bc.explanation, "ntsim_event_wait"));
+}
+
+static void test_host_bad_arguments(void **state)
+{
+    (void)state;
+    assert_int_equal(ntsim_event_create(M, 0, 0, NULL), NTSIM_E_ARGS);
+    assert_int_equal(ntsim_event_set(M, 0x1234), NTSIM_E_ARGS);
+    assert_status(ntsim_handle_close(M, 0x1234), STATUS_INVALID_HANDLE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_object_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_by_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_multiple, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leaked_event_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_event_failable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_event_set_by_driver, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_event_outlives_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_wait_forever_is_a_hang, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_bad_arguments, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
