@@ -173,6 +173,8 @@ const int16_t *hw_pcspk_samples(const hw_pcspk *s, size_t *count)
 
 size_t hw_pcspk_sample_count(const hw_pcspk *s) { return s->keep ? s->count : (size_t)s->wav_samples; }
 
+uint32_t hw_pcspk_rate(const hw_pcspk *s) { return s->rate; }
+
 bool hw_pcspk_level(hw_pcspk *s) { return line_at(s, hw_clock_now(s->clock)); }
 
 uint64_t hw_pcspk_edges(const hw_pcspk *s) { return s->edges; }

@@ -44,6 +44,7 @@ void hw_pcspk_flush(hw_pcspk *spk);
 /* Samples so far (keep_samples; flush first). */
 const int16_t *hw_pcspk_samples(const hw_pcspk *spk, size_t *count);
 size_t hw_pcspk_sample_count(const hw_pcspk *spk);
+uint32_t hw_pcspk_rate(const hw_pcspk *spk);
 /* The speaker line now (OUT2 AND port 0x61 bit 1), and its changes so far. */
 bool hw_pcspk_level(hw_pcspk *spk);
 uint64_t hw_pcspk_edges(const hw_pcspk *spk);
