@@ -198,7 +198,9 @@ const ntsim_error_log_entry *ntsim_error_log_at(ntsim_machine *machine, size_t i
 /* ---- devices and virtual time (sim/host/devices.c, docs/hal.md) ---- */
 /* Add a device after creation, e.g. "uart16550,io=0x2f8,irq=3,chardev=tcp:127.0.0.1:5555".
  * Keys: uart16550: io, irq, chardev (buffer | null | pty | tcp:HOST:PORT), name, clock;
- *       pit8254: io, irq, port61 (on|off), bios (on|off).
+ *       pit8254: io, irq, port61 (on|off), bios (on|off);
+ *       i8042: io, irq, auxirq, mouse, bios; isa-parallel: io, irq, chardev (also file:PATH), name;
+ *       pcspk: wav, rate (docs/input.md).
  * A wrong key or value fails with a one-line ntsim_last_error() naming it. */
 int ntsim_machine_add_device(ntsim_machine *machine, const char *spec);
 size_t ntsim_device_count(ntsim_machine *machine);
