@@ -15,7 +15,10 @@
  * the mouse's when it is set) and turn scan codes into KEYBOARD_INPUT_DATA and
  * packets into MOUSE_INPUT_DATA in rings guarded by the interrupt lock; a DPC
  * completes pending reads with them. Reads of either device pend until data
- * arrive; cleanup cancels a handle's pending reads. */
+ * arrive; cleanup cancels a handle's pending reads.
+ * IOCTL_KEYBOARD_SET_INDICATORS sends 0xED and the LED byte while interrupts are on:
+ * the keyboard ISR sees each ACK (0xFA; 0xFE asks for the byte again), sends the next
+ * byte, and after the second ACK the DPC completes the request. */
 #include <ntddk.h>
 #include "i8042kbd_ioctl.h"
 
@@ -70,6 +73,11 @@ struct _I8042_EXTENSION {
     ULONG PacketBytes, PacketSize;
     UCHAR LastButtons;
     UCHAR CommandByte;
+    PIRP LedIrp;                 /* the LED request in flight (QueueLock) */
+    UCHAR LedStep;               /* 1: 0xED sent, 2: the LED byte sent (interrupt lock) */
+    UCHAR LedValue;
+    BOOLEAN LedDone;
+    USHORT Indicators;           /* the LEDs last set */
     I8042KBD_STATS Stats;
     BOOLEAN KeyboardLink, PointerLink;
 };
@@ -401,6 +409,31 @@ static VOID I8042KeyByte(PI8042_EXTENSION Ext, UCHAR Byte)
     Ext->Stats.KeysQueued++;
 }
 
+/* At DIRQL: a byte to the keyboard once the controller takes input (bounded wait). */
+static VOID I8042IsrWrite(PI8042_EXTENSION Ext, UCHAR Value)
+{
+    for (int i = 0; i < 100 && (READ_PORT_UCHAR(Ext->CommandPort) & STATUS_IBF); i++)
+        KeStallExecutionProcessor(1);
+    WRITE_PORT_UCHAR(Ext->DataPort, Value);
+}
+
+/* An ACK or resend during the LED command: TRUE if the byte belonged to it. */
+static BOOLEAN I8042LedAnswer(PI8042_EXTENSION Ext, UCHAR Byte)
+{
+    if (Ext->LedStep == 0 || (Byte != 0xFA && Byte != 0xFE))
+        return FALSE;
+    if (Byte == 0xFE)
+        I8042IsrWrite(Ext, Ext->LedStep == 1 ? 0xED : Ext->LedValue);
+    else if (Ext->LedStep == 1) {
+        Ext->LedStep = 2;
+        I8042IsrWrite(Ext, Ext->LedValue);
+    } else {
+        Ext->LedStep = 0;
+        Ext->LedDone = TRUE;
+    }
+    return TRUE;
+}
+
 static BOOLEAN I8042KeyboardIsr(PKINTERRUPT Interrupt, PVOID Context)
 {
     PI8042_EXTENSION Ext = Context;
@@ -411,7 +444,8 @@ static BOOLEAN I8042KeyboardIsr(PKINTERRUPT Interrupt, PVOID Context)
     UCHAR Byte = READ_PORT_UCHAR(Ext->DataPort);
     Ext->Stats.KeyboardInterrupts++;
     Ext->Stats.LastKeyboardIsr = (ULONGLONG)KeQueryPerformanceCounter(NULL).QuadPart;
-    I8042KeyByte(Ext, Byte);
+    if (!I8042LedAnswer(Ext, Byte))
+        I8042KeyByte(Ext, Byte);
     KeInsertQueueDpc(&Ext->Dpc, NULL, NULL);
     return TRUE;
 }
@@ -522,12 +556,67 @@ static VOID I8042ServiceQueue(PI8042_EXTENSION Ext, ULONG Which)
     }
 }
 
+/* Under the interrupt lock: start the LED command (Context: the extension). */
+static BOOLEAN I8042SyncStartLed(PVOID Context)
+{
+    PI8042_EXTENSION Ext = Context;
+    Ext->LedStep = 1;
+    Ext->LedDone = FALSE;
+    I8042IsrWrite(Ext, 0xED);
+    return TRUE;
+}
+
+/* Under the interrupt lock: has the LED command finished (or, Abort, stop it)? */
+static BOOLEAN I8042SyncTakeLedDone(PVOID Context)
+{
+    PI8042_EXTENSION Ext = Context;
+    BOOLEAN Done = Ext->LedDone;
+    Ext->LedDone = FALSE;
+    return Done;
+}
+
+static BOOLEAN I8042SyncAbortLed(PVOID Context)
+{
+    PI8042_EXTENSION Ext = Context;
+    Ext->LedStep = 0;
+    Ext->LedDone = FALSE;
+    return TRUE;
+}
+
+/* Take the LED request off the extension (all files: FileObject NULL). */
+static PIRP I8042TakeLedIrp(PI8042_EXTENSION Ext, PFILE_OBJECT FileObject)
+{
+    KIRQL Irql;
+    KeAcquireSpinLock(&Ext->QueueLock, &Irql);
+    PIRP Irp = Ext->LedIrp;
+    if (Irp && (FileObject == NULL || IoGetCurrentIrpStackLocation(Irp)->FileObject == FileObject))
+        Ext->LedIrp = NULL;
+    else
+        Irp = NULL;
+    KeReleaseSpinLock(&Ext->QueueLock, Irql);
+    return Irp;
+}
+
+static VOID I8042FinishLeds(PI8042_EXTENSION Ext)
+{
+    if (!KeSynchronizeExecution(Ext->KeyboardInterrupt, I8042SyncTakeLedDone, Ext))
+        return;
+    PIRP Irp = I8042TakeLedIrp(Ext, NULL);
+    if (Irp == NULL)
+        return;
+    Ext->Indicators = Ext->LedValue;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_KEYBOARD_INCREMENT);
+}
+
 static VOID I8042Dpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
 {
     PI8042_EXTENSION Ext = Context;
     UNREFERENCED_PARAMETER(Dpc);
     UNREFERENCED_PARAMETER(Arg1);
     UNREFERENCED_PARAMETER(Arg2);
+    I8042FinishLeds(Ext);
     I8042ServiceQueue(Ext, 0);
     if (Ext->MouseInterrupt)
         I8042ServiceQueue(Ext, 1);
@@ -594,10 +683,22 @@ static VOID I8042CancelReads(PI8042_EXTENSION Ext, ULONG Which, PFILE_OBJECT Fil
         I8042Complete(CONTAINING_RECORD(RemoveHeadList(&Done), IRP, Tail.Overlay.ListEntry), STATUS_CANCELLED, 0);
 }
 
+/* An LED request of this file (any: NULL) still waiting for its ACKs is cancelled. */
+static VOID I8042CancelLeds(PI8042_EXTENSION Ext, PFILE_OBJECT FileObject)
+{
+    PIRP Led = I8042TakeLedIrp(Ext, FileObject);
+    if (Led == NULL)
+        return;
+    KeSynchronizeExecution(Ext->KeyboardInterrupt, I8042SyncAbortLed, Ext);
+    I8042Complete(Led, STATUS_CANCELLED, 0);
+}
+
 static NTSTATUS I8042Cleanup(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PI8042_LINK Link = DeviceObject->DeviceExtension;
     I8042CancelReads(Link->Port, Link->Mouse ? 1 : 0, IoGetCurrentIrpStackLocation(Irp)->FileObject);
+    if (!Link->Mouse)
+        I8042CancelLeds(Link->Port, IoGetCurrentIrpStackLocation(Irp)->FileObject);
     return I8042Complete(Irp, STATUS_SUCCESS, 0);
 }
 
@@ -608,11 +709,42 @@ static BOOLEAN I8042SyncStats(PVOID Context)
     return TRUE;
 }
 
+static NTSTATUS I8042SetIndicators(PI8042_EXTENSION Ext, PIRP Irp)
+{
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    if (Stack->Parameters.DeviceIoControl.InputBufferLength < sizeof(KEYBOARD_INDICATOR_PARAMETERS))
+        return I8042Complete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+    PKEYBOARD_INDICATOR_PARAMETERS P = Irp->AssociatedIrp.SystemBuffer;
+    KIRQL Irql;
+    KeAcquireSpinLock(&Ext->QueueLock, &Irql);
+    if (Ext->LedIrp) {
+        KeReleaseSpinLock(&Ext->QueueLock, Irql);
+        return I8042Complete(Irp, STATUS_DEVICE_BUSY, 0);
+    }
+    Ext->LedIrp = Irp;
+    Ext->LedValue = (UCHAR)(P->LedFlags & (KEYBOARD_SCROLL_LOCK_ON | KEYBOARD_NUM_LOCK_ON | KEYBOARD_CAPS_LOCK_ON));
+    IoMarkIrpPending(Irp);
+    KeReleaseSpinLock(&Ext->QueueLock, Irql);
+    KeSynchronizeExecution(Ext->KeyboardInterrupt, I8042SyncStartLed, Ext);
+    return STATUS_PENDING;
+}
+
 static NTSTATUS I8042DeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PI8042_LINK Link = DeviceObject->DeviceExtension;
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
-    if (Stack->Parameters.DeviceIoControl.IoControlCode != IOCTL_I8042KBD_STATS)
+    ULONG Code = Stack->Parameters.DeviceIoControl.IoControlCode;
+    if (Code == IOCTL_KEYBOARD_SET_INDICATORS && !Link->Mouse)
+        return I8042SetIndicators(Link->Port, Irp);
+    if (Code == IOCTL_KEYBOARD_QUERY_INDICATORS && !Link->Mouse) {
+        if (Stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(KEYBOARD_INDICATOR_PARAMETERS))
+            return I8042Complete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
+        PKEYBOARD_INDICATOR_PARAMETERS P = Irp->AssociatedIrp.SystemBuffer;
+        P->UnitId = 0;
+        P->LedFlags = Link->Port->Indicators;
+        return I8042Complete(Irp, STATUS_SUCCESS, sizeof(*P));
+    }
+    if (Code != IOCTL_I8042KBD_STATS)
         return I8042Complete(Irp, STATUS_INVALID_DEVICE_REQUEST, 0);
     if (Stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(I8042KBD_STATS))
         return I8042Complete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
@@ -802,6 +934,7 @@ static VOID I8042Unload(PDRIVER_OBJECT DriverObject)
         PI8042_EXTENSION Ext = Device->DeviceExtension;
         I8042CancelReads(Ext, 0, NULL);
         I8042CancelReads(Ext, 1, NULL);
+        I8042CancelLeds(Ext, NULL);
         I8042Teardown(Ext);
     }
     I8042Claim(DriverObject, NULL, TRUE);

@@ -4,8 +4,11 @@
  * codes of set 1, as the controller translates them), pending until a key arrives.
  * \\.\PointerPort0: reads return MOUSE_INPUT_DATA records, one per PS/2 packet.
  * IOCTL_I8042KBD_STATS (either device) returns I8042KBD_STATS.
+ * IOCTL_KEYBOARD_SET_INDICATORS (KeyboardPort0) sends the LED command (0xED) with
+ * interrupts on and completes when the keyboard acknowledged both bytes;
+ * IOCTL_KEYBOARD_QUERY_INDICATORS returns the LEDs last set.
  *
- * KEYBOARD_INPUT_DATA and MOUSE_INPUT_DATA have the layouts and flag values of the
+ * KEYBOARD_INPUT_DATA, KEYBOARD_INDICATOR_PARAMETERS and MOUSE_INPUT_DATA have the layouts and flag values of the
  * WDK's ntddkbd.h / ntddmou.h; they are defined here until ntsim ships those
  * headers. */
 #ifndef I8042KBD_IOCTL_H
@@ -23,6 +26,18 @@ typedef struct _KEYBOARD_INPUT_DATA {
 #define KEY_BREAK 1
 #define KEY_E0 2
 #define KEY_E1 4
+#endif
+
+#ifndef KEYBOARD_CAPS_LOCK_ON
+typedef struct _KEYBOARD_INDICATOR_PARAMETERS {
+    USHORT UnitId;
+    USHORT LedFlags;
+} KEYBOARD_INDICATOR_PARAMETERS, *PKEYBOARD_INDICATOR_PARAMETERS;
+#define KEYBOARD_SCROLL_LOCK_ON 1
+#define KEYBOARD_NUM_LOCK_ON 2
+#define KEYBOARD_CAPS_LOCK_ON 4
+#define IOCTL_KEYBOARD_SET_INDICATORS CTL_CODE(FILE_DEVICE_KEYBOARD, 0x0002, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_KEYBOARD_QUERY_INDICATORS CTL_CODE(FILE_DEVICE_KEYBOARD, 0x0010, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #endif
 
 #ifndef MOUSE_LEFT_BUTTON_DOWN

@@ -209,6 +209,34 @@ static void test_mouse_packets(void **state)
     Shutdown();
 }
 
+static void test_led_command_through_the_isr(void **state)
+{
+    (void)state;
+    Boot();
+    ntsim_file *F;
+    assert_int_equal(ntsim_open(Machine, I8042KBD_KEYBOARD_PATH, &F), STATUS_SUCCESS);
+    KEYBOARD_INDICATOR_PARAMETERS P = { 0, KEYBOARD_CAPS_LOCK_ON | KEYBOARD_NUM_LOCK_ON };
+    size_t Returned;
+    hw_i8042 *Kbc = ntsim_machine_i8042(Machine);
+    assert_int_equal(hw_i8042_leds(Kbc), 0);
+    uint64_t Start = ntsim_now_ns(Machine);
+    assert_int_equal(ntsim_ioctl(F, IOCTL_KEYBOARD_SET_INDICATORS, &P, sizeof(P), NULL, 0, &Returned), STATUS_SUCCESS);
+    assert_int_equal(hw_i8042_leds(Kbc), 6);
+    /* two bytes out and two ACKs back: four PS/2 byte times at least */
+    assert_true(ntsim_now_ns(Machine) - Start >= 4 * HW_I8042_PS2_BYTE_NS);
+    KEYBOARD_INDICATOR_PARAMETERS Q = { 9, 9 };
+    assert_int_equal(ntsim_ioctl(F, IOCTL_KEYBOARD_QUERY_INDICATORS, NULL, 0, &Q, sizeof(Q), &Returned), STATUS_SUCCESS);
+    assert_int_equal(Q.LedFlags, 6);
+    /* the ACKs were not taken for keys, and keys still arrive */
+    assert_int_equal(ntsim_kbd_key(Machine, 0x3A, 1), 0);
+    KEYBOARD_INPUT_DATA Key;
+    ReadKeys(F, &Key, 1);
+    AssertKey(&Key, 0x3A, KEY_MAKE);
+    assert_int_equal(Stats(F).KeysQueued, 1);
+    ntsim_close(F);
+    Shutdown();
+}
+
 static void test_spurious_interrupt_after_connect(void **state)
 {
     (void)state;
@@ -275,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_a_typed_key_reaches_a_pending_read),
         cmocka_unit_test(test_typed_text_arrives_in_order),
         cmocka_unit_test(test_mouse_packets),
+        cmocka_unit_test(test_led_command_through_the_isr),
         cmocka_unit_test(test_spurious_interrupt_after_connect),
         cmocka_unit_test(test_controller_never_ready_fails_cleanly),
         cmocka_unit_test(test_no_controller_on_the_machine),
