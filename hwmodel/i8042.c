@@ -201,8 +201,13 @@ static void schedule_wire(hw_i8042 *k)
 static void q_push(hw_i8042 *k, int src, uint8_t b, hw_time_t ready)
 {
     byteq *q = &k->q[src];
-    if (q->len == QLEN)
-        return;                        /* the device's buffer overflowed: dropped */
+    if (q->len == QLEN) {
+        /* the device's buffer overflowed: the byte is lost, and a keyboard marks
+         * the loss with its overrun code in the last place (set 1: 0xFF, set 2: 0x00) */
+        if (src == SRC_KBD)
+            q->b[(q->head + QLEN - 1) % QLEN] = k->kbd_set == 1 ? 0xFF : 0x00;
+        return;
+    }
     unsigned i = (q->head + q->len++) % QLEN;
     q->b[i] = b;
     q->ready[i] = ready;
@@ -271,14 +276,12 @@ static void wire_cb(void *opaque)
     hw_i8042 *k = opaque;
     hw_time_t now = now_of(k);
     if (k->ob_src < 0) {
-        /* controller first, then keyboard, then mouse */
+        /* controller first, then keyboard, then mouse; a swallowed break prefix
+         * loads nothing, and the keyboard's next byte starts on the wire */
         for (int s = 0; s < 3; s++) {
             byteq *q = &k->q[s];
-            if (q->len && q->lands <= now) {
-                if (load_ob(k, s))
-                    break;
-                s--;                   /* a swallowed prefix: look again */
-            }
+            if (q->len && q->lands <= now && load_ob(k, s))
+                break;
         }
         update_irqs(k);
     }

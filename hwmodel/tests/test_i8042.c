@@ -408,6 +408,29 @@ static void test_faults(void **state)
     assert_false(in8(f, 0x64) & HW_I8042_STR_IBF);
 }
 
+static void test_keyboard_buffer_overrun(void **state)
+{
+    fx *f = *state;
+    /* nobody reads 0x60: the keyboard's 32-byte buffer fills (the first byte is in OB) */
+    for (int i = 0; i < 20; i++) {
+        hw_i8042_key(f->kbc, HW_KEY_Q, true);
+        hw_i8042_key(f->kbc, HW_KEY_Q, false);
+    }
+    at(f, now(f) + 2 * BYTE);
+    uint8_t got[40];
+    size_t n = 0;
+    while (n < sizeof(got)) {
+        got[n++] = in8(f, 0x60);
+        at(f, now(f) + 2 * BYTE);
+        if (!(in8(f, 0x64) & HW_I8042_STR_OBF))
+            break;
+    }
+    assert_int_equal(n, 32);
+    assert_int_equal(got[0], 0x15);
+    assert_int_equal(got[1], 0xF0);
+    assert_int_equal(got[31], 0x00);                 /* set 2 overrun code */
+}
+
 static void test_scan_code_tables(void **state)
 {
     (void)state;
@@ -441,6 +464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_three_byte_packets_without_wheel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_mouse_times_out, setup_nomouse, teardown),
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyboard_buffer_overrun, setup_raw, teardown),
         cmocka_unit_test(test_scan_code_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
