@@ -75,7 +75,7 @@ static void test_beep_440_to_wav(void **state)
     /* the VCD has the speaker line's edges: 440 rising edges a second for 500 ms */
     F = fopen(Vcd, "rb");
     assert_non_null(F);
-    char Line[256], Out[16] = "", Gate[16] = "";
+    char Line[256], Out[24] = "", Gate[24] = "";
     size_t Rising = 0, GateOn = 0;
     while (fgets(Line, sizeof(Line), F)) {
         char Scope[64], Id[16], Name[64];
