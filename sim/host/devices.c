@@ -792,8 +792,12 @@ int NtsimCreateMachineDevices(const ntsim_machine_config *Config)
     for (size_t i = 0; Specs[i]; i++)
         if (NtsimAddDevice(Specs[i]) != 0)
             return NTSIM_E_ARGS;
-    if (Config->speaker_wav && !NtsimFindKind(NtsimDevPcspk, 0) && NtsimAddDevice("pcspk") != 0)
+    if (Config->speaker_wav && !NtsimFindKind(NtsimDevPcspk, 0) && NtsimAddDevice("pcspk") != 0) {
+        char Why[512];
+        snprintf(Why, sizeof(Why), "%s", ntsim_last_error());
+        NtsimSetLastError("speaker WAV '%s': %s", Config->speaker_wav, Why);
         return NTSIM_E_ARGS;
+    }
     if (Config->vcd_path)
         NtsimStartVcd(Config->vcd_path);
     return 0;
