@@ -95,10 +95,33 @@ static void test_beep_440_to_wav(void **state)
     assert_true(Rising >= 219 && Rising <= 221);
 }
 
+static void test_speaker_needs_the_pit(void **state)
+{
+    (void)state;
+    static const char *const NoPit[] = { "uart16550,io=0x3f8,irq=4", NULL };
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1, .devices = NoPit,
+                                    .speaker_wav = "/tmp/ntsim_never_written.wav" };
+    if (ntsim_current_machine())
+        ntsim_machine_destroy(ntsim_current_machine());
+    assert_null(ntsim_machine_create(&Config));
+    assert_non_null(strstr(ntsim_last_error(), "speaker WAV '/tmp/ntsim_never_written.wav'"));
+    assert_non_null(strstr(ntsim_last_error(), "needs a pit8254"));
+    /* without a speaker HalMakeBeep has nothing to play on: the PIT is what it needs */
+    static const char *const NoSpeaker[] = { "pit8254,port61=off", NULL };
+    Config.devices = NoSpeaker;
+    Config.speaker_wav = NULL;
+    ntsim_machine *M = ntsim_machine_create(&Config);
+    assert_non_null(M);
+    assert_false(HalMakeBeep(440));
+    assert_null(ntsim_speaker_samples(M, NULL, NULL));
+    ntsim_machine_destroy(M);
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_beep_440_to_wav),
+        cmocka_unit_test(test_speaker_needs_the_pit),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
