@@ -20,6 +20,8 @@ demo: build
 	./build/bin/ntsim faults build/drivers/echo.sys
 	./build/bin/ntsim run build/drivers/serial.sys --for 100ms
 	./build/bin/ntsim run build/drivers/edu.sys --for 10ms
+	./build/bin/ntsim run build/drivers/i8042kbd.sys --for 10ms
+	./build/bin/ntsim run build/drivers/parallel.sys --for 10ms
 
 test-default: deps
 	cmake --preset ci

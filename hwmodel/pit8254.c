@@ -49,7 +49,15 @@ struct hw_pit8254 {
     hw_irq      irq;
     hw_timer    timer;           /* next OUT0 change */
     uint8_t     p61;             /* bits 0-3 as written */
+    void      (*c2_hook)(void *); /* told before counter 2 or port 0x61 changes */
+    void       *c2_opaque;
 };
+
+static void counter2_changing(hw_pit8254 *p)
+{
+    if (p->c2_hook)
+        p->c2_hook(p->c2_opaque);
+}
 
 /* ---------- pulse grid ---------- */
 
@@ -403,6 +411,8 @@ static void control_write(hw_pit8254 *pt, uint8_t v)
         return;
     }
     pit_counter *c = &pt->c[sc];
+    if (rw != 0 && sc == 2)
+        counter2_changing(pt);
     if (rw == 0) {                      /* counter latch command */
         latch_count(pt, c);
         return;
@@ -433,6 +443,8 @@ static void count_write(hw_pit8254 *pt, unsigned i, uint8_t v)
     pit_counter *c = &pt->c[i];
     if (!c->programmed)
         return;
+    if (i == 2)
+        counter2_changing(pt);
     uint16_t raw;
     switch (c->rw) {
     case 1: raw = v; break;
@@ -521,6 +533,7 @@ uint8_t hw_pit8254_port61_read(hw_pit8254 *pt)
 
 void hw_pit8254_port61_write(hw_pit8254 *pt, uint8_t v)
 {
+    counter2_changing(pt);
     pt->p61 = v & 0x0F;
     set_gate(pt, &pt->c[2], v & 1);
 }
@@ -543,6 +556,34 @@ uint16_t hw_pit8254_count(hw_pit8254 *pt, unsigned i)
         return 0;
     eval(&pt->c[i], cur_pulse(pt), &ce, &out);
     return to_reg(&pt->c[i], ce);
+}
+
+/* ---------- counter 2 for the speaker ---------- */
+
+void hw_pit8254_set_counter2_hook(hw_pit8254 *pt, void (*hook)(void *opaque), void *opaque)
+{
+    pt->c2_hook = hook;
+    pt->c2_opaque = opaque;
+}
+
+uint8_t hw_pit8254_port61_latch(const hw_pit8254 *pt) { return pt->p61; }
+
+bool hw_pit8254_out_at(hw_pit8254 *pt, unsigned i, hw_time_t t)
+{
+    uint32_t ce;
+    bool out;
+    if (i > 2)
+        return false;
+    eval(&pt->c[i], hw_pit8254_pulses_at(pt, t), &ce, &out);
+    return out;
+}
+
+hw_time_t hw_pit8254_out_next_change(hw_pit8254 *pt, unsigned i, hw_time_t t)
+{
+    if (i > 2)
+        return HW_TIME_NEVER;
+    uint64_t q = next_change(&pt->c[i], hw_pit8254_pulses_at(pt, t));
+    return q == NEVER ? HW_TIME_NEVER : hw_pit8254_pulse_time(pt, q);
 }
 
 /* ---------- bus glue, life cycle ---------- */

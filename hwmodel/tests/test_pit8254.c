@@ -336,8 +336,66 @@ static void test_bios_tick(void **state)
     assert_int_equal(rises, 3);           /* 54.9, 109.8, 164.8 ms */
 }
 
+/* What the speaker (pcspk.c) uses: the hook runs before counter 2 or port 0x61
+ * changes (so it still sees the old settings), and OUT2's edges can be computed. */
+typedef struct hook_log {
+    fx      *f;
+    int      calls;
+    uint8_t  port61_seen;
+} hook_log;
+
+static void on_counter2_change(void *opaque)
+{
+    hook_log *h = opaque;
+    h->calls++;
+    h->port61_seen = hw_pit8254_port61_latch(h->f->pit);
+}
+
+static void test_counter2_hook_and_edges(void **state)
+{
+    fx *f = *state;
+    hook_log h = { f, 0, 0xFF };
+    hw_pit8254_set_counter2_hook(f->pit, on_counter2_change, &h);
+    out8(f, 0x43, 0x36);                  /* counter 0: no call */
+    assert_int_equal(h.calls, 0);
+    out8(f, 0x43, 0xB6);                  /* counter 2, mode 3 */
+    out8(f, 0x42, 4);
+    assert_int_equal(h.calls, 2);
+    out8(f, 0x42, 0);
+    uint64_t p = hw_pit8254_pulses_at(f->pit, hw_clock_now(f->clk));
+    out8(f, 0x61, 0x03);
+    assert_int_equal(h.calls, 4);
+    assert_int_equal(h.port61_seen, 0x00); /* the hook saw the value before the write */
+    assert_int_equal(hw_pit8254_port61_latch(f->pit), 0x03);
+    (void)in8(f, 0x42);                   /* reads change nothing */
+    out8(f, 0x43, 0x80);                  /* latch command: no change either */
+    (void)in8(f, 0x42);
+    (void)in8(f, 0x42);
+    assert_int_equal(h.calls, 4);
+    /* the rising gate (0x61 written during pulse q) reloads at q + 1: high 2 pulses, low 2 */
+    uint64_t q = hw_pit8254_pulses_at(f->pit, hw_clock_now(f->clk));
+    assert_true(q >= p);
+    hw_time_t t = hw_pit8254_pulse_time(f->pit, q + 1);
+    assert_true(hw_pit8254_out_at(f->pit, 2, t));
+    assert_int_equal(hw_pit8254_out_next_change(f->pit, 2, t), hw_pit8254_pulse_time(f->pit, q + 3));
+    t = hw_pit8254_pulse_time(f->pit, q + 3);
+    assert_false(hw_pit8254_out_at(f->pit, 2, t));
+    assert_int_equal(hw_pit8254_out_next_change(f->pit, 2, t), hw_pit8254_pulse_time(f->pit, q + 5));
+    assert_true(hw_pit8254_out_at(f->pit, 2, hw_pit8254_pulse_time(f->pit, q + 5)));
+    /* gate off: OUT held high, no more edges */
+    at(f, hw_pit8254_pulse_time(f->pit, q + 6));
+    out8(f, 0x61, 0x02);
+    assert_int_equal(h.calls, 5);
+    assert_int_equal(hw_pit8254_out_next_change(f->pit, 2, hw_clock_now(f->clk)), HW_TIME_NEVER);
+    assert_true(hw_pit8254_out_at(f->pit, 2, hw_clock_now(f->clk)));
+    hw_pit8254_set_counter2_hook(f->pit, NULL, NULL);
+    out8(f, 0x61, 0x00);
+    assert_int_equal(h.calls, 5);
+}
+
 int main(void)
 {
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_pulse_grid),
@@ -347,6 +405,7 @@ int main(void)
         T(test_readback_and_latch),
         T(test_bcd_and_lsb_only),
         T(test_counter2_gate_and_port61),
+        T(test_counter2_hook_and_edges),
         T(test_mode4_strobe),
         cmocka_unit_test_setup_teardown(test_bios_tick, setup_bios, teardown),
     };

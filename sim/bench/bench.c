@@ -160,6 +160,8 @@ double BenchMmioAccess(void);
 double BenchDmaThroughput(const char *EduPath);
 /* sim/bench/pool.c: pool with and without special pool */
 double BenchPoolAllocFree(int Special);
+/* sim/bench/input.c: keyboard */
+double BenchKbdIrqLatency(const char *ImagePath);
 
 int main(int argc, char **argv)
 {
@@ -188,5 +190,7 @@ int main(int argc, char **argv)
         printf("pool_alloc_free_ns %.0f ns\n", BenchPoolAllocFree(-1));
         printf("pool_alloc_free_special_ns %.0f ns\n", BenchPoolAllocFree(1));
     }
+    if (!Only || strcmp(Only, "input") == 0)
+        printf("kbd_irq_latency_ns %.0f ns\n", BenchKbdIrqLatency(BenchDriver("i8042kbd.sys")));
     return 0;
 }

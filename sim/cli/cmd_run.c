@@ -53,21 +53,23 @@ int CliRun(int argc, char **argv)
         { "device", required_argument, NULL, 'd' }, { "reg", required_argument, NULL, 'r' },
         { "vcd", required_argument, NULL, 'v' },    { "seed", required_argument, NULL, 's' },
         { "for", required_argument, NULL, 'f' },    { "spurious-irq", no_argument, NULL, 'S' },
-        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
+        { NULL, 0, NULL, 0 },
     };
-    const char *RegFile = NULL, *Vcd = NULL;
+    const char *RegFile = NULL, *Vcd = NULL, *SpeakerWav = NULL;
     const char **Devices = calloc((size_t)argc + 1, sizeof(char *));
     size_t DeviceCount = 0;
     uint64_t Duration = 0, Seed = 0;
     int HaveDuration = 0, Spurious = 0, Option;
     opterr = 0;
     optind = 1;
-    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:Sh", Options, NULL)) != -1) {
+    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:Sh", Options, NULL)) != -1) {
         switch (Option) {
         case 'd': Devices[DeviceCount++] = optarg; break;
         case 'r': RegFile = optarg; break;
         case 'v': Vcd = optarg; break;
         case 'S': Spurious = 1; break;
+        case 'w': SpeakerWav = optarg; break;
         case 's': {
             char *End;
             Seed = strtoull(optarg, &End, 0);
@@ -86,10 +88,12 @@ int CliRun(int argc, char **argv)
             break;
         case 'h':
             printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE] [--vcd FILE] [--seed N] [--for DURATION]\n"
-                   "                 [--spurious-irq]\n"
+                   "                 [--spurious-irq] [--speaker FILE.wav]\n"
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
                    "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
-                   "  no --device: the default PC (COM1 16550 at 0x3f8/IRQ 4, 8254 at 0x40 with port 0x61)\n");
+                   "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE\n"
+                   "  no --device: the default PC (COM1 16550 at 0x3f8/IRQ 4, 8254 at 0x40 with port 0x61,\n"
+                   "  edu on PCI, i8042 keyboard/mouse at 0x60/IRQ 1+12, LPT1 at 0x378/IRQ 7, speaker)\n");
             free(Devices);
             return CLI_EXIT_OK;
         case ':':
@@ -113,6 +117,7 @@ int CliRun(int argc, char **argv)
     Config.devices = DeviceCount ? (const char *const *)Devices : NULL;
     Config.spurious_irq = Spurious;
     Config.vcd_path = Vcd;
+    Config.speaker_wav = SpeakerWav;
     ntsim_machine *Machine = ntsim_machine_create(&Config);
     free(Devices);
     if (Machine == NULL) {

@@ -5,6 +5,9 @@
  *   uart16550,io=0x3f8,irq=4,chardev=buffer|null|pty|tcp:HOST:PORT[,name=com1][,clock=1843200]
  *   pit8254,io=0x40,irq=0[,port61=on|off][,bios=on|off]
  *   edu[,bus=0][,slot=3][,irq=11]   (PCI; firmware places BAR0 and enables it)
+ *   i8042[,io=0x60][,irq=1][,auxirq=12][,mouse=on|off][,bios=on|off]
+ *   isa-parallel[,io=0x378][,irq=7][,chardev=buffer|null|file:PATH|tcp:HOST:PORT]
+ *   pcspk[,wav=PATH][,rate=44100]   (needs a pit8254 with port61=on; docs/input.md)
  *
  * The default PC (config.devices == NULL) is
  *   uart16550,io=0x3f8,irq=4,chardev=buffer  and  pit8254,io=0x40,irq=0,port61=on,bios=on. */
@@ -18,12 +21,15 @@
 
 #include <hwmodel/chardev.h>
 #include <hwmodel/edu.h>
+#include <hwmodel/i8042.h>
+#include <hwmodel/parport.h>
+#include <hwmodel/pcspk.h>
 #include <hwmodel/pit8254.h>
 #include <hwmodel/uart16550.h>
 #include <hwmodel/vcd.h>
 
-typedef enum { NtsimDevUart, NtsimDevPit, NtsimDevEdu } NTSIM_DEVICE_KIND;
-typedef enum { NtsimChrNone, NtsimChrBuffer, NtsimChrPty, NtsimChrTcp } NTSIM_CHARDEV_KIND;
+typedef enum { NtsimDevUart, NtsimDevPit, NtsimDevEdu, NtsimDevI8042, NtsimDevParport, NtsimDevPcspk } NTSIM_DEVICE_KIND;
+typedef enum { NtsimChrNone, NtsimChrBuffer, NtsimChrPty, NtsimChrTcp, NtsimChrFile } NTSIM_CHARDEV_KIND;
 
 struct ntsim_uart {
     NTSIM_DEVICE_KIND Kind;
@@ -36,6 +42,12 @@ struct ntsim_uart {
     hw_chardev *Chr;
     NTSIM_CHARDEV_KIND ChrKind;
     unsigned UartIndex;
+    /* input devices, printer and speaker (docs/input.md) */
+    hw_i8042 *Kbc;
+    unsigned AuxIrq;
+    hw_parport *Lpt;
+    unsigned LptIndex;
+    hw_pcspk *Spk;
 };
 typedef struct ntsim_uart NTSIM_DEVICE;
 
@@ -49,6 +61,9 @@ static const char *const NtsimDefaultPc[] = {
     "uart16550,io=0x3f8,irq=4,chardev=buffer",
     "pit8254,io=0x40,irq=0,port61=on,bios=on",
     "edu,slot=3,irq=11",
+    "i8042",
+    "isa-parallel,io=0x378,irq=7,chardev=buffer",
+    "pcspk",
     NULL,
 };
 
@@ -212,9 +227,12 @@ typedef struct _NTSIM_DEVICE_OPTIONS {
     bool Port61, Bios;
     const char *Chardev;
     char Name[64];
+    unsigned long AuxIrq, Rate;
+    bool Mouse;
+    const char *Path;
 } NTSIM_DEVICE_OPTIONS;
 
-typedef enum _NTSIM_OPTION_KIND { NtsimOptNumber, NtsimOptSwitch, NtsimOptChardev, NtsimOptName } NTSIM_OPTION_KIND;
+typedef enum _NTSIM_OPTION_KIND { NtsimOptNumber, NtsimOptSwitch, NtsimOptChardev, NtsimOptName, NtsimOptPath } NTSIM_OPTION_KIND;
 
 typedef struct _NTSIM_OPTION {
     const char *Key, *Alias;
@@ -251,6 +269,29 @@ static const NTSIM_OPTION NtsimEduOptions[] = {
     { NULL, NULL, 0, 0, 0, 0, NULL },
 };
 
+static const NTSIM_OPTION NtsimI8042Options[] = {
+    NTSIM_OPT("io", "iobase", NtsimOptNumber, 0, 0xFFFB, Io, "the data port such as 0x60 (command port = io + 4)"),
+    NTSIM_OPT("irq", NULL, NtsimOptNumber, 0, 15, Irq, "0-15"),
+    NTSIM_OPT("auxirq", "irq12", NtsimOptNumber, 0, 15, AuxIrq, "0-15"),
+    NTSIM_OPT("mouse", NULL, NtsimOptSwitch, 0, 0, Mouse, "on or off"),
+    NTSIM_OPT("bios", NULL, NtsimOptSwitch, 0, 0, Bios, "on or off"),
+    { NULL, NULL, 0, 0, 0, 0, NULL },
+};
+
+static const NTSIM_OPTION NtsimParportOptions[] = {
+    NTSIM_OPT("io", "iobase", NtsimOptNumber, 0, 0xFFF8, Io, "0x378, 0x278 or 0x3bc"),
+    NTSIM_OPT("irq", NULL, NtsimOptNumber, 0, 15, Irq, "0-15"),
+    NTSIM_OPT("chardev", NULL, NtsimOptChardev, 0, 0, Chardev, "buffer, null, file:PATH or tcp:HOST:PORT"),
+    NTSIM_OPT("name", NULL, NtsimOptName, 0, 0, Name, "a name"),
+    { NULL, NULL, 0, 0, 0, 0, NULL },
+};
+
+static const NTSIM_OPTION NtsimPcspkOptions[] = {
+    NTSIM_OPT("wav", NULL, NtsimOptPath, 0, 0, Path, "a file to write"),
+    NTSIM_OPT("rate", NULL, NtsimOptNumber, 8000, 192000, Rate, "8000-192000 samples/s"),
+    { NULL, NULL, 0, 0, 0, 0, NULL },
+};
+
 static void NtsimOptionList(const NTSIM_OPTION *Options, char *Buffer, size_t Size)
 {
     size_t Used = 0;
@@ -261,7 +302,7 @@ static void NtsimOptionList(const NTSIM_OPTION *Options, char *Buffer, size_t Si
 
 static BOOLEAN NtsimValidChardev(const char *Value)
 {
-    return !strncmp(Value, "tcp:", 4) || !strcmp(Value, "buffer") || !strcmp(Value, "pty") ||
+    return !strncmp(Value, "tcp:", 4) || (!strncmp(Value, "file:", 5) && Value[5]) || !strcmp(Value, "buffer") || !strcmp(Value, "pty") ||
            !strcmp(Value, "null") || !strcmp(Value, "none");
 }
 
@@ -305,6 +346,11 @@ static int NtsimParseOptions(const char *Spec, const char *Type, char **Save, co
         case NtsimOptName:
             snprintf(Field, sizeof(Out->Name), "%s", Value);
             break;
+        case NtsimOptPath:
+            Bad = Value[0] == 0;
+            if (!Bad)
+                *(const char **)Field = Value;
+            break;
         }
         if (Bad) {
             NtsimSetLastError("device '%s': bad value '%s' for key '%s' (%s)", Spec, Value, O->Key, O->Hint);
@@ -340,13 +386,22 @@ static int NtsimOpenChardev(NTSIM_DEVICE *Device, const char *Spec, const char *
         snprintf(Host, sizeof(Host), "%.*s", (int)(Colon - Rest), Rest);
         Device->Chr = hw_chardev_tcp_new(NtsimGetLoop(), Host[0] ? Host : "127.0.0.1", (int)N, &Error);
         Device->ChrKind = NtsimChrTcp;
+    } else if (!strncmp(Chardev, "file:", 5)) {
+        Device->Chr = hw_chardev_file_new(Chardev + 5, &Error);
+        Device->ChrKind = NtsimChrFile;
+        if (Device->Chr == NULL) {
+            NtsimSetLastError("device '%s': cannot open chardev '%s': %s", Spec, Chardev, strerror(-Error));
+            return NTSIM_E_ARGS;
+        }
     }
     if (Device->ChrKind != NtsimChrNone && Device->Chr == NULL) {
         NtsimSetLastError("device '%s': cannot open chardev '%s': %s", Spec, Chardev, uv_strerror(Error));
         return NTSIM_E_ARGS;
     }
-    if (Device->Chr)
+    if (Device->Chr && Device->Uart)
         hw_uart16550_attach(Device->Uart, Device->Chr);
+    if (Device->Chr && Device->Lpt)
+        hw_parport_attach(Device->Lpt, Device->Chr);
     return 0;
 }
 
@@ -420,6 +475,205 @@ static int NtsimAddEdu(NTSIM_DEVICE *Device, const char *Spec, char **Save, char
     return 0;
 }
 
+
+/* ---- input devices, printer and speaker (docs/input.md) ---- */
+
+static NTSIM_DEVICE *NtsimFindKind(NTSIM_DEVICE_KIND Kind, unsigned Index)
+{
+    for (size_t i = 0; i < NtsimDeviceCount; i++)
+        if (NtsimDevices[i]->Kind == Kind && Index-- == 0)
+            return NtsimDevices[i];
+    return NULL;
+}
+
+/* Fill a CM_FULL_RESOURCE_DESCRIPTOR for an ISA controller: ports, then an interrupt. */
+static ULONG NtsimIsaDescriptors(CM_FULL_RESOURCE_DESCRIPTOR *Full, const ULONG *Ports, const ULONG *Lengths,
+                                 ULONG PortCount, ULONG Irq)
+{
+    Full->InterfaceType = Isa;
+    Full->BusNumber = 0;
+    Full->PartialResourceList.Version = 1;
+    Full->PartialResourceList.Revision = 1;
+    CM_PARTIAL_RESOURCE_DESCRIPTOR *P = Full->PartialResourceList.PartialDescriptors;
+    for (ULONG i = 0; i < PortCount; i++) {
+        P[i].Type = CmResourceTypePort;
+        P[i].ShareDisposition = CmResourceShareDeviceExclusive;
+        P[i].Flags = CM_RESOURCE_PORT_IO;
+        P[i].u.Port.Start.QuadPart = Ports[i];
+        P[i].u.Port.Length = Lengths[i];
+    }
+    P[PortCount].Type = CmResourceTypeInterrupt;
+    P[PortCount].ShareDisposition = CmResourceShareUndetermined;
+    P[PortCount].Flags = CM_RESOURCE_INTERRUPT_LATCHED;
+    P[PortCount].u.Interrupt.Level = Irq;
+    P[PortCount].u.Interrupt.Vector = Irq;
+    P[PortCount].u.Interrupt.Affinity = (KAFFINITY)-1;
+    Full->PartialResourceList.Count = PortCount + 1;
+    return PortCount + 1;
+}
+
+/* A peripheral key below a controller: Identifier and a device-specific descriptor. */
+static void NtsimDescribePeripheral(const char *Key, const char *Identifier, const void *Specific, ULONG Size)
+{
+    CmpSetStringValueUtf8(Key, "Identifier", REG_SZ, Identifier);
+    NtsimDescribeComponent(Key, 0, TRUE);
+    struct {
+        CM_FULL_RESOURCE_DESCRIPTOR Full;
+        UCHAR Data[32];
+    } D;
+    memset(&D, 0, sizeof(D));
+    D.Full.InterfaceType = Isa;
+    D.Full.PartialResourceList.Version = 1;
+    D.Full.PartialResourceList.Revision = 1;
+    ULONG Length = (ULONG)FIELD_OFFSET(CM_FULL_RESOURCE_DESCRIPTOR, PartialResourceList.PartialDescriptors);
+    if (Specific) {
+        D.Full.PartialResourceList.Count = 1;
+        D.Full.PartialResourceList.PartialDescriptors[0].Type = CmResourceTypeDeviceSpecific;
+        D.Full.PartialResourceList.PartialDescriptors[0].u.DeviceSpecificData.DataSize = Size;
+        memcpy((UCHAR *)(D.Full.PartialResourceList.PartialDescriptors + 1), Specific, Size);
+        Length = sizeof(CM_FULL_RESOURCE_DESCRIPTOR) + Size;
+    }
+    CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &D, Length);
+}
+
+/* KeyboardController\0 (ports 0x60, 0x64, IRQ 1) with KeyboardPeripheral\0 "PCAT_ENHANCED", and
+ * PointerController\0 (same ports, IRQ 12) with PointerPeripheral\0 "PS2 MOUSE", as NTDETECT does. */
+static void NtsimDescribeI8042(const NTSIM_DEVICE *Device, BOOLEAN Mouse)
+{
+    struct {
+        CM_FULL_RESOURCE_DESCRIPTOR Full;
+        CM_PARTIAL_RESOURCE_DESCRIPTOR More[2];
+    } Data;
+    const ULONG Ports[2] = { Device->Io, Device->Io + 4u }, Lengths[2] = { 1, 1 };
+    static const char Kbd[] = NTSIM_ISA_ADAPTER "\\KeyboardController\\0";
+    memset(&Data, 0, sizeof(Data));
+    NtsimIsaDescriptors(&Data.Full, Ports, Lengths, 2, Device->Irq);
+    CmpSetStringValueUtf8(Kbd, "Identifier", REG_SZ, "");
+    NtsimDescribeComponent(Kbd, 0, TRUE);
+    CmpSetValueUtf8(Kbd, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
+    CM_KEYBOARD_DEVICE_DATA Keyboard = { 1, 1, 4 /* enhanced 101/102 keys */, 0, 0 };
+    NtsimDescribePeripheral(NTSIM_ISA_ADAPTER "\\KeyboardController\\0\\KeyboardPeripheral\\0", "PCAT_ENHANCED",
+                            &Keyboard, sizeof(Keyboard));
+    if (!Mouse)
+        return;
+    static const char Ptr[] = NTSIM_ISA_ADAPTER "\\PointerController\\0";
+    memset(&Data, 0, sizeof(Data));
+    NtsimIsaDescriptors(&Data.Full, Ports, Lengths, 2, Device->AuxIrq);
+    CmpSetStringValueUtf8(Ptr, "Identifier", REG_SZ, "");
+    NtsimDescribeComponent(Ptr, 0, TRUE);
+    CmpSetValueUtf8(Ptr, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
+    NtsimDescribePeripheral(NTSIM_ISA_ADAPTER "\\PointerController\\0\\PointerPeripheral\\0", "PS2 MOUSE", NULL, 0);
+}
+
+/* ParallelController\N: "PARALLEL<N+1>", three ports and the interrupt. */
+static void NtsimDescribeParallel(const NTSIM_DEVICE *Device)
+{
+    char Key[256], Name[16];
+    snprintf(Key, sizeof(Key), NTSIM_ISA_ADAPTER "\\ParallelController\\%u", Device->LptIndex);
+    snprintf(Name, sizeof(Name), "PARALLEL%u", Device->LptIndex + 1);
+    CmpSetStringValueUtf8(Key, "Identifier", REG_SZ, Name);
+    NtsimDescribeComponent(Key, Device->LptIndex, TRUE);
+    struct {
+        CM_FULL_RESOURCE_DESCRIPTOR Full;
+        CM_PARTIAL_RESOURCE_DESCRIPTOR More[1];
+    } Data;
+    memset(&Data, 0, sizeof(Data));
+    const ULONG Port = Device->Io, Length = 3;
+    NtsimIsaDescriptors(&Data.Full, &Port, &Length, 1, Device->Irq);
+    CmpSetValueUtf8(Key, "Configuration Data", REG_FULL_RESOURCE_DESCRIPTOR, &Data, sizeof(Data));
+}
+
+static int NtsimAddI8042(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size)
+{
+    NTSIM_DEVICE_OPTIONS O = { .Io = 0x60, .Irq = 1, .AuxIrq = 12, .Mouse = true, .Bios = true };
+    if (NtsimParseOptions(Spec, "i8042", Save, NtsimI8042Options, &O))
+        return NTSIM_E_ARGS;
+    if (NtsimFindKind(NtsimDevI8042, 0)) {
+        NtsimSetLastError("device '%s': the machine has an i8042 already (one keyboard controller)", Spec);
+        return NTSIM_E_ARGS;
+    }
+    hw_i8042_config Config = { .data_port = (uint16_t)O.Io, .cmd_port = (uint16_t)(O.Io + 4), .kbd_irq = (unsigned)O.Irq,
+                               .aux_irq = (unsigned)O.AuxIrq, .no_mouse = !O.Mouse, .bios_init = O.Bios };
+    int Error = 0;
+    Device->Kind = NtsimDevI8042;
+    Device->Kbc = hw_i8042_new(HalpBus(), &Config, &Error);
+    if (Device->Kbc == NULL) {
+        NtsimSetLastError("device '%s': cannot map ports 0x%x and 0x%x: %s", Spec, Config.data_port, Config.cmd_port,
+                          NtsimMapError(Error, "already taken by another device"));
+        return NTSIM_E_ARGS;
+    }
+    Device->Io = Config.data_port;
+    Device->Irq = Config.kbd_irq;
+    Device->AuxIrq = Config.aux_irq;
+    snprintf(Canonical, Size, "i8042,io=0x%x,irq=%u,auxirq=%u,mouse=%s,bios=%s", Config.data_port, Config.kbd_irq,
+             Config.aux_irq, O.Mouse ? "on" : "off", O.Bios ? "on" : "off");
+    NtsimDescribeI8042(Device, O.Mouse);
+    return 0;
+}
+
+static unsigned NtsimLptCount;
+
+static int NtsimAddParport(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size)
+{
+    NTSIM_DEVICE_OPTIONS O = { .Io = 0x378, .Irq = 7, .Chardev = "buffer" };
+    snprintf(O.Name, sizeof(O.Name), "lpt%u", NtsimLptCount + 1);
+    if (NtsimParseOptions(Spec, "isa-parallel", Save, NtsimParportOptions, &O))
+        return NTSIM_E_ARGS;
+    if (!strcmp(O.Chardev, "pty")) {
+        NtsimSetLastError("device '%s': bad value 'pty' for key 'chardev' (a printer takes buffer, null, file:PATH or "
+                          "tcp:HOST:PORT)", Spec);
+        return NTSIM_E_ARGS;
+    }
+    hw_parport_config Config = { .io_base = (uint16_t)O.Io, .irq = (unsigned)O.Irq, .name = O.Name };
+    int Error = 0;
+    Device->Kind = NtsimDevParport;
+    Device->Lpt = hw_parport_new(HalpBus(), &Config, &Error);
+    if (Device->Lpt == NULL) {
+        NtsimSetLastError("device '%s': cannot map ports 0x%x-0x%x: %s", Spec, Config.io_base,
+                          Config.io_base + (Config.io_base == 0x3BC ? 3 : 7), NtsimMapError(Error, "already taken by another device"));
+        return NTSIM_E_ARGS;
+    }
+    Device->Io = Config.io_base;
+    Device->Irq = Config.irq;
+    if (NtsimOpenChardev(Device, Spec, O.Chardev))
+        return NTSIM_E_ARGS;
+    Device->LptIndex = NtsimLptCount++;
+    snprintf(Canonical, Size, "isa-parallel,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base, Config.irq,
+             Device->ChrKind == NtsimChrNone ? "null" : O.Chardev, O.Name);
+    NtsimDescribeParallel(Device);
+    return 0;
+}
+
+static const char *NtsimSpeakerWav; /* machine option --speaker: the WAV of the (first) pcspk */
+
+static int NtsimAddPcspk(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size)
+{
+    NTSIM_DEVICE_OPTIONS O = { .Rate = HW_PCSPK_RATE };
+    if (NtsimParseOptions(Spec, "pcspk", Save, NtsimPcspkOptions, &O))
+        return NTSIM_E_ARGS;
+    hw_range_info Port61;
+    if (!HalpBus() || !hw_bus_lookup(HalpBus(), HW_SPACE_IO, 0x61, &Port61) || strcmp(Port61.name, "pit8254-port61")) {
+        NtsimSetLastError("device '%s': pcspk needs a pit8254 with port61=on earlier on the machine", Spec);
+        return NTSIM_E_ARGS;
+    }
+    if (NtsimFindKind(NtsimDevPcspk, 0)) {
+        NtsimSetLastError("device '%s': the machine has a pcspk already (one speaker on counter 2)", Spec);
+        return NTSIM_E_ARGS;
+    }
+    const char *Wav = O.Path ? O.Path : NtsimSpeakerWav;
+    hw_pcspk_config Config = { .sample_rate = (uint32_t)O.Rate, .wav_path = Wav, .keep_samples = true };
+    int Error = 0;
+    Device->Kind = NtsimDevPcspk;
+    Device->Spk = hw_pcspk_new(Port61.opaque, KiClock(), &Config, &Error);
+    if (Device->Spk == NULL) {
+        NtsimSetLastError("device '%s': cannot write WAV file '%s': %s", Spec, Wav ? Wav : "", strerror(-Error));
+        return NTSIM_E_ARGS;
+    }
+    Device->Irq = 0;
+    snprintf(Canonical, Size, "pcspk,rate=%lu%s%s", O.Rate, Wav ? ",wav=" : "", Wav ? Wav : "");
+    return 0;
+}
+
 static const struct {
     const char *Names[3];
     int (*Add)(NTSIM_DEVICE *Device, const char *Spec, char **Save, char *Canonical, size_t Size);
@@ -427,7 +681,26 @@ static const struct {
     { { "uart16550", "isa-serial", "16550" }, NtsimAddUart },
     { { "pit8254", "i8254", "pit" }, NtsimAddPit },
     { { "edu", NULL, NULL }, NtsimAddEdu },
+    /* input devices, printer, speaker */
+    { { "i8042", "ps2", "kbd" }, NtsimAddI8042 },
+    { { "isa-parallel", "parport", "lpt" }, NtsimAddParport },
+    { { "pcspk", "speaker", NULL }, NtsimAddPcspk },
 };
+
+static void NtsimFreeInputDevices(NTSIM_DEVICE *Device)
+{
+    if (Device->Kbc)
+        hw_i8042_free(Device->Kbc);
+    if (Device->Lpt) {
+        hw_parport_attach(Device->Lpt, NULL);
+        hw_parport_free(Device->Lpt);
+    }
+    if (Device->Spk && hw_pcspk_free(Device->Spk) != 0)
+        fprintf(stderr, "ntsim: the speaker's WAV file could not be written completely\n");
+    Device->Kbc = NULL;
+    Device->Lpt = NULL;
+    Device->Spk = NULL;
+}
 
 static int NtsimAddDevice(const char *Spec)
 {
@@ -450,7 +723,7 @@ static int NtsimAddDevice(const char *Spec)
                 Result = NtsimDeviceTypes[i].Add(Device, Spec, &Save, Canonical, sizeof(Canonical));
             }
     if (!Known)
-        NtsimSetLastError("device '%s': unknown device type '%s' (uart16550, pit8254 or edu)", Spec, Type);
+        NtsimSetLastError("device '%s': unknown device type '%s' (uart16550, pit8254, edu, i8042, isa-parallel or pcspk)", Spec, Type);
     if (Result == 0) {
         Device->Spec = KiHostStrdup(Canonical);
         NtsimDevices = KiHostRealloc(NtsimDevices, (NtsimDeviceCount + 1) * sizeof(*NtsimDevices));
@@ -466,6 +739,7 @@ static int NtsimAddDevice(const char *Spec)
         hw_pit8254_free(Device->Pit);
     if (Device->Edu)
         hw_edu_free(Device->Edu);
+    NtsimFreeInputDevices(Device);
     free(Device);
     free(Copy);
     return NTSIM_E_ARGS;
@@ -482,6 +756,17 @@ static void NtsimStartVcd(const char *Path)
     for (size_t i = 0; i < NtsimDeviceCount; i++) {
         NTSIM_DEVICE *D = NtsimDevices[i];
         Lines |= 1ull << D->Irq;
+        if (D->Kind == NtsimDevI8042) {
+            Lines |= 1ull << D->AuxIrq;
+            hw_i8042_trace(D->Kbc, NtsimVcd, "i8042");
+        } else if (D->Kind == NtsimDevParport) {
+            char Prefix[32];
+            snprintf(Prefix, sizeof(Prefix), "lpt%u", D->LptIndex + 1);
+            hw_parport_trace(D->Lpt, NtsimVcd, Prefix);
+        } else if (D->Kind == NtsimDevPcspk) {
+            hw_pcspk_trace(D->Spk, NtsimVcd, "pcspk");
+            continue;                           /* it has no interrupt line */
+        }
         if (D->Kind == NtsimDevUart) {
             char Prefix[32];
             snprintf(Prefix, sizeof(Prefix), "com%u", D->UartIndex + 1);
@@ -502,10 +787,17 @@ int NtsimCreateMachineDevices(const ntsim_machine_config *Config)
     HalpInitializeBus();
     NtsimDescribeBuses();
     IopSpuriousAfterConnect = Config->spurious_irq != 0;
+    NtsimSpeakerWav = Config->speaker_wav;
     const char *const *Specs = Config->devices ? Config->devices : NtsimDefaultPc;
     for (size_t i = 0; Specs[i]; i++)
         if (NtsimAddDevice(Specs[i]) != 0)
             return NTSIM_E_ARGS;
+    if (Config->speaker_wav && !NtsimFindKind(NtsimDevPcspk, 0) && NtsimAddDevice("pcspk") != 0) {
+        char Why[512];
+        snprintf(Why, sizeof(Why), "%s", ntsim_last_error());
+        NtsimSetLastError("speaker WAV '%s': %s", Config->speaker_wav, Why);
+        return NTSIM_E_ARGS;
+    }
     if (Config->vcd_path)
         NtsimStartVcd(Config->vcd_path);
     return 0;
@@ -517,6 +809,12 @@ void NtsimDestroyMachineDevices(void)
         for (size_t i = 0; i < NtsimDeviceCount; i++)
             if (NtsimDevices[i]->Kind == NtsimDevUart)
                 hw_uart16550_trace(NtsimDevices[i]->Uart, NULL, NULL);
+            else if (NtsimDevices[i]->Kbc)
+                hw_i8042_trace(NtsimDevices[i]->Kbc, NULL, NULL);
+            else if (NtsimDevices[i]->Lpt)
+                hw_parport_trace(NtsimDevices[i]->Lpt, NULL, NULL);
+            else if (NtsimDevices[i]->Spk)
+                hw_pcspk_trace(NtsimDevices[i]->Spk, NULL, NULL);
         if (HalpBus())
             hw_bus_vcd_detach(HalpBus());
         hw_vcd_close(NtsimVcd);
@@ -532,6 +830,7 @@ void NtsimDestroyMachineDevices(void)
             hw_pit8254_free(D->Pit);
         if (D->Edu)
             hw_edu_free(D->Edu);
+        NtsimFreeInputDevices(D);
         if (D->Chr)
             hw_chardev_free(D->Chr);
         free(D->Spec);
@@ -542,6 +841,8 @@ void NtsimDestroyMachineDevices(void)
     NtsimDeviceCount = 0;
     NtsimUartCount = 0;
     NtsimPciCount = 0;
+    NtsimLptCount = 0;
+    NtsimSpeakerWav = NULL;
     if (NtsimLoop) {
         uv_run(NtsimLoop, UV_RUN_DEFAULT); /* let the back ends' close callbacks run */
         uv_loop_close(NtsimLoop);
@@ -673,4 +974,175 @@ int ntsim_machine_run_paced(ntsim_machine *Machine, uint64_t WallNs, volatile in
     uv_close((uv_handle_t *)&Timer, NULL);
     uv_run(Loop, UV_RUN_NOWAIT);
     return Result;
+}
+
+/* ---- host API: keyboard, mouse, printer, speaker (docs/input.md) ---- */
+
+static hw_i8042 *NtsimKbc(void)
+{
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevI8042, 0);
+    return D ? D->Kbc : NULL;
+}
+
+void *ntsim_machine_i8042(ntsim_machine *Machine)
+{
+    (void)Machine;
+    return NtsimKbc();
+}
+
+int ntsim_kbd_key(ntsim_machine *Machine, unsigned Key, int Pressed)
+{
+    hw_i8042 *Kbc = NtsimKbc();
+    if (NtsimCheckMachine(Machine) || Kbc == NULL) {
+        NtsimSetLastError("ntsim_kbd_key: the machine has no i8042");
+        return NTSIM_E_ARGS;
+    }
+    if (!hw_i8042_key(Kbc, Key, Pressed != 0)) {
+        NtsimSetLastError("ntsim_kbd_key: 0x%x is not a key code (set 1 make code, 0xE0xx for extended keys)", Key);
+        return NTSIM_E_ARGS;
+    }
+    return 0;
+}
+
+/* US layout: set 1 code of each printable ASCII character, and whether it needs shift. */
+static BOOLEAN NtsimAsciiKey(char C, unsigned *Key, BOOLEAN *Shift)
+{
+    static const char Row1[] = "1234567890-=", Row2[] = "qwertyuiop[]", Row3[] = "asdfghjkl;'`", Row4[] = "\\zxcvbnm,./";
+    static const char Row1s[] = "!@#$%^&*()_+", Row2s[] = "QWERTYUIOP{}", Row3s[] = "ASDFGHJKL:\"~", Row4s[] = "|ZXCVBNM<>?";
+    static const struct { const char *Plain, *Shifted; unsigned First; } Rows[] = {
+        { Row1, Row1s, 0x02 }, { Row2, Row2s, 0x10 }, { Row3, Row3s, 0x1E }, { Row4, Row4s, 0x2B },
+    };
+    *Shift = FALSE;
+    if (C == ' ' || C == '\n' || C == '\t') {
+        *Key = C == ' ' ? 0x39 : C == '\n' ? 0x1C : 0x0F;
+        return TRUE;
+    }
+    for (size_t r = 0; r < RTL_NUMBER_OF(Rows); r++) {
+        const char *P = C ? strchr(Rows[r].Plain, C) : NULL;
+        if (P) {
+            *Key = Rows[r].First + (unsigned)(P - Rows[r].Plain);
+            return TRUE;
+        }
+        P = C ? strchr(Rows[r].Shifted, C) : NULL;
+        if (P) {
+            *Key = Rows[r].First + (unsigned)(P - Rows[r].Shifted);
+            *Shift = TRUE;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+int ntsim_kbd_type(ntsim_machine *Machine, const char *Text)
+{
+    if (NtsimCheckMachine(Machine) || NtsimKbc() == NULL || Text == NULL) {
+        NtsimSetLastError("ntsim_kbd_type: the machine has no i8042, or no text");
+        return NTSIM_E_ARGS;
+    }
+    for (const char *C = Text; *C; C++) {
+        unsigned Key;
+        BOOLEAN Shift;
+        if (!NtsimAsciiKey(*C, &Key, &Shift)) {
+            NtsimSetLastError("ntsim_kbd_type: no key types '%c' (0x%02x) on a US keyboard", *C, (unsigned char)*C);
+            return NTSIM_E_ARGS;
+        }
+        if (Shift)
+            hw_i8042_key(NtsimKbc(), 0x2A, true);
+        hw_i8042_key(NtsimKbc(), Key, true);
+        hw_i8042_key(NtsimKbc(), Key, false);
+        if (Shift)
+            hw_i8042_key(NtsimKbc(), 0x2A, false);
+    }
+    return 0;
+}
+
+int ntsim_mouse_move(ntsim_machine *Machine, int Dx, int Dy, int Dz)
+{
+    if (NtsimCheckMachine(Machine) || NtsimKbc() == NULL) {
+        NtsimSetLastError("ntsim_mouse_move: the machine has no i8042");
+        return NTSIM_E_ARGS;
+    }
+    hw_i8042_mouse_move(NtsimKbc(), Dx, Dy, Dz);
+    return 0;
+}
+
+int ntsim_mouse_buttons(ntsim_machine *Machine, unsigned Buttons)
+{
+    if (NtsimCheckMachine(Machine) || NtsimKbc() == NULL) {
+        NtsimSetLastError("ntsim_mouse_buttons: the machine has no i8042");
+        return NTSIM_E_ARGS;
+    }
+    hw_i8042_mouse_buttons(NtsimKbc(), Buttons);
+    return 0;
+}
+
+void *ntsim_machine_parport(ntsim_machine *Machine, unsigned Index)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevParport, Index);
+    return D ? D->Lpt : NULL;
+}
+
+size_t ntsim_printer_count(ntsim_machine *Machine, unsigned Index)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevParport, Index);
+    return D && D->ChrKind == NtsimChrBuffer ? hw_chardev_buffer_len(D->Chr) : 0;
+}
+
+const uint8_t *ntsim_printer_data(ntsim_machine *Machine, unsigned Index)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevParport, Index);
+    return D && D->ChrKind == NtsimChrBuffer ? hw_chardev_buffer_data(D->Chr) : NULL;
+}
+
+uint64_t ntsim_printer_time(ntsim_machine *Machine, unsigned Index, size_t Byte)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevParport, Index);
+    return D && D->ChrKind == NtsimChrBuffer ? hw_chardev_buffer_time(D->Chr, Byte) : UINT64_MAX;
+}
+
+void ntsim_printer_clear(ntsim_machine *Machine, unsigned Index)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevParport, Index);
+    if (D && D->ChrKind == NtsimChrBuffer)
+        hw_chardev_buffer_clear(D->Chr);
+}
+
+int ntsim_printer_set_state(ntsim_machine *Machine, unsigned Index, int PaperOut, int Offline)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevParport, Index);
+    if (D == NULL) {
+        NtsimSetLastError("ntsim_printer_set_state: no parallel port %u", Index);
+        return NTSIM_E_ARGS;
+    }
+    hw_parport_set_paper_out(D->Lpt, PaperOut != 0);
+    hw_parport_set_offline(D->Lpt, Offline != 0);
+    return 0;
+}
+
+void *ntsim_machine_pcspk(ntsim_machine *Machine)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevPcspk, 0);
+    return D ? D->Spk : NULL;
+}
+
+const int16_t *ntsim_speaker_samples(ntsim_machine *Machine, size_t *Count, unsigned *Rate)
+{
+    (void)Machine;
+    NTSIM_DEVICE *D = NtsimFindKind(NtsimDevPcspk, 0);
+    if (D == NULL) {
+        if (Count)
+            *Count = 0;
+        return NULL;
+    }
+    hw_pcspk_flush(D->Spk);
+    if (Rate)
+        *Rate = hw_pcspk_rate(D->Spk);
+    return hw_pcspk_samples(D->Spk, Count);
 }

@@ -74,6 +74,11 @@ void hw_chardev_buffer_inject(hw_chardev *chr, const void *bytes, size_t n);
 bool hw_chardev_buffer_break(const hw_chardev *chr);
 unsigned hw_chardev_buffer_modem_outputs(const hw_chardev *chr);
 
+/* ---- file back end (chardev_file.c) ----
+ * Output only: every byte written goes to the file at `path` (created or
+ * truncated).  NULL with *err a negative errno if it cannot be opened. */
+hw_chardev *hw_chardev_file_new(const char *path, int *err);
+
 /* ---- libuv back ends (chardev_tcp.c, chardev_pty.c) ----
  * Both run on a uv_loop_t the caller owns and drives, on the same thread as
  * the clock and the UART (no locking).  The loop is passed as void * so that

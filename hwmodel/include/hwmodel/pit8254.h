@@ -55,6 +55,18 @@ uint16_t hw_pit8254_count(hw_pit8254 *pit, unsigned counter);
 uint64_t hw_pit8254_pulses_at(const hw_pit8254 *pit, hw_time_t t);
 hw_time_t hw_pit8254_pulse_time(const hw_pit8254 *pit, uint64_t pulse);
 
+/* ---- counter 2 and the speaker (pcspk.c) ----
+ * The hook runs just before counter 2's programming or port 0x61 changes, so a
+ * listener can finish what the old settings produced up to now. */
+void hw_pit8254_set_counter2_hook(hw_pit8254 *pit, void (*hook)(void *opaque), void *opaque);
+/* Port 0x61 bits 0-3 as last written (bit 0 gate 2, bit 1 speaker data). */
+uint8_t hw_pit8254_port61_latch(const hw_pit8254 *pit);
+/* OUT of a counter at time t, and the first time after t at which it changes
+ * (HW_TIME_NEVER: not while the programming stays as it is).  Valid for t at or
+ * after the counter's last change, in increasing order of t. */
+bool hw_pit8254_out_at(hw_pit8254 *pit, unsigned counter, hw_time_t t);
+hw_time_t hw_pit8254_out_next_change(hw_pit8254 *pit, unsigned counter, hw_time_t t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,6 +23,9 @@ NTHALAPI BOOLEAN HalTranslateBusAddress(INTERFACE_TYPE InterfaceType, ULONG BusN
 NTHALAPI ULONG HalGetInterruptVector(INTERFACE_TYPE InterfaceType, ULONG BusNumber, ULONG BusInterruptLevel,
                                      ULONG BusInterruptVector, PKIRQL Irql, PKAFFINITY Affinity);
 
+/* The PC speaker at Frequency Hz (0: off); FALSE if the machine cannot play it. */
+NTHALAPI BOOLEAN HalMakeBeep(ULONG Frequency);
+
 NTKERNELAPI NTSTATUS IoReportResourceUsage(PUNICODE_STRING DriverClassName, PDRIVER_OBJECT DriverObject,
                                            PCM_RESOURCE_LIST DriverList, ULONG DriverListSize,
                                            PDEVICE_OBJECT DeviceObject, PCM_RESOURCE_LIST DeviceList,
@@ -44,6 +47,7 @@ NTKERNELAPI PCONFIGURATION_INFORMATION IoGetConfigurationInformation(VOID);
 #define IoReportResourceForDetection(...) NTSIM_AT(IoReportResourceForDetection)(__VA_ARGS__)
 #define IoAssignResources(...) NTSIM_AT(IoAssignResources)(__VA_ARGS__)
 #define HalGetInterruptVector(...) NTSIM_AT(HalGetInterruptVector)(__VA_ARGS__)
+#define HalMakeBeep(...) NTSIM_AT(HalMakeBeep)(__VA_ARGS__)
 #endif
 
 #endif

@@ -114,6 +114,15 @@ typedef struct _CM_SERIAL_DEVICE_DATA {
     ULONG BaudClock;
 } CM_SERIAL_DEVICE_DATA, *PCM_SERIAL_DEVICE_DATA;
 
+/* Device-specific data of a keyboard peripheral in HARDWARE\DESCRIPTION */
+typedef struct _CM_KEYBOARD_DEVICE_DATA {
+    USHORT Version;
+    USHORT Revision;
+    UCHAR Type;
+    UCHAR Subtype;
+    USHORT KeyboardFlags;
+} CM_KEYBOARD_DEVICE_DATA, *PCM_KEYBOARD_DEVICE_DATA;
+
 /* ---- IO_RESOURCE_REQUIREMENTS_LIST (IoAssignResources) ---- */
 #define IO_RESOURCE_PREFERRED 0x01
 #define IO_RESOURCE_DEFAULT 0x02

@@ -68,6 +68,7 @@ typedef struct ntsim_machine_config {
      * is (the default; NTSIM_SPECIAL_POOL=0 in the environment turns it off), 1 = on,
      * -1 = off (pool from the host heap with an overrun pattern checked at free). */
     int special_pool;
+    const char *speaker_wav; /* write the PC speaker's sound to this WAV file (adds a pcspk if none) */
 } ntsim_machine_config;
 
 /* Host-side errors */
@@ -197,7 +198,9 @@ const ntsim_error_log_entry *ntsim_error_log_at(ntsim_machine *machine, size_t i
 /* ---- devices and virtual time (sim/host/devices.c, docs/hal.md) ---- */
 /* Add a device after creation, e.g. "uart16550,io=0x2f8,irq=3,chardev=tcp:127.0.0.1:5555".
  * Keys: uart16550: io, irq, chardev (buffer | null | pty | tcp:HOST:PORT), name, clock;
- *       pit8254: io, irq, port61 (on|off), bios (on|off).
+ *       pit8254: io, irq, port61 (on|off), bios (on|off);
+ *       i8042: io, irq, auxirq, mouse, bios; isa-parallel: io, irq, chardev (also file:PATH), name;
+ *       pcspk: wav, rate (docs/input.md).
  * A wrong key or value fails with a one-line ntsim_last_error() naming it. */
 int ntsim_machine_add_device(ntsim_machine *machine, const char *spec);
 size_t ntsim_device_count(ntsim_machine *machine);
@@ -225,6 +228,34 @@ const char *ntsim_uart_pty_name(ntsim_uart *uart); /* chardev=pty: the slave's p
 int ntsim_machine_run_paced(ntsim_machine *machine, uint64_t wall_ns, volatile int *stop);
 /* 1 if some device has a host back end (TCP or pty) attached. */
 int ntsim_machine_has_host_backend(ntsim_machine *machine);
+
+/* ---- keyboard, mouse, printer, speaker (docs/input.md) ----
+ * The default PC has an i8042 (PS/2 keyboard and mouse, ports 0x60/0x64, IRQ 1/12), a
+ * parallel port with a printer (isa-parallel, 0x378, IRQ 7, chardev=buffer) and a
+ * speaker (pcspk on the 8254's counter 2). Input goes in at the present virtual time
+ * and reaches the driver as the devices' timing allows (a PS/2 byte takes 880 us). */
+/* Press (pressed != 0) or release a key: key is its set 1 make code, 0xE0xx for an
+ * extended key (0x1E 'A', 0x1C Enter, 0xE048 Up). A held key repeats (typematic). */
+int ntsim_kbd_key(ntsim_machine *machine, unsigned key, int pressed);
+/* Press and release the keys that type ASCII text on a US keyboard (shift as needed). */
+int ntsim_kbd_type(ntsim_machine *machine, const char *text);
+/* Mouse motion (dx right, dy up, dz wheel) and buttons (1 left, 2 right, 4 middle,
+ * 8 and 16 the side buttons); sent as packets once the driver enabled reporting. */
+int ntsim_mouse_move(ntsim_machine *machine, int dx, int dy, int dz);
+int ntsim_mouse_buttons(ntsim_machine *machine, unsigned buttons);
+void *ntsim_machine_i8042(ntsim_machine *machine);   /* the hwmodel hw_i8042 *, or NULL */
+/* The printer on parallel port `index` (creation order; chardev=buffer): bytes it
+ * accepted and the virtual time of each. */
+size_t ntsim_printer_count(ntsim_machine *machine, unsigned index);
+const uint8_t *ntsim_printer_data(ntsim_machine *machine, unsigned index);
+uint64_t ntsim_printer_time(ntsim_machine *machine, unsigned index, size_t byte);
+void ntsim_printer_clear(ntsim_machine *machine, unsigned index);
+/* Printer condition: out of paper, off line (both 0 = ready). */
+int ntsim_printer_set_state(ntsim_machine *machine, unsigned index, int paper_out, int offline);
+void *ntsim_machine_parport(ntsim_machine *machine, unsigned index); /* hw_parport *, or NULL */
+/* What the speaker played so far: 16-bit mono samples at *rate per second. */
+const int16_t *ntsim_speaker_samples(ntsim_machine *machine, size_t *count, unsigned *rate);
+void *ntsim_machine_pcspk(ntsim_machine *machine);  /* hw_pcspk *, or NULL */
 
 /* ---- time, threads, scheduling (docs/scheduler.md) ----
  * Virtual time in ns since the machine was created; nothing reads the wall clock.
