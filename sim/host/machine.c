@@ -135,6 +135,7 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
         ntsim_request_free(Request);
     }
     TrReset(); /* the trace ends with the machine's last driver call */
+    KdpResetOutput();
     /* Every simulated thread is cancelled (it unwinds without running driver code). */
     KiShutdownScheduler();
     /* Drivers still loaded are torn down without calling into them. */

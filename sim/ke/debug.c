@@ -1,37 +1,59 @@
-/* debug.c - DbgPrint and ASSERT: driver debug output goes to the trace stream. */
+/* debug.c - DbgPrint and ASSERT: driver debug output goes to the machine trace and,
+ * DebugView-like, to a stream with the virtual time and the driver's name:
+ *     [    0.002110 s] serial: port opened
+ * ntsim_debug_output chooses the stream and filters by DbgPrintEx component and level
+ * (`ntsim run` shows it by default); NTSIM_DBGPRINT=1 sends it to stderr otherwise. */
 #include "ntsimp.h"
 #include <ntstrsafe.h>
 #include "ke/kep.h"
 #include "trace/trace.h"
 
+#define KDP_DEFAULT_COMPONENT 101u /* DPFLTR_DEFAULT_ID: what DbgPrint uses */
+#define KDP_INFO_LEVEL 3u          /* DPFLTR_INFO_LEVEL: DbgPrint's level */
+
+static FILE *KdpStream;            /* NULL: only the trace (and NTSIM_DBGPRINT) */
+static ULONG KdpMaxLevel = 31;
+static LONG KdpComponent = -1;     /* -1: every component */
+
 static FILE *KdpOutput(void)
 {
-    return stderr;
-}
-
-static BOOLEAN KdpEnabled(void)
-{
-    static int Enabled = -1;
-    if (Enabled < 0) {
+    if (KdpStream)
+        return KdpStream;
+    static int FromEnvironment = -1;
+    if (FromEnvironment < 0) {
         const char *Env = getenv("NTSIM_DBGPRINT");
-        Enabled = Env != NULL && strcmp(Env, "0") != 0;
+        FromEnvironment = Env != NULL && strcmp(Env, "0") != 0;
     }
-    return (BOOLEAN)Enabled;
+    return FromEnvironment ? stderr : NULL;
 }
 
-static ULONG KdpVPrint(const char *Format, va_list Args)
+/* DbgPrintEx's Level is a level (0-31) or, above 31, a mask of levels. */
+static BOOLEAN KdpPasses(ULONG ComponentId, ULONG Level)
 {
-    if (KdpEnabled() || TrEnabled) {
-        /* Windows format rules (%ld is 32-bit, %wZ, %ws ...), not the host's. */
-        char Buffer[1024];
-        RtlStringCbVPrintfA(Buffer, sizeof(Buffer), Format, Args);
-        PDRIVER_OBJECT Driver = IopCurrentDriver();
-        if (TrEnabled)
-            TrTextEvent(TrDebugPrint, Driver ? IopDriverServiceName(Driver) : NULL, Buffer);
-        if (KdpEnabled()) {
-            fputs("[dbg] ", KdpOutput());
-            fputs(Buffer, KdpOutput());
-        }
+    if (KdpComponent >= 0 && ComponentId != (ULONG)KdpComponent)
+        return FALSE;
+    if (Level > 31)
+        return (Level & ((KdpMaxLevel >= 31) ? 0xFFFFFFFFu : ((1u << (KdpMaxLevel + 1)) - 1))) != 0;
+    return Level <= KdpMaxLevel;
+}
+
+static ULONG KdpVPrint(ULONG ComponentId, ULONG Level, const char *Format, va_list Args)
+{
+    FILE *Out = KdpOutput();
+    if (Out == NULL && !TrEnabled)
+        return STATUS_SUCCESS;
+    /* Windows format rules (%ld is 32-bit, %wZ, %ws ...), not the host's. */
+    char Buffer[1024];
+    RtlStringCbVPrintfA(Buffer, sizeof(Buffer), Format, Args);
+    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    const char *Name = Driver ? IopDriverServiceName(Driver) : "system";
+    if (TrEnabled)
+        TrTextEvent(TrDebugPrint, Driver ? Name : NULL, Buffer);
+    if (Out && KdpPasses(ComponentId, Level)) {
+        size_t Length = strlen(Buffer);
+        fprintf(Out, "[%13.6f s] %s: %s%s", (double)KiNow() / 1e9, Name, Buffer,
+                Length && Buffer[Length - 1] == '\n' ? "" : "\n");
+        fflush(Out);
     }
     return STATUS_SUCCESS;
 }
@@ -40,20 +62,35 @@ ULONG DbgPrint(PCSTR Format, ...)
 {
     va_list Args;
     va_start(Args, Format);
-    ULONG Result = KdpVPrint(Format, Args);
+    ULONG Result = KdpVPrint(KDP_DEFAULT_COMPONENT, KDP_INFO_LEVEL, Format, Args);
     va_end(Args);
     return Result;
 }
 
 ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
 {
-    (void)ComponentId;
-    (void)Level;
     va_list Args;
     va_start(Args, Format);
-    ULONG Result = KdpVPrint(Format, Args);
+    ULONG Result = KdpVPrint(ComponentId, Level, Format, Args);
     va_end(Args);
     return Result;
+}
+
+int ntsim_debug_output(ntsim_machine *Machine, FILE *Out, int MaxLevel, int Component)
+{
+    if (Machine == NULL || Machine != ntsim_current_machine())
+        return NTSIM_E_ARGS;
+    KdpStream = Out;
+    KdpMaxLevel = MaxLevel < 0 ? 31 : (ULONG)(MaxLevel > 31 ? 31 : MaxLevel);
+    KdpComponent = Component;
+    return 0;
+}
+
+void KdpResetOutput(void)
+{
+    KdpStream = NULL;
+    KdpMaxLevel = 31;
+    KdpComponent = -1;
 }
 
 /* A failed ASSERT of a checked build (DBG=1, nt/debug.h). On Windows the debugger would

@@ -211,6 +211,7 @@ BOOLEAN MiDescribePoisonedAddress(const void *Address, char *Buffer, size_t Size
 #define MI_FAULT_RAISE 2
 int MiHandleUserFault(void *Address, void *Pc);
 BOOLEAN KiSehActive(void); /* seh.c */
+void KdpResetOutput(void); /* debug.c */
 void MiFlushUserFindings(void);
 /* sim/io: the service name of a driver ("echo"). */
 const char *IopDriverServiceName(PDRIVER_OBJECT Driver);

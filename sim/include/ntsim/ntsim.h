@@ -287,6 +287,13 @@ const char *ntsim_trace_text(ntsim_machine *machine);
  * ("-" = standard output). NTSIM_TRACE_CHROME is Chrome trace-event JSON (open it in
  * Perfetto or chrome://tracing); NTSIM_TRACE_TEXT one line per event. Stopping (or
  * destroying the machine) finishes the file. 0 or NTSIM_E_ARGS / NTSIM_E_IO. */
+/* Driver debug output (DbgPrint, DbgPrintEx, KdPrint) to out as it happens, each line
+ * with the virtual time and the driver: "[    0.002110 s] serial: text". max_level
+ * keeps DbgPrintEx levels 0..max_level (-1 = all; DbgPrint is level 3, INFO);
+ * component keeps one DPFLTR component id (-1 = all). out NULL: off (the default;
+ * NTSIM_DBGPRINT=1 in the environment sends it to stderr). 0 or NTSIM_E_ARGS. */
+int ntsim_debug_output(ntsim_machine *machine, FILE *out, int max_level, int component);
+
 #define NTSIM_TRACE_CHROME 0
 #define NTSIM_TRACE_TEXT 1
 int ntsim_trace_start(ntsim_machine *machine, const char *path, int format);
