@@ -65,8 +65,8 @@ static void NtsimFinishRequest(PIRP Irp, void *Context)
     Request->Status = Irp->IoStatus.Status;
     Request->Information = Irp->IoStatus.Information;
     size_t Copy = Request->Information < Request->OutLength ? Request->Information : Request->OutLength;
-    if (Request->SystemBuffer && (Irp->Flags & IRP_INPUT_OPERATION) && !NT_ERROR(Request->Status))
-        memcpy(Request->UserOut, Request->SystemBuffer, Copy);
+    if (Request->SystemBuffer && Request->UserOut && (Irp->Flags & IRP_INPUT_OPERATION) && !NT_ERROR(Request->Status))
+        memcpy(Request->UserOut, Request->SystemBuffer, Copy); /* (no user buffer for a zero-length read) */
     if (Request->CallerOut && Request->UserOut && !NT_ERROR(Request->Status) && !Request->OutputIsInput) {
         if (MiIsProtectedUser(Request->UserOut))
             MiCopyFromProtectedUser(Request->CallerOut, Request->UserOut, Copy);
