@@ -86,6 +86,8 @@ const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind)
         [NtsimResThread] = "system thread",
         [NtsimResIoTimer] = "I/O timer",
         [NtsimResWorkQueued] = "queued work item",
+        [NtsimResResourceClaim] = "resource claim",
+        [NtsimResInterrupt] = "interrupt connection",
         [NtsimResIoMapping] = "I/O space mapping",
         [NtsimResCommonBuffer] = "DMA common buffer",
         [NtsimResContiguous] = "contiguous memory",

@@ -2,6 +2,7 @@
 #ifndef NTSIM_IOP_H
 #define NTSIM_IOP_H
 #include "ntsimp.h"
+#include "trace/trace.h"
 #include "ke/kep.h"
 
 typedef struct _IOP_CLIENT_EXTENSION {
@@ -113,6 +114,9 @@ void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point);
 void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtReturn);
 void IopReclaimResources(IOP_DRIVER *Driver);
 void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+
+/* irp.c: !irp */
+int IopDumpLiveIrps(FILE *Out);
 
 /* mm (sim/mm) */
 void MiInitializeUserSpace(void);

@@ -420,3 +420,31 @@ void IopReclaimIrp(NTSIM_TRACK *Track)
     IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(Track, IOP_IRP_PRIVATE, Track);
     IopFreeIrp((PIRP)(Private + 1));
 }
+
+/* !irp (inspect.c): every IRP the I/O manager has handed out and not freed, with its
+ * stack locations from the current one down. */
+int IopDumpLiveIrps(FILE *Out)
+{
+    unsigned Count = 0;
+    for (PLIST_ENTRY E = IopLiveIrps.Flink; E != &IopLiveIrps; E = E->Flink) {
+        IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(E, IOP_IRP_PRIVATE, LiveLink);
+        PIRP Irp = (PIRP)(Private + 1);
+        Count++;
+        fprintf(Out, "IRP %p  StackCount %d CurrentLocation %d  %s%s%s  IoStatus 0x%08X / %llu\n", (void *)Irp,
+                Irp->StackCount, Irp->CurrentLocation, Private->Completed ? "completed" : "in progress",
+                Irp->PendingReturned ? ", pending returned" : "", Irp->Cancel ? ", cancelled" : "",
+                (ULONG)Irp->IoStatus.Status, (unsigned long long)Irp->IoStatus.Information);
+        PIO_STACK_LOCATION First = (PIO_STACK_LOCATION)(Irp + 1);
+        for (CHAR Level = Irp->CurrentLocation; Level >= 1 && Level <= Irp->StackCount; Level++) {
+            PIO_STACK_LOCATION Stack = First + Level - 1;
+            char Name[256];
+            const char *Device = Stack->DeviceObject ? ObpGetObjectName(Stack->DeviceObject, Name, sizeof(Name)) : NULL;
+            fprintf(Out, "  [%d] %-32s minor 0x%02x  %s (%s)%s\n", Level, TrMajorName(Stack->MajorFunction),
+                    Stack->MinorFunction, Device && Device[0] ? Device : "(unnamed)",
+                    Stack->DeviceObject ? IopDriverServiceName(Stack->DeviceObject->DriverObject) : "-",
+                    Stack->CompletionRoutine ? "  completion routine set" : "");
+        }
+    }
+    fprintf(Out, "%u IRP(s) in flight\n", Count);
+    return 0;
+}

@@ -287,6 +287,13 @@ const char *ntsim_trace_text(ntsim_machine *machine);
  * ("-" = standard output). NTSIM_TRACE_CHROME is Chrome trace-event JSON (open it in
  * Perfetto or chrome://tracing); NTSIM_TRACE_TEXT one line per event. Stopping (or
  * destroying the machine) finishes the file. 0 or NTSIM_E_ARGS / NTSIM_E_IO. */
+/* Debugger-style dumps of live state (docs/inspect.md), as WinDbg's extensions show
+ * them: "!drvobj NAME" (dispatch table, devices, resources held), "!devobj PATH"
+ * (flags, extension, attached device, queue), "!devstack PATH" (the stack, top first),
+ * "!irp" (every IRP in flight with its stack locations). 0, or NTSIM_E_ARGS with the
+ * reason written to out. */
+int ntsim_inspect(ntsim_machine *machine, const char *command, FILE *out);
+
 /* Driver debug output (DbgPrint, DbgPrintEx, KdPrint) to out as it happens, each line
  * with the virtual time and the driver: "[    0.002110 s] serial: text". max_level
  * keeps DbgPrintEx levels 0..max_level (-1 = all; DbgPrint is level 3, INFO);
