@@ -415,8 +415,45 @@ void IopDescribeIrp(NTSIM_TRACK *Track, char *Buffer, size_t Size)
     snprintf(Buffer, Size, "IRP %p with %d stack locations", (void *)Irp, Irp->StackCount);
 }
 
+static void IopFreeOrphanIrp(PIRP Irp, void *Context)
+{
+    (void)Context;
+    IopFreeIrp(Irp);
+}
+
+/* The completion routine in stack location Level belongs to the driver one level up
+ * (or to the IRP's allocator for the topmost location). */
+static BOOLEAN IopCompletionBelongsTo(PIRP Irp, CHAR Level, PDRIVER_OBJECT Driver)
+{
+    if (Level >= Irp->StackCount)
+        return TRUE;
+    PDEVICE_OBJECT Caller = ((PIO_STACK_LOCATION)(Irp + 1))[(int)Level].DeviceObject; /* location Level + 1 */
+    return Caller == NULL || Caller->DriverObject == Driver;
+}
+
+/* An IRP a failed or unloaded driver leaves behind. If it is still inside another
+ * driver (sent down and not completed), freeing it would make that innocent driver
+ * crash later: it is orphaned instead. Its completion routines in the departing image
+ * are removed and the I/O manager frees it when it completes. */
 void IopReclaimIrp(NTSIM_TRACK *Track)
 {
     IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(Track, IOP_IRP_PRIVATE, Track);
-    IopFreeIrp((PIRP)(Private + 1));
+    PIRP Irp = (PIRP)(Private + 1);
+    BOOLEAN InAnotherDriver = !Private->Completed && Irp->CurrentLocation <= Irp->StackCount &&
+                              Irp->CurrentLocation > 0;
+    if (!InAnotherDriver) {
+        IopFreeIrp(Irp);
+        return;
+    }
+    PDRIVER_OBJECT Departing = Track->Owner;
+    for (CHAR Level = Irp->CurrentLocation; Level <= Irp->StackCount; Level++) {
+        PIO_STACK_LOCATION Stack = (PIO_STACK_LOCATION)(Irp + 1) + (Level - 1);
+        if (IopCompletionBelongsTo(Irp, Level, Departing)) {
+            Stack->CompletionRoutine = NULL;
+            Stack->Control &= (UCHAR)~(SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL);
+        }
+    }
+    IopUntrack(Track);
+    Private->Final = IopFreeOrphanIrp;
+    Private->FinalContext = NULL;
 }
