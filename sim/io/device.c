@@ -97,9 +97,13 @@ static void IopUnlinkFromDriver(PDEVICE_OBJECT Object)
 
 void IopUnregisterShutdown(IOP_DEVICE *Device);
 
+void KiForgetLocksIn(const void *Base, size_t Size); /* sim/ke/spinlock.c (SY-01) */
+
 static void IopDeleteDeviceCommon(PDEVICE_OBJECT DeviceObject)
 {
     IOP_DEVICE *Device = IopDevice(DeviceObject);
+    if (DeviceObject->DeviceExtension) /* its locks go with it */
+        KiForgetLocksIn(DeviceObject->DeviceExtension, DeviceObject->Size - sizeof(DEVICE_OBJECT));
     Device->Deleted = TRUE;
     IopUnregisterShutdown(Device);
     IopUnlinkFromDriver(DeviceObject);

@@ -175,6 +175,8 @@ void IopShutdownDrivers(void)
 
 /* ---- driver object extensions ---- */
 
+void KiForgetLocksIn(const void *Base, size_t Size); /* sim/ke/spinlock.c (SY-01) */
+
 NTSTATUS IoAllocateDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID ClientIdentificationAddress,
                                          ULONG DriverObjectExtensionSize, PVOID *DriverObjectExtension)
 {
@@ -188,6 +190,7 @@ NTSTATUS IoAllocateDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID Clie
         return STATUS_INSUFFICIENT_RESOURCES;
     size_t Header = (sizeof(IOP_CLIENT_EXTENSION) + 15) & ~(size_t)15;
     IOP_CLIENT_EXTENSION *Extension = KiHostAlloc(Header + DriverObjectExtensionSize);
+    Extension->Size = Header + DriverObjectExtensionSize;
     Extension->ClientId = ClientIdentificationAddress;
     InsertTailList(&Driver->ClientExtensions, &Extension->Link);
     /* Freed with the driver object. Tracked for the driver so that a failed DriverEntry
@@ -215,6 +218,7 @@ void IopFreeClientExtensions(IOP_DRIVER *Driver)
         PLIST_ENTRY E = RemoveHeadList(&Driver->ClientExtensions);
         IOP_CLIENT_EXTENSION *Extension = CONTAINING_RECORD(E, IOP_CLIENT_EXTENSION, Link);
         IopUntrack(&Extension->Track);
+        KiForgetLocksIn(Extension, Extension->Size);
         free(Extension);
     }
 }

@@ -7,6 +7,7 @@
 typedef struct _IOP_CLIENT_EXTENSION {
     LIST_ENTRY Link;
     PVOID ClientId;
+    size_t Size; /* header + extension, for forgetting the locks in it */
     NTSIM_TRACK Track;
     /* the extension body follows, 16-byte aligned */
 } IOP_CLIENT_EXTENSION;

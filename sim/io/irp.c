@@ -314,6 +314,20 @@ static PDRIVER_OBJECT IopCompletionOwner(PDEVICE_OBJECT Device, IOP_IRP_PRIVATE 
     return Private ? Private->Track.Owner : NULL;
 }
 
+/* IO-01 at every level: a completion routine that lets the IRP go on up must propagate
+ * the pending state (`if (Irp->PendingReturned) IoMarkIrpPending(Irp);`), or the
+ * driver above returns STATUS_PENDING for an IRP its stack location says was not pended.
+ * Reported once, then marked on the driver's behalf so the levels above stay coherent. */
+static void IopReportDroppedPending(PIRP Irp, PIO_COMPLETION_ROUTINE Routine, PDRIVER_OBJECT Owner)
+{
+    if (VfEnabled)
+        VfReport("IO-01", NTSIM_SEV_ERROR, Owner, KiSiteOfCode((void *)Routine),
+                 "%s: completion routine for IRP %p returned with Irp->PendingReturned set but did not call "
+                 "IoMarkIrpPending: the pending state is lost for the driver above",
+                 Owner ? IopDriverServiceName(Owner) : "?", (void *)Irp);
+    IoMarkIrpPending(Irp);
+}
+
 VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
 {
     (void)PriorityBoost;
@@ -355,9 +369,13 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
             NTSTATUS Status;
             if (TrEnabled)
                 TrIrp(TrIrpCompletionRoutine, TraceId, Irp, Device, 0, 0);
+            BOOLEAN PendingReturned = Irp->PendingReturned;
             IOP_CALL_DRIVER(IopCompletionOwner(Device, Private), Status = Routine(Device, Irp, Context));
             if (Status == STATUS_MORE_PROCESSING_REQUIRED)
                 return;
+            if (PendingReturned && Irp->CurrentLocation <= Irp->StackCount &&
+                !(IoGetCurrentIrpStackLocation(Irp)->Control & SL_PENDING_RETURNED))
+                IopReportDroppedPending(Irp, Routine, IopCompletionOwner(Device, Private));
         } else if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount) {
             IoMarkIrpPending(Irp);
         }
