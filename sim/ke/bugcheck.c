@@ -370,7 +370,7 @@ static void KiReportSignalCrash(void)
         VfReport("MMIO-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
         What = "a direct dereference of mapped device registers";
     } else if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
-        VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s touched at %p by %s", Poison,
+        VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), KiSiteOfCode(KiSignalPc), "%s touched at %p by %s", Poison,
                  KiSignalAddress, Where);
     } else if (ExpDescribeSpecialPoolFault(KiSignalAddress, Mmio, sizeof(Mmio), &Code)) {
         VfReport("MM-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
