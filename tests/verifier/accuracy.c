@@ -613,13 +613,14 @@ static NTSTATUS LastEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryP
     UNICODE_STRING LastName = RTL_CONSTANT_STRING(L"\\Device\\AccLast");
     UNICODE_STRING FirstName = RTL_CONSTANT_STRING(L"\\Device\\AccFirst");
     UNREFERENCED_PARAMETER(RegistryPath);
-    if (!NT_SUCCESS(IoCreateDevice(DriverObject, 0, &LastName, FILE_DEVICE_UNKNOWN, 0, FALSE, &LastDevice)))
+    if (!NT_SUCCESS(IoCreateDevice(DriverObject, 0, &FirstName, FILE_DEVICE_UNKNOWN, 0, FALSE, &FirstDevice)))
         return AccLogError(DriverObject, STATUS_INSUFFICIENT_RESOURCES);
-    if (!NT_SUCCESS(IoCreateDevice(DriverObject, 0, &FirstName, FILE_DEVICE_UNKNOWN, 0, FALSE, &FirstDevice))) {
-        IoDeleteDevice(LastDevice);
+    if (!NT_SUCCESS(IoCreateDevice(DriverObject, 0, &LastName, FILE_DEVICE_UNKNOWN, 0, FALSE, &LastDevice))) {
+        IoDeleteDevice(FirstDevice);
         return AccLogError(DriverObject, STATUS_INSUFFICIENT_RESOURCES);
     }
-    /* registered first, but last-chance: shut down after every ordinary registration */
+    /* created last (first in the driver's device list) and registered first, but
+     * last-chance: shut down after every ordinary registration */
     IoRegisterLastChanceShutdownNotification(LastDevice);
     IoRegisterShutdownNotification(FirstDevice);
     DriverObject->MajorFunction[IRP_MJ_CREATE] = AccComplete;
