@@ -34,6 +34,9 @@ typedef struct _NTSIM_SITE {
 /* Take the site recorded by the DDI macro that led here, and clear it so that a
  * later call without a macro (function pointer) does not inherit a stale line. */
 NTSIM_SITE KiTakeSite(void);
+/* SY-04 from the per-DDI table (sim/verifier/irqltable.c): ReturnAddress is inside the DDI. */
+void VfCheckDdiIrql(void *ReturnAddress, KIRQL Irql, NTSIM_SITE Site);
+int VfDdiMaxIrql(const char *Name); /* -1: no entry */
 static const NTSIM_SITE KiNoSite = { NULL, 0 };
 /* The same, or, when no site macro ran (a DDI called through a function pointer), the
  * caller named from its return address: pass __builtin_return_address(0). */

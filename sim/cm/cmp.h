@@ -44,6 +44,8 @@ void CmpDeleteTree(const char *KeyPath);
 /* ---- host error text (implemented by sim/host/error.c) ---- */
 
 /* ---- internal to sim/cm ---- */
+#define CMP_MAX_KEY_PATH_CHARS 32767 /* a key's full native path ("\REGISTRY\..."), in UTF-16 units */
+
 typedef struct _CM_VALUE {
     WCHAR *Name; /* not terminated */
     USHORT NameLength; /* bytes */

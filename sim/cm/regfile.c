@@ -25,6 +25,8 @@
 #include "cm/cmp.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 /* ---- root names ---- */
 
@@ -271,6 +273,10 @@ static BOOLEAN CmpParseKeyLine(CMP_PARSER *P)
     for (size_t Pos = Sep; Pos < Limit;) {
         size_t Begin = Pos + 1, Stop = Begin, Chars = 0;
         while (Stop < Limit && P->Text[Stop] != '\\') {
+            if (P->Text[Stop] == 0) {
+                free(Path.Data);
+                return CmpFail(P, Stop, "a key name without NUL characters");
+            }
             if (((unsigned char)P->Text[Stop] & 0xC0) != 0x80)
                 Chars++;
             Stop++;
@@ -289,6 +295,10 @@ static BOOLEAN CmpParseKeyLine(CMP_PARSER *P)
     if (Delete && Sep >= Limit) {
         free(Path.Data);
         return CmpFail(P, Sep, "a key below the root key ('\\')");
+    }
+    if (RtlpUtf8ToUtf16(Path.Data, Path.Length, NULL, 0) > CMP_MAX_KEY_PATH_CHARS) {
+        free(Path.Data);
+        return CmpFail(P, Start, "a key path of at most 32767 UTF-16 characters (as the registry stores it)");
     }
     CmpNewOp(P, Delete ? CmpOpDeleteKey : CmpOpCreateKey, Path.Data);
     free(P->CurrentKey);
@@ -417,6 +427,8 @@ static BOOLEAN CmpParseValueLine(CMP_PARSER *P)
     } else {
         if (!CmpParseQuoted(P))
             return FALSE;
+        if (memchr(P->Scratch.Data, 0, P->Scratch.Length) != NULL)
+            return CmpFail(P, NameStart, "a value name without NUL characters");
         Name = CmpWiden(P->Scratch.Data, P->Scratch.Length, FALSE, &NameBytes);
     }
     if (P->CurrentKey == NULL) {
@@ -586,6 +598,10 @@ static int CmpCheckMachine(ntsim_machine *Machine)
     return 0;
 }
 
+/* .reg input is bounded: a device or a runaway file fails with a message instead of
+ * reading until the host runs out of memory. */
+#define CMP_MAX_REG_INPUT ((size_t)64 << 20)
+
 int ntsim_reg_import_text(ntsim_machine *machine, const char *name, const char *text, size_t length)
 {
     CMP_PARSER Parser;
@@ -601,6 +617,10 @@ int ntsim_reg_import_text(ntsim_machine *machine, const char *name, const char *
     }
     if (name == NULL)
         name = "<text>";
+    if (length > CMP_MAX_REG_INPUT) {
+        NtsimSetLastError("%s: %zu bytes: a .reg file is limited to %zu MiB", name, length, CMP_MAX_REG_INPUT >> 20);
+        return NTSIM_E_ARGS;
+    }
     memset(&Parser, 0, sizeof(Parser));
     Parser.File = name;
     Parser.Line = 1;
@@ -659,6 +679,13 @@ int ntsim_reg_import_file(ntsim_machine *machine, const char *path)
         NtsimSetLastError("%s: cannot open: %s", path, strerror(errno));
         return NTSIM_E_IO;
     }
+    struct stat Info;
+    if (fstat(fileno(File), &Info) == 0 && S_ISREG(Info.st_mode) && (uintmax_t)Info.st_size > CMP_MAX_REG_INPUT) {
+        NtsimSetLastError("%s: %jd bytes: a .reg file is limited to %zu MiB", path, (intmax_t)Info.st_size,
+                          CMP_MAX_REG_INPUT >> 20);
+        fclose(File);
+        return NTSIM_E_ARGS;
+    }
     do {
         if (Length + 4096 > Capacity) {
             Capacity = (Length + 4096) * 2;
@@ -666,7 +693,14 @@ int ntsim_reg_import_file(ntsim_machine *machine, const char *path)
         }
         Got = fread(Data + Length, 1, Capacity - Length, File);
         Length += Got;
-    } while (Got != 0);
+    } while (Got != 0 && Length <= CMP_MAX_REG_INPUT);
+    if (Length > CMP_MAX_REG_INPUT) { /* a device or a pipe that does not end */
+        NtsimSetLastError("%s: more than %zu MiB: a .reg file is limited to %zu MiB (is it a device?)", path,
+                          CMP_MAX_REG_INPUT >> 20, CMP_MAX_REG_INPUT >> 20);
+        fclose(File);
+        free(Data);
+        return NTSIM_E_ARGS;
+    }
     if (ferror(File)) {
         NtsimSetLastError("%s: cannot read: %s", path, strerror(errno));
         fclose(File);
@@ -778,6 +812,52 @@ static void CmpExportValue(CMP_TEXT *T, const CM_VALUE *Value)
     CmpAppendString(T, "\r\n");
 }
 
+/* A name a .reg line can carry and give back unchanged: no line break (names are on
+ * one line) and well-formed UTF-16 (the file is text). NUL cannot be created. */
+static BOOLEAN CmpNameExportable(const WCHAR *S, size_t Chars)
+{
+    for (size_t i = 0; i < Chars; i++) {
+        WCHAR c = S[i];
+        if (c == '\r' || c == '\n')
+            return FALSE;
+        if (c >= 0xD800 && c <= 0xDBFF) {
+            if (i + 1 >= Chars || S[i + 1] < 0xDC00 || S[i + 1] > 0xDFFF)
+                return FALSE;
+            i++;
+        } else if (c >= 0xDC00 && c <= 0xDFFF) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The first key or value name below Key that an export would not give back: the
+ * export fails naming it rather than writing a file that imports as something else. */
+static BOOLEAN CmpFindUnexportable(CM_KEY *Key, CMP_TEXT *What)
+{
+    if (!CmpNameExportable(Key->Name, Key->NameLength / sizeof(WCHAR))) {
+        CmpAppendString(What, "key '");
+        CmpAppendUtf16(What, Key->Name, Key->NameLength / sizeof(WCHAR));
+        CmpAppendString(What, "'");
+        return TRUE;
+    }
+    for (ULONG i = 0; i < Key->ValueCount; i++) {
+        CM_VALUE *Value = Key->Values[i];
+        if (!CmpNameExportable(Value->Name, Value->NameLength / sizeof(WCHAR))) {
+            CmpAppendString(What, "value '");
+            CmpAppendUtf16(What, Value->Name, Value->NameLength / sizeof(WCHAR));
+            CmpAppendString(What, "' of key '");
+            CmpAppendUtf16(What, Key->Name, Key->NameLength / sizeof(WCHAR));
+            CmpAppendString(What, "'");
+            return TRUE;
+        }
+    }
+    for (ULONG i = 0; i < Key->SubKeyCount; i++)
+        if (CmpFindUnexportable(Key->SubKeys[i], What))
+            return TRUE;
+    return FALSE;
+}
+
 static void CmpExportKey(CMP_TEXT *T, CM_KEY *Key, const char *DisplayPath)
 {
     CmpAppend(T, "[", 1);
@@ -863,6 +943,15 @@ char *ntsim_reg_export_text(ntsim_machine *machine, const char *key_path)
     free(Native);
     if (!NT_SUCCESS(Status)) {
         NtsimSetLastError("%s: no such key (%s)", key_path, ntsim_status_name(Status));
+        return NULL;
+    }
+    CMP_TEXT Bad = { 0 };
+    if (CmpFindUnexportable(Key, &Bad)) {
+        NtsimSetLastError("%s: the %s has a line break or an unpaired surrogate in its name, which a .reg file "
+                          "cannot carry; nothing exported",
+                          key_path, Bad.Data);
+        free(Bad.Data);
+        CmpReleaseKey(Key);
         return NULL;
     }
     CmpAppendString(&T, "Windows Registry Editor Version 5.00\r\n\r\n");

@@ -194,6 +194,33 @@ static NTSTATUS CmpStoreDirect(PRTL_QUERY_REGISTRY_TABLE Entry, ULONG Type, cons
     return STATUS_SUCCESS;
 }
 
+static BOOLEAN CmpIsStringType(ULONG Type)
+{
+    return Type == REG_SZ || Type == REG_EXPAND_SZ || Type == REG_MULTI_SZ;
+}
+
+/* RG-01: a DIRECT entry without TYPECHECK stores whatever type the value has: a string
+ * as a UNICODE_STRING, anything else as raw bytes. When the entry's DefaultType says
+ * the driver expects the other kind (a ULONG receiving a REG_SZ, a UNICODE_STRING
+ * receiving a REG_DWORD), storing would overwrite the driver's variable with the wrong
+ * layout: reported, and the entry is refused as TYPECHECK would have refused it.
+ * (With DefaultType REG_NONE the expected layout is unknown and the value is stored.) */
+static BOOLEAN CmpDirectMismatch(PRTL_QUERY_REGISTRY_TABLE Entry, ULONG Type, PWSTR Name, CMP_QUERY *Query)
+{
+    ULONG Expected = Entry->DefaultType & ~RTL_QUERY_REGISTRY_TYPECHECK_MASK;
+    if (Expected == REG_NONE || CmpIsStringType(Expected) == CmpIsStringType(Type))
+        return FALSE;
+    char NameUtf8[256] = "(default)";
+    if (Name)
+        RtlpUtf16ToUtf8(Name, RtlpWcslen(Name), NameUtf8, sizeof(NameUtf8));
+    VfReport("RG-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Query->Site,
+             "RtlQueryRegistryValues: value '%s' has type %u but the RTL_QUERY_REGISTRY_DIRECT entry (DefaultType %u) "
+             "expects %s; add RTL_QUERY_REGISTRY_TYPECHECK (the value was not stored)",
+             NameUtf8, (unsigned)Type, (unsigned)Expected,
+             CmpIsStringType(Expected) ? "a string (UNICODE_STRING)" : "a non-string value (raw bytes)");
+    return TRUE;
+}
+
 /* Hand one value (found or default) to the entry: DIRECT store or QueryRoutine call(s). */
 static NTSTATUS CmpDeliver(PRTL_QUERY_REGISTRY_TABLE Entry, PWSTR Name, ULONG Type, const void *Data, ULONG Length,
                            CMP_QUERY *Query)
@@ -206,6 +233,8 @@ static NTSTATUS CmpDeliver(PRTL_QUERY_REGISTRY_TABLE Entry, PWSTR Name, ULONG Ty
         ULONG Expected = (Entry->DefaultType & RTL_QUERY_REGISTRY_TYPECHECK_MASK) >> RTL_QUERY_REGISTRY_TYPECHECK_SHIFT;
         if (Type != Expected)
             return STATUS_OBJECT_TYPE_MISMATCH;
+    } else if ((Flags & RTL_QUERY_REGISTRY_DIRECT) && CmpDirectMismatch(Entry, Type, Name, Query)) {
+        return STATUS_OBJECT_TYPE_MISMATCH;
     }
     /* Strings handed on are always terminated. */
     if ((Type == REG_SZ || Type == REG_EXPAND_SZ || Type == REG_MULTI_SZ) && Data != NULL) {

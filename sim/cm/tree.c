@@ -17,6 +17,25 @@ static CM_KEY *CmpRoot;
 static LONGLONG CmpClock;
 
 #define CMP_MAX_KEY_NAME_CHARS 255
+
+/* A NUL inside a name: refused, since no .reg file can carry it (export -> import
+ * would silently make it another name). */
+static BOOLEAN CmpHasNul(const WCHAR *Name, size_t Chars)
+{
+    for (size_t i = 0; i < Chars; i++)
+        if (Name[i] == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* UTF-16 units of Key's full native path ("\REGISTRY\MACHINE\..."). */
+static size_t CmpPathChars(CM_KEY *Key)
+{
+    size_t Chars = 0;
+    for (CM_KEY *K = Key; K != NULL; K = K->Parent)
+        Chars += 1 + K->NameLength / sizeof(WCHAR);
+    return Chars;
+}
 #define CMP_TIME_BASE 133500000000000000LL /* 2024-01-21, in 100 ns units since 1601 */
 
 static WCHAR CmpUpcase(WCHAR C)
@@ -155,6 +174,8 @@ NTSTATUS CmpSetValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength, ULONG Ty
 
     if (Key->Deleted)
         return STATUS_KEY_DELETED;
+    if (CmpHasNul(Name, NameLength / sizeof(WCHAR)))
+        return STATUS_INVALID_PARAMETER;
     Copy = KiHostAlloc(Size ? Size : 1);
     if (Size)
         memcpy(Copy, Data, Size);
@@ -303,14 +324,19 @@ NTSTATUS CmpWalkPath(CM_KEY *Start, const WCHAR *Path, USHORT PathLength, BOOLEA
     } else if (Chars > 0 && Path[0] == '\\') {
         return STATUS_OBJECT_PATH_SYNTAX_BAD;
     }
-    /* Every component must be 1..255 characters: check them all before creating any. */
+    /* Every component must be 1..255 characters without NUL: check them all before
+     * creating any; and the whole path must stay within the registry's limit. */
     for (size_t p = Pos, Begin = Pos; p <= Chars; p++) {
         if (p == Chars || Path[p] == '\\') {
             if (Pos < Chars && (p == Begin || p - Begin > CMP_MAX_KEY_NAME_CHARS))
                 return STATUS_OBJECT_NAME_INVALID;
             Begin = p + 1;
+        } else if (Path[p] == 0) {
+            return STATUS_OBJECT_NAME_INVALID;
         }
     }
+    if (Pos < Chars && CmpPathChars(Key) + 1 + (Chars - Pos) > CMP_MAX_KEY_PATH_CHARS)
+        return STATUS_NAME_TOO_LONG;
     if (Key->Deleted)
         return STATUS_KEY_DELETED;
     if (Disposition)
@@ -345,7 +371,7 @@ NTSTATUS CmpWalkPath(CM_KEY *Start, const WCHAR *Path, USHORT PathLength, BOOLEA
 }
 
 /* UTF-8 -> malloc'd UTF-16 (terminated); *Length in bytes. */
-static WCHAR *CmpUtf8ToWide(const char *Text, USHORT *Length)
+static WCHAR *CmpUtf8ToWideAll(const char *Text, size_t *Chars)
 {
     size_t Bytes = Text ? strlen(Text) : 0;
     size_t Need = Bytes ? RtlpUtf8ToUtf16(Text, Bytes, NULL, 0) : 0;
@@ -353,7 +379,21 @@ static WCHAR *CmpUtf8ToWide(const char *Text, USHORT *Length)
     if (Bytes)
         RtlpUtf8ToUtf16(Text, Bytes, Wide, Need + 1);
     Wide[Need] = 0;
-    *Length = (USHORT)(Need > 0x7FFF ? 0xFFFE : Need * sizeof(WCHAR));
+    *Chars = Need;
+    return Wide;
+}
+
+/* A path or name: NULL when longer than a UNICODE_STRING holds (never cut short: a
+ * cut path names another key). */
+static WCHAR *CmpUtf8ToWide(const char *Text, USHORT *Length)
+{
+    size_t Chars;
+    WCHAR *Wide = CmpUtf8ToWideAll(Text, &Chars);
+    if (Chars > 0x7FFF) {
+        free(Wide);
+        return NULL;
+    }
+    *Length = (USHORT)(Chars * sizeof(WCHAR));
     return Wide;
 }
 
@@ -366,6 +406,8 @@ NTSTATUS CmpWalkPathUtf8(const char *Path, BOOLEAN Create, CM_KEY **Key)
     if (Path == NULL)
         return STATUS_INVALID_PARAMETER;
     Wide = CmpUtf8ToWide(Path, &Length);
+    if (Wide == NULL)
+        return STATUS_NAME_TOO_LONG;
     Status = CmpWalkPath(NULL, Wide, Length, Create, Create, CMP_INHERIT_VOLATILE, NULL, Key, NULL);
     free(Wide);
     return Status;
@@ -483,7 +525,7 @@ NTSTATUS CmpSetValueUtf8(const char *KeyPath, const char *Name, ULONG Type, cons
     if (!NT_SUCCESS(Status))
         return Status;
     Wide = CmpUtf8ToWide(Name ? Name : "", &Length);
-    Status = CmpSetValue(Key, Wide, Length, Type, Data, Size);
+    Status = Wide ? CmpSetValue(Key, Wide, Length, Type, Data, Size) : STATUS_NAME_TOO_LONG;
     free(Wide);
     CmpReleaseKey(Key);
     return Status;
@@ -491,9 +533,9 @@ NTSTATUS CmpSetValueUtf8(const char *KeyPath, const char *Name, ULONG Type, cons
 
 NTSTATUS CmpSetStringValueUtf8(const char *KeyPath, const char *Name, ULONG Type, const char *Utf8Text)
 {
-    USHORT Length;
-    WCHAR *Wide = CmpUtf8ToWide(Utf8Text ? Utf8Text : "", &Length);
-    NTSTATUS Status = CmpSetValueUtf8(KeyPath, Name, Type, Wide, (ULONG)Length + sizeof(WCHAR));
+    size_t Chars;
+    WCHAR *Wide = CmpUtf8ToWideAll(Utf8Text ? Utf8Text : "", &Chars);
+    NTSTATUS Status = CmpSetValueUtf8(KeyPath, Name, Type, Wide, (ULONG)((Chars + 1) * sizeof(WCHAR)));
     free(Wide);
     return Status;
 }
@@ -514,7 +556,7 @@ NTSTATUS CmpQueryValueUtf8(const char *KeyPath, const char *Name, ULONG *Type, v
     if (!NT_SUCCESS(Status))
         return Status;
     Wide = CmpUtf8ToWide(Name ? Name : "", &Length);
-    Value = CmpFindValue(Key, Wide, Length);
+    Value = Wide ? CmpFindValue(Key, Wide, Length) : NULL;
     free(Wide);
     if (Value == NULL) {
         Status = STATUS_OBJECT_NAME_NOT_FOUND;
@@ -546,7 +588,7 @@ NTSTATUS CmpDeleteValueUtf8(const char *KeyPath, const char *Name)
     if (!NT_SUCCESS(Status))
         return Status;
     Wide = CmpUtf8ToWide(Name ? Name : "", &Length);
-    Status = CmpDeleteValue(Key, Wide, Length);
+    Status = Wide ? CmpDeleteValue(Key, Wide, Length) : STATUS_OBJECT_NAME_NOT_FOUND;
     free(Wide);
     CmpReleaseKey(Key);
     return Status;

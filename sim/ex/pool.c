@@ -108,8 +108,11 @@ PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const
 
 /* Untrack the block and give it back: special pool blocks become inaccessible (the
  * header with them, so everything is read first). */
+void KiForgetLocksIn(const void *Base, size_t Size); /* sim/ke/spinlock.c (SY-01) */
+
 static void ExpReleaseToHost(EXP_POOL_HEADER *Header, NTSIM_SITE FreeSite)
 {
+    KiForgetLocksIn(Header + 1, Header->Size); /* the block's spin locks go with it */
     PDRIVER_OBJECT Owner = Header->Track.Owner;
     const char *OwnerName = Owner ? IopDriverServiceName(Owner) : NULL;
     if (!IsListEmpty(&Header->Track.Link))

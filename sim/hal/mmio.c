@@ -307,6 +307,18 @@ HALP_WRITE_BUFFER(WRITE_REGISTER_BUFFER_ULONG64, ULONG64, 8)
 
 /* ---- mapping ---- */
 
+/* HW-02: Address is the low 32 bits of a mapped system address (a pointer from
+ * MmMapIoSpace stored in a ULONG), not a physical address. */
+BOOLEAN HalpIsTruncatedMapping(ULONGLONG Address)
+{
+    for (HALP_MAPPING *M = HalpMappings; M; M = M->Next) {
+        ULONGLONG Va = (ULONG_PTR)M->Va;
+        if (Va > 0xFFFFFFFFull && Address >= (ULONG)Va && Address < (ULONGLONG)(ULONG)Va + M->Length)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static PVOID HalpMapIoSpace(const char *Ddi, PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, NTSIM_SITE Site)
 {
     if (NumberOfBytes == 0 || PhysicalAddress.QuadPart < 0)

@@ -397,10 +397,12 @@ int ntsim_shutdown(ntsim_machine *Machine)
     KI_HOST_FRAME Frame;
     if (KI_HOST_TRY(&Frame)) {
         PLIST_ENTRY Drivers = IopLoadedDrivers();
+        /* pass 0: IoRegisterShutdownNotification; pass 1: the last-chance registrations */
+        for (int Pass = 0; Pass < 2; Pass++)
         for (PLIST_ENTRY D = Drivers->Flink; D != Drivers; D = D->Flink) {
             IOP_DRIVER *Driver = CONTAINING_RECORD(D, IOP_DRIVER, MachineLink);
             for (PDEVICE_OBJECT Device = Driver->Object.DeviceObject; Device; Device = Device->NextDevice) {
-                if (!IopDevice(Device)->ShutdownRegistered)
+                if (!IopDevice(Device)->ShutdownRegistered || IopDevice(Device)->LastChanceShutdown != (Pass == 1))
                     continue;
                 PIRP Irp = IopAllocateIrp(Device->StackSize);
                 PIO_STACK_LOCATION Stack = IoGetNextIrpStackLocation(Irp);

@@ -37,6 +37,7 @@ static NTSTATUS IopCreateDeviceAt(PDRIVER_OBJECT DriverObject, ULONG DeviceExten
             return Status;
         }
         Object->Flags |= DO_DEVICE_HAS_NAME;
+        Device->NamedAtCreate = TRUE;
     }
     Object->Type = IO_TYPE_DEVICE;
     Object->Size = (USHORT)(sizeof(DEVICE_OBJECT) + DeviceExtensionSize);
@@ -96,9 +97,13 @@ static void IopUnlinkFromDriver(PDEVICE_OBJECT Object)
 
 void IopUnregisterShutdown(IOP_DEVICE *Device);
 
+void KiForgetLocksIn(const void *Base, size_t Size); /* sim/ke/spinlock.c (SY-01) */
+
 static void IopDeleteDeviceCommon(PDEVICE_OBJECT DeviceObject)
 {
     IOP_DEVICE *Device = IopDevice(DeviceObject);
+    if (DeviceObject->DeviceExtension) /* its locks go with it */
+        KiForgetLocksIn(DeviceObject->DeviceExtension, DeviceObject->Size - sizeof(DEVICE_OBJECT));
     Device->Deleted = TRUE;
     IopUnregisterShutdown(Device);
     IopUnlinkFromDriver(DeviceObject);
@@ -106,6 +111,19 @@ static void IopDeleteDeviceCommon(PDEVICE_OBJECT DeviceObject)
     ObpRemoveName(Device);
     IopDeleteIoTimer(DeviceObject); /* sim/io/timer.c */
     ObpDereference(Device);
+}
+
+/* FL-04: IoRegisterShutdownNotification is undone with IoUnregisterShutdownNotification
+ * before the device goes (the I/O manager cleans up, but the driver's pairing is wrong). */
+static void IopReportShutdownAtDelete(IOP_DEVICE *Device, NTSIM_SITE Site)
+{
+    char Name[256], Where[256];
+    ObpGetObjectName(&Device->Object, Name, sizeof(Name));
+    KiFormatSite(Device->ShutdownTrack.Site, Where, sizeof(Where));
+    VfReport("FL-04", NTSIM_SEV_ERROR, Device->Object.DriverObject, Site,
+             "IoDeleteDevice(%s) with its shutdown notification still registered (at %s): call "
+             "IoUnregisterShutdownNotification first",
+             Name[0] ? Name : "(unnamed)", Where[0] ? Where : "?");
 }
 
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
@@ -121,6 +139,8 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     if (DeviceObject->AttachedDevice)
         VfReport("IO-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
                  "IoDeleteDevice(%p) while another device is still attached to it", DeviceObject);
+    if (Device->ShutdownRegistered && VfEnabled)
+        IopReportShutdownAtDelete(Device, Site);
     IopDeleteDeviceCommon(DeviceObject);
 }
 
@@ -150,6 +170,7 @@ PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_
     if (IopDevice(Top)->Deleted)
         return NULL;
     Top->AttachedDevice = SourceDevice;
+    IopDevice(SourceDevice)->AttachedTo = Top;
     SourceDevice->StackSize = (CCHAR)(Top->StackSize + 1);
     SourceDevice->AlignmentRequirement = Top->AlignmentRequirement;
     SourceDevice->SectorSize = Top->SectorSize;
@@ -159,6 +180,8 @@ PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_
 VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)
 {
     KiTakeSite();
+    if (TargetDevice->AttachedDevice)
+        IopDevice(TargetDevice->AttachedDevice)->AttachedTo = NULL;
     TargetDevice->AttachedDevice = NULL;
 }
 
@@ -192,13 +215,17 @@ NTSTATUS IoRegisterShutdownNotification(PDEVICE_OBJECT DeviceObject)
 
 NTSTATUS IoRegisterLastChanceShutdownNotification(PDEVICE_OBJECT DeviceObject)
 {
-    return IoRegisterShutdownNotification(DeviceObject);
+    NTSTATUS Status = IoRegisterShutdownNotification(DeviceObject);
+    if (NT_SUCCESS(Status))
+        IopDevice(DeviceObject)->LastChanceShutdown = TRUE;
+    return Status;
 }
 
 void IopUnregisterShutdown(IOP_DEVICE *Device)
 {
     if (Device->ShutdownRegistered) {
         Device->ShutdownRegistered = FALSE;
+        Device->LastChanceShutdown = FALSE;
         Device->Object.Flags &= ~DO_SHUTDOWN_REGISTERED;
         IopUntrack(&Device->ShutdownTrack);
     }

@@ -177,6 +177,8 @@ void IopShutdownDrivers(void)
 
 /* ---- driver object extensions ---- */
 
+void KiForgetLocksIn(const void *Base, size_t Size); /* sim/ke/spinlock.c (SY-01) */
+
 NTSTATUS IoAllocateDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID ClientIdentificationAddress,
                                          ULONG DriverObjectExtensionSize, PVOID *DriverObjectExtension)
 {
@@ -190,10 +192,12 @@ NTSTATUS IoAllocateDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID Clie
         return STATUS_INSUFFICIENT_RESOURCES;
     size_t Header = (sizeof(IOP_CLIENT_EXTENSION) + 15) & ~(size_t)15;
     IOP_CLIENT_EXTENSION *Extension = KiHostAlloc(Header + DriverObjectExtensionSize);
+    Extension->Size = Header + DriverObjectExtensionSize;
     Extension->ClientId = ClientIdentificationAddress;
     InsertTailList(&Driver->ClientExtensions, &Extension->Link);
-    /* Freed with the driver object: owned by the object, not a leak. */
-    IopTrackFor(&Extension->Track, NULL, NtsimResDriverExtension, Site);
+    /* Freed with the driver object. Tracked for the driver so that a failed DriverEntry
+     * names it (FL-01); after Unload it is the I/O manager's to free, not a leak. */
+    IopTrackFor(&Extension->Track, DriverObject, NtsimResDriverExtension, Site);
     *DriverObjectExtension = (char *)Extension + Header;
     return STATUS_SUCCESS;
 }
@@ -214,7 +218,10 @@ void IopFreeClientExtensions(IOP_DRIVER *Driver)
 {
     while (!IsListEmpty(&Driver->ClientExtensions)) {
         PLIST_ENTRY E = RemoveHeadList(&Driver->ClientExtensions);
-        free(CONTAINING_RECORD(E, IOP_CLIENT_EXTENSION, Link));
+        IOP_CLIENT_EXTENSION *Extension = CONTAINING_RECORD(E, IOP_CLIENT_EXTENSION, Link);
+        IopUntrack(&Extension->Track);
+        KiForgetLocksIn(Extension, Extension->Size);
+        free(Extension);
     }
 }
 
@@ -249,10 +256,15 @@ void IopReclaimReinit(NTSIM_TRACK *Track)
     free(Reinit);
 }
 
-/* Run the registered routines of every loaded driver once, as the I/O manager does
- * after the drivers of a load phase have initialised. A routine may register again. */
-void IopRunReinitializations(void)
+/* A routine that re-registers runs again after the other drivers' routines of the same
+ * pass, as the I/O manager does; passes repeat while routines re-register, up to this
+ * bound (a routine that always re-registers waits for the next driver load, and a
+ * registration still queued at Unload is dropped by the I/O manager, not leaked). */
+#define IOP_REINIT_MAX_PASSES 16
+
+static BOOLEAN IopRunReinitializationPass(void)
 {
+    BOOLEAN Ran = FALSE;
     for (PLIST_ENTRY E = IopDrivers.Flink; E != &IopDrivers; E = E->Flink) {
         IOP_DRIVER *Driver = CONTAINING_RECORD(E, IOP_DRIVER, MachineLink);
         if (!Driver->Loaded)
@@ -266,9 +278,19 @@ void IopRunReinitializations(void)
             IOP_REINIT *Reinit = CONTAINING_RECORD(RemoveHeadList(&Pending), IOP_REINIT, Link);
             IopUntrack(&Reinit->Track);
             Driver->ReinitCount++;
+            Ran = TRUE;
             IOP_CALL_DRIVER(&Driver->Object,
                             Reinit->Routine(&Driver->Object, Reinit->Context, Driver->ReinitCount));
             free(Reinit);
         }
     }
+    return Ran;
+}
+
+/* Run the registered routines of every loaded driver, as the I/O manager does after
+ * the drivers of a load phase have initialised. */
+void IopRunReinitializations(void)
+{
+    for (int Pass = 0; Pass < IOP_REINIT_MAX_PASSES && IopRunReinitializationPass(); Pass++)
+        continue;
 }

@@ -85,10 +85,14 @@ static NTSTATUS IopCreateFile(PDEVICE_OBJECT Device, const char *Rest, KPROCESSO
         return STATUS_NO_SUCH_DEVICE;
     if ((Device->Flags & DO_EXCLUSIVE) && Private->OpenCount > 0)
         return STATUS_ACCESS_DENIED;
-    if (Device->Flags & DO_DEVICE_INITIALIZING)
-        VfReport("DE-02", NTSIM_SEV_WARNING, Device->DriverObject, (NTSIM_SITE){ NULL, 0 },
-                 "device %p is opened while DO_DEVICE_INITIALIZING is still set (legacy drivers may leave it; "
-                 "PnP drivers must clear it)", (void *)Device);
+    if (Device->Flags & DO_DEVICE_INITIALIZING) {
+        /* DO-02 (docs/verifier.md); the I/O manager refuses the open, as on Windows. */
+        VfReport("DO-02", NTSIM_SEV_ERROR, Device->DriverObject, Private->Track.Site,
+                 "device %p (created here) is opened while DO_DEVICE_INITIALIZING is still set: a device created "
+                 "outside DriverEntry (AddDevice, a reinitialization routine...) must clear it when it is ready",
+                 (void *)Device);
+        return STATUS_NO_SUCH_DEVICE;
+    }
     PVOID Body;
     ObpCreateObject(&IopFileType, sizeof(IOP_FILE), &Body);
     IOP_FILE *File = Body;

@@ -11,6 +11,9 @@
 #include "hal/halp.h"
 #include "trace/trace.h"
 
+void KiRememberLock(PKSPIN_LOCK Lock);              /* sim/ke/spinlock.c (SY-01) */
+void KiForgetLocksIn(const void *Base, size_t Size);
+
 #define IOP_INTERRUPT_MAGIC 0x72746E49u /* "Intr" */
 
 typedef struct _KINTERRUPT {
@@ -109,6 +112,7 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     Interrupt->ServiceRoutine = ServiceRoutine;
     Interrupt->ServiceContext = ServiceContext;
     Interrupt->ActualLock = SpinLock ? SpinLock : &Interrupt->SpinLock;
+    KiRememberLock(&Interrupt->SpinLock); /* the interrupt's own lock, initialised here (SY-01) */
     Interrupt->Vector = Vector;
     Interrupt->Line = Line;
     Interrupt->Irql = Irql;
@@ -133,6 +137,7 @@ static void IopDisconnect(PKINTERRUPT Interrupt)
     IopUpdateLine(Interrupt->Line);
     IopUntrack(&Interrupt->Track);
     Interrupt->Magic = 0;
+    KiForgetLocksIn(Interrupt, sizeof(*Interrupt));
     free(Interrupt);
 }
 

@@ -8,6 +8,7 @@
 typedef struct _IOP_CLIENT_EXTENSION {
     LIST_ENTRY Link;
     PVOID ClientId;
+    size_t Size; /* header + extension, for forgetting the locks in it */
     NTSIM_TRACK Track;
     /* the extension body follows, 16-byte aligned */
 } IOP_CLIENT_EXTENSION;
@@ -54,6 +55,10 @@ typedef struct _IOP_DEVICE {
     BOOLEAN ShutdownRegistered;
     NTSIM_TRACK ShutdownTrack;
     ULONG OpenCount;
+    BOOLEAN LastChanceShutdown;  /* IoRegisterLastChanceShutdownNotification: shut down after the others */
+    BOOLEAN NamedAtCreate;       /* created with a name: DO_DEVICE_HAS_NAME must stay set (DO-01) */
+    PDEVICE_OBJECT AttachedTo;   /* the device this one is attached over (IoAttachDeviceToDeviceStack) */
+    BOOLEAN FlagsReported;       /* DO-01 reported once */
     /* the device extension follows, 16-byte aligned */
 } IOP_DEVICE;
 
@@ -112,6 +117,7 @@ void IopResetWmi(void); /* wmi.c */
 typedef enum _IOP_AUDIT_POINT { IopAuditAfterFailedEntry, IopAuditAfterUnload } IOP_AUDIT_POINT;
 void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point);
 void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtReturn);
+void VfCheckDeviceFlags(PDRIVER_OBJECT Object);
 void IopReclaimResources(IOP_DRIVER *Driver);
 void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 

@@ -314,6 +314,20 @@ static PDRIVER_OBJECT IopCompletionOwner(PDEVICE_OBJECT Device, IOP_IRP_PRIVATE 
     return Private ? Private->Track.Owner : NULL;
 }
 
+/* IO-01 at every level: a completion routine that lets the IRP go on up must propagate
+ * the pending state (`if (Irp->PendingReturned) IoMarkIrpPending(Irp);`), or the
+ * driver above returns STATUS_PENDING for an IRP its stack location says was not pended.
+ * Reported once, then marked on the driver's behalf so the levels above stay coherent. */
+static void IopReportDroppedPending(PIRP Irp, PIO_COMPLETION_ROUTINE Routine, PDRIVER_OBJECT Owner)
+{
+    if (VfEnabled)
+        VfReport("IO-01", NTSIM_SEV_ERROR, Owner, KiSiteOfCode((void *)Routine),
+                 "%s: completion routine for IRP %p returned with Irp->PendingReturned set but did not call "
+                 "IoMarkIrpPending: the pending state is lost for the driver above",
+                 Owner ? IopDriverServiceName(Owner) : "?", (void *)Irp);
+    IoMarkIrpPending(Irp);
+}
+
 VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
 {
     (void)PriorityBoost;
@@ -355,9 +369,13 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
             NTSTATUS Status;
             if (TrEnabled)
                 TrIrp(TrIrpCompletionRoutine, TraceId, Irp, Device, 0, 0);
+            BOOLEAN PendingReturned = Irp->PendingReturned;
             IOP_CALL_DRIVER(IopCompletionOwner(Device, Private), Status = Routine(Device, Irp, Context));
             if (Status == STATUS_MORE_PROCESSING_REQUIRED)
                 return;
+            if (PendingReturned && Irp->CurrentLocation <= Irp->StackCount &&
+                !(IoGetCurrentIrpStackLocation(Irp)->Control & SL_PENDING_RETURNED))
+                IopReportDroppedPending(Irp, Routine, IopCompletionOwner(Device, Private));
         } else if (Irp->PendingReturned && Irp->CurrentLocation <= Irp->StackCount) {
             IoMarkIrpPending(Irp);
         }
@@ -415,10 +433,47 @@ void IopDescribeIrp(NTSIM_TRACK *Track, char *Buffer, size_t Size)
     snprintf(Buffer, Size, "IRP %p with %d stack locations", (void *)Irp, Irp->StackCount);
 }
 
+static void IopFreeOrphanIrp(PIRP Irp, void *Context)
+{
+    (void)Context;
+    IopFreeIrp(Irp);
+}
+
+/* The completion routine in stack location Level belongs to the driver one level up
+ * (or to the IRP's allocator for the topmost location). */
+static BOOLEAN IopCompletionBelongsTo(PIRP Irp, CHAR Level, PDRIVER_OBJECT Driver)
+{
+    if (Level >= Irp->StackCount)
+        return TRUE;
+    PDEVICE_OBJECT Caller = ((PIO_STACK_LOCATION)(Irp + 1))[(int)Level].DeviceObject; /* location Level + 1 */
+    return Caller == NULL || Caller->DriverObject == Driver;
+}
+
+/* An IRP a failed or unloaded driver leaves behind. If it is still inside another
+ * driver (sent down and not completed), freeing it would make that innocent driver
+ * crash later: it is orphaned instead. Its completion routines in the departing image
+ * are removed and the I/O manager frees it when it completes. */
 void IopReclaimIrp(NTSIM_TRACK *Track)
 {
     IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(Track, IOP_IRP_PRIVATE, Track);
-    IopFreeIrp((PIRP)(Private + 1));
+    PIRP Irp = (PIRP)(Private + 1);
+    BOOLEAN InAnotherDriver = !Private->Completed && Irp->CurrentLocation <= Irp->StackCount &&
+                              Irp->CurrentLocation > 0;
+    if (!InAnotherDriver) {
+        IopFreeIrp(Irp);
+        return;
+    }
+    PDRIVER_OBJECT Departing = Track->Owner;
+    for (CHAR Level = Irp->CurrentLocation; Level <= Irp->StackCount; Level++) {
+        PIO_STACK_LOCATION Stack = (PIO_STACK_LOCATION)(Irp + 1) + (Level - 1);
+        if (IopCompletionBelongsTo(Irp, Level, Departing)) {
+            Stack->CompletionRoutine = NULL;
+            Stack->Control &= (UCHAR)~(SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL);
+        }
+    }
+    IopUntrack(Track);
+    Private->Final = IopFreeOrphanIrp;
+    Private->FinalContext = NULL;
 }
 
 /* !irp (inspect.c): every IRP the I/O manager has handed out and not freed, with its

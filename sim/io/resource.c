@@ -340,6 +340,7 @@ static NTSTATUS IopConflictStatus(PDRIVER_OBJECT Driver, const IOP_RANGE *R, PBO
 }
 
 /* HW-02: claims hold bus-relative raw values. */
+BOOLEAN HalpIsTruncatedMapping(ULONGLONG Address); /* sim/hal/mmio.c */
 static void IopCheckRaw(PDRIVER_OBJECT Driver, const IOP_RANGE *R, const char *Ddi, NTSIM_SITE Site)
 {
     char What[96];
@@ -357,6 +358,10 @@ static void IopCheckRaw(PDRIVER_OBJECT Driver, const IOP_RANGE *R, const char *D
     else if ((R->Type == CmResourceTypeMemory || R->Type == CmResourceTypePort) && R->Start >= (1ull << 44))
         VfReport("HW-02", NTSIM_SEV_ERROR, Driver, Site,
                  "%s claims %s: a mapped system address, not a bus-relative physical address", Ddi, What);
+    else if ((R->Type == CmResourceTypeMemory || R->Type == CmResourceTypePort) && HalpIsTruncatedMapping(R->Start))
+        VfReport("HW-02", NTSIM_SEV_ERROR, Driver, Site,
+                 "%s claims %s: the low 32 bits of an address MmMapIoSpace returned (a mapped pointer stored in a "
+                 "ULONG), not a bus-relative physical address", Ddi, What);
 }
 
 /* Claim (or release, when List is empty) for one owner. */
@@ -452,8 +457,9 @@ NTSTATUS IoReportResourceUsage(PUNICODE_STRING DriverClassName, PDRIVER_OBJECT D
         *ConflictDetected = FALSE;
     if (DriverObject == NULL || ConflictDetected == NULL)
         return STATUS_INVALID_PARAMETER;
-    IopCheckLegacyClaim(DriverObject, "IoReportResourceUsage", Site);
     BOOLEAN Claiming = (DriverList && DriverList->Count) || (DeviceList && DeviceList->Count);
+    if (Claiming) /* releasing a claim (in Unload, say) is what DE-07 wants, not a claim */
+        IopCheckLegacyClaim(DriverObject, "IoReportResourceUsage", Site);
     if (Claiming && ViFaultShouldFail(NtsimFaultResource, "IoReportResourceUsage", 0, Site)) {
         NtsimSetLastError("IoReportResourceUsage: a conflict was injected");
         return IopConflictStatus(DriverObject, NULL, ConflictDetected);

@@ -7,9 +7,10 @@ typedef struct _IOP_SYMLINK_TRACK {
 } IOP_SYMLINK_TRACK;
 
 /* Links are owned by the namespace; this side table tracks who created each one. */
-static NTSTATUS IopCreateLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName, const char *Ddi)
+/* The DDIs take the site themselves: the SY-04 table check names the routine that took it. */
+static NTSTATUS IopCreateLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName, const char *Ddi,
+                              NTSIM_SITE Site)
 {
-    NTSIM_SITE Site = KiTakeSite();
     if (SymbolicLinkName == NULL || DeviceName == NULL || SymbolicLinkName->Buffer == NULL ||
         DeviceName->Buffer == NULL)
         return STATUS_INVALID_PARAMETER;
@@ -31,12 +32,12 @@ static NTSTATUS IopCreateLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING 
 
 NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName)
 {
-    return IopCreateLink(SymbolicLinkName, DeviceName, "IoCreateSymbolicLink");
+    return IopCreateLink(SymbolicLinkName, DeviceName, "IoCreateSymbolicLink", KiTakeSite());
 }
 
 NTSTATUS IoCreateUnprotectedSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName)
 {
-    return IopCreateLink(SymbolicLinkName, DeviceName, "IoCreateUnprotectedSymbolicLink");
+    return IopCreateLink(SymbolicLinkName, DeviceName, "IoCreateUnprotectedSymbolicLink", KiTakeSite());
 }
 
 static IOP_SYMLINK_TRACK *IopFindLinkTrack(PVOID Link);

@@ -31,26 +31,43 @@ static void *volatile KiSignalAddress;
 static void *volatile KiSignalPc;
 
 static const struct { ULONG Code; const char *Name; } KiBugCheckNames[] = {
+    { 0x01, "APC_INDEX_MISMATCH" },
+    { 0x07, "INVALID_SOFTWARE_INTERRUPT" },
+    { 0x09, "IRQL_NOT_GREATER_OR_EQUAL" },
     { 0x0A, "IRQL_NOT_LESS_OR_EQUAL" },
+    { 0x0C, "MAXIMUM_WAIT_OBJECTS_EXCEEDED" },
+    { 0x18, "REFERENCE_BY_POINTER" },
     { 0x19, "BAD_POOL_HEADER" },
     { 0x1E, "KMODE_EXCEPTION_NOT_HANDLED" },
     { 0x35, "NO_MORE_IRP_STACK_LOCATIONS" },
     { 0x44, "MULTIPLE_IRP_COMPLETE_REQUESTS" },
     { 0x50, "PAGE_FAULT_IN_NONPAGED_AREA" },
+    { 0x76, "PROCESS_HAS_LOCKED_PAGES" },
     { 0x7E, "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED" },
+    { 0x93, "INVALID_KERNEL_HANDLE" },
+    { 0x9F, "DRIVER_POWER_STATE_FAILURE" },
     { 0xC1, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION" },
     { 0xC2, "BAD_POOL_CALLER" },
     { 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION" },
     { 0xC5, "DRIVER_CORRUPTED_EXPOOL" },
     { 0xC6, "DRIVER_CAUGHT_MODIFYING_FREED_POOL" },
     { 0xC7, "TIMER_OR_DPC_INVALID" },
+    { 0xC8, "IRQL_UNEXPECTED_VALUE" },
     { 0xC9, "DRIVER_VERIFIER_IOMANAGER_VIOLATION" },
+    { 0xCA, "PNP_DETECTED_FATAL_ERROR" },
+    { 0xCB, "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS" },
+    { 0xCD, "PAGE_FAULT_BEYOND_END_OF_ALLOCATION" },
     { 0xCE, "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS" },
     { 0xD1, "DRIVER_IRQL_NOT_LESS_OR_EQUAL" },
     { 0xD5, "DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL" },
     { 0xD6, "DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION" },
+    { 0xE1, "WORKER_THREAD_RETURNED_AT_BAD_IRQL" },
     { 0xE2, "MANUALLY_INITIATED_CRASH" },
+    { 0xE3, "RESOURCE_NOT_OWNED" },
+    { 0xE4, "WORKER_INVALID" },
     { 0xE6, "DRIVER_VERIFIER_DMA_VIOLATION" },
+    { 0xF2, "HARDWARE_INTERRUPT_STORM" },
+    { 0x133, "DPC_WATCHDOG_VIOLATION" },
     { 0x4E544801, "NTSIM_HANG" }, /* ntsim's own: every thread blocked, nothing can wake one */
 };
 
@@ -353,7 +370,7 @@ static void KiReportSignalCrash(void)
         VfReport("MMIO-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
         What = "a direct dereference of mapped device registers";
     } else if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
-        VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s touched at %p by %s", Poison,
+        VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), KiSiteOfCode(KiSignalPc), "%s touched at %p by %s", Poison,
                  KiSignalAddress, Where);
     } else if (ExpDescribeSpecialPoolFault(KiSignalAddress, Mmio, sizeof(Mmio), &Code)) {
         VfReport("MM-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);

@@ -19,11 +19,19 @@ void NtsimSetSite(const char *File, int Line)
     KiSiteLine = Line;
 }
 
-NTSIM_SITE KiTakeSite(void)
+/* Not inlined: its return address is inside the DDI, which the SY-04 table check
+ * (sim/verifier/irqltable.c) names. That check runs only for a driver's call (a site
+ * was set) above PASSIVE_LEVEL, where every DDI is allowed: one compare otherwise. */
+__attribute__((noinline)) NTSIM_SITE KiTakeSite(void)
 {
     NTSIM_SITE Site = { KiSiteFile, KiSiteLine };
     KiSiteFile = NULL;
     KiSiteLine = 0;
+    if (Site.File != NULL) {
+        KIRQL Irql = KiCurrentIrql();
+        if (__builtin_expect(Irql > PASSIVE_LEVEL, 0))
+            VfCheckDdiIrql(__builtin_return_address(0), Irql, Site);
+    }
     return Site;
 }
 

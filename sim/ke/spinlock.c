@@ -3,19 +3,119 @@
  * A KSPIN_LOCK holds 0 when free and the owning marker when held. Acquiring raises
  * to DISPATCH_LEVEL. Threads take turns on the machine and never switch while at
  * DISPATCH_LEVEL, so acquiring a lock that is held can never succeed: that is
- * reported as the deadlock it is. Uninitialised pool is filled with 0xCD by the
- * pool, so a lock used without KeInitializeSpinLock in pool memory is recognised
- * (rule SY-01). Each held lock is also recorded for the thread (lockorder.c): lock
+ * reported as the deadlock it is. KeInitializeSpinLock records the lock's address in
+ * a set, so a lock used without it is recognised wherever it lives (device extension,
+ * global, zeroed or 0xCD-filled pool: rule SY-01); addresses are forgotten when the
+ * pool block or device object holding them is freed. Each held lock is also recorded for the thread (lockorder.c): lock
  * order inversions and locks still held when a driver routine returns are reported. */
 #include "ntsimp.h"
 #include "ke/kep.h"
 
 #define KI_LOCK_HELD ((KSPIN_LOCK)0x4B4C4F434B454421ull) /* marker of an owned lock */
 
+/* ---- the set of initialised lock addresses (SY-01) ----
+ * Open addressing with linear probing; 0 marks an empty slot and 1 a removed one
+ * (lock addresses are 8-byte aligned, so neither is a lock). The bounds of every
+ * address ever added let a free of unrelated memory skip the set in one compare. */
+#define KI_SLOT_EMPTY ((ULONG_PTR)0)
+#define KI_SLOT_REMOVED ((ULONG_PTR)1)
+
+static ULONG_PTR *KiLockSet;
+static size_t KiLockSetSize, KiLockSetUsed, KiLockSetCount; /* slots; used incl. removed; live */
+static ULONG_PTR KiLockSetLow = ~(ULONG_PTR)0, KiLockSetHigh;
+
+static inline size_t KiLockSlot(ULONG_PTR Address)
+{
+    return (size_t)(((Address >> 3) * 0x9E3779B97F4A7C15ull) >> 17) & (KiLockSetSize - 1);
+}
+
+static BOOLEAN KiIsInitialisedLock(PKSPIN_LOCK Lock)
+{
+    ULONG_PTR Address = (ULONG_PTR)Lock;
+    if (KiLockSetSize == 0)
+        return FALSE;
+    for (size_t i = KiLockSlot(Address);; i = (i + 1) & (KiLockSetSize - 1)) {
+        if (KiLockSet[i] == Address)
+            return TRUE;
+        if (KiLockSet[i] == KI_SLOT_EMPTY)
+            return FALSE;
+    }
+}
+
+static void KiInsertLockAddress(ULONG_PTR Address)
+{
+    size_t i = KiLockSlot(Address);
+    while (KiLockSet[i] != KI_SLOT_EMPTY && KiLockSet[i] != KI_SLOT_REMOVED)
+        i = (i + 1) & (KiLockSetSize - 1);
+    if (KiLockSet[i] == KI_SLOT_EMPTY)
+        KiLockSetUsed++;
+    KiLockSet[i] = Address;
+    KiLockSetCount++;
+}
+
+static void KiGrowLockSet(void)
+{
+    ULONG_PTR *Old = KiLockSet;
+    size_t OldSize = KiLockSetSize;
+    KiLockSetSize = OldSize ? (KiLockSetCount * 4 > OldSize ? OldSize * 2 : OldSize) : 64;
+    KiLockSet = KiHostAlloc(KiLockSetSize * sizeof(*KiLockSet));
+    memset(KiLockSet, 0, KiLockSetSize * sizeof(*KiLockSet));
+    KiLockSetUsed = KiLockSetCount = 0;
+    for (size_t i = 0; i < OldSize; i++)
+        if (Old[i] != KI_SLOT_EMPTY && Old[i] != KI_SLOT_REMOVED)
+            KiInsertLockAddress(Old[i]);
+    free(Old);
+}
+
+void KiRememberLock(PKSPIN_LOCK Lock)
+{
+    if (KiIsInitialisedLock(Lock))
+        return;
+    if ((KiLockSetUsed + 1) * 4 > KiLockSetSize * 3)
+        KiGrowLockSet(); /* rehash: drops removed slots, doubles when live entries need it */
+    KiInsertLockAddress((ULONG_PTR)Lock);
+    if ((ULONG_PTR)Lock < KiLockSetLow)
+        KiLockSetLow = (ULONG_PTR)Lock;
+    if ((ULONG_PTR)Lock > KiLockSetHigh)
+        KiLockSetHigh = (ULONG_PTR)Lock;
+}
+
+/* Memory [Base, Base + Size) is being freed: the locks in it are gone. */
+void KiForgetLocksIn(const void *Base, size_t Size)
+{
+    ULONG_PTR Low = (ULONG_PTR)Base, High = Low + Size;
+    if (KiLockSetCount == 0 || High <= KiLockSetLow || Low > KiLockSetHigh)
+        return;
+    for (size_t i = 0; i < KiLockSetSize; i++)
+        if (KiLockSet[i] >= Low && KiLockSet[i] < High) {
+            KiLockSet[i] = KI_SLOT_REMOVED;
+            KiLockSetCount--;
+        }
+}
+
+static void KiResetLockSet(void)
+{
+    free(KiLockSet);
+    KiLockSet = NULL;
+    KiLockSetSize = KiLockSetUsed = KiLockSetCount = 0;
+    KiLockSetLow = ~(ULONG_PTR)0;
+    KiLockSetHigh = 0;
+}
+
+static void KiReportUninitialisedLock(PKSPIN_LOCK Lock, const char *Ddi, NTSIM_SITE Site)
+{
+    VfReport("SY-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+             "%s(%p): spin lock used without KeInitializeSpinLock", Ddi, (void *)Lock);
+    KiBugCheck(0xC4, 0x1002, (ULONG_PTR)Lock, *Lock, 0, Site, "%s(%p): the spin lock was never initialised", Ddi,
+               (void *)Lock);
+}
+
 static void KiCheckLockWord(PKSPIN_LOCK Lock, const char *Ddi, NTSIM_SITE Site)
 {
     if (Lock == NULL)
         KiBugCheck(0xC4, 0x1002, 0, 0, 0, Site, "%s(NULL)", Ddi);
+    if (VfEnabled && !KiIsInitialisedLock(Lock))
+        KiReportUninitialisedLock(Lock, Ddi, Site);
     if (*Lock != 0 && *Lock != KI_LOCK_HELD) {
         VfReport("SY-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
                  "%s(%p): spin lock used without KeInitializeSpinLock", Ddi, (void *)Lock);
@@ -56,6 +156,7 @@ VOID KeInitializeSpinLock(PKSPIN_LOCK SpinLock)
         KiBugCheck(0xC4, 0x1005 /* approximate */, (ULONG_PTR)SpinLock, 0, 0, Site,
                    "KeInitializeSpinLock(%p) on a lock this thread holds", (void *)SpinLock);
     *SpinLock = 0;
+    KiRememberLock(SpinLock);
 }
 
 VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
@@ -162,6 +263,8 @@ void KiResetLocks(void)
 {
     KiCancelLock = 0;
     KiResetLockOrder();
+    KiResetLockSet();
+    KiRememberLock(&KiCancelLock);
 }
 
 PLIST_ENTRY ExInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)

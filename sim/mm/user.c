@@ -118,10 +118,22 @@ VOID ProbeForWrite(volatile VOID *Address, SIZE_T Length, ULONG Alignment)
     MiProbe(Address, Length, Alignment, KiTakeSite());
 }
 
+/* Windows never maps the lowest 64 KiB (NULL plus a small offset is a classic bug), so
+ * those addresses are invalid whatever the host has there; above that, the page must be
+ * mapped in this process (msync fails with ENOMEM on an unmapped range) and not poisoned. */
+#define MI_LOWEST_VALID_ADDRESS 0x10000u
+
 BOOLEAN MmIsAddressValid(PVOID VirtualAddress)
 {
+    KiTakeSite();
+    if ((ULONG_PTR)VirtualAddress < MI_LOWEST_VALID_ADDRESS)
+        return FALSE;
+    size_t Page = (size_t)sysconf(_SC_PAGESIZE);
+    void *Base = (void *)((ULONG_PTR)VirtualAddress & ~(ULONG_PTR)(Page - 1));
+    if (msync(Base, Page, MS_ASYNC) != 0)
+        return FALSE;
     char Description[8];
-    return VirtualAddress != NULL && !MiDescribePoisonedAddress(VirtualAddress, Description, sizeof(Description));
+    return !MiDescribePoisonedAddress(VirtualAddress, Description, sizeof(Description));
 }
 
 /* ---- poisoned memory ---- */

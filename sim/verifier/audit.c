@@ -64,6 +64,9 @@ void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
     case NtsimResReinitRegistration:
         snprintf(Buffer, Size, "reinitialization routine registered with IoRegisterDriverReinitialization");
         break;
+    case NtsimResDriverExtension:
+        snprintf(Buffer, Size, "driver object extension (IoAllocateDriverObjectExtension)");
+        break;
     case NtsimResResourceClaim:
         IopDescribeClaim(Track, Buffer, Size);
         break;
@@ -114,12 +117,23 @@ static NTSIM_SITE VfEntrySite(PDRIVER_OBJECT Object)
     return KiSiteOfCode((void *)Object->DriverInit);
 }
 
+/* What the I/O manager itself releases when it deletes an unloaded driver's object: a
+ * reinitialization routine that re-registered and is still queued (the routine may
+ * legitimately re-register until it finds what it waits for), and driver object
+ * extensions (there is no routine to free one). Not leaks after Unload. */
+static BOOLEAN VfOwnedByIoManager(NTSIM_RESOURCE_KIND Kind)
+{
+    return Kind == NtsimResReinitRegistration || Kind == NtsimResDriverExtension;
+}
+
 void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
 {
     PDRIVER_OBJECT Object = &Driver->Object;
     const char *When = Point == IopAuditAfterFailedEntry ? "after DriverEntry failed" : "after Unload";
     for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
         NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
+        if (Point == IopAuditAfterUnload && VfOwnedByIoManager(Track->Kind))
+            continue;
         char What[512], Where[256];
         IopDescribeResource(Track, What, sizeof(What));
         KiFormatSite(Track->Site, Where, sizeof(Where));
@@ -130,6 +144,10 @@ void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
         else if (Track->Kind == NtsimResShutdownRegistration && Point == IopAuditAfterFailedEntry)
             VfReport("FL-04", NTSIM_SEV_ERROR, Object, Track->Site,
                      "%s still registered %s: call IoUnregisterShutdownNotification", What, When);
+        else if (Track->Kind == NtsimResDriverExtension)
+            VfReport("FL-01", NTSIM_SEV_WARNING, Object, Track->Site,
+                     "%s allocated before DriverEntry failed (at %s): nothing can free it but the driver object's "
+                     "deletion; allocate it once the failing steps are past", What, Where[0] ? Where : "?");
         else
             VfReport(VfLeakRule(Track->Kind, Point), NTSIM_SEV_ERROR, Object, Track->Site, "leaked %s %s (created at %s)",
                      What, When, Where[0] ? Where : "?");
@@ -146,6 +164,38 @@ void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
         if (Driver->ErrorLogEntries == 0 && Driver->ErrorLogAttempts == 0)
             VfReport("FL-06", NTSIM_SEV_WARNING, Object, VfEntrySite(Object),
                      "DriverEntry failed without logging an error (IoWriteErrorLogEntry)");
+    }
+}
+
+/* DE-03 asks for a device that can take I/O: a named one, or (seed 004) an unnamed
+ * device attached over another device, which takes the I/O sent to the named target.
+ * The name is looked up in the namespace, not in Flags, which the driver can clobber. */
+static BOOLEAN VfHasDeviceTakingIo(PDRIVER_OBJECT Object)
+{
+    for (PDEVICE_OBJECT D = Object->DeviceObject; D; D = D->NextDevice) {
+        char Name[8];
+        ObpGetObjectName(D, Name, sizeof(Name));
+        if (Name[0] || IopDevice(D)->AttachedTo)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* DO-01: DO_DEVICE_HAS_NAME belongs to the I/O manager; a driver that assigns Flags
+ * (`Flags = DO_BUFFERED_IO`) instead of or-ing bits in loses it. */
+void VfCheckDeviceFlags(PDRIVER_OBJECT Object)
+{
+    for (PDEVICE_OBJECT D = Object->DeviceObject; D; D = D->NextDevice) {
+        IOP_DEVICE *Device = IopDevice(D);
+        if (!Device->NamedAtCreate || (D->Flags & DO_DEVICE_HAS_NAME) || Device->FlagsReported)
+            continue;
+        Device->FlagsReported = TRUE;
+        char Name[256];
+        ObpGetObjectName(D, Name, sizeof(Name));
+        VfReport("DO-01", NTSIM_SEV_ERROR, Object, Device->Track.Site,
+                 "device %s lost DO_DEVICE_HAS_NAME: DeviceObject->Flags was overwritten (Flags is 0x%08X); set "
+                 "bits with |= and clear them with &= ~, never assign Flags",
+                 Name[0] ? Name : "(unnamed)", (unsigned)D->Flags);
     }
 }
 
@@ -169,11 +219,8 @@ void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtR
     if (Wdm && Object->DriverUnload == NULL)
         VfReport("DE-02", NTSIM_SEV_ERROR, Object, VfEntrySite(Object),
                  "a WDM driver (AddDevice set) must set DriverObject->DriverUnload");
-    BOOLEAN NamedDevice = FALSE;
-    for (PDEVICE_OBJECT D = Object->DeviceObject; D; D = D->NextDevice)
-        if (D->Flags & DO_DEVICE_HAS_NAME)
-            NamedDevice = TRUE;
-    if (!Wdm && !NamedDevice)
+    VfCheckDeviceFlags(Object);
+    if (!Wdm && !VfHasDeviceTakingIo(Object))
         VfReport("DE-03", NTSIM_SEV_WARNING, Object, VfEntrySite(Object),
                  "legacy DriverEntry succeeded without creating a named device object that can take I/O");
     if (Wdm && Object->DeviceObject)

@@ -5,6 +5,8 @@
  */
 #include <ntddk.h>
 
+#include "good_log.h"
+
 DRIVER_INITIALIZE DriverEntry;
 DRIVER_UNLOAD GoodUnload;
 _Dispatch_type_(IRP_MJ_CREATE) _Dispatch_type_(IRP_MJ_CLOSE) DRIVER_DISPATCH GoodCreateClose;
@@ -58,7 +60,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     RtlInitUnicodeString(&DeviceName, L"\\Device\\GoodSeh");
     Status = IoCreateDevice(DriverObject, 0, &DeviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, &DeviceObject);
     if (!NT_SUCCESS(Status))
-        return Status;
+        return GoodFailEntry(DriverObject, Status);
     DeviceObject->Flags |= DO_BUFFERED_IO;
     DriverObject->MajorFunction[IRP_MJ_CREATE] = GoodCreateClose;
     DriverObject->MajorFunction[IRP_MJ_CLOSE] = GoodCreateClose;

@@ -1,23 +1,20 @@
 /*
- * good_lock.c - the correct counterpart of bad_sy01_lock: the context's spin lock is
- * initialised with KeInitializeSpinLock before any dispatch routine can acquire it.
+ * good_regpath.c - the correct counterpart of bad_de04_regpath: DriverEntry copies
+ * RegistryPath into its own pool buffer, and the device control reads the copy.
  */
 #include <ntddk.h>
 
-#define GOOD_TAG 'kLdG' /* "GdLk" */
-#define IOCTL_GOOD_COUNT CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#include "good_log.h"
 
-typedef struct _GOOD_CONTEXT {
-    KSPIN_LOCK Lock;
-    ULONG Requests;
-} GOOD_CONTEXT, *PGOOD_CONTEXT;
+#define GOOD_TAG 'pRdG' /* "GdRp" */
+#define IOCTL_GOOD_GET_PATH_LENGTH CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
 DRIVER_INITIALIZE DriverEntry;
 DRIVER_UNLOAD GoodUnload;
 _Dispatch_type_(IRP_MJ_CREATE) _Dispatch_type_(IRP_MJ_CLOSE) DRIVER_DISPATCH GoodCreateClose;
 _Dispatch_type_(IRP_MJ_DEVICE_CONTROL) DRIVER_DISPATCH GoodDeviceControl;
 
-static PGOOD_CONTEXT GoodContext;
+static UNICODE_STRING GoodServiceKey; /* a copy */
 
 NTSTATUS GoodCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
@@ -31,27 +28,25 @@ NTSTATUS GoodCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 NTSTATUS GoodDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS Status = STATUS_INVALID_DEVICE_REQUEST;
     ULONG_PTR Information = 0;
-    KIRQL OldIrql;
-    ULONG Count;
 
     UNREFERENCED_PARAMETER(DeviceObject);
-    KeAcquireSpinLock(&GoodContext->Lock, &OldIrql);
-    Count = ++GoodContext->Requests;
-    KeReleaseSpinLock(&GoodContext->Lock, OldIrql);
-    if (Stack->Parameters.DeviceIoControl.OutputBufferLength >= sizeof(ULONG)) {
-        *(PULONG)Irp->AssociatedIrp.SystemBuffer = Count;
+    if (Stack->Parameters.DeviceIoControl.IoControlCode == IOCTL_GOOD_GET_PATH_LENGTH &&
+        Stack->Parameters.DeviceIoControl.OutputBufferLength >= sizeof(ULONG)) {
+        *(PULONG)Irp->AssociatedIrp.SystemBuffer = GoodServiceKey.Length;
         Information = sizeof(ULONG);
+        Status = STATUS_SUCCESS;
     }
-    Irp->IoStatus.Status = STATUS_SUCCESS;
+    Irp->IoStatus.Status = Status;
     Irp->IoStatus.Information = Information;
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
-    return STATUS_SUCCESS;
+    return Status;
 }
 
 VOID GoodUnload(PDRIVER_OBJECT DriverObject)
 {
-    ExFreePoolWithTag(GoodContext, GOOD_TAG);
+    ExFreePoolWithTag(GoodServiceKey.Buffer, GOOD_TAG);
     IoDeleteDevice(DriverObject->DeviceObject);
 }
 
@@ -61,17 +56,16 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     PDEVICE_OBJECT DeviceObject;
     NTSTATUS Status;
 
-    UNREFERENCED_PARAMETER(RegistryPath);
-    GoodContext = ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(GOOD_CONTEXT), GOOD_TAG);
-    if (GoodContext == NULL)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    KeInitializeSpinLock(&GoodContext->Lock);
-    GoodContext->Requests = 0;
-    RtlInitUnicodeString(&DeviceName, L"\\Device\\GoodLock");
+    GoodServiceKey.Buffer = ExAllocatePoolWithTag(NonPagedPoolNx, RegistryPath->Length, GOOD_TAG);
+    if (GoodServiceKey.Buffer == NULL)
+        return GoodFailEntry(DriverObject, STATUS_INSUFFICIENT_RESOURCES);
+    GoodServiceKey.MaximumLength = RegistryPath->Length;
+    RtlCopyUnicodeString(&GoodServiceKey, RegistryPath);
+    RtlInitUnicodeString(&DeviceName, L"\\Device\\GoodRegpath");
     Status = IoCreateDevice(DriverObject, 0, &DeviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, &DeviceObject);
     if (!NT_SUCCESS(Status)) {
-        ExFreePoolWithTag(GoodContext, GOOD_TAG);
-        return Status;
+        ExFreePoolWithTag(GoodServiceKey.Buffer, GOOD_TAG);
+        return GoodFailEntry(DriverObject, Status);
     }
     DeviceObject->Flags |= DO_BUFFERED_IO;
     DriverObject->MajorFunction[IRP_MJ_CREATE] = GoodCreateClose;

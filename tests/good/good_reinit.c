@@ -5,6 +5,8 @@
  */
 #include <ntddk.h>
 
+#include "good_log.h"
+
 #define GOOD_TAG 'iRdG' /* "GdRi" */
 
 typedef struct _GOOD_INIT_DATA {
@@ -52,11 +54,11 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     RtlInitUnicodeString(&DeviceName, L"\\Device\\GoodReinit");
     Status = IoCreateDevice(DriverObject, 0, &DeviceName, FILE_DEVICE_UNKNOWN, 0, FALSE, &DeviceObject);
     if (!NT_SUCCESS(Status))
-        return Status;
+        return GoodFailEntry(DriverObject, Status);
     Data = ExAllocatePoolWithTag(PagedPool, sizeof(GOOD_INIT_DATA), GOOD_TAG);
     if (Data == NULL) {
         IoDeleteDevice(DeviceObject);
-        return STATUS_INSUFFICIENT_RESOURCES;
+        return GoodFailEntry(DriverObject, STATUS_INSUFFICIENT_RESOURCES);
     }
     Data->Attempts = 0;
     DriverObject->MajorFunction[IRP_MJ_CREATE] = GoodCreateClose;
