@@ -103,7 +103,8 @@ static void SweepPrintFindings(FILE *Out, const ntsim_sweep_result *R)
 
 void ntsim_sweep_print(FILE *Out, const ntsim_sweep_result *R)
 {
-    fprintf(Out, "%s: %zu injection points, %lu runs\n", R->Image, R->PointCount, R->Runs);
+    fprintf(Out, "%s: %zu injection point%s, %lu run%s\n", R->Image, R->PointCount, R->PointCount == 1 ? "" : "s",
+            R->Runs, R->Runs == 1 ? "" : "s");
     for (size_t i = 0; i < R->PointCount; i++) {
         const ntsim_sweep_point *P = &R->Points[i];
         if (!P->ran)
@@ -120,7 +121,7 @@ void ntsim_sweep_print(FILE *Out, const ntsim_sweep_result *R)
             Errors == 1 ? "" : "s", Warnings, Warnings == 1 ? "" : "s");
     if (Infos)
         fprintf(Out, ", %zu note%s", Infos, Infos == 1 ? "" : "s");
-    fprintf(Out, " in %lu runs%s\n", R->Runs,
+    fprintf(Out, " in %lu run%s%s\n", R->Runs, R->Runs == 1 ? "" : "s",
             R->FindingCount == 0 ? (R->Runs > R->PointCount ? " - every failure path walked is clean" : " - the runs made are clean")
                                  : "");
 }
