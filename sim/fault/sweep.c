@@ -9,6 +9,7 @@
  *   B <code> <name> <p1> <p2> <p3> <p4> <driver> <site> <explanation>   (a bug check)
  *   F <rule> <severity> <culprit site> <message>
  *   E                                (the end: the report above is complete)
+ *   M                                (run 0: the image is mapped; before anything else)
  * A run whose report has no E line ended some other way (the driver called exit, a
  * signal killed it, the host heap was wrecked): that is a finding of its own, never a
  * clean run. The parent merges reports in run order, so two sweeps print identical
@@ -142,6 +143,15 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
     ntsim_machine *Machine = ntsim_machine_create(&Config);
     SweepChildConfigure(Out, Machine, Options, Nth);
+    if (Nth == 0) {
+        /* The baseline maps the image first, alone: a header that passed the checks but
+         * still crashes the dynamic loader ends this child, not the sweep (the parent
+         * maps the image only after this line). */
+        if (IopCheckImageFile(Options->image) == 0 && dlopen(Options->image, RTLD_NOW | RTLD_LOCAL) != NULL) {
+            fprintf(Out, "M\n");
+            fflush(Out);
+        }
+    }
     ntsim_driver *Driver = NULL;
     int32_t Status = 0;
     int Rc = ntsim_driver_load(Machine, Options->image, NULL, &Driver, &Status);
@@ -338,7 +348,7 @@ static int SweepParse(ntsim_sweep_result *R, const ntsim_sweep_options *Options,
     Child->Output[Child->Length] = 0;
     int Outcome = NTSIM_RUN_CLEAN;
     int32_t EntryStatus = 0;
-    BOOLEAN EntryReturned = FALSE, Ended = FALSE;
+    BOOLEAN EntryReturned = FALSE, Ended = FALSE, Mapped = FALSE;
     char BugCheckCode[32] = "";
     char *Save = NULL;
     for (char *Line = strtok_r(Child->Output, "\n", &Save); Line; Line = strtok_r(NULL, "\n", &Save)) {
@@ -383,7 +393,16 @@ static int SweepParse(ntsim_sweep_result *R, const ntsim_sweep_options *Options,
         case 'E':
             Ended = TRUE;
             break;
+        case 'M':
+            Mapped = TRUE;
+            break;
         }
+    }
+    if (Child->Run == 0 && !Mapped) {
+        int Signal = WIFSIGNALED(WaitStatus) ? WTERMSIG(WaitStatus) : 0;
+        snprintf(Error, ErrorSize, "%s: corrupt image: the dynamic loader could not map it (%s %d)", R->Image,
+                 Signal ? "signal" : "exit status", Signal ? Signal : WIFEXITED(WaitStatus) ? WEXITSTATUS(WaitStatus) : -1);
+        return -1;
     }
     if (Child->Run == 0 && R->BugChecks == NULL)
         R->BugChecks = KiHostAlloc((R->PointCount ? R->PointCount : 1) * sizeof(*R->BugChecks));
@@ -523,14 +542,13 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
         Jobs = N > 0 ? (unsigned)N : 1;
     }
     ntsim_sweep_result *R = SweepNewResult(Options);
-    /* Map the image once, before any fork: every child then finds it loaded with
-     * pristine globals (no driver code ever runs in this process) and skips the
-     * dynamic linker. The image was checked above, so mapping it cannot fault; a
-     * dlopen failure here is left for the children to report. */
-    void *Preloaded = dlopen(Options->image, RTLD_NOW | RTLD_LOCAL);
     char Error[1024] = "";
     unsigned long Baseline = 0;
     Rc = SweepRunBatch(Options, R, &Baseline, 1, 1, Error, sizeof(Error));
+    /* Once the baseline has mapped it safely, map the image here, before the other
+     * forks: every child then finds it loaded with pristine globals (no driver code
+     * ever runs in this process) and skips the dynamic linker. */
+    void *Preloaded = Rc == 0 && !BaselineOnly ? dlopen(Options->image, RTLD_NOW | RTLD_LOCAL) : NULL;
     if (Rc == 0 && !BaselineOnly) {
         size_t Count = R->PointCount;
         unsigned long *Runs = KiHostAlloc((Count ? Count : 1) * sizeof(unsigned long));

@@ -81,50 +81,103 @@ static int IopCheckMachO(int Fd, const char *Path, uint64_t Size)
 #define IOP_HOST_MACHINE EM_AARCH64
 #endif
 
-static int IopUnreadable(const char *Path, const char *What, unsigned Index)
+static int IopUnreadable(const char *Path, const char *What)
 {
-    NtsimSetLastError("%s: cannot read %s header %u: %s", Path, What, Index, strerror(errno));
+    NtsimSetLastError("%s: cannot read the %s headers: %s", Path, What, strerror(errno));
     return NTSIM_E_LOAD;
 }
 
-static int IopCheckElfTables(int Fd, const char *Path, uint64_t Size, const Elf64_Ehdr *Header)
+/* A header table in one read (a sweep loads the image once per run). */
+static void *IopReadTable(int Fd, uint64_t Offset, size_t Count, size_t Size)
 {
-    if (Header->e_phnum && (Header->e_phentsize != sizeof(Elf64_Phdr) ||
-                            !IopWithin(Size, Header->e_phoff, Header->e_phnum, sizeof(Elf64_Phdr)))) {
+    void *Table = KiHostAlloc(Count * Size);
+    if (!IopReadAt(Fd, Table, Count * Size, Offset)) {
+        free(Table);
+        return NULL;
+    }
+    return Table;
+}
+
+/* The loadable segments as the ELF specification has them: in ascending address
+ * order, not overlapping, no more in the file than in memory, offset and address
+ * congruent modulo a power-of-two alignment. The dynamic loader trusts all of it. */
+static int IopCheckElfLayout(const char *Path, const Elf64_Phdr *Segments, unsigned Count)
+{
+    uint64_t End = 0;
+    for (unsigned i = 0; i < Count; i++) {
+        const Elf64_Phdr *S = &Segments[i];
+        if (S->p_type != PT_LOAD)
+            continue;
+        uint64_t Align = S->p_align ? S->p_align : 1;
+        BOOLEAN Bad = S->p_filesz > S->p_memsz || (Align & (Align - 1)) != 0 ||
+                      (S->p_offset - S->p_vaddr) % Align != 0 || S->p_vaddr < End ||
+                      S->p_memsz > ((uint64_t)1 << 32) || S->p_vaddr > ((uint64_t)1 << 40);
+        if (Bad) {
+            NtsimSetLastError("%s: corrupt image: loadable segment %u (address 0x%llx, %llu bytes in memory) is "
+                              "misplaced, misaligned or overlaps the one before", Path, i,
+                              (unsigned long long)S->p_vaddr, (unsigned long long)S->p_memsz);
+            return NTSIM_E_LOAD;
+        }
+        End = S->p_vaddr + S->p_memsz;
+    }
+    return 0;
+}
+
+static int IopCheckElfSegments(int Fd, const char *Path, uint64_t Size, const Elf64_Ehdr *Header)
+{
+    if (Header->e_phnum == 0)
+        return 0;
+    if (Header->e_phentsize != sizeof(Elf64_Phdr) ||
+        !IopWithin(Size, Header->e_phoff, Header->e_phnum, sizeof(Elf64_Phdr))) {
         NtsimSetLastError("%s: truncated or corrupt image: the program headers lie past the end of the file "
                           "(%llu bytes)", Path, (unsigned long long)Size);
         return NTSIM_E_LOAD;
     }
-    for (unsigned i = 0; i < Header->e_phnum; i++) {
-        Elf64_Phdr Segment;
-        if (!IopReadAt(Fd, &Segment, sizeof(Segment), Header->e_phoff + (uint64_t)i * sizeof(Segment)))
-            return IopUnreadable(Path, "program", i);
-        if (Segment.p_type != PT_NULL && !IopWithin(Size, Segment.p_offset, 1, Segment.p_filesz)) {
+    Elf64_Phdr *Segments = IopReadTable(Fd, Header->e_phoff, Header->e_phnum, sizeof(Elf64_Phdr));
+    if (Segments == NULL)
+        return IopUnreadable(Path, "program");
+    int Result = 0;
+    for (unsigned i = 0; i < Header->e_phnum && Result == 0; i++) {
+        const Elf64_Phdr *Segment = &Segments[i];
+        if (Segment->p_type != PT_NULL && !IopWithin(Size, Segment->p_offset, 1, Segment->p_filesz)) {
             NtsimSetLastError("%s: truncated or corrupt image: segment %u needs bytes %llu..%llu, the file has %llu",
-                              Path, i, (unsigned long long)Segment.p_offset,
-                              (unsigned long long)(Segment.p_offset + Segment.p_filesz), (unsigned long long)Size);
-            return NTSIM_E_LOAD;
+                              Path, i, (unsigned long long)Segment->p_offset,
+                              (unsigned long long)(Segment->p_offset + Segment->p_filesz), (unsigned long long)Size);
+            Result = NTSIM_E_LOAD;
         }
     }
-    if (Header->e_shnum && (Header->e_shentsize != sizeof(Elf64_Shdr) ||
-                            !IopWithin(Size, Header->e_shoff, Header->e_shnum, sizeof(Elf64_Shdr)))) {
+    if (Result == 0)
+        Result = IopCheckElfLayout(Path, Segments, Header->e_phnum);
+    free(Segments);
+    return Result;
+}
+
+static int IopCheckElfSections(int Fd, const char *Path, uint64_t Size, const Elf64_Ehdr *Header)
+{
+    if (Header->e_shnum == 0)
+        return 0;
+    if (Header->e_shentsize != sizeof(Elf64_Shdr) ||
+        !IopWithin(Size, Header->e_shoff, Header->e_shnum, sizeof(Elf64_Shdr))) {
         NtsimSetLastError("%s: truncated or corrupt image: the section headers lie past the end of the file "
                           "(%llu bytes)", Path, (unsigned long long)Size);
         return NTSIM_E_LOAD;
     }
-    for (unsigned i = 0; i < Header->e_shnum; i++) {
-        Elf64_Shdr Section;
-        if (!IopReadAt(Fd, &Section, sizeof(Section), Header->e_shoff + (uint64_t)i * sizeof(Section)))
-            return IopUnreadable(Path, "section", i);
-        if (Section.sh_type != SHT_NOBITS && Section.sh_type != SHT_NULL &&
-            !IopWithin(Size, Section.sh_offset, 1, Section.sh_size)) {
+    Elf64_Shdr *Sections = IopReadTable(Fd, Header->e_shoff, Header->e_shnum, sizeof(Elf64_Shdr));
+    if (Sections == NULL)
+        return IopUnreadable(Path, "section");
+    int Result = 0;
+    for (unsigned i = 0; i < Header->e_shnum && Result == 0; i++) {
+        const Elf64_Shdr *Section = &Sections[i];
+        if (Section->sh_type != SHT_NOBITS && Section->sh_type != SHT_NULL &&
+            !IopWithin(Size, Section->sh_offset, 1, Section->sh_size)) {
             NtsimSetLastError("%s: truncated or corrupt image: section %u needs bytes %llu..%llu, the file has %llu",
-                              Path, i, (unsigned long long)Section.sh_offset,
-                              (unsigned long long)(Section.sh_offset + Section.sh_size), (unsigned long long)Size);
-            return NTSIM_E_LOAD;
+                              Path, i, (unsigned long long)Section->sh_offset,
+                              (unsigned long long)(Section->sh_offset + Section->sh_size), (unsigned long long)Size);
+            Result = NTSIM_E_LOAD;
         }
     }
-    return 0;
+    free(Sections);
+    return Result;
 }
 
 static int IopCheckElf(int Fd, const char *Path, uint64_t Size)
@@ -149,7 +202,8 @@ static int IopCheckElf(int Fd, const char *Path, uint64_t Size)
         return NTSIM_E_LOAD;
     }
 #endif
-    return IopCheckElfTables(Fd, Path, Size, &Header);
+    int Result = IopCheckElfSegments(Fd, Path, Size, &Header);
+    return Result ? Result : IopCheckElfSections(Fd, Path, Size, &Header);
 }
 #endif
 
