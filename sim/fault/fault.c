@@ -20,7 +20,7 @@ static uint64_t ViRandom;
 /* Points live in fixed blocks that never move once allocated: a point's site and
  * driver strings are handed out by pointer (ntsim_fault_point_at), so growing the
  * record must not relocate the ones already made. */
-#define VI_POINTS_PER_BLOCK 256
+#define VI_POINTS_PER_BLOCK 32 /* ~14 KB: a sweep child touches no more pages than it needs */
 static VI_POINT **ViPointBlocks;
 static size_t ViPointCount, ViPointBlockCount;
 static char **ViFailedSites;
@@ -182,7 +182,8 @@ static VI_POINT *ViNewPoint(void)
 {
     if (ViPointCount == ViPointBlockCount * VI_POINTS_PER_BLOCK) {
         ViPointBlocks = KiHostRealloc(ViPointBlocks, (ViPointBlockCount + 1) * sizeof(*ViPointBlocks));
-        ViPointBlocks[ViPointBlockCount++] = KiHostAlloc(VI_POINTS_PER_BLOCK * sizeof(VI_POINT));
+        /* not zeroed here: each point is cleared when it is made */
+        ViPointBlocks[ViPointBlockCount++] = KiHostRealloc(NULL, VI_POINTS_PER_BLOCK * sizeof(VI_POINT));
     }
     VI_POINT *Point = ViPointAt(ViPointCount++);
     memset(Point, 0, sizeof(*Point));

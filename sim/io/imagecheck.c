@@ -7,6 +7,7 @@
  * a load error with a precise message, never a crash. */
 #include "ntsimp.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -211,6 +212,12 @@ static int IopCheckElf(int Fd, const char *Path, uint64_t Size)
  * cannot be read) with the reason in ntsim_last_error() otherwise. */
 int IopCheckImageFile(const char *Path)
 {
+    /* Mapped already (a sweep maps the image once and forks): it passed this check. */
+    void *Loaded = dlopen(Path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (Loaded) {
+        dlclose(Loaded);
+        return 0;
+    }
     int Fd = open(Path, O_RDONLY);
     if (Fd < 0) {
         NtsimSetLastError("%s: cannot read: %s", Path, strerror(errno));
