@@ -453,6 +453,23 @@ static void test_junit_per_run(void **State)
     free(Xml);
     unlink(Path);
     ntsim_sweep_free(R);
+    /* "-" is standard output, the table goes to standard error, and no file "-" appears */
+    char Directory[] = "/tmp/ntsim-junit-dir-XXXXXX", Dash[64], Command[2048];
+    assert_non_null(mkdtemp(Directory));
+    snprintf(Dash, sizeof(Dash), "%s/-", Directory);
+    snprintf(Command, sizeof(Command), "cd '%s' && '%s' faults '%s' --junit - 2>/dev/null", Directory, NTSIM_CLI,
+             TestDriverPath("echo.sys"));
+    FILE *Pipe = popen(Command, "r");
+    assert_non_null(Pipe);
+    static char Out[65536];
+    size_t N = fread(Out, 1, sizeof(Out) - 1, Pipe);
+    Out[N] = 0;
+    assert_int_equal(WEXITSTATUS(pclose(Pipe)), 0);
+    assert_true(strncmp(Out, "<?xml", 5) == 0);
+    assert_non_null(strstr(Out, "classname=\"ntsim.faults.echo\" name=\"4-IoCreateSymbolicLink@echo.c:"));
+    assert_null(strstr(Out, "verdict:"));
+    assert_int_equal(access(Dash, F_OK), -1);
+    assert_int_equal(rmdir(Directory), 0);
 }
 
 /* --reg may be repeated: every file is imported, in order. --vcd that cannot be
