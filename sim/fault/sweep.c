@@ -8,25 +8,23 @@
  *   P <index> <ddi> <class> <site>   (run 0 only: the injection points)
  *   B <code> <name> <p1> <p2> <p3> <p4> <driver> <site> <explanation>   (a bug check)
  *   F <rule> <severity> <culprit site> <message>
- *   E                                (the end: the report above is complete)
- *   M                                (run 0: the image is mapped; before anything else)
+ *   M                                (run 0 only, first: the image is mapped)
+ *   E                                (last: the report above is complete)
  * A run whose report has no E line ended some other way (the driver called exit, a
  * signal killed it, the host heap was wrecked): that is a finding of its own, never a
  * clean run. The parent merges reports in run order, so two sweeps print identical
  * reports. */
 #include "sweepp.h"
 
-int IopCheckImageFile(const char *Path); /* sim/io/imagecheck.c */
-
 #include <dlfcn.h>
 #include <errno.h>
-#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <time.h>
+int IopCheckImageFile(const char *Path); /* sim/io/imagecheck.c */
 
 typedef struct _SWEEP_CHILD {
     pid_t Pid;
