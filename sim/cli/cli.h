@@ -14,6 +14,8 @@ int CliFaults(int argc, char **argv);
 int CliRun(int argc, char **argv);
 int CliUsageError(const char *Command, const char *Format, ...) __attribute__((format(printf, 2, 3)));
 int CliCheckReadable(const char *Command, const char *Path);
+/* 0, or CLI_EXIT_USAGE after saying why the image cannot be loaded safely. */
+int CliCheckImage(const char *Command, const char *Path);
 /* Unload a driver and say how it went. */
 void CliUnload(ntsim_machine *Machine, ntsim_driver *Driver);
 /* Print the error log and the audit, destroy the machine; the exit status follows

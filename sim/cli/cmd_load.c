@@ -38,7 +38,7 @@ int CliLoad(int argc, char **argv)
     if (optind != argc - 1)
         return CliUsageError("load", optind >= argc ? "no driver image given" : "more than one driver image given");
     const char *Image = argv[optind];
-    if (CliCheckReadable("load", Image))
+    if (CliCheckReadable("load", Image) || CliCheckImage("load", Image))
         return CLI_EXIT_USAGE;
 
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };

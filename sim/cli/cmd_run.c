@@ -116,7 +116,7 @@ int CliRun(int argc, char **argv)
         return CliUsageError("run", optind >= argc ? "no driver image given" : "more than one driver image given");
     }
     const char *Image = argv[optind];
-    if (CliCheckReadable("run", Image)) {
+    if (CliCheckReadable("run", Image) || CliCheckImage("run", Image)) {
         free(Devices);
         return CLI_EXIT_USAGE;
     }

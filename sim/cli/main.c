@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <dlfcn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char Usage[] =
@@ -51,6 +53,33 @@ int CliCheckReadable(const char *Command, const char *Path)
         return CLI_EXIT_USAGE;
     }
     return 0;
+}
+
+/* The image's headers, then a trial mapping in a child process: a file the dynamic
+ * loader crashes on (corrupt symbol tables, relocations) is a load error, not a bug
+ * check in driver code nor a crash of this process. */
+int CliCheckImage(const char *Command, const char *Path)
+{
+    if (ntsim_image_check(Path) != 0) {
+        fprintf(stderr, "ntsim %s: %s\n", Command, ntsim_last_error());
+        return CLI_EXIT_USAGE;
+    }
+    fflush(NULL);
+    pid_t Child = fork();
+    if (Child == 0) {
+        alarm(30);
+        _exit(dlopen(Path, RTLD_NOW | RTLD_LOCAL) ? 0 : 3);
+    }
+    int Status = 0;
+    if (Child < 0 || waitpid(Child, &Status, 0) != Child)
+        return 0; /* no trial: the load itself will tell */
+    if (WIFSIGNALED(Status) || (WIFEXITED(Status) && WEXITSTATUS(Status) != 0 && WEXITSTATUS(Status) != 3)) {
+        fprintf(stderr, "ntsim %s: %s: corrupt image: the dynamic loader could not map it (%s %d)\n", Command, Path,
+                WIFSIGNALED(Status) ? "signal" : "exit status",
+                WIFSIGNALED(Status) ? WTERMSIG(Status) : WEXITSTATUS(Status));
+        return CLI_EXIT_USAGE;
+    }
+    return 0; /* mapped, or refused with a reason the load reports */
 }
 
 void CliUnload(ntsim_machine *Machine, ntsim_driver *Driver)

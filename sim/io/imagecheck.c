@@ -238,3 +238,12 @@ int IopCheckImageFile(const char *Path)
     close(Fd);
     return Result;
 }
+
+int ntsim_image_check(const char *ImagePath)
+{
+    if (ImagePath == NULL) {
+        NtsimSetLastError("ntsim_image_check: no image path");
+        return NTSIM_E_ARGS;
+    }
+    return IopCheckImageFile(ImagePath);
+}

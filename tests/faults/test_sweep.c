@@ -6,6 +6,9 @@
 #include <jansson.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <elf.h>
+#endif
 
 #define STATUS_SUCCESS 0
 #define STATUS_INSUFFICIENT_RESOURCES ((int32_t)0xC000009A)
@@ -309,6 +312,54 @@ static void test_corrupt_images_are_load_errors(void **State)
     unlink(Empty);
 }
 
+/* An image whose headers are sound but whose symbol hash table sends the dynamic
+ * loader out of bounds: every command calls it a corrupt image (exit 2), not a bug
+ * check in driver code, and nothing crashes. */
+static void test_loader_crash_is_load_error(void **State)
+{
+    (void)State;
+#if defined(__linux__)
+    size_t Size;
+    unsigned char *Image = (unsigned char *)ReadFileSize(TestDriverPath("echo.sys"), &Size);
+    const Elf64_Ehdr *Header = (const Elf64_Ehdr *)Image;
+    const Elf64_Shdr *Sections = (const Elf64_Shdr *)(Image + Header->e_shoff);
+    const char *Names = (const char *)Image + Sections[Header->e_shstrndx].sh_offset;
+    int Found = 0;
+    for (unsigned i = 0; i < Header->e_shnum; i++) {
+        if (strcmp(Names + Sections[i].sh_name, ".gnu.hash") != 0)
+            continue;
+        uint32_t *Hash = (uint32_t *)(Image + Sections[i].sh_offset); /* nbuckets, symoffset, bloom words, shift */
+        uint64_t *Bloom = (uint64_t *)(Hash + 4);
+        uint32_t *Buckets = (uint32_t *)(Bloom + Hash[2]);
+        for (uint32_t b = 0; b < Hash[2]; b++)
+            Bloom[b] = ~0ull; /* every lookup reaches the buckets */
+        for (uint32_t b = 0; b < Hash[0]; b++)
+            Buckets[b] = 0x7FFFFFF0u; /* a symbol index far outside the table */
+        Found = 1;
+    }
+    if (!Found) {
+        free(Image);
+        skip(); /* linked with another hash style */
+    }
+    char Path[] = "/tmp/ntsim-badhash-XXXXXX";
+    int Fd = mkstemp(Path);
+    assert_int_equal(write(Fd, Image, Size), (ssize_t)Size);
+    close(Fd);
+    free(Image);
+    static char Out[65536];
+    char Arguments[2048];
+    const char *Commands[] = { "load", "faults", "run" };
+    for (int c = 0; c < 3; c++) {
+        snprintf(Arguments, sizeof(Arguments), "%s '%s'", Commands[c], Path);
+        if (Run(Arguments, Out, sizeof(Out)) != 2 || strstr(Out, "the dynamic loader could not map it") == NULL)
+            fail_msg("ntsim %s: %s", Arguments, Out);
+    }
+    unlink(Path);
+#else
+    skip();
+#endif
+}
+
 /* exit(0), _exit(0), abort(), SIGKILL and a wrecked host heap: each run is a finding
  * naming its injection point, none is clean, and none shows a DriverEntry status. */
 static void test_runs_without_verdict_are_findings(void **State)
@@ -512,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_cli_exit_codes),
         cmocka_unit_test(test_fail_on_agrees_across_commands),
         cmocka_unit_test(test_corrupt_images_are_load_errors),
+        cmocka_unit_test(test_loader_crash_is_load_error),
         cmocka_unit_test(test_runs_without_verdict_are_findings),
         cmocka_unit_test(test_only_prints_what_ran),
         cmocka_unit_test(test_json_results),
