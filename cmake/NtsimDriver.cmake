@@ -40,10 +40,13 @@ endfunction()
 #
 # Registers a fault sweep of a driver image as ctest tests, one per injection point:
 #   <prefix>/0-baseline                    the driver loads and unloads with nothing injected
+#                                          (`ntsim faults <image> --only 0 ARGS...`)
 #   <prefix>/<n>-<DDI>@<file>:<line>       DriverEntry with failable call n failing
 # The points are discovered when ctest starts (`ntsim faults <image> --list`), like
 # gtest_discover_tests, so the list follows the driver's code without a re-configure.
-# ARGS are passed to `ntsim faults` (e.g. --reg FILE, --filter class=pool, --scenario).
+# ARGS are passed to every `ntsim faults` call, the baseline's included (e.g. --reg FILE,
+# repeatable; --filter class=pool; --scenario; --fail-on warning). A test fails when the
+# run has findings at or above --fail-on (default: errors).
 function(ntsim_add_fault_sweep prefix)
   cmake_parse_arguments(ARG "" "DRIVER" "ARGS" ${ARGN})
   if(NOT ARG_DRIVER)
@@ -73,7 +76,7 @@ if(NOT rc EQUAL 0)
   add_test([==[${prefix}/DISCOVERY_FAILED]==] \"\${cli}\" faults \"\${image}\" --list \${extra})
   return()
 endif()
-add_test([==[${prefix}/0-baseline]==] \"\${cli}\" load \"\${image}\")
+add_test([==[${prefix}/0-baseline]==] \"\${cli}\" faults \"\${image}\" --only 0 \${extra})
 string(REPLACE \"\\n\" \";\" lines \"\${points}\")
 foreach(line IN LISTS lines)
   if(line MATCHES \"^([0-9]+) ([^ ]+) (.*)$\")

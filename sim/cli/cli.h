@@ -4,17 +4,32 @@
 #include <ntsim/ntsim.h>
 #include <ntsim/sweep.h>
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FINDINGS 1
-#define CLI_EXIT_USAGE 2
+/* Exit status, the same for every command. */
+#define CLI_EXIT_OK 0       /* nothing at or above the --fail-on severity */
+#define CLI_EXIT_FINDINGS 1 /* findings at or above --fail-on (default: errors; a bug check is an error) */
+#define CLI_EXIT_USAGE 2    /* bad usage, an unreadable or corrupt file, a driver that cannot be loaded */
 
 int CliLoad(int argc, char **argv);
 int CliFaults(int argc, char **argv);
 int CliRun(int argc, char **argv);
 int CliUsageError(const char *Command, const char *Format, ...) __attribute__((format(printf, 2, 3)));
 int CliCheckReadable(const char *Command, const char *Path);
+/* 0, or CLI_EXIT_USAGE after saying why the image cannot be loaded safely. */
+int CliCheckImage(const char *Command, const char *Path);
 /* Unload a driver and say how it went. */
 void CliUnload(ntsim_machine *Machine, ntsim_driver *Driver);
-/* Print the error log and the audit, destroy the machine; exit status 1 on findings. */
+/* Print the error log and the audit, destroy the machine; the exit status follows
+ * --fail-on (CliSetFailOn). */
 int CliFinish(ntsim_machine *Machine, int Exit);
+
+/* Options every command shares. --reg may be repeated: the files are imported in order.
+ * --fail-on SEVERITY: error (default), warning, info or never. */
+int CliAddRegFile(const char *Command, const char *Path);
+/* 0, or CLI_EXIT_USAGE after printing why (a file that cannot be read or imported). */
+int CliImportRegFiles(const char *Command, ntsim_machine *Machine);
+const char *const *CliRegFiles(size_t *Count);
+int CliSetFailOn(const char *Command, const char *Severity);
+ntsim_fail_on CliFailOn(void);
+/* Does a finding of this severity fail the command? */
+int CliFails(ntsim_severity Severity);
 #endif

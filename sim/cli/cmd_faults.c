@@ -5,115 +5,147 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char FaultsUsage[] =
+    "usage: ntsim faults <image> [--reg FILE]... [--jobs N] [--json FILE|-] [--junit FILE|-] [--only N]\n"
+    "                    [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n"
+    "                    [--fail-on error|warning|info|never]\n"
+    "  --only N      run only injection point N (after the baseline); --only 0: the baseline alone\n"
+    "  --list        print the injection points, one per line, and exit\n"
+    "  --fail-on     the severity from which findings make the exit status 1 (default: error)\n"
+    "  exit 0: no finding at or above --fail-on; 1: findings; 2: usage, a corrupt image, a load error\n";
+
 static int CliParseNumber(const char *Text, unsigned long Max, unsigned long *Out)
 {
     char *End;
     unsigned long V = strtoul(Text, &End, 10);
-    if (*Text == 0 || *End || V > Max)
+    if (*Text == 0 || *Text == '-' || *End || V > Max)
         return -1;
     *Out = V;
     return 0;
 }
 
+typedef struct _CLI_FAULTS {
+    ntsim_sweep_options Sweep;
+    uint32_t Ioctls[32];
+    const char *Json, *Junit;
+    int List, BaselineOnly;
+} CLI_FAULTS;
+
+static int CliFaultsOption(CLI_FAULTS *C, int Option, char **argv)
+{
+    unsigned long Value;
+    switch (Option) {
+    case 'r': return CliAddRegFile("faults", optarg);
+    case 'F': return CliSetFailOn("faults", optarg);
+    case 'J': C->Json = optarg; return 0;
+    case 'U': C->Junit = optarg; return 0;
+    case 'f': C->Sweep.filter = optarg; return 0;
+    case 's': C->Sweep.scenario_open = 1; return 0;
+    case 'l': C->List = 1; return 0;
+    case 'c': {
+        char *End;
+        unsigned long Code = strtoul(optarg, &End, 0);
+        if (*optarg == 0 || *End || Code > 0xFFFFFFFFul)
+            return CliUsageError("faults", "--ioctl takes a control code (0x222000), not '%s'", optarg);
+        if (C->Sweep.ioctl_count == sizeof(C->Ioctls) / sizeof(C->Ioctls[0]))
+            return CliUsageError("faults", "at most %zu --ioctl options", sizeof(C->Ioctls) / sizeof(C->Ioctls[0]));
+        C->Ioctls[C->Sweep.ioctl_count++] = (uint32_t)Code;
+        C->Sweep.ioctls = C->Ioctls;
+        return 0;
+    }
+    case 'j':
+        if (CliParseNumber(optarg, 256, &Value) || Value == 0)
+            return CliUsageError("faults", "--jobs takes a number from 1 to 256, not '%s'", optarg);
+        C->Sweep.jobs = (unsigned)Value;
+        return 0;
+    case 'o':
+        if (CliParseNumber(optarg, 1000000, &Value))
+            return CliUsageError("faults", "--only takes an injection point number (0 = the baseline, 1, 2, ...), "
+                                           "not '%s'", optarg);
+        C->Sweep.only = Value;
+        C->BaselineOnly = Value == 0;
+        return 0;
+    case 't':
+        if (CliParseNumber(optarg, 3600, &Value) || Value == 0)
+            return CliUsageError("faults", "--timeout takes seconds from 1 to 3600, not '%s'", optarg);
+        C->Sweep.timeout_seconds = (unsigned)Value;
+        return 0;
+    case ':': return CliUsageError("faults", "option %s needs a value", argv[optind - 1]);
+    default: return CliUsageError("faults", "unknown option '%s'", argv[optind - 1]);
+    }
+}
+
+/* Only the baseline run: the injection points, one per line (ctest discovery). */
+static int CliFaultsList(CLI_FAULTS *C)
+{
+    ntsim_sweep_result *Result = NULL;
+    if (ntsim_sweep_baseline(&C->Sweep, &Result) != 0) {
+        fprintf(stderr, "ntsim faults: %s\n", ntsim_last_error());
+        return CLI_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < ntsim_sweep_point_count(Result); i++) {
+        const ntsim_sweep_point *P = ntsim_sweep_point_at(Result, i);
+        printf("%lu %s %s\n", P->index, P->ddi, P->site);
+    }
+    ntsim_sweep_free(Result);
+    return CLI_EXIT_OK;
+}
+
+/* The reports: the table on stdout unless a machine report goes there. */
+static int CliFaultsReport(const CLI_FAULTS *C, const ntsim_sweep_result *Result)
+{
+    int ToStdout = (C->Json && strcmp(C->Json, "-") == 0) || (C->Junit && strcmp(C->Junit, "-") == 0);
+    ntsim_sweep_print(ToStdout ? stderr : stdout, Result);
+    if ((C->Json && ntsim_sweep_write_json(Result, C->Json) != 0) ||
+        (C->Junit && ntsim_sweep_write_junit(Result, C->Junit) != 0)) {
+        fprintf(stderr, "ntsim faults: %s\n", ntsim_last_error());
+        return CLI_EXIT_USAGE;
+    }
+    return ntsim_sweep_failed(Result) ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+}
+
 int CliFaults(int argc, char **argv)
 {
     static const struct option Options[] = {
-        { "reg", required_argument, NULL, 'r' },   { "jobs", required_argument, NULL, 'j' },
-        { "json", required_argument, NULL, 'J' },  { "junit", required_argument, NULL, 'U' },
-        { "only", required_argument, NULL, 'o' },  { "filter", required_argument, NULL, 'f' },
-        { "scenario", no_argument, NULL, 's' },    { "list", no_argument, NULL, 'l' },
+        { "reg", required_argument, NULL, 'r' },     { "jobs", required_argument, NULL, 'j' },
+        { "json", required_argument, NULL, 'J' },    { "junit", required_argument, NULL, 'U' },
+        { "only", required_argument, NULL, 'o' },    { "filter", required_argument, NULL, 'f' },
+        { "scenario", no_argument, NULL, 's' },      { "list", no_argument, NULL, 'l' },
         { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-        { "ioctl", required_argument, NULL, 'c' },
+        { "ioctl", required_argument, NULL, 'c' },   { "fail-on", required_argument, NULL, 'F' },
         { NULL, 0, NULL, 0 },
     };
-    ntsim_sweep_options Sweep = { 0 };
-    uint32_t Ioctls[32];
-    const char *Json = NULL, *Junit = NULL;
-    int List = 0, Option;
-    unsigned long Value;
+    CLI_FAULTS C;
+    memset(&C, 0, sizeof(C));
+    int Option;
     opterr = 0;
     optind = 1;
     while ((Option = getopt_long(argc, argv, ":r:j:J:U:o:f:slt:hc:", Options, NULL)) != -1) {
-        switch (Option) {
-        case 'r': Sweep.reg_file = optarg; break;
-        case 'J': Json = optarg; break;
-        case 'U': Junit = optarg; break;
-        case 'f': Sweep.filter = optarg; break;
-        case 's': Sweep.scenario_open = 1; break;
-        case 'c': {
-            char *End;
-            unsigned long Code = strtoul(optarg, &End, 0);
-            if (*optarg == 0 || *End || Code > 0xFFFFFFFFul)
-                return CliUsageError("faults", "--ioctl takes a control code (0x222000), not '%s'", optarg);
-            if (Sweep.ioctl_count == sizeof(Ioctls) / sizeof(Ioctls[0]))
-                return CliUsageError("faults", "at most %zu --ioctl options", sizeof(Ioctls) / sizeof(Ioctls[0]));
-            Ioctls[Sweep.ioctl_count++] = (uint32_t)Code;
-            Sweep.ioctls = Ioctls;
-            break;
-        }
-        case 'l': List = 1; break;
-        case 'j':
-            if (CliParseNumber(optarg, 256, &Value) || Value == 0)
-                return CliUsageError("faults", "--jobs takes a number from 1 to 256, not '%s'", optarg);
-            Sweep.jobs = (unsigned)Value;
-            break;
-        case 'o':
-            if (CliParseNumber(optarg, 1000000, &Value) || Value == 0)
-                return CliUsageError("faults", "--only takes an injection point number (1, 2, ...), not '%s'", optarg);
-            Sweep.only = Value;
-            break;
-        case 't':
-            if (CliParseNumber(optarg, 3600, &Value) || Value == 0)
-                return CliUsageError("faults", "--timeout takes seconds from 1 to 3600, not '%s'", optarg);
-            Sweep.timeout_seconds = (unsigned)Value;
-            break;
-        case 'h':
-            printf("usage: ntsim faults <image> [--reg FILE] [--jobs N] [--json FILE] [--junit FILE] [--only N]\n"
-                   "                    [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n");
+        if (Option == 'h') {
+            fputs(FaultsUsage, stdout);
             return CLI_EXIT_OK;
-        case ':':
-            return CliUsageError("faults", "option %s needs a value", argv[optind - 1]);
-        default:
-            return CliUsageError("faults", "unknown option '%s'", argv[optind - 1]);
         }
+        if (CliFaultsOption(&C, Option, argv) != 0)
+            return CLI_EXIT_USAGE;
     }
     if (optind != argc - 1)
         return CliUsageError("faults", optind >= argc ? "no driver image given" : "more than one driver image given");
-    Sweep.image = argv[optind];
-    if (CliCheckReadable("faults", Sweep.image) || (Sweep.reg_file && CliCheckReadable("faults", Sweep.reg_file)))
+    if (C.Json && C.Junit && strcmp(C.Json, "-") == 0 && strcmp(C.Junit, "-") == 0)
+        return CliUsageError("faults", "--json - and --junit - cannot both write to standard output");
+    C.Sweep.image = argv[optind];
+    C.Sweep.reg_files = CliRegFiles(&C.Sweep.reg_file_count);
+    C.Sweep.fail_on = CliFailOn();
+    if (CliCheckReadable("faults", C.Sweep.image))
         return CLI_EXIT_USAGE;
+    if (C.List)
+        return CliFaultsList(&C);
     ntsim_sweep_result *Result = NULL;
-    int Rc;
-    if (List) {
-        /* Only the baseline run: the injection points, one per line (ctest discovery). */
-        Rc = ntsim_sweep_baseline(&Sweep, &Result);
-        if (Rc != 0) {
-            fprintf(stderr, "ntsim faults: %s\n", ntsim_last_error());
-            return CLI_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < ntsim_sweep_point_count(Result); i++) {
-            const ntsim_sweep_point *P = ntsim_sweep_point_at(Result, i);
-            printf("%lu %s %s\n", P->index, P->ddi, P->site);
-        }
-        ntsim_sweep_free(Result);
-        return CLI_EXIT_OK;
-    }
-    Rc = ntsim_sweep_run(&Sweep, &Result);
+    int Rc = C.BaselineOnly ? ntsim_sweep_baseline(&C.Sweep, &Result) : ntsim_sweep_run(&C.Sweep, &Result);
     if (Rc != 0) {
         fprintf(stderr, "ntsim faults: %s\n", ntsim_last_error());
         return CLI_EXIT_USAGE;
     }
-    ntsim_sweep_print(stdout, Result);
-    if (Json && ntsim_sweep_write_json(Result, Json) != 0)
-        Rc = CLI_EXIT_USAGE;
-    if (Junit && ntsim_sweep_write_junit(Result, Junit) != 0)
-        Rc = CLI_EXIT_USAGE;
-    if (Rc) {
-        fprintf(stderr, "ntsim faults: %s\n", ntsim_last_error());
-        ntsim_sweep_free(Result);
-        return CLI_EXIT_USAGE;
-    }
-    int Exit = ntsim_sweep_error_count(Result) ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+    int Exit = CliFaultsReport(&C, Result);
     ntsim_sweep_free(Result);
     return Exit;
 }

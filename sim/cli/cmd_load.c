@@ -8,20 +8,26 @@ int CliLoad(int argc, char **argv)
 {
     static const struct option Options[] = {
         { "reg", required_argument, NULL, 'r' },
+        { "fail-on", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *RegFile = NULL;
     int Option;
     opterr = 0;
     optind = 1;
     while ((Option = getopt_long(argc, argv, ":r:h", Options, NULL)) != -1) {
         switch (Option) {
         case 'r':
-            RegFile = optarg;
+            if (CliAddRegFile("load", optarg))
+                return CLI_EXIT_USAGE;
+            break;
+        case 'F':
+            if (CliSetFailOn("load", optarg))
+                return CLI_EXIT_USAGE;
             break;
         case 'h':
-            printf("usage: ntsim load <image> [--reg FILE]\n");
+            printf("usage: ntsim load <image> [--reg FILE]... [--fail-on error|warning|info|never]\n"
+                   "  exit 0: no finding at or above --fail-on (default error); 1: findings; 2: usage or load error\n");
             return CLI_EXIT_OK;
         case ':':
             return CliUsageError("load", "option %s needs a value", argv[optind - 1]);
@@ -32,29 +38,30 @@ int CliLoad(int argc, char **argv)
     if (optind != argc - 1)
         return CliUsageError("load", optind >= argc ? "no driver image given" : "more than one driver image given");
     const char *Image = argv[optind];
-    if (CliCheckReadable("load", Image) || (RegFile && CliCheckReadable("load", RegFile)))
+    if (CliCheckReadable("load", Image) || CliCheckImage("load", Image))
         return CLI_EXIT_USAGE;
 
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
     ntsim_machine *Machine = ntsim_machine_create(&Config);
-    if (RegFile && ntsim_reg_import_file(Machine, RegFile) != 0) {
+    if (Machine == NULL) {
         fprintf(stderr, "ntsim load: %s\n", ntsim_last_error());
+        return CLI_EXIT_USAGE;
+    }
+    if (CliImportRegFiles("load", Machine)) {
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }
     ntsim_driver *Driver = NULL;
     int32_t Status = 0;
     int Rc = ntsim_driver_load(Machine, Image, NULL, &Driver, &Status);
-    int Exit = CLI_EXIT_OK;
     ntsim_bugcheck Crash;
-    if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE) {
+    if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE || Rc == NTSIM_E_IO) {
         fprintf(stderr, "ntsim load: %s\n", ntsim_last_error());
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }
     if (ntsim_machine_crashed(Machine, &Crash)) {
         ntsim_print_bugcheck(stdout, &Crash);
-        Exit = CLI_EXIT_FINDINGS;
     } else {
         printf("DriverEntry returned %s\n\nobject namespace:\n", ntsim_status_name(Status));
         ntsim_print_namespace(stdout, Machine);
@@ -63,5 +70,5 @@ int CliLoad(int argc, char **argv)
             CliUnload(Machine, Driver);
         }
     }
-    return CliFinish(Machine, Exit);
+    return CliFinish(Machine, CLI_EXIT_OK);
 }

@@ -54,9 +54,10 @@ int CliRun(int argc, char **argv)
         { "vcd", required_argument, NULL, 'v' },    { "seed", required_argument, NULL, 's' },
         { "for", required_argument, NULL, 'f' },    { "spurious-irq", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
+        { "fail-on", required_argument, NULL, 'F' },
         { NULL, 0, NULL, 0 },
     };
-    const char *RegFile = NULL, *Vcd = NULL, *SpeakerWav = NULL;
+    const char *Vcd = NULL, *SpeakerWav = NULL;
     const char **Devices = calloc((size_t)argc + 1, sizeof(char *));
     size_t DeviceCount = 0;
     uint64_t Duration = 0, Seed = 0;
@@ -66,7 +67,13 @@ int CliRun(int argc, char **argv)
     while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:Sh", Options, NULL)) != -1) {
         switch (Option) {
         case 'd': Devices[DeviceCount++] = optarg; break;
-        case 'r': RegFile = optarg; break;
+        case 'r': /* repeatable; --fail-on as in every command (sim/cli/main.c) */
+        case 'F':
+            if (Option == 'r' ? CliAddRegFile("run", optarg) : CliSetFailOn("run", optarg)) {
+                free(Devices);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'v': Vcd = optarg; break;
         case 'S': Spurious = 1; break;
         case 'w': SpeakerWav = optarg; break;
@@ -87,8 +94,8 @@ int CliRun(int argc, char **argv)
             HaveDuration = 1;
             break;
         case 'h':
-            printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE] [--vcd FILE] [--seed N] [--for DURATION]\n"
-                   "                 [--spurious-irq] [--speaker FILE.wav]\n"
+            printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
+                   "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
                    "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
                    "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE\n"
@@ -109,7 +116,7 @@ int CliRun(int argc, char **argv)
         return CliUsageError("run", optind >= argc ? "no driver image given" : "more than one driver image given");
     }
     const char *Image = argv[optind];
-    if (CliCheckReadable("run", Image) || (RegFile && CliCheckReadable("run", RegFile))) {
+    if (CliCheckReadable("run", Image) || CliCheckImage("run", Image)) {
         free(Devices);
         return CLI_EXIT_USAGE;
     }
@@ -124,8 +131,7 @@ int CliRun(int argc, char **argv)
         fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
         return CLI_EXIT_USAGE;
     }
-    if (RegFile && ntsim_reg_import_file(Machine, RegFile) != 0) {
-        fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
+    if (CliImportRegFiles("run", Machine)) {
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }
@@ -145,7 +151,7 @@ int CliRun(int argc, char **argv)
     int Rc = ntsim_driver_load(Machine, Image, NULL, &Driver, &Status);
     int Exit = CLI_EXIT_OK;
     ntsim_bugcheck Crash;
-    if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE) {
+    if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE || Rc == NTSIM_E_IO) {
         fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;

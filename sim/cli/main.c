@@ -5,23 +5,32 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <dlfcn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char Usage[] =
     "usage: ntsim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  load <image> [--reg FILE]      load a driver, show the objects it created, unload it,\n"
-    "                                 audit what it left behind (exit 1 on findings)\n"
-    "  faults <image> [--reg FILE] [--jobs N] [--json FILE] [--junit FILE] [--only N]\n"
-    "         [--filter SPEC] [--scenario] [--ioctl CODE]... [--list]\n"
-    "                                 fail every failable call of DriverEntry in turn, each run\n"
+    "  load <image> [--reg FILE]... [--fail-on SEVERITY]\n"
+    "                                 load a driver, show the objects it created, unload it,\n"
+    "                                 audit what it left behind\n"
+    "  faults <image> [--reg FILE]... [--jobs N] [--json FILE] [--junit FILE] [--only N]\n"
+    "         [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n"
+    "         [--fail-on SEVERITY]    fail every failable call of DriverEntry in turn, each run\n"
     "                                 in a fresh process, and audit every failure path\n"
-    "  run <image> [--device SPEC]... [--reg FILE] [--vcd FILE] [--seed N] [--for DURATION]\n"
-    "      [--spurious-irq]           load a driver onto a machine with devices (default PC: COM1\n"
+    "  run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
+    "      [--spurious-irq] [--fail-on SEVERITY]\n"
+    "                                 load a driver onto a machine with devices (default PC: COM1\n"
     "                                 16550 at 0x3f8/IRQ 4, 8254), run it, unload, audit\n"
     "  help                           this text\n"
     "  version                        print the version\n"
+    "\n"
+    "exit status (every command): 0 nothing at or above --fail-on, 1 findings at or above it\n"
+    "  (SEVERITY: error - the default; a bug check or a run without a verdict is an error -,\n"
+    "  warning, info, never), 2 bad usage, an unreadable or corrupt file, a load error.\n"
+    "--reg FILE may be repeated: the files are imported in order. --json - / --junit -: stdout.\n"
     "\n"
     "environment: NTSIM_FAULTS (fault injection for any host program, see docs/faults.md),\n"
     "             NTSIM_DBGPRINT=1 (show DbgPrint output), NTSIM_QUIET=1 (no live findings)\n";
@@ -46,6 +55,33 @@ int CliCheckReadable(const char *Command, const char *Path)
     return 0;
 }
 
+/* The image's headers, then a trial mapping in a child process: a file the dynamic
+ * loader crashes on (corrupt symbol tables, relocations) is a load error, not a bug
+ * check in driver code nor a crash of this process. */
+int CliCheckImage(const char *Command, const char *Path)
+{
+    if (ntsim_image_check(Path) != 0) {
+        fprintf(stderr, "ntsim %s: %s\n", Command, ntsim_last_error());
+        return CLI_EXIT_USAGE;
+    }
+    fflush(NULL);
+    pid_t Child = fork();
+    if (Child == 0) {
+        alarm(30);
+        _exit(dlopen(Path, RTLD_NOW | RTLD_LOCAL) ? 0 : 3);
+    }
+    int Status = 0;
+    if (Child < 0 || waitpid(Child, &Status, 0) != Child)
+        return 0; /* no trial: the load itself will tell */
+    if (WIFSIGNALED(Status) || (WIFEXITED(Status) && WEXITSTATUS(Status) != 0 && WEXITSTATUS(Status) != 3)) {
+        fprintf(stderr, "ntsim %s: %s: corrupt image: the dynamic loader could not map it (%s %d)\n", Command, Path,
+                WIFSIGNALED(Status) ? "signal" : "exit status",
+                WIFSIGNALED(Status) ? WTERMSIG(Status) : WEXITSTATUS(Status));
+        return CLI_EXIT_USAGE;
+    }
+    return 0; /* mapped, or refused with a reason the load reports */
+}
+
 void CliUnload(ntsim_machine *Machine, ntsim_driver *Driver)
 {
     ntsim_bugcheck Crash;
@@ -56,6 +92,63 @@ void CliUnload(ntsim_machine *Machine, ntsim_driver *Driver)
         ntsim_print_bugcheck(stdout, &Crash);
     else
         printf("unloaded\n");
+}
+
+#define CLI_MAX_REG_FILES 64
+static const char *CliRegFileList[CLI_MAX_REG_FILES];
+static size_t CliRegFileCount;
+static ntsim_fail_on CliFailOnSetting = NTSIM_FAIL_ON_ERROR;
+
+int CliAddRegFile(const char *Command, const char *Path)
+{
+    if (CliRegFileCount == CLI_MAX_REG_FILES)
+        return CliUsageError(Command, "at most %d --reg files", CLI_MAX_REG_FILES);
+    if (CliCheckReadable(Command, Path))
+        return CLI_EXIT_USAGE;
+    CliRegFileList[CliRegFileCount++] = Path;
+    return 0;
+}
+
+const char *const *CliRegFiles(size_t *Count)
+{
+    *Count = CliRegFileCount;
+    return CliRegFileList;
+}
+
+int CliImportRegFiles(const char *Command, ntsim_machine *Machine)
+{
+    for (size_t i = 0; i < CliRegFileCount; i++)
+        if (ntsim_reg_import_file(Machine, CliRegFileList[i]) != 0) {
+            fprintf(stderr, "ntsim %s: %s\n", Command, ntsim_last_error());
+            return CLI_EXIT_USAGE;
+        }
+    return 0;
+}
+
+int CliSetFailOn(const char *Command, const char *Severity)
+{
+    static const char *const Names[] = { "error", "warning", "info", "never" };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(Severity, Names[i]) == 0) {
+            CliFailOnSetting = (ntsim_fail_on)i;
+            return 0;
+        }
+    return CliUsageError(Command, "--fail-on takes error, warning, info or never, not '%s'", Severity);
+}
+
+ntsim_fail_on CliFailOn(void)
+{
+    return CliFailOnSetting;
+}
+
+int CliFails(ntsim_severity Severity)
+{
+    switch (CliFailOnSetting) {
+    case NTSIM_FAIL_ON_ERROR: return Severity >= NTSIM_SEV_ERROR;
+    case NTSIM_FAIL_ON_WARNING: return Severity >= NTSIM_SEV_WARNING;
+    case NTSIM_FAIL_ON_INFO: return 1;
+    default: return 0;
+    }
 }
 
 int CliFinish(ntsim_machine *Machine, int Exit)
@@ -71,8 +164,11 @@ int CliFinish(ntsim_machine *Machine, int Exit)
     }
     printf("\naudit:\n");
     ntsim_print_findings(stdout, Machine);
-    if (ntsim_finding_count(Machine))
-        Exit = CLI_EXIT_FINDINGS;
+    /* the bug check, if any, is among the findings (an error) */
+    Exit = CLI_EXIT_OK;
+    for (size_t i = 0; i < ntsim_finding_count(Machine); i++)
+        if (CliFails(ntsim_finding_at(Machine, i)->severity))
+            Exit = CLI_EXIT_FINDINGS;
     ntsim_machine_destroy(Machine);
     return Exit;
 }
@@ -80,8 +176,8 @@ int CliFinish(ntsim_machine *Machine, int Exit)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(Usage, stdout);
-        return CLI_EXIT_OK;
+        fputs(Usage, stderr);
+        return CLI_EXIT_USAGE;
     }
     const char *Command = argv[1];
     if (strcmp(Command, "help") == 0 || strcmp(Command, "--help") == 0 || strcmp(Command, "-h") == 0) {

@@ -17,8 +17,12 @@ static ntsim_fault_config ViConfig;
 static char ViDriverFilter[128];
 static unsigned long ViCounter;
 static uint64_t ViRandom;
-static VI_POINT *ViPoints;
-static size_t ViPointCount, ViPointCapacity;
+/* Points live in fixed blocks that never move once allocated: a point's site and
+ * driver strings are handed out by pointer (ntsim_fault_point_at), so growing the
+ * record must not relocate the ones already made. */
+#define VI_POINTS_PER_BLOCK 32 /* ~14 KB: a sweep child touches no more pages than it needs */
+static VI_POINT **ViPointBlocks;
+static size_t ViPointCount, ViPointBlockCount;
 static char **ViFailedSites;
 static size_t ViFailedSiteCount;
 
@@ -43,9 +47,11 @@ void ViResetFaults(void)
     memset(&ViConfig, 0, sizeof(ViConfig));
     ViDriverFilter[0] = 0;
     ViCounter = 0;
-    free(ViPoints);
-    ViPoints = NULL;
-    ViPointCount = ViPointCapacity = 0;
+    for (size_t i = 0; i < ViPointBlockCount; i++)
+        free(ViPointBlocks[i]);
+    free(ViPointBlocks);
+    ViPointBlocks = NULL;
+    ViPointCount = ViPointBlockCount = 0;
     for (size_t i = 0; i < ViFailedSiteCount; i++)
         free(ViFailedSites[i]);
     free(ViFailedSites);
@@ -167,6 +173,23 @@ static BOOLEAN ViSiteAlreadyFailed(const char *Site)
     return FALSE;
 }
 
+static VI_POINT *ViPointAt(size_t Index)
+{
+    return &ViPointBlocks[Index / VI_POINTS_PER_BLOCK][Index % VI_POINTS_PER_BLOCK];
+}
+
+static VI_POINT *ViNewPoint(void)
+{
+    if (ViPointCount == ViPointBlockCount * VI_POINTS_PER_BLOCK) {
+        ViPointBlocks = KiHostRealloc(ViPointBlocks, (ViPointBlockCount + 1) * sizeof(*ViPointBlocks));
+        /* not zeroed here: each point is cleared when it is made */
+        ViPointBlocks[ViPointBlockCount++] = KiHostRealloc(NULL, VI_POINTS_PER_BLOCK * sizeof(VI_POINT));
+    }
+    VI_POINT *Point = ViPointAt(ViPointCount++);
+    memset(Point, 0, sizeof(*Point));
+    return Point;
+}
+
 BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, NTSIM_SITE Site)
 {
     PDRIVER_OBJECT Driver = IopCurrentDriver();
@@ -181,12 +204,7 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
     if (ViConfig.during_entry_only && !IopDriver(Driver)->InDriverEntry)
         return FALSE;
     unsigned long Index = ++ViCounter;
-    if (ViPointCount == ViPointCapacity) {
-        ViPointCapacity = ViPointCapacity ? ViPointCapacity * 2 : 64;
-        ViPoints = KiHostRealloc(ViPoints, ViPointCapacity * sizeof(*ViPoints));
-    }
-    VI_POINT *Point = &ViPoints[ViPointCount++];
-    memset(Point, 0, sizeof(*Point));
+    VI_POINT *Point = ViNewPoint();
     KiFormatSite(Site, Point->Site, sizeof(Point->Site));
     snprintf(Point->Driver, sizeof(Point->Driver), "%s", IopDriverServiceName(Driver));
     Point->Public.index = Index;
@@ -222,5 +240,5 @@ size_t ntsim_fault_point_count(ntsim_machine *Machine)
 const ntsim_fault_point *ntsim_fault_point_at(ntsim_machine *Machine, size_t Index)
 {
     (void)Machine;
-    return Index < ViPointCount ? &ViPoints[Index].Public : NULL;
+    return Index < ViPointCount ? &ViPointAt(Index)->Public : NULL;
 }

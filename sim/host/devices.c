@@ -745,12 +745,12 @@ static int NtsimAddDevice(const char *Spec)
     return NTSIM_E_ARGS;
 }
 
-static void NtsimStartVcd(const char *Path)
+static int NtsimStartVcd(const char *Path)
 {
     NtsimVcd = hw_vcd_open(Path);
-    if (NtsimVcd == NULL) {
-        fprintf(stderr, "ntsim: cannot write VCD %s: %s\n", Path, strerror(errno));
-        return;
+    if (NtsimVcd == NULL) { /* asked for and impossible: an error, not a run without it */
+        NtsimSetLastError("cannot write the VCD file %s: %s", Path, strerror(errno));
+        return NTSIM_E_IO;
     }
     uint64_t Lines = 0;
     for (size_t i = 0; i < NtsimDeviceCount; i++) {
@@ -776,6 +776,7 @@ static void NtsimStartVcd(const char *Path)
     for (unsigned Line = 0; Line < HALP_IRQ_LINES; Line++)
         if (Lines & (1ull << Line))
             hw_bus_vcd_trace_irq(HalpBus(), NtsimVcd, Line, "pic");
+    return 0;
 }
 
 void NtsimDestroyMachineDevices(void);
@@ -799,7 +800,7 @@ int NtsimCreateMachineDevices(const ntsim_machine_config *Config)
         return NTSIM_E_ARGS;
     }
     if (Config->vcd_path)
-        NtsimStartVcd(Config->vcd_path);
+        return NtsimStartVcd(Config->vcd_path);
     return 0;
 }
 

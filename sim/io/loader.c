@@ -117,6 +117,10 @@ int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIA
     }
     void *Image = NULL;
     if (ImagePath) {
+        extern int IopCheckImageFile(const char *Path); /* sim/io/imagecheck.c: no mapping of a corrupt file */
+        int Checked = IopCheckImageFile(ImagePath);
+        if (Checked != 0)
+            return Checked;
         Image = dlopen(ImagePath, RTLD_NOW | RTLD_LOCAL);
         if (Image == NULL) {
             char Buffer[1024];

@@ -386,6 +386,10 @@ static void KiReportSignalCrash(void)
 
 void KiEnterHost(KI_HOST_FRAME *Frame)
 {
+    extern volatile unsigned long KiHostSignalChanges; /* sim/ke/sighook.c */
+    extern unsigned long KiSignalChangesSeen;
+    if (KiTopFrame == NULL && KiHostSignalChanges != KiSignalChangesSeen)
+        KiRefreshSignalHandlers(); /* the host swapped a fault handler in since the last call */
     if (KiSelf == NULL)
         KiSelf = KiHostThread;
     Frame->Prev = KiTopFrame;

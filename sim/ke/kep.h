@@ -13,6 +13,7 @@ const char *KiBugCheckName(ULONG Code);
 int KiGetBugCheck(ntsim_bugcheck *Out);
 void KiResetBugCheck(void);
 void KiInstallSignalHandlers(void);
+void KiRefreshSignalHandlers(void); /* sim/ke/sighook.c */
 void KiRestoreSignalHandlers(void);
 /* sched.c: interrupts claimed by ISRs count as progress for hang detection */
 extern uint64_t KiDeviceProgress;

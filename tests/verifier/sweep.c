@@ -52,32 +52,11 @@ static void sw_expect_only(const ntsim_sweep_result *r, const char *rule1, const
     }
 }
 
-/* SIMULATOR BUG (see the report): the sweep child writes each finding as
- * "F<TAB>rule<TAB>severity<TAB>site<TAB>message" (sim/fault/sweep.c:108) and the parent
- * splits it with strtok_r (sim/fault/sweep.c:196), which merges the two tabs around an
- * empty site: a finding without a driver line (FL-05, FL-06, DE-01..03, IO-01/02 ...)
- * has only 4 fields and is dropped (N >= 5 at sweep.c:206). Until that is fixed the
- * sweeps of bad_fl05_slots and bad_fl06_nolog report nothing: those tests skip, naming
- * the bug, when the rule is missing entirely, and check everything once it is there. */
-static int sw_blocked_by_empty_site_bug(const ntsim_sweep_result *r, const char *rule)
-{
-    for (size_t i = 0; i < ntsim_sweep_finding_count(r); i++)
-        if (strcmp(ntsim_sweep_finding_at(r, i)->rule, rule) == 0)
-            return 0;
-    fprintf(stderr, "SKIP: the sweep reports no %s at all: findings with an empty site are dropped by "
-                    "sim/fault/sweep.c:196 (strtok_r merges empty tab-separated fields)\n", rule);
-    return 1;
-}
-
 /* The baseline run of a driver that always fails reports the rule with the culprit line. */
 static void sw_expect_baseline(const char *name, const char *rule, size_t count, const char *file,
                                const char *mark, const char *also)
 {
-    ntsim_sweep_result *r = sw_run(name);
-    if (mark == NULL && sw_blocked_by_empty_site_bug(r, rule)) {
-        ntsim_sweep_free(r);
-        skip();
-    }
+    ntsim_sweep_result *r = sw_run(name); /* mark NULL: a finding with no driver line (FL-05) */
     const char *culprit = mark ? vt_site(file, mark) : NULL;
     if (sw_count(r, rule, 0, culprit) != count) {
         sw_dump(r);
@@ -135,10 +114,6 @@ static void sweep_fl06_nolog(void **state)
 {
     (void)state;
     ntsim_sweep_result *r = sw_run("bad_fl06_nolog");
-    if (sw_blocked_by_empty_site_bug(r, "FL-06")) {
-        ntsim_sweep_free(r);
-        skip();
-    }
     if (sw_count(r, "FL-06", 0, NULL) != 1) {
         sw_dump(r);
         fail_msg("bad_fl06_nolog: baseline has no FL-06 finding");

@@ -96,6 +96,10 @@ typedef int32_t (*ntsim_driver_entry)(void *driver_object, void *registry_path);
  * DriverEntry leaves no driver loaded (*driver = NULL) and its audit in the findings. */
 int ntsim_driver_load(ntsim_machine *machine, const char *image_path, const char *service_name,
                       ntsim_driver **driver, int32_t *status);
+/* Check an image file without mapping it (ntsim_driver_load does this first): 0, or
+ * NTSIM_E_LOAD / NTSIM_E_IO with what is wrong (truncated, not ELF/Mach-O, another
+ * architecture, headers past the end of the file) in ntsim_last_error(). */
+int ntsim_image_check(const char *image_path);
 /* The same for a DriverEntry linked into the test program. */
 int ntsim_driver_load_entry(ntsim_machine *machine, const char *service_name, ntsim_driver_entry entry,
                             ntsim_driver **driver, int32_t *status);

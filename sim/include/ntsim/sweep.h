@@ -12,9 +12,17 @@
 extern "C" {
 #endif
 
+/* Which findings make a sweep (or a CLI command) fail: those at or above a severity. */
+typedef enum ntsim_fail_on {
+    NTSIM_FAIL_ON_ERROR = 0,    /* default: errors (and runs that end without a verdict) */
+    NTSIM_FAIL_ON_WARNING = 1,  /* warnings too */
+    NTSIM_FAIL_ON_INFO = 2,     /* any finding */
+    NTSIM_FAIL_ON_NEVER = 3,    /* report only; the exit status says nothing about findings */
+} ntsim_fail_on;
+
 typedef struct ntsim_sweep_options {
     const char *image;          /* driver image (.sys) */
-    const char *reg_file;       /* optional .reg imported before each run */
+    const char *reg_file;       /* optional .reg imported before each run (before reg_files) */
     unsigned jobs;              /* parallel children; 0 = number of processors */
     unsigned long only;         /* 0 = every point; N = run only injection N (and the baseline) */
     const char *filter;         /* extra fault filters, as in NTSIM_FAULTS ("class=pool") */
@@ -23,6 +31,9 @@ typedef struct ntsim_sweep_options {
     const uint32_t *ioctls;     /* device controls sent in that scenario (implies scenario_open) */
     size_t ioctl_count;
     unsigned timeout_seconds;   /* per run; 0 = 20 */
+    const char *const *reg_files; /* more .reg files, imported in this order before each run */
+    size_t reg_file_count;
+    ntsim_fail_on fail_on;      /* what makes ntsim_sweep_failed() true */
 } ntsim_sweep_options;
 
 typedef struct ntsim_sweep_finding {
@@ -35,13 +46,24 @@ typedef struct ntsim_sweep_finding {
     const char *message;
 } ntsim_sweep_finding;
 
+/* How a run ended (ntsim_sweep_point.outcome). */
+#define NTSIM_RUN_CLEAN 0
+#define NTSIM_RUN_WARNINGS 1    /* findings, none an error */
+#define NTSIM_RUN_ERRORS 2      /* error findings (a bug check among them, see bugcheck_code) */
+#define NTSIM_RUN_NO_VERDICT 3  /* the run ended without reporting: killed, crashed, exited, timed out */
+
 typedef struct ntsim_sweep_point {
-    unsigned long index;
+    unsigned long index;        /* injection point N (run N fails it); 0 = the baseline run */
     const char *ddi;
     const char *fault_class;
     const char *site;
-    int32_t entry_status;       /* what DriverEntry returned in that run */
-    int outcome;                /* 0 clean, 1 warnings, 2 errors, 3 crash/hang */
+    int32_t entry_status;       /* what DriverEntry returned in that run (when entry_returned) */
+    int outcome;                /* NTSIM_RUN_* */
+    int ran;                    /* the run was made (--only skips the others) */
+    int entry_returned;         /* DriverEntry returned; otherwise entry_status means nothing */
+    uint32_t bugcheck_code;     /* the run's bug check, 0 = none */
+    const char *ended;          /* for NTSIM_RUN_NO_VERDICT: "exit status 0", "signal 9 (Killed)", "timeout"; else "" */
+    double seconds;             /* wall time of the run */
 } ntsim_sweep_point;
 
 typedef struct ntsim_sweep_result ntsim_sweep_result;
@@ -55,10 +77,19 @@ const ntsim_sweep_point *ntsim_sweep_point_at(const ntsim_sweep_result *result, 
 size_t ntsim_sweep_finding_count(const ntsim_sweep_result *result);
 const ntsim_sweep_finding *ntsim_sweep_finding_at(const ntsim_sweep_result *result, size_t index);
 size_t ntsim_sweep_error_count(const ntsim_sweep_result *result);
+size_t ntsim_sweep_warning_count(const ntsim_sweep_result *result);
+/* The baseline run (index 0, no DDI injected). */
+const ntsim_sweep_point *ntsim_sweep_baseline_run(const ntsim_sweep_result *result);
+/* 1 when a finding is at or above options.fail_on (a run without a verdict is an error). */
+int ntsim_sweep_failed(const ntsim_sweep_result *result);
+/* "clean" (no findings), "passed" (findings below the fail_on threshold) or "failed". */
+const char *ntsim_sweep_verdict(const ntsim_sweep_result *result);
 unsigned long ntsim_sweep_runs(const ntsim_sweep_result *result);
 void ntsim_sweep_print(FILE *out, const ntsim_sweep_result *result);
+/* JSON (schema in docs/faults.md) and JUnit XML reports; path "-" is standard output. */
 int ntsim_sweep_write_json(const ntsim_sweep_result *result, const char *path);
 int ntsim_sweep_write_junit(const ntsim_sweep_result *result, const char *path);
+#define NTSIM_SWEEP_JSON_SCHEMA 2
 void ntsim_sweep_free(ntsim_sweep_result *result);
 
 #ifdef __cplusplus
