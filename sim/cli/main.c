@@ -24,6 +24,10 @@ static const char Usage[] =
     "      [--spurious-irq] [--fail-on SEVERITY]\n"
     "                                 load a driver onto a machine with devices (default PC: COM1\n"
     "                                 16550 at 0x3f8/IRQ 4, 8254), run it, unload, audit\n"
+    "  fuzz <image> --device PATH [--reg FILE] [--ioctl CODE[,CODE]] [CORPUS | FILE... |\n"
+    "       --random=N [--seed=S] | libFuzzer options]\n"
+    "                                 fuzz the driver's requests with the whole verifier as oracle\n"
+    "                                 (ntsim-fuzz; coverage-guided in the fuzz preset, docs/fuzzing.md)\n"
     "  help                           this text\n"
     "  version                        print the version\n"
     "\n"
@@ -194,5 +198,7 @@ int main(int argc, char **argv)
         return CliFaults(argc - 1, argv + 1);
     if (strcmp(Command, "run") == 0)
         return CliRun(argc - 1, argv + 1);
+    if (strcmp(Command, "fuzz") == 0)
+        return CliFuzz(argc - 1, argv + 1);
     return CliUsageError(NULL, "unknown command '%s'", Command);
 }
