@@ -13,6 +13,7 @@ typedef struct pm_region {
 
 struct hw_physmem {
     uint64_t   base, limit;
+    uint64_t   floor;       /* where allocations start when `highest` allows it */
     pm_region *r;
     size_t     n, cap;
     size_t     last;        /* index of the last region found (cache) */
@@ -28,7 +29,13 @@ hw_physmem *hw_physmem_new(uint64_t base, uint64_t limit)
         return NULL;
     pm->base = (base + HW_PHYSMEM_PAGE - 1) & ~(uint64_t)(HW_PHYSMEM_PAGE - 1);
     pm->limit = limit;
+    pm->floor = pm->base;
     return pm;
+}
+
+void hw_physmem_set_floor(hw_physmem *pm, uint64_t floor)
+{
+    pm->floor = floor < pm->base ? pm->base : (floor + HW_PHYSMEM_PAGE - 1) & ~(uint64_t)(HW_PHYSMEM_PAGE - 1);
 }
 
 void hw_physmem_free(hw_physmem *pm)
@@ -74,7 +81,9 @@ void *hw_physmem_alloc(hw_physmem *pm, size_t size, uint64_t align, uint64_t hig
         align = HW_PHYSMEM_PAGE;
     uint64_t len = ((uint64_t)size + HW_PHYSMEM_PAGE - 1) & ~(uint64_t)(HW_PHYSMEM_PAGE - 1);
     uint64_t top = highest < pm->limit ? highest : pm->limit;
-    uint64_t cand = (pm->base + align - 1) & ~(align - 1);
+    /* memory below the floor is kept for allocations that must lie there (ISA DMA) */
+    uint64_t start = pm->floor + len - 1 <= top ? pm->floor : pm->base;
+    uint64_t cand = (start + align - 1) & ~(align - 1);
     size_t at = 0;
     for (;;) {
         /* skip regions ending at or before cand; stop at the first one after */

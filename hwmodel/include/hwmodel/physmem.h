@@ -29,6 +29,9 @@ typedef struct hw_physmem hw_physmem;
 /* Allocations come from [base, limit] (limit inclusive).  NULL on bad window. */
 hw_physmem *hw_physmem_new(uint64_t base, uint64_t limit);
 void hw_physmem_free(hw_physmem *pm);
+/* Allocations start at `floor` (>= base) unless their `highest` only fits below
+ * it: low memory stays free for what must live there (ISA DMA below 16 MiB). */
+void hw_physmem_set_floor(hw_physmem *pm, uint64_t floor);
 
 /* Allocate size bytes (rounded up to pages) at a physical address aligned to
  * `align` (0 or anything below a page = a page; must be a power of two) whose
