@@ -120,6 +120,8 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
                          IopDriverServiceName(Driver));
         }
     }
+    if (!Description->Master && !HalpIsaValidChannel(Description))
+        return NULL; /* no such system DMA channel (4 cascades the first controller) */
     if (ViFaultShouldFail(NtsimFaultDma, Ddi, 0, Site))
         return NULL;
     HALP_ADAPTER *A = KiHostAlloc(sizeof(*A));
@@ -130,7 +132,8 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
     A->Magic = HALP_ADAPTER_MAGIC;
     A->Description = *Description;
     ULONG Pages = Description->MaximumLength ? (Description->MaximumLength + 4095) / 4096 + 1 : 1;
-    A->MapRegisters = Pages < HALP_MAX_MAP_REGISTERS ? Pages : HALP_MAX_MAP_REGISTERS;
+    ULONG Most = Description->Master ? HALP_MAX_MAP_REGISTERS : HalpIsaMaxMapRegisters(Description);
+    A->MapRegisters = Pages < Most ? Pages : Most;
     *NumberOfMapRegisters = A->MapRegisters;
     IopTrack(&A->Track, NtsimResAdapter, Site);
     return &A->Adapter;
@@ -204,7 +207,8 @@ static PVOID HalpAllocateCommon(const char *Ddi, PDMA_ADAPTER DmaAdapter, ULONG 
                        : (A->Description.Dma32BitAddresses || A->Description.Master) ? 0xFFFFFFFFull
                                                                                      : 0xFFFFFFull;
     uint64_t Pa;
-    void *Va = hw_physmem_alloc(HalpPhysMem(), Length, 0, Highest, &Pa);
+    uint64_t Align = A->Description.Master ? 0 : HalpIsaAlignment(&A->Description, Length);
+    void *Va = hw_physmem_alloc(HalpPhysMem(), Length, Align, Highest, &Pa);
     if (Va == NULL)
         return NULL;
     HALP_COMMON_BUFFER *B = KiHostAlloc(sizeof(*B));
@@ -315,7 +319,10 @@ static void HalpGrantChannel(HALP_ADAPTER *A, PDEVICE_OBJECT Device, ULONG Count
         memset(R, 0, sizeof(*R));
         R->Count = Count;
         uint64_t Pa = 0;
-        R->Host = hw_physmem_alloc(HalpPhysMem(), (size_t)Count * 4096, 0, 0xFFFFFFFFull, &Pa);
+        BOOLEAN Slave = !A->Description.Master;
+        R->Host = hw_physmem_alloc(HalpPhysMem(), (size_t)Count * 4096,
+                                   Slave ? HalpIsaAlignment(&A->Description, Count * 4096u) : 0,
+                                   Slave ? 0xFFFFFFull : 0xFFFFFFFFull, &Pa);
         R->Pa = Pa;
         A->Registers = R;
     }
@@ -465,6 +472,8 @@ static PHYSICAL_ADDRESS HalpMapTransfer(const char *Ddi, PDMA_ADAPTER DmaAdapter
     R->PendingCount++;
     R->Used += *Length;
     Result.QuadPart = (LONGLONG)(R->Pa + Offset);
+    if (!A->Description.Master)
+        HalpIsaProgram(&A->Description, R->Pa + Offset, *Length, WriteToDevice);
     return Result;
 }
 
@@ -487,6 +496,8 @@ static BOOLEAN HalpFlush(const char *Ddi, PDMA_ADAPTER DmaAdapter, PVOID MapRegi
 {
     HALP_ADAPTER *A = HalpAdapter(DmaAdapter, Ddi, Site);
     HALP_MAP_REGISTERS *R = MapRegisterBase;
+    if (!A->Description.Master)
+        HalpIsaStop(&A->Description);
     if (R == NULL || R != A->Registers)
         return TRUE; /* nothing mapped through map registers (a packet-less bus master) */
     ULONG i = 0;
@@ -529,11 +540,20 @@ static ULONG HalpOpGetDmaAlignment(PDMA_ADAPTER DmaAdapter)
     return 1;
 }
 
+static ULONG HalpReadCounter(const char *Ddi, PDMA_ADAPTER DmaAdapter, NTSIM_SITE Site)
+{
+    HALP_ADAPTER *A = HalpAdapter(DmaAdapter, Ddi, Site);
+    return A->Description.Master ? 0 : HalpIsaReadCounter(&A->Description);
+}
+
 static ULONG HalpOpReadDmaCounter(PDMA_ADAPTER DmaAdapter)
 {
-    (void)DmaAdapter;
-    KiTakeSite();
-    return 0;
+    return HalpReadCounter("ReadDmaCounter", DmaAdapter, KiCallerSite());
+}
+
+ULONG HalReadDmaCounter(PADAPTER_OBJECT AdapterObject)
+{
+    return HalpReadCounter("HalReadDmaCounter", AdapterObject, KiTakeSite());
 }
 
 /* ---- scatter/gather: one element over a bounce buffer ---- */

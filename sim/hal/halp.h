@@ -68,6 +68,7 @@ void IopResetResources(void);
 #define HALP_PCI_IO_BASE 0xC000u
 #define HALP_RAM_BASE 0x01000000ull  /* simulated RAM for contiguous memory / DMA: 16 MiB.. */
 #define HALP_RAM_LIMIT 0xBFFFFFFFull /* ..3 GiB */
+#define HALP_ISA_RAM_BASE 0x00100000ull /* 1-16 MiB: only what must lie below 16 MiB (ISA DMA) */
 
 hw_pci *HalpPci(void);
 hw_physmem *HalpPhysMem(void);
@@ -90,5 +91,14 @@ NTSTATUS IopClaimResources(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING Cl
                            PDEVICE_OBJECT Device, const CM_RESOURCE_LIST *List, ULONG ListSize,
                            PBOOLEAN ConflictDetected);
 NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected);
+
+/* ---- slave (ISA system) DMA through the 8237 (isadma.c, docs/isa-dma.md) ---- */
+BOOLEAN HalpIsaValidChannel(const DEVICE_DESCRIPTION *Description);
+ULONGLONG HalpIsaBoundary(const DEVICE_DESCRIPTION *Description);
+ULONG HalpIsaMaxMapRegisters(const DEVICE_DESCRIPTION *Description);
+ULONGLONG HalpIsaAlignment(const DEVICE_DESCRIPTION *Description, ULONG Length);
+void HalpIsaProgram(const DEVICE_DESCRIPTION *Description, ULONGLONG Pa, ULONG Length, BOOLEAN WriteToDevice);
+void HalpIsaStop(const DEVICE_DESCRIPTION *Description);
+ULONG HalpIsaReadCounter(const DEVICE_DESCRIPTION *Description);
 
 #endif

@@ -40,7 +40,11 @@ void HalpInitializePci(void)
     if (HalpPciBus == NULL && HalpBus())
         HalpPciBus = hw_pci_new(HalpBus());
     if (HalpRam == NULL)
-        HalpRam = hw_physmem_new(HALP_RAM_BASE, HALP_RAM_LIMIT);
+    {
+        HalpRam = hw_physmem_new(HALP_ISA_RAM_BASE, HALP_RAM_LIMIT);
+        if (HalpRam)
+            hw_physmem_set_floor(HalpRam, HALP_RAM_BASE);
+    }
     HalpNextMmio = HALP_PCI_MMIO_BASE;
     HalpNextIo = HALP_PCI_IO_BASE;
     HalpResetMappings();

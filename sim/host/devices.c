@@ -8,6 +8,9 @@
  *   i8042[,io=0x60][,irq=1][,auxirq=12][,mouse=on|off][,bios=on|off]
  *   isa-parallel[,io=0x378][,irq=7][,chardev=buffer|null|file:PATH|tcp:HOST:PORT]
  *   pcspk[,wav=PATH][,rate=44100]   (needs a pit8254 with port61=on; docs/input.md)
+ *   i8237[,bios=on|off]              (both DMA controllers and the page registers)
+ *   isa-fdc[,io=0x3f0][,irq=6][,dma=2][,drive0=FILE|blank|empty][,drive0.type=1.44M|720K]
+ *          [,drive1=...][,drive1.type=...][,readonly=on|off][,spinup=MS]   (docs/floppy.md)
  *
  * The default PC (config.devices == NULL) is
  *   uart16550,io=0x3f8,irq=4,chardev=buffer  and  pit8254,io=0x40,irq=0,port61=on,bios=on. */
@@ -16,6 +19,7 @@
 #include "cm/cmp.h"
 
 #include <errno.h>
+#include <strings.h>
 #include <time.h>
 #include <uv.h>
 
@@ -24,11 +28,14 @@
 #include <hwmodel/i8042.h>
 #include <hwmodel/parport.h>
 #include <hwmodel/pcspk.h>
+#include <hwmodel/fdc.h>
+#include <hwmodel/i8237.h>
 #include <hwmodel/pit8254.h>
 #include <hwmodel/uart16550.h>
 #include <hwmodel/vcd.h>
 
-typedef enum { NtsimDevUart, NtsimDevPit, NtsimDevEdu, NtsimDevI8042, NtsimDevParport, NtsimDevPcspk } NTSIM_DEVICE_KIND;
+typedef enum { NtsimDevUart, NtsimDevPit, NtsimDevEdu, NtsimDevI8042, NtsimDevParport, NtsimDevPcspk, NtsimDevDma,
+               NtsimDevFdc } NTSIM_DEVICE_KIND;
 typedef enum { NtsimChrNone, NtsimChrBuffer, NtsimChrPty, NtsimChrTcp, NtsimChrFile } NTSIM_CHARDEV_KIND;
 
 struct ntsim_uart {
@@ -39,6 +46,8 @@ struct ntsim_uart {
     hw_uart16550 *Uart;
     hw_pit8254 *Pit;
     hw_edu *Edu;
+    hw_i8237 *Dma;
+    hw_fdc *Fdc;
     hw_chardev *Chr;
     NTSIM_CHARDEV_KIND ChrKind;
     unsigned UartIndex;
@@ -64,6 +73,8 @@ static const char *const NtsimDefaultPc[] = {
     "i8042",
     "isa-parallel,io=0x378,irq=7,chardev=buffer",
     "pcspk",
+    "i8237,bios=on",
+    "isa-fdc,io=0x3f0,irq=6,dma=2,drive0=blank",
     NULL,
 };
 
@@ -230,6 +241,9 @@ typedef struct _NTSIM_DEVICE_OPTIONS {
     unsigned long AuxIrq, Rate;
     bool Mouse;
     const char *Path;
+    unsigned long Dma, Spinup;            /* isa-fdc */
+    const char *Drive[2], *DriveType[2];
+    bool ReadOnly;
 } NTSIM_DEVICE_OPTIONS;
 
 typedef enum _NTSIM_OPTION_KIND { NtsimOptNumber, NtsimOptSwitch, NtsimOptChardev, NtsimOptName, NtsimOptPath } NTSIM_OPTION_KIND;
@@ -673,6 +687,7 @@ static int NtsimAddPcspk(NTSIM_DEVICE *Device, const char *Spec, char **Save, ch
     snprintf(Canonical, Size, "pcspk,rate=%lu%s%s", O.Rate, Wav ? ",wav=" : "", Wav ? Wav : "");
     return 0;
 }
+#include "devices_fdc.inc"
 
 static const struct {
     const char *Names[3];
@@ -685,6 +700,9 @@ static const struct {
     { { "i8042", "ps2", "kbd" }, NtsimAddI8042 },
     { { "isa-parallel", "parport", "lpt" }, NtsimAddParport },
     { { "pcspk", "speaker", NULL }, NtsimAddPcspk },
+    /* ISA DMA and floppy (devices_fdc.inc) */
+    { { "i8237", "isa-dma", "dma" }, NtsimAddDma },
+    { { "isa-fdc", "fdc", "82077" }, NtsimAddFdc },
 };
 
 static void NtsimFreeInputDevices(NTSIM_DEVICE *Device)
@@ -723,7 +741,8 @@ static int NtsimAddDevice(const char *Spec)
                 Result = NtsimDeviceTypes[i].Add(Device, Spec, &Save, Canonical, sizeof(Canonical));
             }
     if (!Known)
-        NtsimSetLastError("device '%s': unknown device type '%s' (uart16550, pit8254, edu, i8042, isa-parallel or pcspk)", Spec, Type);
+        NtsimSetLastError("device '%s': unknown device type '%s' (uart16550, pit8254, edu, i8042, isa-parallel, "
+                          "pcspk, i8237 or isa-fdc)", Spec, Type);
     if (Result == 0) {
         Device->Spec = KiHostStrdup(Canonical);
         NtsimDevices = KiHostRealloc(NtsimDevices, (NtsimDeviceCount + 1) * sizeof(*NtsimDevices));
@@ -740,6 +759,7 @@ static int NtsimAddDevice(const char *Spec)
     if (Device->Edu)
         hw_edu_free(Device->Edu);
     NtsimFreeInputDevices(Device);
+    NtsimFreeFdcDevices(Device);
     free(Device);
     free(Copy);
     return NTSIM_E_ARGS;
@@ -832,6 +852,7 @@ void NtsimDestroyMachineDevices(void)
         if (D->Edu)
             hw_edu_free(D->Edu);
         NtsimFreeInputDevices(D);
+        NtsimFreeFdcDevices(D);
         if (D->Chr)
             hw_chardev_free(D->Chr);
         free(D->Spec);
@@ -844,6 +865,7 @@ void NtsimDestroyMachineDevices(void)
     NtsimPciCount = 0;
     NtsimLptCount = 0;
     NtsimSpeakerWav = NULL;
+    NtsimFdcCount = 0;
     if (NtsimLoop) {
         uv_run(NtsimLoop, UV_RUN_DEFAULT); /* let the back ends' close callbacks run */
         uv_loop_close(NtsimLoop);

@@ -351,8 +351,8 @@ static void test_no_match(void **state)
 {
     (void)state;
     ntsim_machine *M = NewMachine(NULL);
-    /* no disk controller */
-    QueryFor(Isa, DiskController);
+    /* no tape controller (the default PC has a disk controller: the floppy's) */
+    QueryFor(Isa, TapeController);
     RunQuery(M);
     assert_int_equal(Q.Status, STATUS_OBJECT_NAME_NOT_FOUND);
     assert_int_equal(Q.Calls, 0);

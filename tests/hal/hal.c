@@ -272,7 +272,7 @@ static void test_default_pc(void **state)
 {
     (void)state;
     ntsim_machine *M = NewMachine(NULL, 0);
-    assert_int_equal(ntsim_device_count(M), 6);
+    assert_int_equal(ntsim_device_count(M), 8);
     assert_string_equal(ntsim_device_spec(M, 0), "uart16550,io=0x3f8,irq=4,chardev=buffer,name=com1");
     assert_string_equal(ntsim_device_spec(M, 1), "pit8254,io=0x40,irq=0,port61=on,bios=on");
     assert_string_equal(ntsim_device_spec(M, 2), "edu,bus=0,slot=3,irq=11"); /* PCI (docs/pci.md) */
@@ -280,6 +280,8 @@ static void test_default_pc(void **state)
     assert_string_equal(ntsim_device_spec(M, 3), "i8042,io=0x60,irq=1,auxirq=12,mouse=on,bios=on");
     assert_string_equal(ntsim_device_spec(M, 4), "isa-parallel,io=0x378,irq=7,chardev=buffer,name=lpt1");
     assert_string_equal(ntsim_device_spec(M, 5), "pcspk,rate=44100");
+    assert_string_equal(ntsim_device_spec(M, 6), "i8237,bios=on"); /* docs/isa-dma.md */
+    assert_string_equal(ntsim_device_spec(M, 7), "isa-fdc,io=0x3f0,irq=6,dma=2,drive0=blank,drive0.type=1.44M");
     assert_non_null(ntsim_machine_uart(M, 0));
     assert_null(ntsim_machine_uart(M, 1));
     /* HARDWARE\DESCRIPTION describes COM1 */

@@ -326,6 +326,7 @@ NTHALAPI BOOLEAN IoFlushAdapterBuffers(PADAPTER_OBJECT AdapterObject, PMDL Mdl, 
                                        PVOID CurrentVa, ULONG Length, BOOLEAN WriteToDevice);
 NTHALAPI VOID IoFreeAdapterChannel(PADAPTER_OBJECT AdapterObject);
 NTHALAPI VOID IoFreeMapRegisters(PADAPTER_OBJECT AdapterObject, PVOID MapRegisterBase, ULONG NumberOfMapRegisters);
+NTHALAPI ULONG HalReadDmaCounter(PADAPTER_OBJECT AdapterObject);
 
 /* ---- controller objects ---- */
 typedef struct _CONTROLLER_OBJECT {
@@ -382,6 +383,7 @@ NTKERNELAPI VOID IoDeleteController(PCONTROLLER_OBJECT ControllerObject);
 #define IoFlushAdapterBuffers(...) NTSIM_AT(IoFlushAdapterBuffers)(__VA_ARGS__)
 #define IoFreeAdapterChannel(...) NTSIM_AT(IoFreeAdapterChannel)(__VA_ARGS__)
 #define IoFreeMapRegisters(...) NTSIM_AT(IoFreeMapRegisters)(__VA_ARGS__)
+#define HalReadDmaCounter(...) NTSIM_AT(HalReadDmaCounter)(__VA_ARGS__)
 #define IoCreateController(...) NTSIM_AT(IoCreateController)(__VA_ARGS__)
 #define IoAllocateController(...) NTSIM_AT(IoAllocateController)(__VA_ARGS__)
 #define IoFreeController(...) NTSIM_AT(IoFreeController)(__VA_ARGS__)

@@ -123,6 +123,29 @@ typedef struct _CM_KEYBOARD_DEVICE_DATA {
     USHORT KeyboardFlags;
 } CM_KEYBOARD_DEVICE_DATA, *PCM_KEYBOARD_DEVICE_DATA;
 
+/* Device-specific data of a floppy drive (FloppyDiskPeripheral) in HARDWARE\DESCRIPTION;
+ * the fields after MountDensity exist from version 2 on */
+typedef struct _CM_FLOPPY_DEVICE_DATA {
+    USHORT Version;
+    USHORT Revision;
+    CHAR Size[8];
+    ULONG MaxDensity;
+    ULONG MountDensity;
+    UCHAR StepRateHeadUnloadTime;
+    UCHAR HeadLoadTime;
+    UCHAR MotorOffTime;
+    UCHAR SectorLengthCode;
+    UCHAR SectorPerTrack;
+    UCHAR ReadWriteGapLength;
+    UCHAR DataTransferLength;
+    UCHAR FormatGapLength;
+    UCHAR FormatFillCharacter;
+    UCHAR HeadSettleTime;
+    UCHAR MotorSettleTime;
+    UCHAR MaximumTrackValue;
+    UCHAR DataTransferRate;
+} CM_FLOPPY_DEVICE_DATA, *PCM_FLOPPY_DEVICE_DATA;
+
 /* ---- IO_RESOURCE_REQUIREMENTS_LIST (IoAssignResources) ---- */
 #define IO_RESOURCE_PREFERRED 0x01
 #define IO_RESOURCE_DEFAULT 0x02

@@ -224,6 +224,9 @@ void ntsim_uart_tx_clear(ntsim_uart *uart);
 int ntsim_uart_inject(ntsim_uart *uart, const void *bytes, size_t length);
 int ntsim_uart_tcp_port(ntsim_uart *uart);        /* chardev=tcp: the bound port, else -1 */
 const char *ntsim_uart_pty_name(ntsim_uart *uart); /* chardev=pty: the slave's path, else NULL */
+/* The index-th floppy controller's hwmodel hw_fdc * (isa-fdc, docs/floppy.md), or NULL:
+ * media errors, disk removal and device faults are injected through hwmodel/fdc.h. */
+void *ntsim_machine_fdc(ntsim_machine *machine, unsigned index);
 
 /* Virtual time: ntsim_now_ns, ntsim_run_for and ntsim_request_wait (below) run the
  * devices too. Paced mode: run for up to wall_ns of wall time with virtual time following it,
