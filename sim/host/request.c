@@ -270,6 +270,14 @@ static int32_t NtsimFinishSynchronous(ntsim_request *Request, int32_t Status, si
     return Status;
 }
 
+int ntsim_seek(ntsim_file *File, uint64_t Offset)
+{
+    if (File == NULL || File->Object == NULL || Offset > (uint64_t)INT64_MAX)
+        return NTSIM_E_ARGS;
+    File->Object->CurrentByteOffset.QuadPart = (LONGLONG)Offset;
+    return 0;
+}
+
 int32_t ntsim_read(ntsim_file *File, void *Buffer, size_t Length, size_t *Transferred)
 {
     ntsim_request *Request = NULL;

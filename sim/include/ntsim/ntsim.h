@@ -59,7 +59,8 @@ typedef struct ntsim_machine_config {
     /* Devices on the machine's bus (docs/hal.md), QEMU-style option strings such as
      * "uart16550,io=0x3f8,irq=4,chardev=buffer", NULL-terminated. NULL = the default
      * PC: "uart16550,io=0x3f8,irq=4,chardev=buffer", "pit8254,io=0x40,irq=0" and the
-     * PCI device "edu,slot=3,irq=11" (docs/pci.md).
+     * PCI device "edu,slot=3,irq=11" (docs/pci.md), "i8237" (docs/isa-dma.md) and
+     * "isa-fdc,drive0=blank" (docs/floppy.md).
      * An empty list ({ NULL }) is a machine with no devices. */
     const char *const *devices;
     int spurious_irq;       /* 1 = deliver a spurious interrupt right after every IoConnectInterrupt (HW-04) */
@@ -113,6 +114,8 @@ void *ntsim_driver_object(ntsim_driver *driver); /* the PDRIVER_OBJECT, for whit
 int32_t ntsim_open(ntsim_machine *machine, const char *path, ntsim_file **file);
 /* IRP_MJ_CLEANUP then IRP_MJ_CLOSE. */
 int32_t ntsim_close(ntsim_file *file);
+/* The byte offset the next read or write of this file goes to (IRP ByteOffset); 0 at open. */
+int ntsim_seek(ntsim_file *file, uint64_t offset);
 int32_t ntsim_read(ntsim_file *file, void *buffer, size_t length, size_t *transferred);
 int32_t ntsim_write(ntsim_file *file, const void *buffer, size_t length, size_t *transferred);
 int32_t ntsim_ioctl(ntsim_file *file, uint32_t code, const void *in, size_t in_length, void *out,
