@@ -162,6 +162,8 @@ double BenchDmaThroughput(const char *EduPath);
 double BenchPoolAllocFree(int Special);
 /* sim/bench/input.c: keyboard */
 double BenchKbdIrqLatency(const char *ImagePath);
+/* sim/bench/fdc.c: floppy sector reads by DMA */
+void BenchFdcRead(const char *FloppyPath, double *KibPerSec, double *Speedup);
 
 int main(int argc, char **argv)
 {
@@ -192,5 +194,11 @@ int main(int argc, char **argv)
     }
     if (!Only || strcmp(Only, "input") == 0)
         printf("kbd_irq_latency_ns %.0f ns\n", BenchKbdIrqLatency(BenchDriver("i8042kbd.sys")));
+    if (!Only || strcmp(Only, "fdc") == 0) {
+        double Rate, Speedup;
+        BenchFdcRead(BenchDriver("floppy.sys"), &Rate, &Speedup);
+        printf("fdc_read_kib_per_sec %.0f KiB/s\n", Rate);
+        printf("fdc_read_speedup %.0f x\n", Speedup);
+    }
     return 0;
 }
