@@ -100,6 +100,8 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
         *NumberOfMapRegisters = 0;
     if (Description == NULL || NumberOfMapRegisters == NULL)
         return NULL;
+    if (!Description->Master && !HalpIsaValidChannel(Description))
+        return NULL; /* no such system DMA channel (4 cascades the first controller) */
     PDRIVER_OBJECT Driver = IopCurrentDriver();
     /* HW-01: a bus master is used after its device was claimed; a slave channel after
      * the DMA channel was claimed */
@@ -120,8 +122,6 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
                          IopDriverServiceName(Driver));
         }
     }
-    if (!Description->Master && !HalpIsaValidChannel(Description))
-        return NULL; /* no such system DMA channel (4 cascades the first controller) */
     if (ViFaultShouldFail(NtsimFaultDma, Ddi, 0, Site))
         return NULL;
     HALP_ADAPTER *A = KiHostAlloc(sizeof(*A));

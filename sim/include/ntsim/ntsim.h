@@ -230,6 +230,8 @@ const char *ntsim_uart_pty_name(ntsim_uart *uart); /* chardev=pty: the slave's p
 /* The index-th floppy controller's hwmodel hw_fdc * (isa-fdc, docs/floppy.md), or NULL:
  * media errors, disk removal and device faults are injected through hwmodel/fdc.h. */
 void *ntsim_machine_fdc(ntsim_machine *machine, unsigned index);
+/* The machine's hwmodel hw_i8237 * (the ISA DMA controllers, docs/isa-dma.md), or NULL. */
+void *ntsim_machine_i8237(ntsim_machine *machine);
 
 /* Virtual time: ntsim_now_ns, ntsim_run_for and ntsim_request_wait (below) run the
  * devices too. Paced mode: run for up to wall_ns of wall time with virtual time following it,
