@@ -287,7 +287,11 @@ static void move_units(hw_i8237 *d, dma_channel *ch, bool word, uint8_t *buf, ui
         uint64_t pa = phys_of(ch, word, ch->addr);
         size_t bytes = (size_t)run * usize;
         uint8_t *p = buf + (size_t)done * usize;
-        if (xfer == HW_I8237_MODE_WRITE) {
+        if (!d->ram && xfer != HW_I8237_MODE_VERIFY) {
+            if (xfer == HW_I8237_MODE_READ)
+                memset(p, 0xFF, bytes); /* no memory at all: every cycle floats */
+            d->bus_errors += bytes;
+        } else if (xfer == HW_I8237_MODE_WRITE) {
             if (!hw_physmem_write(d->ram, pa, p, bytes))
                 for (size_t i = 0; i < bytes; i++)
                     if (!hw_physmem_write(d->ram, pa + i, p + i, 1))

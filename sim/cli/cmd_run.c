@@ -99,8 +99,10 @@ int CliRun(int argc, char **argv)
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
                    "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
                    "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE\n"
+                   "  --device i8237 --device isa-fdc,io=0x3f0,irq=6,dma=2,drive0=FILE|blank|empty,drive0.type=1.44M|720K\n"
                    "  no --device: the default PC (COM1 16550 at 0x3f8/IRQ 4, 8254 at 0x40 with port 0x61,\n"
-                   "  edu on PCI, i8042 keyboard/mouse at 0x60/IRQ 1+12, LPT1 at 0x378/IRQ 7, speaker)\n");
+                   "  edu on PCI, i8042 keyboard/mouse at 0x60/IRQ 1+12, LPT1 at 0x378/IRQ 7, speaker,\n"
+                   "  8237 DMA, floppy controller at 0x3f0/IRQ 6/DMA 2 with a blank 1.44M disk)\n");
             free(Devices);
             return CLI_EXIT_OK;
         case ':':
