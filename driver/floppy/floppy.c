@@ -407,8 +407,8 @@ static NTSTATUS FloppyTransferWithRetries(PFLOPPY_EXTENSION Ext, PMDL Mdl, PUCHA
     for (ULONG Try = 0; Try < FLOPPY_RETRIES; Try++) {
         Status = FloppyTransfer(Ext, Mdl, CurrentVa, Lba, Sectors, Write);
         if (NT_SUCCESS(Status) || Status == STATUS_MEDIA_WRITE_PROTECTED || Status == STATUS_NO_MEDIA_IN_DEVICE ||
-            Status == STATUS_DEVICE_NOT_READY)
-            break;
+            Status == STATUS_DEVICE_NOT_READY || Status == STATUS_INSUFFICIENT_RESOURCES)
+            break; /* retrying would not help */
         Ext->Retries++;
         Ext->Cylinder = MAXULONG; /* recalibrate before trying again */
         FloppySeek(Ext, MAXULONG);

@@ -220,6 +220,24 @@ static void test_removed_disk_and_lost_interrupt(void **State)
     Finish(M, D, File);
 }
 
+static void test_adapter_channel_failure(void **State)
+{
+    (void)State;
+    ntsim_machine *M = Machine(NULL);
+    ntsim_file *File;
+    ntsim_driver *D = Load(M, &File);
+    /* every DMA-class call fails: the read reports it and nothing is left held */
+    assert_int_equal(ntsim_fault_configure_string(M, "random=1,seed=1,class=dma"), 0);
+    unsigned char Buffer[512];
+    size_t Got = 99;
+    assert_int_equal(ReadAt(File, 0, Buffer, 512, &Got), (int32_t)STATUS_INSUFFICIENT_RESOURCES);
+    assert_int_equal(Got, 0);
+    assert_int_equal(ntsim_fault_configure_string(M, "count"), 0);
+    assert_int_equal(ReadAt(File, 0, Buffer, 512, &Got), 0);
+    assert_int_equal(Got, 512);
+    Finish(M, D, File);
+}
+
 static void test_720k_readonly_image(void **State)
 {
     (void)State;
@@ -291,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_geometry_and_bad_requests),
         cmocka_unit_test(test_media_error_is_reported),
         cmocka_unit_test(test_removed_disk_and_lost_interrupt),
+        cmocka_unit_test(test_adapter_channel_failure),
         cmocka_unit_test(test_720k_readonly_image),
         cmocka_unit_test(test_no_controller_and_spurious_interrupts),
     };
