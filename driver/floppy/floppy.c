@@ -103,6 +103,7 @@ typedef struct _FLOPPY_EXTENSION {
     ULONG ResultLength;
     UCHAR Dor;
     BOOLEAN MotorOn;
+    BOOLEAN NeedReset;          /* the controller did not answer: reset it before the next request */
     ULONG Cylinder;             /* where the head is, or MAXULONG when unknown */
     BOOLEAN LinkCreated;
     ULONG Retries, LostInterrupts;
@@ -274,13 +275,15 @@ static NTSTATUS FloppyResetController(PFLOPPY_EXTENSION Ext)
     KeStallExecutionProcessor(10);
     Ext->Dor |= DOR_NRESET;
     FloppyOut(Ext, FDC_DOR, Ext->Dor);              /* released: the controller interrupts */
+    Ext->Cylinder = MAXULONG;
+    Ext->NeedReset = TRUE;
     if (!FloppyWaitInterrupt(Ext, 1000))
         return STATUS_DEVICE_NOT_READY;
     FloppyOut(Ext, FDC_CCR, Ext->Config.Rate);
     UCHAR Specify[3] = { CMD_SPECIFY, Ext->Config.Specify1, (UCHAR)(Ext->Config.Specify2 & ~1) /* DMA */ };
     if (!FloppySendCommand(Ext, Specify, 3))
         return STATUS_DEVICE_NOT_READY;
-    Ext->Cylinder = MAXULONG;
+    Ext->NeedReset = FALSE;
     return STATUS_SUCCESS;
 }
 
@@ -294,6 +297,7 @@ static NTSTATUS FloppySeek(PFLOPPY_EXTENSION Ext, ULONG Cylinder)
     FloppySetExpect(Ext, ExpectSense);
     if (!FloppySendCommand(Ext, Command, Recalibrate ? 2 : 3)) {
         FloppySetExpect(Ext, ExpectNothing);
+        Ext->NeedReset = TRUE;
         return STATUS_DEVICE_NOT_READY;
     }
     if (!FloppyWaitInterrupt(Ext, 2000))
@@ -384,6 +388,7 @@ static NTSTATUS FloppyTransfer(PFLOPPY_EXTENSION Ext, PMDL Mdl, PUCHAR CurrentVa
     FloppySetExpect(Ext, ExpectResult);
     if (!FloppySendCommand(Ext, Command, 9)) {
         FloppySetExpect(Ext, ExpectNothing);
+        Ext->NeedReset = TRUE;
         Status = STATUS_DEVICE_NOT_READY;
     } else if (!FloppyWaitInterrupt(Ext, 3000)) {
         Status = (FloppyIn(Ext, FDC_DIR) & DIR_CHANGE) ? STATUS_NO_MEDIA_IN_DEVICE : STATUS_IO_TIMEOUT;
@@ -395,7 +400,7 @@ static NTSTATUS FloppyTransfer(PFLOPPY_EXTENSION Ext, PMDL Mdl, PUCHAR CurrentVa
     }
     IoFlushAdapterBuffers(Ext->Adapter, Mdl, Ext->MapRegisterBase, CurrentVa, Length, Write);
     IoFreeAdapterChannel(Ext->Adapter);
-    if (Status == STATUS_IO_TIMEOUT || Status == STATUS_NO_MEDIA_IN_DEVICE || Status == STATUS_DEVICE_NOT_READY)
+    if (Status == STATUS_IO_TIMEOUT || Status == STATUS_NO_MEDIA_IN_DEVICE)
         FloppyResetController(Ext); /* the controller is stuck in the command: start over */
     return Status;
 }
@@ -435,7 +440,11 @@ static NTSTATUS FloppyCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 static NTSTATUS FloppyDoReadWrite(PFLOPPY_EXTENSION Ext, PIRP Irp, ULONGLONG Offset, ULONG Length, BOOLEAN Write,
                                   PULONG Done)
 {
-    NTSTATUS Status = FloppyMotorOn(Ext);
+    NTSTATUS Status = STATUS_SUCCESS;
+    if (Ext->NeedReset && NT_SUCCESS(Status = FloppyResetController(Ext)))
+        Status = FloppySeek(Ext, MAXULONG);
+    if (NT_SUCCESS(Status))
+        Status = FloppyMotorOn(Ext);
     if (NT_SUCCESS(Status))
         Status = FloppyCheckMedia(Ext);
     PUCHAR Va = (PUCHAR)MmGetMdlVirtualAddress(Irp->MdlAddress);

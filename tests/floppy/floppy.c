@@ -214,6 +214,16 @@ static void test_removed_disk_and_lost_interrupt(void **State)
     unsigned char *Disk = hw_fdc_media_data(Fdc, 0, &Size);
     assert_int_equal(Disk[512], 0x11);
     assert_int_equal(Disk[1023], 0x11);
+    /* a controller that never becomes ready: the request fails; once it recovers the
+     * driver resets it and goes on */
+    hw_fault Stuck = { .kinds = HW_FAULT_NEVER_READY };
+    hw_fdc_inject(Fdc, &Stuck);
+    assert_int_equal(ReadAt(File, 0, Buffer, 512, &Got), (int32_t)STATUS_DEVICE_NOT_READY);
+    hw_fdc_clear_faults(Fdc);
+    Before = ntsim_now_ns(M);
+    assert_int_equal(ReadAt(File, 512, Buffer, 512, &Got), 0);
+    assert_int_equal(Buffer[0], 0x11);
+    assert_true(ntsim_now_ns(M) - Before < 1000000000ull); /* no interrupt was lost on the way */
     /* a write-protected disk */
     hw_fdc_set_write_protect(Fdc, 0, true);
     assert_int_equal(WriteAt(File, 512, Buffer, 512, &Got), (int32_t)STATUS_MEDIA_WRITE_PROTECTED);
