@@ -140,6 +140,13 @@ static void test_geometry_and_bad_requests(void **State)
 {
     (void)State;
     ntsim_machine *M = Machine(NULL); /* the default PC: a blank 1.44M disk */
+    /* HARDWARE\DESCRIPTION, where the driver finds it */
+    char *Tree = ntsim_reg_export_text(M, "\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\"
+                                          "MultifunctionAdapter\\0\\DiskController");
+    assert_non_null(Tree);
+    assert_non_null(strstr(Tree, "DiskController\\0]\r\n\"Identifier\"=\"82077AA\""));
+    assert_non_null(strstr(Tree, "DiskController\\0\\FloppyDiskPeripheral\\0]\r\n\"Identifier\"=\"FLOPPY1\""));
+    free(Tree);
     ntsim_file *File;
     ntsim_driver *D = Load(M, &File);
     DISK_GEOMETRY G;
