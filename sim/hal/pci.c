@@ -39,8 +39,8 @@ void HalpInitializePci(void)
 {
     if (HalpPciBus == NULL && HalpBus())
         HalpPciBus = hw_pci_new(HalpBus());
-    if (HalpRam == NULL)
-    {
+    if (HalpRam == NULL) {
+        /* 1-16 MiB only for what must lie there (ISA DMA); everything else from 16 MiB */
         HalpRam = hw_physmem_new(HALP_ISA_RAM_BASE, HALP_RAM_LIMIT);
         if (HalpRam)
             hw_physmem_set_floor(HalpRam, HALP_RAM_BASE);

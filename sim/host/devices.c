@@ -12,8 +12,8 @@
  *   isa-fdc[,io=0x3f0][,irq=6][,dma=2][,drive0=FILE|blank|empty][,drive0.type=1.44M|720K]
  *          [,drive1=...][,drive1.type=...][,readonly=on|off][,spinup=MS]   (docs/floppy.md)
  *
- * The default PC (config.devices == NULL) is
- *   uart16550,io=0x3f8,irq=4,chardev=buffer  and  pit8254,io=0x40,irq=0,port61=on,bios=on. */
+ * The default PC (config.devices == NULL) is NtsimDefaultPc below: COM1, the 8254, edu,
+ * the 8237 pair and a floppy controller with a blank 1.44M disk in drive 0. */
 #include "host/hostp.h"
 #include "hal/halp.h"
 #include "cm/cmp.h"
