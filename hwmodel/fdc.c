@@ -212,6 +212,7 @@ static void store_sector(fdc_drive *d, size_t sector, const uint8_t *data)
 /* ---------- execution: locating a sector ---------- */
 
 static void exec_timer_cb(void *opaque);
+static void pio_tick(hw_fdc *f);
 
 /* Why the ID of (c, h, r, n) cannot be found under the head, or 0. */
 static int id_problem(const hw_fdc *f, const fdc_drive *d, uint8_t *st1, uint8_t *st2)
@@ -396,7 +397,7 @@ static void exec_timer_cb(void *opaque)
         if (x->dma)
             dma_unit(f);
         else
-            update_irq(f); /* PIO: the next byte is due; INT follows RQM */
+            pio_tick(f); /* PIO: a byte is due, or the CPU was too slow */
     }
 }
 
@@ -419,6 +420,19 @@ static bool pio_rqm(const hw_fdc *f)
     return x->kind != X_NONE && x->pos < pio_window(f);
 }
 
+/* When the data path fails if the CPU does not move byte `pos`: the FIFO (16 bytes, or
+ * the data register alone with the FIFO off) is full on a read, or empty when the
+ * head needs the byte on a write. HW_TIME_NEVER when the rest of the unit fits. */
+static hw_time_t pio_deadline(const hw_fdc *f)
+{
+    const fdc_exec *x = &f->x;
+    unsigned depth = f->efifo ? 1u : 16u;
+    if (x->pos + depth >= x->unit)
+        return HW_TIME_NEVER;
+    return x->slot_start + (hw_time_t)(x->pos + depth + (x->kind == X_READ ? 1 : 0)) * byte_ns(f);
+}
+
+/* Next PIO event: the next byte if the CPU has caught up, else the overrun deadline. */
 static void pio_rearm(hw_fdc *f)
 {
     fdc_exec *x = &f->x;
@@ -427,9 +441,21 @@ static void pio_rearm(hw_fdc *f)
     if (x->pos >= x->unit)
         return;
     hw_time_t due = x->slot_start + (hw_time_t)(x->pos + (x->kind == X_READ ? 1 : 0)) * byte_ns(f);
-    if (due > now_of(f))
-        hw_timer_mod(&f->exec_timer, due);
+    hw_time_t next = due > now_of(f) ? due : pio_deadline(f);
+    if (next == HW_TIME_NEVER)
+        hw_timer_del(&f->exec_timer);
+    else
+        hw_timer_mod(&f->exec_timer, next);
     update_irq(f);
+}
+
+static void pio_tick(hw_fdc *f)
+{
+    if (now_of(f) >= pio_deadline(f)) {
+        finish_rw(f, HW_FDC_ST0_ABNORMAL, HW_FDC_ST1_OR, 0); /* overrun (or underrun) */
+        return;
+    }
+    pio_rearm(f);
 }
 
 static uint8_t pio_read(hw_fdc *f)

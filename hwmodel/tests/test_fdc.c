@@ -424,6 +424,50 @@ static void test_pio_read_and_write(void **st)
     rig_down(&r);
 }
 
+/* PIO reads must keep up: one byte time of slack with the FIFO off, 16 with it on */
+static void test_pio_overrun(void **st)
+{
+    (void)st;
+    rig r;
+    rig_up(&r);
+    reset_controller(&r);
+    specify(&r, true);
+    motor_on(&r);
+    uint8_t b[7];
+    cmd(&r, 9, HW_FDC_MFM | HW_FDC_CMD_READ, 0x00, 0, 0, 3, 2, 3, 0x1B, 0xFF);
+    for (int i = 0; i < 10; i++) {
+        assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER);
+        (void)in8(&r, 0x3F5);
+    }
+    /* the FIFO is off after reset: late by one byte time plus a little, and the data is lost */
+    hw_time_t late = now(&r) + 2 * BYTE_500K + 1000;
+    assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER); /* byte 10 is there */
+    hw_clock_run_until(r.clock, late);
+    result(&r, b, 7);
+    assert_int_equal(b[0], 0x40);
+    assert_int_equal(b[1], HW_FDC_ST1_OR);
+    assert_int_equal(b[5], 3);
+    /* with the FIFO on, ten byte times of delay are absorbed; twenty are not */
+    cmd(&r, 4, HW_FDC_CMD_CONFIGURE, 0, 0x00 /* EFIFO=0: FIFO on */, 0);
+    cmd(&r, 9, HW_FDC_MFM | HW_FDC_CMD_READ, 0x00, 0, 0, 3, 2, 3, 0x1B, 0xFF);
+    assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER);
+    hw_clock_advance(r.clock, 10 * BYTE_500K);
+    for (int i = 0; i < 512; i++) {
+        if (!(in8(&r, 0x3F4) & HW_FDC_MSR_RQM))
+            assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER);
+        assert_int_equal(in8(&r, 0x3F4) & (HW_FDC_MSR_RQM | HW_FDC_MSR_DIO), HW_FDC_MSR_RQM | HW_FDC_MSR_DIO);
+        assert_int_equal(in8(&r, 0x3F5), sector_of(&r, 0, 0, 3)[i]);
+    }
+    result(&r, b, 7);
+    assert_int_equal(b[1], HW_FDC_ST1_EN); /* completed normally for PIO: EOT reached */
+    cmd(&r, 9, HW_FDC_MFM | HW_FDC_CMD_READ, 0x00, 0, 0, 3, 2, 3, 0x1B, 0xFF);
+    assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER);
+    hw_clock_advance(r.clock, 20 * BYTE_500K);
+    result(&r, b, 7);
+    assert_int_equal(b[1], HW_FDC_ST1_OR);
+    rig_down(&r);
+}
+
 static void read_expect(rig *r, uint8_t c, uint8_t h, uint8_t s, uint8_t n, uint8_t st0, uint8_t st1, uint8_t st2)
 {
     program_dma(r, 0x100000, 512, HW_I8237_MODE_WRITE);
@@ -655,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_multitrack_and_end_of_cylinder),
         cmocka_unit_test(test_dma_write_and_protect),
         cmocka_unit_test(test_pio_read_and_write),
+        cmocka_unit_test(test_pio_overrun),
         cmocka_unit_test(test_media_errors),
         cmocka_unit_test(test_disk_change_and_removal),
         cmocka_unit_test(test_format_and_read_id),
