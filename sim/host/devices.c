@@ -13,7 +13,8 @@
  *          [,drive1=...][,drive1.type=...][,readonly=on|off][,spinup=MS]   (docs/floppy.md)
  *
  * The default PC (config.devices == NULL) is NtsimDefaultPc below: COM1, the 8254, edu,
- * the 8237 pair and a floppy controller with a blank 1.44M disk in drive 0. */
+ * the 8042 with keyboard and mouse, LPT1, the speaker, the 8237 pair and a floppy
+ * controller with a blank 1.44M disk in drive 0. */
 #include "host/hostp.h"
 #include "hal/halp.h"
 #include "cm/cmp.h"
