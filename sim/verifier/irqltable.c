@@ -90,6 +90,7 @@ static const VF_DDI_IRQL VfDdiIrqlTable[] = {
     { "HalGetBusDataByOffset", DISPATCH_LEVEL, FALSE },
     { "HalGetInterruptVector", PASSIVE_LEVEL, FALSE },
     { "HalMakeBeep", DISPATCH_LEVEL, FALSE },
+    { "HalReadDmaCounter", DISPATCH_LEVEL, FALSE },
     { "HalSetBusData", DISPATCH_LEVEL, FALSE },
     { "HalSetBusDataByOffset", DISPATCH_LEVEL, FALSE },
     { "HalTranslateBusAddress", DISPATCH_LEVEL, FALSE },
