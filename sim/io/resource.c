@@ -776,3 +776,13 @@ NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected)
 {
     return IopConflictStatus(Driver, NULL, ConflictDetected);
 }
+
+/* For the PnP arbiter (sim/io/pnpres.c): is the range free for this owner? */
+BOOLEAN IopRangeIsFree(PDRIVER_OBJECT Driver, PDEVICE_OBJECT Device, UCHAR Type, UCHAR Share, ULONGLONG Start,
+                       ULONGLONG Length)
+{
+    IopInitClaims();
+    IOP_RANGE R = { Type, Share, 0, Start, Length };
+    const IOP_RANGE *With;
+    return IopFindConflict(Driver, Device, &R, &With) == NULL;
+}
