@@ -61,6 +61,7 @@ typedef struct _IOP_DEVICE {
     PDEVICE_OBJECT AttachedTo;   /* the device this one is attached over (IoAttachDeviceToDeviceStack) */
     BOOLEAN FlagsReported;       /* DO-01 reported once */
     struct _IOP_DEVNODE *DeviceNode;      /* a PDO's device node (sim/io/pnpmgr.c), else NULL */
+    BOOLEAN InPnpStack;                   /* attached above a PDO the PnP manager knows */
     /* the device extension follows, 16-byte aligned */
 } IOP_DEVICE;
 

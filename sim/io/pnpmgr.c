@@ -212,7 +212,7 @@ static ULONG IopStackServices(IOP_DEVNODE *Node, char **Buffers, const char **Na
     ULONG Count = 0;
     for (int Part = 0; Part < 5; Part++) {
         if (Part == 2) {
-            if (Count < Max)
+            if (Count < Max && Node->Service[0]) /* none: a raw device (RawDeviceOK) */
                 Names[Count++] = Node->Service;
             continue;
         }
@@ -395,7 +395,7 @@ NTSTATUS IopPnpStartNode(IOP_DEVNODE *Node)
     if (Node->InstancePath == NULL)
         return STATUS_NO_SUCH_DEVICE;
     IopPnpInstallNode(Node);
-    if (Node->Service[0] == 0) {
+    if (Node->Service[0] == 0 && !Node->Capabilities.RawDeviceOK) {
         Node->State = IopPnpNoDriver;
         return STATUS_SUCCESS;
     }

@@ -217,7 +217,7 @@ static PCM_RESOURCE_LIST IopTranslate(const CM_RESOURCE_LIST *Raw)
 static PDRIVER_OBJECT IopClaimOwner(IOP_DEVNODE *Node)
 {
     IOP_DRIVER *Function = Node->Service[0] ? IopFindDriver(Node->Service) : NULL;
-    return Function ? &Function->Object : IopPnpManagerDriver();
+    return Function ? &Function->Object : Node->Pdo->DriverObject; /* a raw device: its bus driver */
 }
 
 static NTSTATUS IopArbitrate(IOP_DEVNODE *Node, PIO_RESOURCE_REQUIREMENTS_LIST Req, BOOLEAN AvoidPrevious,
