@@ -258,6 +258,30 @@ int32_t ntsim_pnp_set_system_power(ntsim_machine *Machine, int SystemState)
     return NtsimVetoed(Status, Veto);
 }
 
+int ntsim_pnp_remove_all(ntsim_machine *Machine)
+{
+    int Check = NtsimPnpEnter(Machine);
+    if (Check)
+        return Check;
+    IOP_DEVNODE *Root = IopPnpRootNode();
+    int Vetoes = 0;
+    /* newest first, so that what was added last goes first */
+    for (PLIST_ENTRY E = Root->Children.Blink; E != &Root->Children;) {
+        IOP_DEVNODE *Node = CONTAINING_RECORD(E, IOP_DEVNODE, Sibling);
+        E = E->Blink;
+        if (Node->State == IopPnpRemoved || Node->State == IopPnpNoDriver || Node->State == IopPnpEnumerated)
+            continue;
+        char Veto[512] = "";
+        NTSTATUS Status = STATUS_UNSUCCESSFUL;
+        NTSIM_PNP_CALL(Status, IopPnpRemoveNode(Node, FALSE, Veto, sizeof(Veto)));
+        if (!NT_SUCCESS(Status)) {
+            Vetoes++;
+            NTSIM_PNP_CALL(Status, IopPnpRemoveNode(Node, TRUE, NULL, 0));
+        }
+    }
+    return Vetoes;
+}
+
 /* ---- the tree ---- */
 
 static void NtsimPrintResources(FILE *Out, const IOP_DEVNODE *Node, int Depth)

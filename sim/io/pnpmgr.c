@@ -313,6 +313,7 @@ static void IopRemoveStack(IOP_DEVNODE *Node)
         DriverCount = IopAddUnique(Drivers, DriverCount, Devices[i]->DriverObject);
     IopPnpSimple(Node, IRP_MN_REMOVE_DEVICE);
     IopPnpReleaseResources(Node);
+    IopPnpFreeResourceLists(Node);
     IopPnpDisableInterfaces(Node->Pdo, TRUE, NULL);
     IopAuditRemovedStack(Node, Devices, Count);
     for (ULONG i = 0; i < Count; i++)

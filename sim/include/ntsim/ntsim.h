@@ -379,6 +379,9 @@ int32_t ntsim_pnp_surprise_remove(ntsim_machine *machine, const char *instance_p
 int32_t ntsim_pnp_stop(ntsim_machine *machine, const char *instance_path);
 /* Stop, then restart with other resources where the requirements allow it. */
 int32_t ntsim_pnp_rebalance(ntsim_machine *machine, const char *instance_path);
+/* Orderly removal of every device of the tree (a vetoed one is surprise-removed), so
+ * that each PnP-loaded driver is unloaded and audited. Returns the number of vetoes. */
+int ntsim_pnp_remove_all(ntsim_machine *machine);
 /* The raw resources of the device's last START (a CM_RESOURCE_LIST), or NULL. */
 const void *ntsim_pnp_resources(ntsim_machine *machine, const char *instance_path, int translated);
 /* System power: 1 = S0 (working, resume), 2..4 = S1..S3 (sleep), 5 = S4, 6 = S5 (off).
