@@ -44,10 +44,12 @@ static void IopFormatGuid(const GUID *G, char *Buffer, size_t Size)
              G->Data4[7]);
 }
 
-static NTSTATUS IopPoolUnicode(const char *Utf8, PUNICODE_STRING Out)
+/* The caller's pool (it frees it with RtlFreeUnicodeString); a failure injected here
+ * is the DDI's own, named after it and the driver's line. */
+static NTSTATUS IopPoolUnicode(const char *Utf8, PUNICODE_STRING Out, const char *Ddi, NTSIM_SITE Site)
 {
     size_t Length = strlen(Utf8);
-    PWCH Buffer = ExAllocatePoolWithTag(PagedPool, (Length + 1) * sizeof(WCHAR), 'ifnP');
+    PWCH Buffer = ExpAllocatePool(PagedPool, (Length + 1) * sizeof(WCHAR), 'ifnP', Ddi, Site);
     if (Buffer == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     size_t Units = RtlpUtf8ToUtf16(Utf8, Length, Buffer, Length + 1);
@@ -89,8 +91,6 @@ NTSTATUS IoRegisterDeviceInterface(PDEVICE_OBJECT PhysicalDeviceObject, const GU
                             : NULL;
     if (Node == NULL || Node->InstancePath == NULL || InterfaceClassGuid == NULL || SymbolicLinkName == NULL)
         return STATUS_INVALID_DEVICE_REQUEST;
-    if (ViFaultShouldFail(NtsimFaultObject, "IoRegisterDeviceInterface", 0, Site))
-        return STATUS_INSUFFICIENT_RESOURCES;
     char Guid[48];
     IopFormatGuid(InterfaceClassGuid, Guid, sizeof(Guid));
     char *Instance = KiHostStrdup(Node->InstancePath);
@@ -113,21 +113,24 @@ NTSTATUS IoRegisterDeviceInterface(PDEVICE_OBJECT PhysicalDeviceObject, const GU
         CmpSetStringValueUtf8(Key, "DeviceInstance", REG_SZ, Node->InstancePath);
         free(Key);
     }
-    NTSTATUS Status = IopPoolUnicode(Name, SymbolicLinkName);
+    NTSTATUS Status = IopPoolUnicode(Name, SymbolicLinkName, "IoRegisterDeviceInterface", Site);
     free(Name);
     return Status;
 }
 
-static void IopNotifyInterface(IOP_INTERFACE *I, const GUID *Event)
+static void IopCallNotify(IOP_NOTIFY *N, IOP_INTERFACE *I, const GUID *Event)
 {
-    UNICODE_STRING Name;
     WCHAR Wide[512];
     size_t Units = RtlpUtf8ToUtf16(I->Name, strlen(I->Name), Wide, RTL_NUMBER_OF(Wide) - 1);
     Wide[Units] = 0;
-    Name.Buffer = Wide;
-    Name.Length = (USHORT)(Units * sizeof(WCHAR));
-    Name.MaximumLength = (USHORT)sizeof(Wide);
+    UNICODE_STRING Name = { (USHORT)(Units * sizeof(WCHAR)), (USHORT)sizeof(Wide), Wide };
     DEVICE_INTERFACE_CHANGE_NOTIFICATION Note = { 1, sizeof(Note), *Event, I->Class, &Name };
+    KiSetIrql(PASSIVE_LEVEL);
+    IOP_CALL_DRIVER(N->Driver, N->Callback(&Note, N->Context));
+}
+
+static void IopNotifyInterface(IOP_INTERFACE *I, const GUID *Event)
+{
     for (PLIST_ENTRY E = IopNotifications.Flink; E != &IopNotifications;) {
         IOP_NOTIFY *N = CONTAINING_RECORD(E, IOP_NOTIFY, Link);
         E = E->Flink; /* the callback may unregister itself */
@@ -141,8 +144,7 @@ static void IopNotifyInterface(IOP_INTERFACE *I, const GUID *Event)
             free(N);
             continue;
         }
-        KiSetIrql(PASSIVE_LEVEL);
-        IOP_CALL_DRIVER(N->Driver, N->Callback(&Note, N->Context));
+        IopCallNotify(N, I, Event);
     }
 }
 
@@ -216,9 +218,7 @@ NTSTATUS IoGetDeviceInterfaces(const GUID *InterfaceClassGuid, PDEVICE_OBJECT Ph
             }
         }
         if (Pass == 0) {
-            if (ViFaultShouldFail(NtsimFaultPool, "IoGetDeviceInterfaces", 0, Site))
-                return STATUS_INSUFFICIENT_RESOURCES;
-            *SymbolicLinkList = ExAllocatePoolWithTag(PagedPool, Units * sizeof(WCHAR), 'ifnP');
+            *SymbolicLinkList = ExpAllocatePool(PagedPool, Units * sizeof(WCHAR), 'ifnP', "IoGetDeviceInterfaces", Site);
             if (*SymbolicLinkList == NULL)
                 return STATUS_INSUFFICIENT_RESOURCES;
         } else {
@@ -262,13 +262,7 @@ NTSTATUS IoRegisterPlugPlayNotification(IO_NOTIFICATION_EVENT_CATEGORY EventCate
             IOP_INTERFACE *I = CONTAINING_RECORD(E, IOP_INTERFACE, Link);
             if (!I->Enabled || memcmp(&I->Class, &N->Class, sizeof(GUID)))
                 continue;
-            /* only to the new registration, as Windows does */
-            UNICODE_STRING Name;
-            IopPoolUnicode(I->Name, &Name);
-            DEVICE_INTERFACE_CHANGE_NOTIFICATION Note = { 1, sizeof(Note), GUID_DEVICE_INTERFACE_ARRIVAL, I->Class,
-                                                          &Name };
-            IOP_CALL_DRIVER(DriverObject, CallbackRoutine(&Note, Context));
-            ExFreePool(Name.Buffer);
+            IopCallNotify(N, I, &GUID_DEVICE_INTERFACE_ARRIVAL); /* only to the new registration */
         }
     }
     return STATUS_SUCCESS;
