@@ -162,6 +162,8 @@ double BenchDmaThroughput(const char *EduPath);
 double BenchPoolAllocFree(int Special);
 /* sim/bench/input.c: keyboard */
 double BenchKbdIrqLatency(const char *ImagePath);
+double BenchPnpStart(void);
+double BenchPnpSweep(void);
 
 int main(int argc, char **argv)
 {
@@ -192,5 +194,9 @@ int main(int argc, char **argv)
     }
     if (!Only || strcmp(Only, "input") == 0)
         printf("kbd_irq_latency_ns %.0f ns\n", BenchKbdIrqLatency(BenchDriver("i8042kbd.sys")));
+    if (!Only || strcmp(Only, "pnp") == 0) {
+        printf("pnp_sweep_runs_per_sec %.0f runs/s\n", BenchPnpSweep());
+        printf("pnp_start_us %.1f us\n", BenchPnpStart());
+    }
     return 0;
 }
