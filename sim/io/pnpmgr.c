@@ -79,6 +79,11 @@ static void IopFreeNode(IOP_DEVNODE *Node)
     free(Node);
 }
 
+IOP_DEVNODE *IopPnpExistingRoot(void)
+{
+    return IopRoot;
+}
+
 IOP_DEVNODE *IopPnpRootNode(void)
 {
     if (IopRoot == NULL) {
@@ -351,6 +356,31 @@ static void IopQueryDeviceState(IOP_DEVNODE *Node)
     }
 }
 
+/* PN-04, as Driver Verifier does it: an IRP with an unknown minor function goes
+ * down the started stack; every filter and function driver must pass it on with its
+ * status untouched, and the PDO complete it as it came (STATUS_NOT_SUPPORTED). Only
+ * over the root bus's PDOs, whose arrival the PnP manager sees. */
+static void IopCheckUnknownMinor(IOP_DEVNODE *Node)
+{
+    if (!IopIsRootPdo(Node->Pdo) || Node->Pdo->AttachedDevice == NULL)
+        return;
+    IopRootTakeBogusSeen();
+    NTSTATUS Status = IopPnpSendIrp(Node->Pdo, IOP_MN_BOGUS, NULL, NULL);
+    BOOLEAN Reached = IopRootTakeBogusSeen();
+    IOP_DRIVER *Function = Node->Service[0] ? IopFindDriver(Node->Service) : NULL;
+    PDRIVER_OBJECT Culprit = Function ? &Function->Object : IopGetAttachedDevice(Node->Pdo)->DriverObject;
+    if (!Reached)
+        VfReport("PN-04", NTSIM_SEV_ERROR, Culprit, KiNoSite,
+                 "%s: a PnP IRP with an unknown minor function (0x%02X) was completed with 0x%08X above the PDO: "
+                 "a filter or function driver passes every PnP IRP it does not handle down unchanged",
+                 Node->InstancePath, IOP_MN_BOGUS, (ULONG)Status);
+    else if (Status != STATUS_NOT_SUPPORTED)
+        VfReport("PN-04", NTSIM_SEV_ERROR, Culprit, KiNoSite,
+                 "%s: a PnP IRP with an unknown minor function (0x%02X) came back with 0x%08X: a driver of the stack "
+                 "changed the status of an IRP it does not handle (it must stay STATUS_NOT_SUPPORTED)",
+                 Node->InstancePath, IOP_MN_BOGUS, (ULONG)Status);
+}
+
 static NTSTATUS IopStartResources(IOP_DEVNODE *Node, BOOLEAN AvoidPrevious)
 {
     NTSTATUS Status = IopPnpAssignResources(Node, AvoidPrevious);
@@ -360,7 +390,10 @@ static NTSTATUS IopStartResources(IOP_DEVNODE *Node, BOOLEAN AvoidPrevious)
     memset(&P, 0, sizeof(P));
     P.Parameters.StartDevice.AllocatedResources = Node->Raw;
     P.Parameters.StartDevice.AllocatedResourcesTranslated = Node->Translated;
+    Node->Starting = TRUE;
     Status = IopPnpSendIrp(Node->Pdo, IRP_MN_START_DEVICE, &P, NULL);
+    Node->Starting = FALSE;
+    IopPnpLowerStarted(Node); /* a PDO that is not the root bus's: the claim passes now */
     if (!NT_SUCCESS(Status))
         NtsimSetLastError("%s: IRP_MN_START_DEVICE failed with 0x%08X", Node->InstancePath, (ULONG)Status);
     return Status;
@@ -374,6 +407,8 @@ static NTSTATUS IopFinishStart(IOP_DEVNODE *Node, NTSTATUS Status)
     }
     Node->State = IopPnpStarted;
     Node->PowerState = PowerDeviceD0;
+    if (VfEnabled)
+        IopCheckUnknownMinor(Node);
     IopQueryDeviceState(Node);
     if (Node->State == IopPnpStarted)
         IopEnumerate(Node);

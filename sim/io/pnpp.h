@@ -40,6 +40,8 @@ typedef struct _IOP_DEVNODE {
     PCM_RESOURCE_LIST Translated;
     ULONG ResourceSize;
     PDRIVER_OBJECT ClaimOwner;      /* whose name the ResourceMap claim is under */
+    PDRIVER_OBJECT FunctionOwner;   /* who gets the claim once the PDO has started (PN-05) */
+    BOOLEAN Starting;               /* START_DEVICE on its way down the stack */
     DEVICE_CAPABILITIES Capabilities;
     PNP_BUS_INFORMATION BusInformation;
     BOOLEAN HasBusInformation;
@@ -55,6 +57,7 @@ static inline IOP_DEVNODE *IopDeviceNode(PDEVICE_OBJECT Pdo)
 
 /* pnpmgr.c: the tree and the state machine */
 IOP_DEVNODE *IopPnpRootNode(void);        /* creates the root on first use */
+IOP_DEVNODE *IopPnpExistingRoot(void);    /* NULL when PnP was never used */
 void IopPnpShutdown(void);
 IOP_DEVNODE *IopPnpFindNode(const char *InstancePath);
 NTSTATUS IopPnpStartNode(IOP_DEVNODE *Node);
@@ -91,6 +94,8 @@ NTSTATUS IopPnpSimple(IOP_DEVNODE *Node, UCHAR Minor);
 NTSTATUS IopPnpAssignResources(IOP_DEVNODE *Node, BOOLEAN AvoidPrevious);
 void IopPnpReleaseResources(IOP_DEVNODE *Node);
 void IopPnpFreeResourceLists(IOP_DEVNODE *Node);
+void IopPnpLowerStarted(IOP_DEVNODE *Node);
+BOOLEAN IopPnpExplainEarlyAccess(PDRIVER_OBJECT Driver, ULONG Port, NTSIM_SITE Site);
 ULONG IopCmResourceListSize(const CM_RESOURCE_LIST *List);
 
 /* pnproot.c: the root bus and its PDOs */
@@ -110,6 +115,8 @@ typedef struct _IOP_ROOT_DEVICE_SPEC {
 PDEVICE_OBJECT IopRootAddDevice(const IOP_ROOT_DEVICE_SPEC *Spec);
 BOOLEAN IopRootMarkMissing(PDEVICE_OBJECT Pdo);
 BOOLEAN IopIsRootPdo(PDEVICE_OBJECT Device);
+BOOLEAN IopRootTakeBogusSeen(void);
+#define IOP_MN_BOGUS 0xFF /* an unknown minor function, as Driver Verifier sends (PN-04) */
 
 /* pnpiface.c: device interfaces */
 void IopPnpDisableInterfaces(PDEVICE_OBJECT Pdo, BOOLEAN Report, PDRIVER_OBJECT Driver);

@@ -281,6 +281,12 @@ NTSTATUS IopPnpAssignResources(IOP_DEVNODE *Node, BOOLEAN AvoidPrevious)
     }
     ULONG Size = IopCmResourceListSize(Raw);
     PDRIVER_OBJECT Owner = IopClaimOwner(Node);
+    Node->FunctionOwner = NULL;
+    if (IopIsRootPdo(Node->Pdo) && Owner != Node->Pdo->DriverObject) {
+        /* held for the function driver by the PnP manager until the PDO has started (PN-05) */
+        Node->FunctionOwner = Owner;
+        Owner = Node->Pdo->DriverObject;
+    }
     UNICODE_STRING Class;
     RtlInitUnicodeString(&Class, IOP_PNP_CLASS);
     BOOLEAN Conflict = FALSE;
@@ -295,4 +301,63 @@ NTSTATUS IopPnpAssignResources(IOP_DEVNODE *Node, BOOLEAN AvoidPrevious)
     Node->Translated = IopTranslate(Raw);
     Node->ResourceSize = Size;
     return STATUS_SUCCESS;
+}
+
+static NTSTATUS IopClaimFor(IOP_DEVNODE *Node, PDRIVER_OBJECT Owner)
+{
+    UNICODE_STRING Class;
+    RtlInitUnicodeString(&Class, IOP_PNP_CLASS);
+    BOOLEAN Conflict = FALSE;
+    return IopClaimResources("PnP manager", KiNoSite, &Class, Owner, Node->Pdo, Node->Raw, Node->ResourceSize,
+                             &Conflict);
+}
+
+/* The root PDO completed START_DEVICE: the function driver may use the hardware now,
+ * so the claim passes to it. */
+void IopPnpLowerStarted(IOP_DEVNODE *Node)
+{
+    if (Node->FunctionOwner == NULL || Node->ClaimOwner == NULL || Node->Raw == NULL)
+        return;
+    IopPnpReleaseResources(Node);
+    if (NT_SUCCESS(IopClaimFor(Node, Node->FunctionOwner)))
+        Node->ClaimOwner = Node->FunctionOwner;
+    Node->FunctionOwner = NULL;
+}
+
+static BOOLEAN IopPortIn(const CM_RESOURCE_LIST *Raw, ULONG Port)
+{
+    const CM_PARTIAL_RESOURCE_LIST *L = &Raw->List[0].PartialResourceList;
+    for (ULONG i = 0; i < L->Count; i++) {
+        const CM_PARTIAL_RESOURCE_DESCRIPTOR *D = &L->PartialDescriptors[i];
+        if (D->Type == CmResourceTypePort && Port >= D->u.Port.Start.QuadPart &&
+            Port < (ULONGLONG)D->u.Port.Start.QuadPart + D->u.Port.Length)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static IOP_DEVNODE *IopFindEarly(IOP_DEVNODE *Node, PDRIVER_OBJECT Driver, ULONG Port)
+{
+    if (Node->Starting && Node->FunctionOwner == Driver && Node->Raw && IopPortIn(Node->Raw, Port))
+        return Node;
+    for (PLIST_ENTRY E = Node->Children.Flink; E != &Node->Children; E = E->Flink) {
+        IOP_DEVNODE *Found = IopFindEarly(CONTAINING_RECORD(E, IOP_DEVNODE, Sibling), Driver, Port);
+        if (Found)
+            return Found;
+    }
+    return NULL;
+}
+
+/* sim/io/resource.c, before an HW-01 report: a port of the driver's own assignment
+ * touched while START_DEVICE has not yet been completed by the lower drivers is PN-05. */
+BOOLEAN IopPnpExplainEarlyAccess(PDRIVER_OBJECT Driver, ULONG Port, NTSIM_SITE Site)
+{
+    IOP_DEVNODE *Root = IopPnpExistingRoot();
+    IOP_DEVNODE *Node = Root ? IopFindEarly(Root, Driver, Port) : NULL;
+    if (Node == NULL)
+        return FALSE;
+    VfReport("PN-05", NTSIM_SEV_ERROR, Driver, Site,
+             "%s touched port 0x%X of %s before the lower drivers completed IRP_MN_START_DEVICE (pass START down and "
+             "wait for it first)", IopDriverServiceName(Driver), Port, Node->InstancePath);
+    return TRUE;
 }

@@ -21,6 +21,14 @@ typedef struct _IOP_ROOT_PDO {
 } IOP_ROOT_PDO;
 
 static IOP_DRIVER *IopPnpManager;
+static BOOLEAN IopBogusSeen; /* the PN-04 probe reached a root PDO */
+
+BOOLEAN IopRootTakeBogusSeen(void)
+{
+    BOOLEAN Seen = IopBogusSeen;
+    IopBogusSeen = FALSE;
+    return Seen;
+}
 static LIST_ENTRY IopRootPdos;
 
 static IOP_ROOT_PDO *IopRootPdo(PDEVICE_OBJECT Device)
@@ -187,6 +195,12 @@ static NTSTATUS IopRootChildPnp(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIO_ST
     case IRP_MN_QUERY_RESOURCE_REQUIREMENTS:
         return IopRootRequirements(Pdo, Irp);
     case IRP_MN_START_DEVICE:
+        if (IopDeviceNode(Device))
+            IopPnpLowerStarted(IopDeviceNode(Device)); /* the hardware is the function driver's now */
+        return STATUS_SUCCESS;
+    case IOP_MN_BOGUS:
+        IopBogusSeen = TRUE;
+        return Irp->IoStatus.Status;
     case IRP_MN_QUERY_STOP_DEVICE:
     case IRP_MN_STOP_DEVICE:
     case IRP_MN_CANCEL_STOP_DEVICE:

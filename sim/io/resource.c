@@ -62,6 +62,7 @@ static ULONG IopReportedCount;
 static struct { PDRIVER_OBJECT Driver; ULONG Generation; ULONGLONG Lo, Hi; } IopPortCache;
 
 void IopLogSystemError(PDRIVER_OBJECT Driver, NTSTATUS ErrorCode, ULONG UniqueValue, NTSTATUS FinalStatus);
+BOOLEAN IopPnpExplainEarlyAccess(PDRIVER_OBJECT Driver, ULONG Port, NTSIM_SITE Site);
 
 static void IopInitClaims(void)
 {
@@ -698,6 +699,8 @@ void IopCheckPortAccess(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site)
         IopReported[IopReportedCount].Port = Port;
         IopReportedCount++;
     }
+    if (IopPnpExplainEarlyAccess(Driver, Port, Site)) /* PN-05 (sim/io/pnpres.c) */
+        return;
     char Range[128] = "an unmapped port";
     hw_range_info Info;
     hw_bus *Bus = HalpBus();
