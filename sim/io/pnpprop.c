@@ -197,6 +197,7 @@ NTSTATUS IoOpenDeviceRegistryKey(PDEVICE_OBJECT DeviceObject, ULONG DevInstKeyTy
     char *Path = Kind == PLUGPLAY_REGKEY_DEVICE
                      ? KiHostPrintf(IOP_ENUM_PATH "\\%s\\Device Parameters", Node->InstancePath)
                      : IopDriverKeyPath(Node);
+    CmpCreateKeyPath(Path, NULL); /* the class key and its parents may not exist yet */
     WCHAR Wide[512];
     size_t Units = RtlpUtf8ToUtf16(Path, strlen(Path), Wide, RTL_NUMBER_OF(Wide) - 1);
     free(Path);
