@@ -15,6 +15,9 @@
  * last device is gone is unloaded (its Unload audit is IO-04's). Every IRP is sent
  * synchronously from the host's thread (sim/io/pnpirp.c). */
 #include "io/pnpp.h"
+#include "cm/cmp.h"
+
+#include <ctype.h>
 
 int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIALIZE Entry, IOP_DRIVER **Out,
                   NTSTATUS *EntryStatus);
@@ -25,6 +28,7 @@ int IopUnloadDriver(IOP_DRIVER *Driver);
 static IOP_DEVNODE *IopRoot;
 static ULONG IopNodeOrder;
 static ULONG IopDeferredRemovals; /* nodes waiting for their last handle to close */
+static ULONG IopDetectedCount;     /* IoReportDetectedDevice instances */
 
 const char *IopPnpStateName(IOP_PNP_STATE State)
 {
@@ -66,6 +70,7 @@ static void IopFreeNode(IOP_DEVNODE *Node)
         IopFreeNode(CONTAINING_RECORD(Node->Children.Flink, IOP_DEVNODE, Sibling));
     RemoveEntryList(&Node->Sibling);
     IopPnpFreeResourceLists(Node);
+    free(Node->Preset);
     free(Node->InstancePath);
     free(Node->HardwareIds);
     free(Node->CompatibleIds);
@@ -103,6 +108,7 @@ void IopPnpShutdown(void)
     IOP_DEVNODE *Root = IopRoot;
     IopRoot = NULL;
     IopDeferredRemovals = 0;
+    IopDetectedCount = 0;
     if (Root)
         IopFreeNode(Root);
     IopNodeOrder = 0;
@@ -342,6 +348,7 @@ static BOOLEAN IopHasStack(const IOP_DEVNODE *Node)
 /* ---- start ---- */
 
 static void IopEnumerate(IOP_DEVNODE *Node);
+static void IopStartDetected(IOP_DEVNODE *Node);
 static BOOLEAN IopSurpriseRemoveGone(IOP_DEVNODE *Node);
 
 static void IopQueryDeviceState(IOP_DEVNODE *Node)
@@ -383,7 +390,11 @@ static void IopCheckUnknownMinor(IOP_DEVNODE *Node)
 
 static NTSTATUS IopStartResources(IOP_DEVNODE *Node, BOOLEAN AvoidPrevious)
 {
-    NTSTATUS Status = IopPnpAssignResources(Node, AvoidPrevious);
+    NTSTATUS Status = STATUS_SUCCESS;
+    if (Node->Preset)
+        IopPnpUsePreset(Node);
+    else
+        Status = IopPnpAssignResources(Node, AvoidPrevious);
     if (!NT_SUCCESS(Status))
         return Status;
     IO_STACK_LOCATION P;
@@ -723,7 +734,7 @@ static void IopStartTree(IOP_DEVNODE *Node)
 
 static IOP_DEVNODE *IopFindPending(IOP_DEVNODE *Node)
 {
-    if (Node->EnumerationPending || Node->StatePending)
+    if (Node->EnumerationPending || Node->StatePending || Node->DetectedStartPending)
         return Node;
     for (PLIST_ENTRY E = Node->Children.Flink; E != &Node->Children; E = E->Flink) {
         IOP_DEVNODE *Found = IopFindPending(CONTAINING_RECORD(E, IOP_DEVNODE, Sibling));
@@ -731,6 +742,22 @@ static IOP_DEVNODE *IopFindPending(IOP_DEVNODE *Node)
             return Found;
     }
     return NULL;
+}
+
+/* The detecting driver has attached its FDO itself (no AddDevice for a detected
+ * device): capabilities, resources and START as for any other. */
+static void IopStartDetected(IOP_DEVNODE *Node)
+{
+    if (Node->State != IopPnpAdded)
+        return;
+    if (Node->Pdo->AttachedDevice == NULL) {
+        NtsimSetLastError("%s: the driver that reported it attached no device object", Node->InstancePath);
+        Node->State = IopPnpFailed;
+        Node->Problem = STATUS_NO_SUCH_DEVICE;
+        return;
+    }
+    IopPnpQueryCapabilities(Node);
+    IopFinishStart(Node, IopStartResources(Node, FALSE));
 }
 
 BOOLEAN IopPnpHasPending(void)
@@ -744,6 +771,11 @@ void IopPnpProcessPending(void)
     while (IopRoot && (Node = IopFindPending(IopRoot)) != NULL) {
         BOOLEAN Enumerate = Node->EnumerationPending, State = Node->StatePending;
         Node->EnumerationPending = Node->StatePending = FALSE;
+        if (Node->DetectedStartPending) {
+            Node->DetectedStartPending = FALSE;
+            IopStartDetected(Node);
+            continue;
+        }
         if (Node->State != IopPnpStarted)
             continue;
         if (State)
@@ -794,4 +826,94 @@ BOOLEAN IoIsWdmVersionAvailable(UCHAR MajorVersion, UCHAR MinorVersion)
     if (MajorVersion == 1)
         return MinorVersion <= 0x30;
     return MajorVersion == 6 && MinorVersion == 0;
+}
+
+/* ---- legacy detection ---- */
+
+
+/* The requirements a detected device's resources amount to: each value fixed. */
+static ULONG IopFixedRequirements(const CM_RESOURCE_LIST *List, IO_RESOURCE_DESCRIPTOR *Out, ULONG Max)
+{
+    ULONG Count = 0;
+    const CM_PARTIAL_RESOURCE_LIST *L = &List->List[0].PartialResourceList;
+    for (ULONG i = 0; i < L->Count && Count < Max; i++) {
+        const CM_PARTIAL_RESOURCE_DESCRIPTOR *D = &L->PartialDescriptors[i];
+        IO_RESOURCE_DESCRIPTOR *R = &Out[Count];
+        memset(R, 0, sizeof(*R));
+        R->Type = D->Type;
+        R->ShareDisposition = D->ShareDisposition;
+        R->Flags = D->Flags;
+        if (D->Type == CmResourceTypePort || D->Type == CmResourceTypeMemory) {
+            R->u.Port.Length = D->u.Port.Length;
+            R->u.Port.Alignment = 1;
+            R->u.Port.MinimumAddress = D->u.Port.Start;
+            R->u.Port.MaximumAddress.QuadPart = D->u.Port.Start.QuadPart + D->u.Port.Length - 1;
+        } else if (D->Type == CmResourceTypeInterrupt) {
+            R->u.Interrupt.MinimumVector = R->u.Interrupt.MaximumVector = D->u.Interrupt.Level;
+        } else if (D->Type == CmResourceTypeDma) {
+            R->u.Dma.MinimumChannel = R->u.Dma.MaximumChannel = D->u.Dma.Channel;
+        } else {
+            continue;
+        }
+        Count++;
+    }
+    return Count;
+}
+
+/* A legacy driver found a device itself: it gets a root PDO ROOT\<SERVICE>\NNNN
+ * (hardware ID DETECTED\<service>) with the driver as its Service; the driver
+ * attaches its FDO to it, and the PnP manager starts the stack when the host next
+ * calls it, with the given resources (ResourceAssigned: as claimed already). */
+NTSTATUS IoReportDetectedDevice(PDRIVER_OBJECT DriverObject, INTERFACE_TYPE LegacyBusType, ULONG BusNumber,
+                                ULONG SlotNumber, PCM_RESOURCE_LIST ResourceList,
+                                PIO_RESOURCE_REQUIREMENTS_LIST ResourceRequirements, BOOLEAN ResourceAssigned,
+                                PDEVICE_OBJECT *DeviceObject)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    (void)LegacyBusType;
+    (void)BusNumber;
+    (void)SlotNumber;
+    KiCheckIrql("IoReportDetectedDevice", PASSIVE_LEVEL, 0xC4, 0x3E, Site);
+    if (DriverObject == NULL || DeviceObject == NULL)
+        return STATUS_INVALID_PARAMETER;
+    if (*DeviceObject && IopDeviceNode(*DeviceObject))
+        return STATUS_SUCCESS; /* reported before: the same PDO */
+    if (ViFaultShouldFail(NtsimFaultDevice, "IoReportDetectedDevice", 0, Site))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    IO_RESOURCE_DESCRIPTOR Requirements[16];
+    ULONG Count = 0;
+    if (ResourceRequirements && ResourceRequirements->AlternativeLists) {
+        const IO_RESOURCE_LIST *L = ResourceRequirements->List;
+        Count = L->Count < 16 ? L->Count : 16;
+        memcpy(Requirements, L->Descriptors, Count * sizeof(*Requirements));
+    } else if (ResourceList && ResourceList->Count) {
+        Count = IopFixedRequirements(ResourceList, Requirements, 16);
+    }
+    const char *Service = IopDriverServiceName(DriverObject);
+    char DeviceId[160], Instance[16], Ids[200];
+    snprintf(DeviceId, sizeof(DeviceId), "ROOT\\%s", Service);
+    for (char *P = DeviceId; *P; P++)
+        *P = (char)toupper((unsigned char)*P);
+    snprintf(Instance, sizeof(Instance), "%04u", IopDetectedCount++);
+    size_t n = (size_t)snprintf(Ids, sizeof(Ids) - 1, "DETECTED\\%s", Service);
+    Ids[n + 1] = 0;
+    IOP_ROOT_DEVICE_SPEC Spec = { DeviceId, Instance, Ids, NULL, Service, NULL, Requirements, Count };
+    PDEVICE_OBJECT Pdo = IopRootAddDevice(&Spec);
+    if (Pdo == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    IOP_DEVNODE *Node = IopNewNode(IopPnpRootNode(), Pdo);
+    IopIdentify(Node);
+    snprintf(Node->Service, sizeof(Node->Service), "%s", Service);
+    char *Key = KiHostPrintf(IOP_ENUM_PATH "\\%s", Node->InstancePath);
+    CmpSetStringValueUtf8(Key, "Service", REG_SZ, Service);
+    free(Key);
+    if (ResourceAssigned && ResourceList && ResourceList->Count) {
+        ULONG Size = IopCmResourceListSize(ResourceList);
+        Node->Preset = KiHostAlloc(Size);
+        memcpy(Node->Preset, ResourceList, Size);
+    }
+    Node->State = IopPnpAdded;
+    Node->DetectedStartPending = TRUE;
+    *DeviceObject = Pdo;
+    return STATUS_SUCCESS;
 }

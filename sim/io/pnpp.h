@@ -36,6 +36,8 @@ typedef struct _IOP_DEVNODE {
     BOOLEAN EnumerationPending;     /* IoInvalidateDeviceRelations(BusRelations) */
     BOOLEAN StatePending;           /* IoInvalidateDeviceState */
     BOOLEAN RemovalDeferred;        /* surprise-removed, REMOVE waits for the last handle */
+    BOOLEAN DetectedStartPending;   /* IoReportDetectedDevice: START once the driver attached */
+    PCM_RESOURCE_LIST Preset;       /* resources a detecting driver already claimed itself */
     PCM_RESOURCE_LIST Raw;          /* AllocatedResources of the last START (host heap) */
     PCM_RESOURCE_LIST Translated;
     ULONG ResourceSize;
@@ -95,6 +97,7 @@ NTSTATUS IopPnpAssignResources(IOP_DEVNODE *Node, BOOLEAN AvoidPrevious);
 void IopPnpReleaseResources(IOP_DEVNODE *Node);
 void IopPnpFreeResourceLists(IOP_DEVNODE *Node);
 void IopPnpLowerStarted(IOP_DEVNODE *Node);
+void IopPnpUsePreset(IOP_DEVNODE *Node);
 BOOLEAN IopPnpExplainEarlyAccess(PDRIVER_OBJECT Driver, ULONG Port, NTSIM_SITE Site);
 ULONG IopCmResourceListSize(const CM_RESOURCE_LIST *List);
 

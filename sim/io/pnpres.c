@@ -361,3 +361,16 @@ BOOLEAN IopPnpExplainEarlyAccess(PDRIVER_OBJECT Driver, ULONG Port, NTSIM_SITE S
              "wait for it first)", IopDriverServiceName(Driver), Port, Node->InstancePath);
     return TRUE;
 }
+
+/* A detected device whose driver claimed its resources itself (IoReportDetectedDevice
+ * with ResourceAssigned): those are the assignment, the claim stays the driver's. */
+void IopPnpUsePreset(IOP_DEVNODE *Node)
+{
+    ULONG Size = IopCmResourceListSize(Node->Preset);
+    PCM_RESOURCE_LIST Raw = KiHostAlloc(Size);
+    memcpy(Raw, Node->Preset, Size);
+    IopPnpFreeResourceLists(Node);
+    Node->Raw = Raw;
+    Node->Translated = IopTranslate(Raw);
+    Node->ResourceSize = Size;
+}

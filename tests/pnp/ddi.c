@@ -206,10 +206,94 @@ static void test_driver_side_ddis(void **state)
     ntsim_machine_destroy(Machine);
 }
 
+/* ---- a legacy driver that detects its device and reports it ---- */
+
+static PDEVICE_OBJECT DetectedPdo, DetectedFdo, DetectedLower;
+static int DetectedStarts;
+static PCM_RESOURCE_LIST DetectedRaw;
+
+static NTSTATUS DetectedPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    if (Stack->MinorFunction == IRP_MN_START_DEVICE) {
+        DetectedStarts++;
+        DetectedRaw = Stack->Parameters.StartDevice.AllocatedResources;
+    } else if (Stack->MinorFunction == IRP_MN_REMOVE_DEVICE) {
+        IoSkipCurrentIrpStackLocation(Irp);
+        NTSTATUS Status = IoCallDriver(DetectedLower, Irp);
+        IoDetachDevice(DetectedLower);
+        IoDeleteDevice(DeviceObject);
+        return Status;
+    }
+    IoSkipCurrentIrpStackLocation(Irp);
+    return IoCallDriver(DetectedLower, Irp);
+}
+
+static NTSTATUS DetectingEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
+{
+    (void)RegistryPath;
+    Driver->MajorFunction[IRP_MJ_PNP] = DetectedPnp;
+    Driver->MajorFunction[IRP_MJ_POWER] = Power;
+    Driver->DriverUnload = Unload;
+    struct {
+        CM_RESOURCE_LIST List;
+        CM_PARTIAL_RESOURCE_DESCRIPTOR More;
+    } R;
+    memset(&R, 0, sizeof(R));
+    R.List.Count = 1;
+    R.List.List[0].InterfaceType = Isa;
+    R.List.List[0].PartialResourceList.Version = 1;
+    R.List.List[0].PartialResourceList.Revision = 1;
+    R.List.List[0].PartialResourceList.Count = 2;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR D = R.List.List[0].PartialResourceList.PartialDescriptors;
+    D[0].Type = CmResourceTypePort;
+    D[0].ShareDisposition = CmResourceShareDeviceExclusive;
+    D[0].Flags = CM_RESOURCE_PORT_IO;
+    D[0].u.Port.Start.QuadPart = 0x2F8;
+    D[0].u.Port.Length = 8;
+    D[1].Type = CmResourceTypeInterrupt;
+    D[1].ShareDisposition = CmResourceShareDeviceExclusive;
+    D[1].u.Interrupt.Level = 3;
+    D[1].u.Interrupt.Vector = 3;
+    NTSTATUS Status = IoReportDetectedDevice(Driver, Isa, 0, 0, &R.List, NULL, FALSE, &DetectedPdo);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    Status = IoCreateDevice(Driver, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &DetectedFdo);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    DetectedLower = IoAttachDeviceToDeviceStack(DetectedFdo, DetectedPdo);
+    DetectedFdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    return STATUS_SUCCESS;
+}
+
+static void test_reported_detected_device_is_started(void **state)
+{
+    (void)state;
+    ntsim_machine *Machine = TestMachine();
+    int32_t Status;
+    ntsim_driver *Driver;
+    assert_int_equal(ntsim_driver_load_entry(Machine, "detector", (ntsim_driver_entry)DetectingEntry, &Driver, &Status),
+                     0);
+    assert_int_equal(Status, 0);
+    assert_string_equal(ntsim_pnp_state(Machine, "ROOT\\DETECTOR\\0000"), "added");
+    assert_int_equal(ntsim_pnp_process(Machine), 0);
+    assert_string_equal(ntsim_pnp_state(Machine, "ROOT\\DETECTOR\\0000"), "started");
+    assert_int_equal(DetectedStarts, 1);
+    assert_non_null(DetectedRaw);
+    assert_int_equal(DetectedRaw->List[0].PartialResourceList.PartialDescriptors[0].u.Port.Start.QuadPart, 0x2F8);
+    assert_int_equal(ntsim_pnp_remove(Machine, "ROOT\\DETECTOR\\0000"), 0);
+    assert_int_equal(ntsim_driver_unload(Driver), 0);
+    if (TestErrorCount(Machine))
+        TestDumpFindings(Machine);
+    assert_int_equal(TestErrorCount(Machine), 0);
+    ntsim_machine_destroy(Machine);
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_driver_side_ddis),
+        cmocka_unit_test(test_reported_detected_device_is_started),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
