@@ -34,6 +34,10 @@ typedef struct _IOP_NOTIFY {
 
 #define IOP_NOTIFY_MAGIC 0x79664E50u /* "PNfy" */
 
+/* GUID_DEVICE_INTERFACE_ARRIVAL and GUID_DEVICE_INTERFACE_REMOVAL (wdmguid.h) */
+static const GUID IopInterfaceArrival = { 0xcb3a4004, 0x46f0, 0x11d0, { 0xb0, 0x8f, 0x00, 0x60, 0x97, 0x13, 0x05, 0x3f } };
+static const GUID IopInterfaceRemoval = { 0xcb3a4005, 0x46f0, 0x11d0, { 0xb0, 0x8f, 0x00, 0x60, 0x97, 0x13, 0x05, 0x3f } };
+
 static LIST_ENTRY IopInterfaces = { &IopInterfaces, &IopInterfaces };
 static LIST_ENTRY IopNotifications = { &IopNotifications, &IopNotifications };
 
@@ -160,7 +164,7 @@ static NTSTATUS IopEnable(IOP_INTERFACE *I, PDRIVER_OBJECT By, NTSIM_SITE Site)
     I->Enabled = TRUE;
     I->EnabledBy = By;
     I->EnabledAt = Site;
-    IopNotifyInterface(I, &GUID_DEVICE_INTERFACE_ARRIVAL);
+    IopNotifyInterface(I, &IopInterfaceArrival);
     return STATUS_SUCCESS;
 }
 
@@ -172,7 +176,7 @@ static void IopDisable(IOP_INTERFACE *I)
     ObpRemoveName(I->SymbolicLink);
     ObpDereference(I->SymbolicLink);
     I->SymbolicLink = NULL;
-    IopNotifyInterface(I, &GUID_DEVICE_INTERFACE_REMOVAL);
+    IopNotifyInterface(I, &IopInterfaceRemoval);
 }
 
 NTSTATUS IoSetDeviceInterfaceState(PUNICODE_STRING SymbolicLinkName, BOOLEAN Enable)
@@ -262,7 +266,7 @@ NTSTATUS IoRegisterPlugPlayNotification(IO_NOTIFICATION_EVENT_CATEGORY EventCate
             IOP_INTERFACE *I = CONTAINING_RECORD(E, IOP_INTERFACE, Link);
             if (!I->Enabled || memcmp(&I->Class, &N->Class, sizeof(GUID)))
                 continue;
-            IopCallNotify(N, I, &GUID_DEVICE_INTERFACE_ARRIVAL); /* only to the new registration */
+            IopCallNotify(N, I, &IopInterfaceArrival); /* only to the new registration */
         }
     }
     return STATUS_SUCCESS;

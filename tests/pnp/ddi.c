@@ -9,6 +9,9 @@
 
 #include "ntsim_test.h"
 
+/* wdmguid.h's GUID_DEVICE_INTERFACE_ARRIVAL / _REMOVAL, under names of this test's own */
+DEFINE_GUID(InterfaceArrival, 0xcb3a4004L, 0x46f0, 0x11d0, 0xb0, 0x8f, 0x00, 0x60, 0x97, 0x13, 0x05, 0x3f);
+DEFINE_GUID(InterfaceRemoval, 0xcb3a4005L, 0x46f0, 0x11d0, 0xb0, 0x8f, 0x00, 0x60, 0x97, 0x13, 0x05, 0x3f);
 DEFINE_GUID(DdiInterface, 0x11223344, 0x5566, 0x7788, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01);
 
 static struct {
@@ -36,9 +39,9 @@ static NTSTATUS OnInterface(PVOID Structure, PVOID Context)
 {
     PDEVICE_INTERFACE_CHANGE_NOTIFICATION N = Structure;
     (void)Context;
-    if (IsEqualGUID(&N->Event, &GUID_DEVICE_INTERFACE_ARRIVAL))
+    if (IsEqualGUID(&N->Event, &InterfaceArrival))
         T.Arrivals++;
-    else if (IsEqualGUID(&N->Event, &GUID_DEVICE_INTERFACE_REMOVAL))
+    else if (IsEqualGUID(&N->Event, &InterfaceRemoval))
         T.Removals++;
     return STATUS_SUCCESS;
 }

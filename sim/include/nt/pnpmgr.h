@@ -2,7 +2,9 @@
  * carry (DEVICE_RELATIONS, DEVICE_CAPABILITIES, PNP_BUS_INFORMATION), device
  * properties and registry keys, device interfaces and notifications, attachment,
  * the power manager's Po* routines, IoQueueWorkItemEx. Names, values and layouts are
- * the WDK's (sim/io/pnp*.c, sim/io/power.c implement them; docs/pnp.md). */
+ * the WDK's (sim/io/pnp*.c, sim/io/power.c implement them; docs/pnp.md). A types-only
+ * header (nt/pnptypes.h) may define the same core types: it steps aside when this
+ * header's guard is defined, so this one is included first. */
 #ifndef NTSIM_NT_PNPMGR_H
 #define NTSIM_NT_PNPMGR_H
 
@@ -127,10 +129,7 @@ typedef struct _DEVICE_INTERFACE_CHANGE_NOTIFICATION {
     PUNICODE_STRING SymbolicLinkName;
 } DEVICE_INTERFACE_CHANGE_NOTIFICATION, *PDEVICE_INTERFACE_CHANGE_NOTIFICATION;
 
-DEFINE_GUID(GUID_DEVICE_INTERFACE_ARRIVAL, 0xcb3a4004L, 0x46f0, 0x11d0, 0xb0, 0x8f, 0x00, 0x60, 0x97, 0x13, 0x05,
-            0x3f);
-DEFINE_GUID(GUID_DEVICE_INTERFACE_REMOVAL, 0xcb3a4005L, 0x46f0, 0x11d0, 0xb0, 0x8f, 0x00, 0x60, 0x97, 0x13, 0x05,
-            0x3f);
+/* GUID_DEVICE_INTERFACE_ARRIVAL / _REMOVAL are wdmguid.h's, as in the WDK. */
 
 /* ---- power ---- */
 typedef VOID REQUEST_POWER_COMPLETE(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction, POWER_STATE PowerState,
