@@ -13,8 +13,8 @@ typedef struct RULE_CASE {
 } RULE_CASE;
 
 static const RULE_CASE Cases[] = {
-    { "bad_pn01_wdm.sys", "PN-01", NTSIM_SEV_ERROR, "pnp_rules.c", "DriverUnload" },
-    { "bad_pn02_wdm.sys", "DE-06", NTSIM_SEV_WARNING, "pnp_rules.c", "AddDevice" },
+    { "bad_pn01_wdm.sys", "PN-01", NTSIM_SEV_ERROR, NULL, "DriverUnload" }, /* site: DriverEntry, from debug info */
+    { "bad_pn02_wdm.sys", "DE-06", NTSIM_SEV_WARNING, NULL, "AddDevice" },
     { "bad_pn03_wdm.sys", "HW-01", NTSIM_SEV_ERROR, "pnp_rules.c", "0x2FD" },
     { "bad_pn04_wdm.sys", "PN-04", NTSIM_SEV_ERROR, NULL, "unknown minor function" },
     { "bad_pn05_wdm.sys", "PN-05", NTSIM_SEV_ERROR, "pnp_rules.c", "before the lower drivers completed" },
