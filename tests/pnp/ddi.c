@@ -292,11 +292,81 @@ static void test_reported_detected_device_is_started(void **state)
     ntsim_machine_destroy(Machine);
 }
 
+/* ---- legacy layering by name and by pointer (seed 004) ---- */
+
+static PDEVICE_OBJECT LayerLower, LayerByName, LayerByPointer, LayerNameTarget;
+static NTSTATUS LayerNameStatus, LayerPointerStatus, LayerMissingStatus;
+
+static NTSTATUS LayerCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    (void)DeviceObject;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+
+static VOID LayerUnload(PDRIVER_OBJECT Driver)
+{
+    (void)Driver;
+    IoDetachDevice(LayerByName);
+    IoDetachDevice(LayerLower);
+    IoDeleteDevice(LayerByPointer);
+    IoDeleteDevice(LayerByName);
+    IoDeleteDevice(LayerLower);
+}
+
+static NTSTATUS LayerEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING RegistryPath)
+{
+    (void)RegistryPath;
+    Driver->MajorFunction[IRP_MJ_CREATE] = LayerCreateClose;
+    Driver->MajorFunction[IRP_MJ_CLOSE] = LayerCreateClose;
+    Driver->DriverUnload = LayerUnload;
+    UNICODE_STRING Name, Missing;
+    RtlInitUnicodeString(&Name, L"\\Device\\LayerLower");
+    RtlInitUnicodeString(&Missing, L"\\Device\\NoSuchDevice");
+    IoCreateDevice(Driver, 0, &Name, FILE_DEVICE_UNKNOWN, 0, FALSE, &LayerLower);
+    IoCreateDevice(Driver, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &LayerByName);
+    IoCreateDevice(Driver, 0, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &LayerByPointer);
+    PDEVICE_OBJECT Ignored;
+    LayerMissingStatus = IoAttachDevice(LayerByName, &Missing, &Ignored);
+    LayerNameStatus = IoAttachDevice(LayerByName, &Name, &LayerNameTarget);
+    LayerPointerStatus = IoAttachDeviceByPointer(LayerByPointer, LayerLower);
+    return STATUS_SUCCESS;
+}
+
+static void test_legacy_layering(void **state)
+{
+    (void)state;
+    ntsim_machine *Machine = TestMachine();
+    int32_t Status;
+    ntsim_driver *Driver;
+    assert_int_equal(ntsim_driver_load_entry(Machine, "layer", (ntsim_driver_entry)LayerEntry, &Driver, &Status), 0);
+    assert_int_equal(LayerMissingStatus, (int32_t)STATUS_OBJECT_NAME_NOT_FOUND);
+    assert_int_equal(LayerNameStatus, 0);
+    assert_ptr_equal(LayerNameTarget, LayerLower);
+    /* by pointer: on top of whatever is on top, the name-attached device */
+    assert_int_equal(LayerPointerStatus, 0);
+    assert_ptr_equal(IoGetAttachedDevice(LayerLower), LayerByPointer);
+    PDEVICE_OBJECT Below = IoGetLowerDeviceObject(LayerByPointer);
+    assert_ptr_equal(Below, LayerByName);
+    ObDereferenceObject(Below);
+    assert_int_equal(LayerByPointer->StackSize, 3);
+    ntsim_file *F; /* opening the lower device's name reaches the top of its stack */
+    assert_int_equal(ntsim_open(Machine, "\\Device\\LayerLower", &F), 0);
+    assert_int_equal(ntsim_close(F), 0);
+    assert_int_equal(ntsim_driver_unload(Driver), 0);
+    if (TestErrorCount(Machine))
+        TestDumpFindings(Machine);
+    assert_int_equal(TestErrorCount(Machine), 0);
+    ntsim_machine_destroy(Machine);
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_driver_side_ddis),
         cmocka_unit_test(test_reported_detected_device_is_started),
+        cmocka_unit_test(test_legacy_layering),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
