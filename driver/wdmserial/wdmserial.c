@@ -88,7 +88,8 @@ static DRIVER_DISPATCH WdmSerialPnp, WdmSerialPower, WdmSerialCreateClose, WdmSe
 static KSERVICE_ROUTINE WdmSerialIsr;
 static KDEFERRED_ROUTINE WdmSerialReadDpc;
 static DRIVER_CANCEL WdmSerialCancelRead;
-static IO_COMPLETION_ROUTINE WdmSerialStartCompletion;
+static IO_COMPLETION_ROUTINE WdmSerialStartCompletion, SystemPowerUp;
+static REQUEST_POWER_COMPLETE DevicePowerDone;
 
 static ULONG WdmSerialInstances;
 
@@ -543,10 +544,55 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     return Status;
 }
 
+/* ---- power: the function driver owns the device's power policy ----
+ * A system SET_POWER goes down first; on its way back the driver asks for the device
+ * state that system state maps to (D0 for S0, D3 otherwise) with PoRequestPowerIrp and
+ * completes the system IRP only when the device IRP has completed. The device IRP
+ * itself records the new state (PoSetPowerState) and goes down. */
+
+static VOID DevicePowerDone(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction, POWER_STATE PowerState, PVOID Context,
+                            PIO_STATUS_BLOCK IoStatus)
+{
+    PIRP SystemIrp = Context;
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(MinorFunction);
+    UNREFERENCED_PARAMETER(PowerState);
+    SystemIrp->IoStatus.Status = IoStatus->Status;
+    PoStartNextPowerIrp(SystemIrp);
+    IoCompleteRequest(SystemIrp, IO_NO_INCREMENT);
+}
+
+static NTSTATUS SystemPowerUp(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    if (!NT_SUCCESS(Irp->IoStatus.Status)) {
+        PoStartNextPowerIrp(Irp);
+        return STATUS_CONTINUE_COMPLETION;
+    }
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    POWER_STATE Device;
+    Device.DeviceState = Stack->Parameters.Power.State.SystemState == PowerSystemWorking ? PowerDeviceD0 : PowerDeviceD3;
+    NTSTATUS Status = PoRequestPowerIrp(DeviceObject, IRP_MN_SET_POWER, Device, DevicePowerDone, Irp, NULL);
+    if (!NT_SUCCESS(Status)) {
+        Irp->IoStatus.Status = Status;
+        PoStartNextPowerIrp(Irp);
+        return STATUS_CONTINUE_COMPLETION;
+    }
+    return STATUS_MORE_PROCESSING_REQUIRED; /* DevicePowerDone completes it */
+}
+
 static NTSTATUS WdmSerialPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    if (Stack->MinorFunction == IRP_MN_SET_POWER && Stack->Parameters.Power.Type == SystemPowerState &&
+        Ext->State == Started) {
+        IoMarkIrpPending(Irp);
+        IoCopyCurrentIrpStackLocationToNext(Irp);
+        IoSetCompletionRoutine(Irp, SystemPowerUp, NULL, TRUE, TRUE, TRUE);
+        PoCallDriver(Ext->Lower, Irp);
+        return STATUS_PENDING;
+    }
     if (Stack->MinorFunction == IRP_MN_SET_POWER && Stack->Parameters.Power.Type == DevicePowerState)
         PoSetPowerState(DeviceObject, DevicePowerState, Stack->Parameters.Power.State);
     PoStartNextPowerIrp(Irp);

@@ -323,6 +323,8 @@ static void NtsimPrintNode(FILE *Out, const IOP_DEVNODE *Node, int Depth)
                 Name[0] ? " " : "", Name);
     }
     NtsimPrintResources(Out, Node, Depth);
+    if (Node->State == IopPnpStarted && Node->PowerState > PowerDeviceD0 && Node->PowerState < PowerDeviceMaximum)
+        fprintf(Out, "%*s  power D%d\n", Depth * 2, "", (int)Node->PowerState - 1);
     for (PLIST_ENTRY E = Node->Children.Flink; E != &Node->Children; E = E->Flink)
         NtsimPrintNode(Out, CONTAINING_RECORD(E, IOP_DEVNODE, Sibling), Depth + 1);
 }

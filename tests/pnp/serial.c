@@ -157,6 +157,22 @@ static void test_surprise_removal_fails_pending_read(void **state)
     Finish();
 }
 
+static void test_sleep_puts_the_port_in_d3(void **state)
+{
+    (void)state;
+    Boot(0);
+    /* the driver is the power policy owner: S3 -> it asks for D3, S0 -> D0 */
+    assert_int_equal(ntsim_pnp_set_system_power(Machine, 4), 0);
+    char *Tree = ntsim_pnp_tree_text(Machine);
+    assert_non_null(strstr(Tree, "power D3"));
+    free(Tree);
+    assert_int_equal(ntsim_pnp_set_system_power(Machine, 1), 0);
+    Tree = ntsim_pnp_tree_text(Machine);
+    assert_null(strstr(Tree, "power D"));
+    free(Tree);
+    Finish();
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
@@ -165,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_orderly_remove_unloads_driver),
         cmocka_unit_test(test_open_handle_vetoes_removal),
         cmocka_unit_test(test_surprise_removal_fails_pending_read),
+        cmocka_unit_test(test_sleep_puts_the_port_in_d3),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
