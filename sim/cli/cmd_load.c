@@ -31,6 +31,7 @@ int CliLoad(int argc, char **argv)
         case CLI_PNP_UPPER:
         case CLI_PNP_LOWER:
         case CLI_PNP_ROOT:
+        case CLI_PNP_INF:
             if (CliPnpAddBinding(&Pnp, Option, optarg, "load"))
                 return CLI_EXIT_USAGE;
             break;

@@ -5,6 +5,7 @@
  *                                compatible ID (IMAGE defaults to the command's image)
  *   --upper-filter HWID=IMAGE    an upper filter for them; --lower-filter likewise
  *   --root-device NAME=HWID      a root-enumerated software device ROOT\NAME\0000
+ *   --inf FILE[=IMAGE]           the bindings the driver's INF describes (Models, AddService)
  * A driver is bound to hardware IDs, not to a --device spec, because that is how
  * Windows decides (the INF's hardware ID -> the Enum key's Service): the same binding
  * then serves every matching device, hot-plugged or enumerated by a bus driver.
@@ -47,6 +48,10 @@ int CliPnpStart(ntsim_machine *Machine, const CLI_PNP_OPTIONS *Options, const ch
         int Rc = 0;
         if (B->Option == CLI_PNP_ROOT) {
             Rc = ntsim_pnp_add_root_device(Machine, B->Key, B->Value);
+        } else if (B->Option == CLI_PNP_INF) {
+            if (B->Value == NULL && Image == NULL)
+                return CliUsageError(Command, "--inf %s: no image (give INF=IMAGE)", B->Key);
+            Rc = ntsim_pnp_install_inf(Machine, B->Key, B->Value ? B->Value : Image);
         } else {
             const char *Path = B->Value ? B->Value : Image;
             if (Path == NULL)
@@ -109,7 +114,7 @@ typedef struct _CLI_PNP_STEP {
 static int CliPnpUsage(void)
 {
     printf("usage: ntsim pnp [--device SPEC]... [--reg FILE] [--bind HWID=IMAGE]... [--upper-filter HWID=IMAGE]...\n"
-           "                 [--lower-filter HWID=IMAGE]... [--root-device NAME=HWID]...\n"
+           "                 [--lower-filter HWID=IMAGE]... [--root-device NAME=HWID]... [--inf FILE=IMAGE]...\n"
            "                 [--stop PATH] [--start PATH] [--rebalance PATH] [--remove PATH]\n"
            "                 [--surprise-remove PATH] [--sleep] [--resume] [--for DURATION]\n"
            "  devices of the default PC: ACPI\\PNP0501\\1 (COM1, hardware IDs ACPI\\PNP0501, *PNP0501),\n"
@@ -123,7 +128,7 @@ int CliPnp(int argc, char **argv)
         { "device", required_argument, NULL, 'd' },       { "reg", required_argument, NULL, 'r' },
         { "bind", required_argument, NULL, CLI_PNP_BIND }, { "upper-filter", required_argument, NULL, CLI_PNP_UPPER },
         { "lower-filter", required_argument, NULL, CLI_PNP_LOWER },
-        { "root-device", required_argument, NULL, CLI_PNP_ROOT },
+        { "root-device", required_argument, NULL, CLI_PNP_ROOT }, { "inf", required_argument, NULL, CLI_PNP_INF },
         { "stop", required_argument, NULL, 'S' },          { "start", required_argument, NULL, 's' },
         { "rebalance", required_argument, NULL, 'B' },     { "remove", required_argument, NULL, 'x' },
         { "surprise-remove", required_argument, NULL, 'X' }, { "sleep", no_argument, NULL, 'z' },
@@ -145,7 +150,8 @@ int CliPnp(int argc, char **argv)
         case CLI_PNP_BIND:
         case CLI_PNP_UPPER:
         case CLI_PNP_LOWER:
-        case CLI_PNP_ROOT: Error = CliPnpAddBinding(&Pnp, Option, optarg, "pnp"); break;
+        case CLI_PNP_ROOT:
+        case CLI_PNP_INF: Error = CliPnpAddBinding(&Pnp, Option, optarg, "pnp"); break;
         case 'S': case 's': case 'B': case 'x': case 'X': case 'z': case 'w': case 'f':
             Steps[StepCount++] = (CLI_PNP_STEP){ Option, optarg };
             break;

@@ -83,6 +83,7 @@ int CliRun(int argc, char **argv)
         case CLI_PNP_UPPER:
         case CLI_PNP_LOWER:
         case CLI_PNP_ROOT:
+        case CLI_PNP_INF:
             if (CliPnpAddBinding(&Pnp, Option, optarg, "run")) {
                 free(Devices);
                 return CLI_EXIT_USAGE;
@@ -109,8 +110,10 @@ int CliRun(int argc, char **argv)
                    "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
                    "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
-                   "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE\n"
-                   "  --bind HWID[=IMAGE], --upper-filter/--lower-filter HWID=IMAGE, --root-device NAME=HWID:\n"
+                   "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE
+"
+                   "  --bind HWID[=IMAGE], --upper-filter/--lower-filter HWID=IMAGE, --root-device NAME=HWID, --inf FILE:
+"
                    "      a WDM driver, started by the PnP manager on the devices it is bound to (docs/pnp.md)\n"
                    "  no --device: the default PC (COM1 16550 at 0x3f8/IRQ 4, 8254 at 0x40 with port 0x61,\n"
                    "  edu on PCI, i8042 keyboard/mouse at 0x60/IRQ 1+12, LPT1 at 0x378/IRQ 7, speaker)\n");

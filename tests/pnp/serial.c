@@ -8,6 +8,8 @@
 
 #include "ntsim_test.h"
 
+#include <unistd.h>
+
 #define COM1_PATH "ACPI\\PNP0501\\1"
 
 static ntsim_machine *Machine;
@@ -173,6 +175,30 @@ static void test_sleep_puts_the_port_in_d3(void **state)
     Finish();
 }
 
+static void test_install_from_inf(void **state)
+{
+    (void)state;
+    Machine = TestMachine();
+    assert_int_equal(ntsim_pnp_install_inf(Machine, NTSIM_SOURCE_DIR "/driver/wdmserial/wdmserial.inf",
+                                           TestDriverPath("wdmserial.sys")),
+                     0);
+    assert_int_equal(ntsim_pnp_start(Machine), 0);
+    assert_string_equal(ntsim_pnp_state(Machine, COM1_PATH), "started");
+    /* an INF whose model installs no function driver, and one that is not there */
+    char Path[] = "/tmp/ntsim-pnp-XXXXXX";
+    int Fd = mkstemp(Path);
+    assert_true(Fd >= 0);
+    static const char Bad[] = "[Manufacturer]\nM=Models\n[Models]\n\"Port\" = Inst, *PNP0501\n"
+                              "[Inst.Services]\nAddService = x, 0, Svc ; not the function driver\n";
+    assert_int_equal(write(Fd, Bad, sizeof(Bad) - 1), (ssize_t)(sizeof(Bad) - 1));
+    close(Fd);
+    assert_int_equal(ntsim_pnp_install_inf(Machine, Path, TestDriverPath("wdmserial.sys")), NTSIM_E_ARGS);
+    assert_non_null(strstr(ntsim_last_error(), "installs no function driver"));
+    unlink(Path);
+    assert_int_equal(ntsim_pnp_install_inf(Machine, "/nonexistent.inf", TestDriverPath("wdmserial.sys")), NTSIM_E_IO);
+    Finish();
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
@@ -182,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_open_handle_vetoes_removal),
         cmocka_unit_test(test_surprise_removal_fails_pending_read),
         cmocka_unit_test(test_sleep_puts_the_port_in_d3),
+        cmocka_unit_test(test_install_from_inf),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }

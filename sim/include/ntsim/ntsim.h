@@ -358,6 +358,10 @@ typedef enum ntsim_pnp_role {
  * to devices with hardware_id. image_path may be NULL for a driver already loaded. */
 int ntsim_pnp_bind(ntsim_machine *machine, const char *hardware_id, const char *image_path,
                    const char *service_name, ntsim_pnp_role role);
+/* Install from the driver's .inf: each model of [Manufacturer]'s sections binds its
+ * hardware and compatible IDs to image_path under the service its DDInstall.Services
+ * section adds as the function driver (AddService flag 0x2). */
+int ntsim_pnp_install_inf(ntsim_machine *machine, const char *inf_path, const char *image_path);
 /* A root-enumerated software device ROOT\<name>\0000 with the given hardware ID. */
 int ntsim_pnp_add_root_device(ntsim_machine *machine, const char *name, const char *hardware_id);
 /* Enumerate the tree and start every device that has a driver (DriverEntry once per
