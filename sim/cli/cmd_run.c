@@ -110,10 +110,8 @@ int CliRun(int argc, char **argv)
                    "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
                    "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
-                   "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE
-"
-                   "  --bind HWID[=IMAGE], --upper-filter/--lower-filter HWID=IMAGE, --root-device NAME=HWID, --inf FILE:
-"
+                   "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE\n"
+                   "  --bind HWID[=IMAGE], --upper-filter/--lower-filter HWID=IMAGE, --root-device NAME=HWID, --inf FILE:\n"
                    "      a WDM driver, started by the PnP manager on the devices it is bound to (docs/pnp.md)\n"
                    "  no --device: the default PC (COM1 16550 at 0x3f8/IRQ 4, 8254 at 0x40 with port 0x61,\n"
                    "  edu on PCI, i8042 keyboard/mouse at 0x60/IRQ 1+12, LPT1 at 0x378/IRQ 7, speaker)\n");
