@@ -158,10 +158,10 @@ static int InfFields(const INF *Inf, const char *Value, char Fields[][256], int 
 static int InfFunctionService(const INF *Inf, const char *Install, const char *Decoration, char *Service,
                               size_t Size)
 {
-    char Candidates[3][300];
-    snprintf(Candidates[0], sizeof(Candidates[0]), "%s.%s.services", Install, Decoration);
-    snprintf(Candidates[1], sizeof(Candidates[1]), "%s.nt.services", Install);
-    snprintf(Candidates[2], sizeof(Candidates[2]), "%s.services", Install);
+    char Candidates[3][360];
+    snprintf(Candidates[0], sizeof(Candidates[0]), "%.255s.%.63s.services", Install, Decoration);
+    snprintf(Candidates[1], sizeof(Candidates[1]), "%.255s.nt.services", Install);
+    snprintf(Candidates[2], sizeof(Candidates[2]), "%.255s.services", Install);
     for (int c = 0; c < 3; c++) {
         InfLower(Candidates[c]);
         for (int i = 0; i < Inf->Count; i++) {
@@ -225,11 +225,14 @@ int ntsim_pnp_install_inf(ntsim_machine *Machine, const char *InfPath, const cha
         if (n == 0)
             continue;
         for (int d = n > 1 ? 1 : 0; d < n && !Error; d++) { /* Models,NTamd64 -> [Models.NTamd64] */
-            char Section[300];
-            snprintf(Section, sizeof(Section), n > 1 ? "%s.%s" : "%s", Fields[0], Fields[d]);
+            char Section[520];
+            if (n > 1)
+                snprintf(Section, sizeof(Section), "%.255s.%.255s", Fields[0], Fields[d]);
+            else
+                snprintf(Section, sizeof(Section), "%.255s", Fields[0]);
             InfLower(Section);
             char Decoration[64];
-            snprintf(Decoration, sizeof(Decoration), "%s", n > 1 ? Fields[d] : "nt");
+            snprintf(Decoration, sizeof(Decoration), "%.63s", n > 1 ? Fields[d] : "nt");
             Bound += InfBindModels(Machine, &Inf, Section, Decoration, ImagePath, &Error);
         }
     }
