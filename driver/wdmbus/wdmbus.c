@@ -302,7 +302,9 @@ static NTSTATUS ChildIo(PPDO_EXTENSION Child, PIRP Irp)
 
 /* ---- the bus (FDO) ---- */
 
-static NTSTATUS CreateChild(PFDO_EXTENSION Bus, PPDO_EXTENSION Child)
+/* A new port's PDO; created at PASSIVE_LEVEL, outside the child-list lock (a fast
+ * mutex raises to APC_LEVEL, where IoCreateDevice may not be called). */
+static NTSTATUS CreateChild(PFDO_EXTENSION Bus, ULONG Port, PPDO_EXTENSION *Out)
 {
     PDEVICE_OBJECT Pdo;
     NTSTATUS Status = IoCreateDevice(Bus->Common.Self->DriverObject, sizeof(PDO_EXTENSION), NULL,
@@ -311,15 +313,17 @@ static NTSTATUS CreateChild(PFDO_EXTENSION Bus, PPDO_EXTENSION Child)
     if (!NT_SUCCESS(Status))
         return Status;
     PPDO_EXTENSION Ext = Pdo->DeviceExtension;
-    *Ext = *Child;
+    RtlZeroMemory(Ext, sizeof(*Ext));
     Ext->Common.IsFdo = FALSE;
     Ext->Common.Self = Pdo;
     Ext->Bus = Bus;
+    Ext->Port = Port;
+    Ext->Plugged = TRUE;
     KeInitializeSpinLock(&Ext->ReadLock);
     InitializeListHead(&Ext->PendingReads);
-    InsertTailList(&Bus->Children, &Ext->Link);
     Pdo->Flags |= DO_POWER_PAGABLE;
     Pdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    *Out = Ext;
     return STATUS_SUCCESS;
 }
 
@@ -336,16 +340,18 @@ static PPDO_EXTENSION FindChild(PFDO_EXTENSION Bus, ULONG Port)
 static NTSTATUS Plug(PFDO_EXTENSION Bus, ULONG Port)
 {
     ExAcquireFastMutex(&Bus->Lock);
-    NTSTATUS Status = STATUS_OBJECT_NAME_COLLISION;
-    if (FindChild(Bus, Port) == NULL) {
-        PDO_EXTENSION Template;
-        RtlZeroMemory(&Template, sizeof(Template));
-        Template.Port = Port;
-        Template.Plugged = TRUE;
-        Status = CreateChild(Bus, &Template);
-    }
+    BOOLEAN Present = FindChild(Bus, Port) != NULL;
     ExReleaseFastMutex(&Bus->Lock);
-    return Status;
+    if (Present)
+        return STATUS_OBJECT_NAME_COLLISION;
+    PPDO_EXTENSION Child;
+    NTSTATUS Status = CreateChild(Bus, Port, &Child);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    ExAcquireFastMutex(&Bus->Lock);
+    InsertTailList(&Bus->Children, &Child->Link);
+    ExReleaseFastMutex(&Bus->Lock);
+    return STATUS_SUCCESS;
 }
 
 static NTSTATUS Unplug(PFDO_EXTENSION Bus, ULONG Port)
