@@ -164,6 +164,8 @@ double BenchPoolAllocFree(int Special);
 double BenchKbdIrqLatency(const char *ImagePath);
 /* sim/bench/fdc.c: floppy sector reads by DMA */
 void BenchFdcRead(const char *FloppyPath, double *KibPerSec, double *Speedup);
+double BenchPnpStart(void);
+double BenchPnpSweep(void);
 
 int main(int argc, char **argv)
 {
@@ -199,6 +201,10 @@ int main(int argc, char **argv)
         BenchFdcRead(BenchDriver("floppy.sys"), &Rate, &Speedup);
         printf("fdc_read_kib_per_sec %.0f KiB/s\n", Rate);
         printf("fdc_read_speedup %.0f x\n", Speedup);
+    }
+    if (!Only || strcmp(Only, "pnp") == 0) {
+        printf("pnp_sweep_runs_per_sec %.0f runs/s\n", BenchPnpSweep());
+        printf("pnp_start_us %.1f us\n", BenchPnpStart());
     }
     return 0;
 }

@@ -19,6 +19,26 @@ int CliCheckReadable(const char *Command, const char *Path);
 int CliCheckImage(const char *Command, const char *Path);
 /* Unload a driver and say how it went. */
 void CliUnload(ntsim_machine *Machine, ntsim_driver *Driver);
+/* Plug and Play (cmd_pnp.c): binding options shared by pnp, run and load. */
+int CliPnp(int argc, char **argv);
+#define CLI_PNP_MAX 32
+enum { CLI_PNP_BIND = 0x100, CLI_PNP_UPPER, CLI_PNP_LOWER, CLI_PNP_ROOT, CLI_PNP_INF };
+typedef struct _CLI_PNP_BINDING {
+    int Option;          /* CLI_PNP_* */
+    char Key[256];       /* the hardware ID, or the root device's name */
+    const char *Value;   /* the image, or the root device's hardware ID */
+} CLI_PNP_BINDING;
+typedef struct _CLI_PNP_OPTIONS {
+    int Count;
+    CLI_PNP_BINDING Bindings[CLI_PNP_MAX];
+} CLI_PNP_OPTIONS;
+#define CLI_PNP_LONG_OPTIONS \
+    { "bind", required_argument, NULL, CLI_PNP_BIND }, { "upper-filter", required_argument, NULL, CLI_PNP_UPPER }, \
+    { "lower-filter", required_argument, NULL, CLI_PNP_LOWER }, { "root-device", required_argument, NULL, CLI_PNP_ROOT }, \
+    { "inf", required_argument, NULL, CLI_PNP_INF }
+int CliPnpAddBinding(CLI_PNP_OPTIONS *Options, int Option, const char *Value, const char *Command);
+int CliPnpStart(ntsim_machine *Machine, const CLI_PNP_OPTIONS *Options, const char *Image, const char *Command);
+void CliPnpFinish(ntsim_machine *Machine);
 /* Print the error log and the audit, destroy the machine; the exit status follows
  * --fail-on (CliSetFailOn). */
 int CliFinish(ntsim_machine *Machine, int Exit);

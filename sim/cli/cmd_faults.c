@@ -8,7 +8,8 @@
 static const char FaultsUsage[] =
     "usage: ntsim faults <image> [--reg FILE]... [--jobs N] [--json FILE|-] [--junit FILE|-] [--only N]\n"
     "                    [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n"
-    "                    [--fail-on error|warning|info|never]\n"
+    "                    [--fail-on error|warning|info|never] [--pnp HWID]\n"
+    "  --pnp HWID    a WDM driver: bound to HWID, DriverEntry, AddDevice, START and removal swept (docs/pnp.md)\n"
     "  --only N      run only injection point N (after the baseline); --only 0: the baseline alone\n"
     "  --list        print the injection points, one per line, and exit\n"
     "  --fail-on     the severity from which findings make the exit status 1 (default: error)\n"
@@ -41,6 +42,7 @@ static int CliFaultsOption(CLI_FAULTS *C, int Option, char **argv)
     case 'U': C->Junit = optarg; return 0;
     case 'f': C->Sweep.filter = optarg; return 0;
     case 's': C->Sweep.scenario_open = 1; return 0;
+    case 'p': C->Sweep.pnp_hardware_id = optarg; return 0;
     case 'l': C->List = 1; return 0;
     case 'c': {
         char *End;
@@ -113,6 +115,7 @@ int CliFaults(int argc, char **argv)
         { "scenario", no_argument, NULL, 's' },      { "list", no_argument, NULL, 'l' },
         { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
         { "ioctl", required_argument, NULL, 'c' },   { "fail-on", required_argument, NULL, 'F' },
+        { "pnp", required_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     CLI_FAULTS C;
@@ -120,7 +123,7 @@ int CliFaults(int argc, char **argv)
     int Option;
     opterr = 0;
     optind = 1;
-    while ((Option = getopt_long(argc, argv, ":r:j:J:U:o:f:slt:hc:", Options, NULL)) != -1) {
+    while ((Option = getopt_long(argc, argv, ":r:j:J:U:o:f:slt:hc:p:", Options, NULL)) != -1) {
         if (Option == 'h') {
             fputs(FaultsUsage, stdout);
             return CLI_EXIT_OK;

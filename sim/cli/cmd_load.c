@@ -10,8 +10,10 @@ int CliLoad(int argc, char **argv)
         { "reg", required_argument, NULL, 'r' },
         { "fail-on", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
+        CLI_PNP_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
+    CLI_PNP_OPTIONS Pnp = { 0 }; /* --bind & co.: a WDM driver, started on its devices (cmd_pnp.c) */
     int Option;
     opterr = 0;
     optind = 1;
@@ -25,8 +27,17 @@ int CliLoad(int argc, char **argv)
             if (CliSetFailOn("load", optarg))
                 return CLI_EXIT_USAGE;
             break;
+        case CLI_PNP_BIND:
+        case CLI_PNP_UPPER:
+        case CLI_PNP_LOWER:
+        case CLI_PNP_ROOT:
+        case CLI_PNP_INF:
+            if (CliPnpAddBinding(&Pnp, Option, optarg, "load"))
+                return CLI_EXIT_USAGE;
+            break;
         case 'h':
             printf("usage: ntsim load <image> [--reg FILE]... [--fail-on error|warning|info|never]\n"
+                   "                  [--bind HWID[=IMAGE]]... [--upper-filter HWID=IMAGE]... [--inf FILE]\n"
                    "  exit 0: no finding at or above --fail-on (default error); 1: findings; 2: usage or load error\n");
             return CLI_EXIT_OK;
         case ':':
@@ -53,6 +64,18 @@ int CliLoad(int argc, char **argv)
     }
     ntsim_driver *Driver = NULL;
     int32_t Status = 0;
+    if (Pnp.Count) { /* a WDM driver: the PnP manager loads and starts it */
+        int Rc = CliPnpStart(Machine, &Pnp, Image, "load");
+        if (Rc == CLI_EXIT_USAGE) {
+            ntsim_machine_destroy(Machine);
+            return Rc;
+        }
+        printf("\nobject namespace:\n");
+        ntsim_print_namespace(stdout, Machine);
+        printf("\n");
+        CliPnpFinish(Machine);
+        return CliFinish(Machine, Rc);
+    }
     int Rc = ntsim_driver_load(Machine, Image, NULL, &Driver, &Status);
     ntsim_bugcheck Crash;
     if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE || Rc == NTSIM_E_IO) {

@@ -55,8 +55,10 @@ int CliRun(int argc, char **argv)
         { "for", required_argument, NULL, 'f' },    { "spurious-irq", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
         { "fail-on", required_argument, NULL, 'F' },
+        CLI_PNP_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
+    CLI_PNP_OPTIONS Pnp = { 0 }; /* --bind & co.: the image is a WDM driver (cmd_pnp.c) */
     const char *Vcd = NULL, *SpeakerWav = NULL;
     const char **Devices = calloc((size_t)argc + 1, sizeof(char *));
     size_t DeviceCount = 0;
@@ -77,6 +79,16 @@ int CliRun(int argc, char **argv)
         case 'v': Vcd = optarg; break;
         case 'S': Spurious = 1; break;
         case 'w': SpeakerWav = optarg; break;
+        case CLI_PNP_BIND:
+        case CLI_PNP_UPPER:
+        case CLI_PNP_LOWER:
+        case CLI_PNP_ROOT:
+        case CLI_PNP_INF:
+            if (CliPnpAddBinding(&Pnp, Option, optarg, "run")) {
+                free(Devices);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 's': {
             char *End;
             Seed = strtoull(optarg, &End, 0);
@@ -100,6 +112,8 @@ int CliRun(int argc, char **argv)
                    "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
                    "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE\n"
                    "  --device i8237 --device isa-fdc,io=0x3f0,irq=6,dma=2,drive0=FILE|blank|empty,drive0.type=1.44M|720K\n"
+                   "  --bind HWID[=IMAGE], --upper-filter/--lower-filter HWID=IMAGE, --root-device NAME=HWID, --inf FILE:\n"
+                   "      a WDM driver, started by the PnP manager on the devices it is bound to (docs/pnp.md)\n"
                    "  no --device: the default PC (COM1 16550 at 0x3f8/IRQ 4, 8254 at 0x40 with port 0x61,\n"
                    "  edu on PCI, i8042 keyboard/mouse at 0x60/IRQ 1+12, LPT1 at 0x378/IRQ 7, speaker,\n"
                    "  8237 DMA, floppy controller at 0x3f0/IRQ 6/DMA 2 with a blank 1.44M disk)\n");
@@ -150,7 +164,12 @@ int CliRun(int argc, char **argv)
     fflush(stdout);
     ntsim_driver *Driver = NULL;
     int32_t Status = 0;
-    int Rc = ntsim_driver_load(Machine, Image, NULL, &Driver, &Status);
+    int Rc = Pnp.Count ? CliPnpStart(Machine, &Pnp, Image, "run")
+                       : ntsim_driver_load(Machine, Image, NULL, &Driver, &Status);
+    if (Pnp.Count && Rc == CLI_EXIT_USAGE) {
+        ntsim_machine_destroy(Machine);
+        return CLI_EXIT_USAGE;
+    }
     int Exit = CLI_EXIT_OK;
     ntsim_bugcheck Crash;
     if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE || Rc == NTSIM_E_IO) {
@@ -162,9 +181,10 @@ int CliRun(int argc, char **argv)
         ntsim_print_bugcheck(stdout, &Crash);
         Exit = CLI_EXIT_FINDINGS;
     } else {
-        printf("DriverEntry returned %s\n", ntsim_status_name(Status));
+        if (!Pnp.Count)
+            printf("DriverEntry returned %s\n", ntsim_status_name(Status));
         fflush(stdout);
-        if (Driver) {
+        if (Driver || Pnp.Count) {
             void (*OldInt)(int) = signal(SIGINT, CliOnSignal);
             void (*OldTerm)(int) = signal(SIGTERM, CliOnSignal);
             uint64_t Start = ntsim_now_ns(Machine);
@@ -191,6 +211,8 @@ int CliRun(int argc, char **argv)
             if (ntsim_machine_crashed(Machine, &Crash)) {
                 ntsim_print_bugcheck(stdout, &Crash);
                 Exit = CLI_EXIT_FINDINGS;
+            } else if (Pnp.Count) {
+                CliPnpFinish(Machine);
             } else {
                 CliUnload(Machine, Driver);
             }

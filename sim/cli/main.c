@@ -28,6 +28,11 @@ static const char Usage[] =
     "       --random=N [--seed=S] | libFuzzer options]\n"
     "                                 fuzz the driver's requests with the whole verifier as oracle\n"
     "                                 (ntsim-fuzz; coverage-guided in the fuzz preset, docs/fuzzing.md)\n"
+    "  pnp [--device SPEC]... [--bind HWID=IMAGE]... [--upper-filter HWID=IMAGE]...\n"
+    "      [--root-device NAME=HWID]... [--remove|--surprise-remove|--stop|--rebalance PATH]...\n"
+    "                                 start the device tree with WDM drivers, print each stack,\n"
+    "                                 run PnP actions, remove everything, audit (docs/pnp.md);\n"
+    "                                 run and load take the same binding options\n"
     "  help                           this text\n"
     "  version                        print the version\n"
     "\n"
@@ -200,5 +205,7 @@ int main(int argc, char **argv)
         return CliRun(argc - 1, argv + 1);
     if (strcmp(Command, "fuzz") == 0)
         return CliFuzz(argc - 1, argv + 1);
+    if (strcmp(Command, "pnp") == 0)
+        return CliPnp(argc - 1, argv + 1);
     return CliUsageError(NULL, "unknown command '%s'", Command);
 }

@@ -79,6 +79,21 @@ static void SweepScenario(ntsim_machine *Machine, ntsim_driver *Driver, const nt
     }
 }
 
+/* A WDM driver's run: bound to the hardware ID (on a root device of its own unless the
+ * ID is one of the machine's), DriverEntry, AddDevice and START through the PnP manager.
+ * The status reported is the device's: 0 when it started. */
+static int SweepPnpStart(ntsim_machine *Machine, const ntsim_sweep_options *Options, int32_t *Status)
+{
+    const char *Id = Options->pnp_hardware_id;
+    if (strncmp(Id, "ACPI\\", 5) != 0 && Id[0] != '*' && ntsim_pnp_add_root_device(Machine, "SWEEP", Id) != 0)
+        return NTSIM_E_ARGS;
+    int Rc = ntsim_pnp_bind(Machine, Id, Options->image, NULL, NTSIM_PNP_FUNCTION);
+    if (Rc != 0)
+        return Rc;
+    *Status = ntsim_pnp_start(Machine);
+    return 0;
+}
+
 static DECLSPEC_NORETURN void SweepChildError(FILE *Out, const char *Error)
 {
     char *Text = KiHostStrdup(Error);
@@ -92,7 +107,7 @@ static void SweepChildConfigure(FILE *Out, ntsim_machine *Machine, const ntsim_s
 {
     char Spec[1024];
     size_t Used = (size_t)(Nth ? snprintf(Spec, sizeof(Spec), "nth=%lu", Nth) : snprintf(Spec, sizeof(Spec), "count"));
-    if (!Options->scenario_open && Options->ioctl_count == 0)
+    if (!Options->scenario_open && Options->ioctl_count == 0 && !Options->pnp_hardware_id)
         Used += (size_t)snprintf(Spec + Used, sizeof(Spec) - Used, ",entry");
     if (Options->filter && *Options->filter)
         snprintf(Spec + Used, sizeof(Spec) - Used, ",%.900s", Options->filter);
@@ -152,7 +167,8 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
     }
     ntsim_driver *Driver = NULL;
     int32_t Status = 0;
-    int Rc = ntsim_driver_load(Machine, Options->image, NULL, &Driver, &Status);
+    int Rc = Options->pnp_hardware_id ? SweepPnpStart(Machine, Options, &Status)
+                                      : ntsim_driver_load(Machine, Options->image, NULL, &Driver, &Status);
     if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE || Rc == NTSIM_E_IO)
         SweepChildError(Out, ntsim_last_error());
     if (Rc == 0)
@@ -163,6 +179,8 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
         if (!KiMachineCrashed())
             ntsim_driver_unload(Driver);
     }
+    if (Rc == 0 && Options->pnp_hardware_id && !KiMachineCrashed())
+        ntsim_pnp_remove_all(Machine); /* REMOVE_DEVICE, then Unload with its audit */
     /* Only the baseline defines the points: run N's list would cost the parent
      * N lines to read for nothing. */
     for (size_t i = 0; Nth == 0 && i < ntsim_fault_point_count(Machine); i++) {

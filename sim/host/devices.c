@@ -1170,3 +1170,16 @@ const int16_t *ntsim_speaker_samples(ntsim_machine *Machine, size_t *Count, unsi
         *Rate = hw_pcspk_rate(D->Spk);
     return hw_pcspk_samples(D->Spk, Count);
 }
+
+/* For the PnP root bus (sim/host/pnp.c): the type, I/O base and interrupt line of the
+ * Index-th device, in creation order. -1 past the end. */
+int NtsimDeviceResources(size_t Index, const char **Kind, unsigned *Io, unsigned *Irq)
+{
+    if (Index >= NtsimDeviceCount)
+        return -1;
+    const NTSIM_DEVICE *Device = NtsimDevices[Index];
+    *Kind = Device->Kind == NtsimDevUart ? "uart16550" : Device->Kind == NtsimDevPit ? "pit8254" : "other";
+    *Io = Device->Io;
+    *Irq = Device->Irq;
+    return 0;
+}

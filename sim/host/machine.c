@@ -30,6 +30,7 @@ int NtsimCreateMachineDevices(const ntsim_machine_config *Config); /* devices.c 
 void NtsimDestroyMachineDevices(void);
 
 void NtsimFlushRequestCache(void);
+void IopPnpShutdown(void);
 
 int NtsimCheckMachine(ntsim_machine *Machine)
 {
@@ -138,6 +139,7 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
     KdpResetOutput();
     /* Every simulated thread is cancelled (it unwinds without running driver code). */
     KiShutdownScheduler();
+    IopPnpShutdown(); /* the device tree first (sim/io/pnpmgr.c): no driver code runs */
     /* Drivers still loaded are torn down without calling into them. */
     PLIST_ENTRY Drivers = IopLoadedDrivers();
     while (!IsListEmpty(Drivers)) {

@@ -31,6 +31,7 @@
 #include <nt/removelock.h>
 #include <nt/site.h>
 #include <nt/errorlog.h>
+#include <nt/pnpmgr.h>
 #include <ntiologc.h>
 #include <nt/slist.h>
 #include <nt/kqueue.h>

@@ -99,6 +99,11 @@ void IopUnregisterShutdown(IOP_DEVICE *Device);
 
 void KiForgetLocksIn(const void *Base, size_t Size); /* sim/ke/spinlock.c (SY-01) */
 
+static BOOLEAN IopInPnpStack(PDEVICE_OBJECT Device)
+{
+    return IopDevice(Device)->InPnpStack || IopDevice(Device)->DeviceNode != NULL;
+}
+
 static void IopDeleteDeviceCommon(PDEVICE_OBJECT DeviceObject)
 {
     IOP_DEVICE *Device = IopDevice(DeviceObject);
@@ -136,7 +141,9 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     if (Device->Deleted)
         KiBugCheck(0xC9, 0x1007, (ULONG_PTR)DeviceObject, 0, 0, Site,
                    "IoDeleteDevice(%p): the device object was already deleted", DeviceObject);
-    if (DeviceObject->AttachedDevice)
+    /* In a PnP stack the lower drivers delete their devices during REMOVE_DEVICE
+     * while the upper ones are still attached (they detach once it returns). */
+    if (DeviceObject->AttachedDevice && !IopInPnpStack(DeviceObject))
         VfReport("IO-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
                  "IoDeleteDevice(%p) while another device is still attached to it", DeviceObject);
     if (Device->ShutdownRegistered && VfEnabled)
@@ -171,6 +178,7 @@ PDEVICE_OBJECT IoAttachDeviceToDeviceStack(PDEVICE_OBJECT SourceDevice, PDEVICE_
         return NULL;
     Top->AttachedDevice = SourceDevice;
     IopDevice(SourceDevice)->AttachedTo = Top;
+    IopDevice(SourceDevice)->InPnpStack = IopInPnpStack(Top);
     SourceDevice->StackSize = (CCHAR)(Top->StackSize + 1);
     SourceDevice->AlignmentRequirement = Top->AlignmentRequirement;
     SourceDevice->SectorSize = Top->SectorSize;

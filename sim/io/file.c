@@ -2,6 +2,9 @@
  * IoGetDeviceObjectPointer for drivers layering over other drivers. */
 #include "io/iop.h"
 
+void IopPnpOnLastClose(void);
+BOOLEAN IopPnpRemovalPending(void);
+
 typedef struct _IOP_FILE {
     FILE_OBJECT Object;
     NTSIM_TRACK ReferenceTrack;   /* IoGetDeviceObjectPointer's reference (rule IO-03) */
@@ -167,7 +170,8 @@ static void IopDeleteFile(PVOID Object)
     if (File->Opened) {
         if (!IopDriver(Device->DriverObject)->Unloaded && !KiMachineCrashed())
             IopSendFileIrp(&File->Object, IRP_MJ_CLOSE, KernelMode, NULL);
-        IopDevice(Device)->OpenCount--;
+        if (--IopDevice(Device)->OpenCount == 0 && IopPnpRemovalPending())
+            IopPnpOnLastClose(); /* a surprise-removed stack waiting for it (sim/io/pnpmgr.c) */
     }
     IopUntrack(&File->ReferenceTrack);
     free(File->NameBuffer);

@@ -40,6 +40,7 @@ struct _IOP_DRIVER {
     ULONG ErrorLogEntries;        /* IoWriteErrorLogEntry calls (FL-06) */
     ULONG ErrorLogAttempts;       /* IoAllocateErrorLogEntry calls, even failed ones */
     ULONG ReinitCount;
+    BOOLEAN PnpLoaded;            /* loaded by the PnP manager: unloaded with its last device */
 };
 
 static inline IOP_DRIVER *IopDriver(PDRIVER_OBJECT Driver)
@@ -59,6 +60,8 @@ typedef struct _IOP_DEVICE {
     BOOLEAN NamedAtCreate;       /* created with a name: DO_DEVICE_HAS_NAME must stay set (DO-01) */
     PDEVICE_OBJECT AttachedTo;   /* the device this one is attached over (IoAttachDeviceToDeviceStack) */
     BOOLEAN FlagsReported;       /* DO-01 reported once */
+    struct _IOP_DEVNODE *DeviceNode;      /* a PDO's device node (sim/io/pnpmgr.c), else NULL */
+    BOOLEAN InPnpStack;                   /* attached above a PDO the PnP manager knows */
     /* the device extension follows, 16-byte aligned */
 } IOP_DEVICE;
 

@@ -62,6 +62,7 @@ static ULONG IopReportedCount;
 static struct { PDRIVER_OBJECT Driver; ULONG Generation; ULONGLONG Lo, Hi; } IopPortCache;
 
 void IopLogSystemError(PDRIVER_OBJECT Driver, NTSTATUS ErrorCode, ULONG UniqueValue, NTSTATUS FinalStatus);
+BOOLEAN IopPnpExplainEarlyAccess(PDRIVER_OBJECT Driver, ULONG Port, NTSIM_SITE Site);
 
 static void IopInitClaims(void)
 {
@@ -698,6 +699,8 @@ void IopCheckPortAccess(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site)
         IopReported[IopReportedCount].Port = Port;
         IopReportedCount++;
     }
+    if (IopPnpExplainEarlyAccess(Driver, Port, Site)) /* PN-05 (sim/io/pnpres.c) */
+        return;
     char Range[128] = "an unmapped port";
     hw_range_info Info;
     hw_bus *Bus = HalpBus();
@@ -775,4 +778,14 @@ NTSTATUS IopClaimResources(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING Cl
 NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected)
 {
     return IopConflictStatus(Driver, NULL, ConflictDetected);
+}
+
+/* For the PnP arbiter (sim/io/pnpres.c): is the range free for this owner? */
+BOOLEAN IopRangeIsFree(PDRIVER_OBJECT Driver, PDEVICE_OBJECT Device, UCHAR Type, UCHAR Share, ULONGLONG Start,
+                       ULONGLONG Length)
+{
+    IopInitClaims();
+    IOP_RANGE R = { Type, Share, 0, Start, Length };
+    const IOP_RANGE *With;
+    return IopFindConflict(Driver, Device, &R, &With) == NULL;
 }

@@ -9,6 +9,7 @@ typedef struct _IO_WORKITEM {
     EXP_WORK_NODE Node;
     PDEVICE_OBJECT Device;
     PIO_WORKITEM_ROUTINE Routine;
+    PIO_WORKITEM_ROUTINE_EX RoutineEx; /* IoQueueWorkItemEx: also gets the item */
     PVOID Context;
     ULONG Magic;
     NTSIM_TRACK Track;   /* NtsimResWorkItem while allocated */
@@ -23,7 +24,10 @@ static void IopRunWorkItem(EXP_WORK_NODE *Node)
     KIRQL Irql = KiCurrentIrql();
     LONG Region = KiCurrentThread()->CriticalRegion;
     EXP_WORK_NODE Copy = *Node; /* the routine may free the item */
-    IOP_CALL_DRIVER(Device->DriverObject, Item->Routine(Device, Item->Context));
+    if (Item->RoutineEx)
+        IOP_CALL_DRIVER(Device->DriverObject, Item->RoutineEx(Device, Item->Context, Item));
+    else
+        IOP_CALL_DRIVER(Device->DriverObject, Item->Routine(Device, Item->Context));
     ExpCheckWorkerReturn(&Copy, Irql, Region, Item);
     ObpDereference(Device);
 }
@@ -55,6 +59,8 @@ static IO_WORKITEM *IopCheckWorkItem(PIO_WORKITEM Item, const char *Ddi, NTSIM_S
     return Item;
 }
 
+static NTSIM_TLS PIO_WORKITEM_ROUTINE_EX IopNextRoutineEx; /* set by IoQueueWorkItemEx for the call below */
+
 VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine, WORK_QUEUE_TYPE QueueType,
                      PVOID Context)
 {
@@ -65,9 +71,11 @@ VOID IoQueueWorkItem(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE WorkerRoutine
         KiBugCheck(0xE4, 0x0, (ULONG_PTR)Item, QueueType, 0, Site,
                    "IoQueueWorkItem(%p): the work item is already queued (WORKER_INVALID)", (void *)Item);
     Item->Routine = WorkerRoutine;
+    Item->RoutineEx = IopNextRoutineEx;
+    IopNextRoutineEx = NULL;
     Item->Context = Context;
     Item->Node.Owner = Item->Device->DriverObject;
-    Item->Node.Routine = (PVOID)WorkerRoutine;
+    Item->Node.Routine = Item->RoutineEx ? (PVOID)Item->RoutineEx : (PVOID)WorkerRoutine;
     ObpReference(Item->Device);
     ExpQueueWork(&Item->Node);
 }
@@ -99,4 +107,13 @@ void IopReclaimWorkItem(NTSIM_TRACK *Track)
     IopUntrack(Track);
     Item->Magic = 0;
     free(Item);
+}
+
+VOID IoQueueWorkItemEx(PIO_WORKITEM IoWorkItem, PIO_WORKITEM_ROUTINE_EX WorkerRoutine, WORK_QUEUE_TYPE QueueType,
+                       PVOID Context)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    NtsimSetSite(Site.File, Site.Line);
+    IopNextRoutineEx = WorkerRoutine;
+    IoQueueWorkItem(IoWorkItem, NULL, QueueType, Context);
 }

@@ -216,9 +216,10 @@ void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtR
     if (!AnyDispatch)
         VfReport("DE-02", NTSIM_SEV_ERROR, Object, VfEntrySite(Object),
                  "DriverEntry succeeded but set no dispatch routine in DriverObject->MajorFunction");
-    if (Wdm && Object->DriverUnload == NULL)
-        VfReport("DE-02", NTSIM_SEV_ERROR, Object, VfEntrySite(Object),
-                 "a WDM driver (AddDevice set) must set DriverObject->DriverUnload");
+    if (Wdm && Object->DriverUnload == NULL) /* PN-01: DE-02 is the legacy driver's rule */
+        VfReport("PN-01", NTSIM_SEV_ERROR, Object, VfEntrySite(Object),
+                 "a WDM driver (AddDevice set) must set DriverObject->DriverUnload: the PnP manager unloads it "
+                 "when its last device is removed");
     VfCheckDeviceFlags(Object);
     if (!Wdm && !VfHasDeviceTakingIo(Object))
         VfReport("DE-03", NTSIM_SEV_WARNING, Object, VfEntrySite(Object),

@@ -348,6 +348,61 @@ int ntsim_request_cancel(ntsim_request *request);
  * many cancel routines were called (>= 0), or < 0 on error. */
 int ntsim_file_cancel(ntsim_file *file);
 
+/* ---- Plug and Play and power (sim/host/pnp.c, docs/pnp.md) ----
+ * The machine's devices are PDOs of a root bus: each 16550 is ACPI\PNP0501\<n>
+ * (hardware IDs "ACPI\PNP0501", "*PNP0501"), the 8254 ACPI\PNP0100\1, with the
+ * resource requirements the device model decodes. Drivers are bound by hardware or
+ * compatible ID, as an installed INF does: the binding writes Service / UpperFilters
+ * / LowerFilters into the device's Enum key when the device is found; the PnP manager
+ * then reads that key. Operations return an NTSTATUS (0 = success; a veto or failure
+ * is explained in ntsim_last_error()) or an NTSIM_E_* code. Devices are named by their
+ * instance path, e.g. "ACPI\PNP0501\1". */
+typedef enum ntsim_pnp_role {
+    NTSIM_PNP_FUNCTION = 0,
+    NTSIM_PNP_UPPER_FILTER = 1,
+    NTSIM_PNP_LOWER_FILTER = 2,
+} ntsim_pnp_role;
+/* Bind image_path (service name: service_name, or the file name without extension)
+ * to devices with hardware_id. image_path may be NULL for a driver already loaded. */
+int ntsim_pnp_bind(ntsim_machine *machine, const char *hardware_id, const char *image_path,
+                   const char *service_name, ntsim_pnp_role role);
+/* Install from the driver's .inf: each model of [Manufacturer]'s sections binds its
+ * hardware and compatible IDs to image_path under the service its DDInstall.Services
+ * section adds as the function driver (AddService flag 0x2). */
+int ntsim_pnp_install_inf(ntsim_machine *machine, const char *inf_path, const char *image_path);
+/* A root-enumerated software device ROOT\<name>\0000 with the given hardware ID. */
+int ntsim_pnp_add_root_device(ntsim_machine *machine, const char *name, const char *hardware_id);
+/* Enumerate the tree and start every device that has a driver (DriverEntry once per
+ * driver, AddDevice bottom up, START_DEVICE with the arbitrated resources, children of
+ * buses recursively). Also services IoInvalidateDeviceRelations / IoInvalidateDeviceState. */
+int32_t ntsim_pnp_start(ntsim_machine *machine);
+/* Service what drivers queued (IoInvalidateDeviceRelations, IoInvalidateDeviceState). */
+int32_t ntsim_pnp_process(ntsim_machine *machine);
+/* "started", "stopped", "removed", "failed", "no driver", "surprise-removed",
+ * "enumerated", "added"; NULL when no such device node. */
+const char *ntsim_pnp_state(ntsim_machine *machine, const char *instance_path);
+int32_t ntsim_pnp_start_device(ntsim_machine *machine, const char *instance_path);
+/* Orderly removal: QUERY_REMOVE to the subtree (a veto sends CANCEL_REMOVE and is
+ * returned), then REMOVE_DEVICE, children first. The device stays enumerated. */
+int32_t ntsim_pnp_remove(ntsim_machine *machine, const char *instance_path);
+/* Unplug: SURPRISE_REMOVAL then REMOVE_DEVICE, children first; a root-bus device is gone. */
+int32_t ntsim_pnp_surprise_remove(ntsim_machine *machine, const char *instance_path);
+/* QUERY_STOP (a veto sends CANCEL_STOP) then STOP_DEVICE: resources released. */
+int32_t ntsim_pnp_stop(ntsim_machine *machine, const char *instance_path);
+/* Stop, then restart with other resources where the requirements allow it. */
+int32_t ntsim_pnp_rebalance(ntsim_machine *machine, const char *instance_path);
+/* Orderly removal of every device of the tree (a vetoed one is surprise-removed), so
+ * that each PnP-loaded driver is unloaded and audited. Returns the number of vetoes. */
+int ntsim_pnp_remove_all(ntsim_machine *machine);
+/* The raw resources of the device's last START (a CM_RESOURCE_LIST), or NULL. */
+const void *ntsim_pnp_resources(ntsim_machine *machine, const char *instance_path, int translated);
+/* System power: 1 = S0 (working, resume), 2..4 = S1..S3 (sleep), 5 = S4, 6 = S5 (off).
+ * QUERY_POWER then SET_POWER to every started stack (a veto is returned). */
+int32_t ntsim_pnp_set_system_power(ntsim_machine *machine, int system_state);
+/* The device tree with each stack (top first) and its state, as `devcon stack` shows it. */
+void ntsim_pnp_print_tree(FILE *out, ntsim_machine *machine);
+char *ntsim_pnp_tree_text(ntsim_machine *machine); /* free() it */
+
 /* ---- misc ---- */
 const char *ntsim_last_error(void);
 const char *ntsim_status_name(int32_t status);

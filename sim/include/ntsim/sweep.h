@@ -34,6 +34,10 @@ typedef struct ntsim_sweep_options {
     const char *const *reg_files; /* more .reg files, imported in this order before each run */
     size_t reg_file_count;
     ntsim_fail_on fail_on;      /* what makes ntsim_sweep_failed() true */
+    /* A WDM driver: bind the image to this hardware ID and sweep DriverEntry, AddDevice,
+     * START_DEVICE and the removal (ntsim_pnp_start, then ntsim_pnp_remove_all). An ID
+     * not starting with "ACPI\" or "*" gets a root device ROOT\SWEEP\0000 to bind to. */
+    const char *pnp_hardware_id;
 } ntsim_sweep_options;
 
 typedef struct ntsim_sweep_finding {

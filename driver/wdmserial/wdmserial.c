@@ -1,0 +1,660 @@
+/*
+ * wdmserial.c - a WDM (Plug and Play) function driver for a 16550 UART.
+ *
+ * Unlike driver/serial (a legacy NT 4 driver that finds its hardware in DriverEntry),
+ * this driver knows nothing about the hardware until the PnP manager tells it:
+ *   DriverEntry  sets the dispatch routines, AddDevice and Unload; nothing else.
+ *   AddDevice    creates the FDO (\Device\WdmSerialN), attaches it to the PDO's stack,
+ *                registers the COM port device interface.
+ *   START_DEVICE passes the IRP down first, waits for the lower drivers, then takes
+ *                the port range and the interrupt from AllocatedResourcesTranslated,
+ *                connects the interrupt, programs the UART, enables the interface.
+ *   STOP/REMOVE  undo START in reverse; REMOVE detaches and deletes the FDO after
+ *                the remove lock has drained; SURPRISE_REMOVAL fails pending reads.
+ *
+ * I/O: writes are copied into a transmit ring that the ISR drains into the FIFO on
+ * THRE interrupts (a write completes once buffered); reads pend until bytes arrive
+ * (the ISR fills a receive ring, a DPC completes the oldest read). With the device
+ * parameter Echo (REG_DWORD 1 in the device's "Device Parameters" key) every received
+ * byte is also transmitted back.
+ */
+#include <ntddk.h>
+#include <ntddser.h>
+#include <ntstrsafe.h>
+
+#define WDMSER_TAG 'SmdW'
+#define RING_SIZE 1024
+#define FIFO_DEPTH 16
+
+#define UART_RBR 0
+#define UART_THR 0
+#define UART_DLL 0
+#define UART_IER 1
+#define UART_DLM 1
+#define UART_IIR 2
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define IER_RDA 0x01
+#define IER_THRE 0x02
+#define IIR_NO_INTERRUPT 0x01
+#define IIR_ID_MASK 0x0E
+#define IIR_RDA 0x04
+#define IIR_TIMEOUT 0x0C
+#define IIR_THRE 0x02
+#define IIR_RLS 0x06
+#define LSR_DR 0x01
+#define LSR_THRE 0x20
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define MCR_DTR 0x01
+#define MCR_RTS 0x02
+#define MCR_OUT2 0x08
+#define FCR_ENABLE_RESET_TRIGGER8 0x87
+
+/* {86E0D1E0-8089-11D0-9CE4-08003E301F73} GUID_DEVINTERFACE_COMPORT */
+DEFINE_GUID(WdmSerialComPortInterface, 0x86e0d1e0L, 0x8089, 0x11d0, 0x9c, 0xe4, 0x08, 0x00, 0x3e, 0x30, 0x1f, 0x73);
+
+typedef enum { NotStarted, Started, StopPending, Stopped, RemovePending, SurpriseRemoved, Deleted } DEVICE_PNP_STATE;
+
+typedef struct _RING {
+    UCHAR Data[RING_SIZE];
+    ULONG Head, Tail; /* Head: next to read; Tail: next to write */
+} RING;
+
+typedef struct _DEVICE_EXTENSION {
+    PDEVICE_OBJECT Self;
+    PDEVICE_OBJECT Pdo;
+    PDEVICE_OBJECT Lower;
+    IO_REMOVE_LOCK RemoveLock;
+    DEVICE_PNP_STATE State, PreviousState;
+    UNICODE_STRING InterfaceName;
+    LONG OpenCount;
+    BOOLEAN Echo;
+    PUCHAR Port;
+    PKINTERRUPT Interrupt;
+    KDPC ReadDpc;
+    KSPIN_LOCK ReadLock;
+    LIST_ENTRY PendingReads;
+    RING Rx, Tx; /* touched at DIRQL: only inside the ISR or KeSynchronizeExecution */
+    ULONG RxDropped;
+} DEVICE_EXTENSION, *PDEVICE_EXTENSION;
+
+DRIVER_INITIALIZE DriverEntry;
+static DRIVER_ADD_DEVICE WdmSerialAddDevice;
+static DRIVER_UNLOAD WdmSerialUnload;
+static DRIVER_DISPATCH WdmSerialPnp, WdmSerialPower, WdmSerialCreateClose, WdmSerialRead, WdmSerialWrite;
+static KSERVICE_ROUTINE WdmSerialIsr;
+static KDEFERRED_ROUTINE WdmSerialReadDpc;
+static DRIVER_CANCEL WdmSerialCancelRead;
+static IO_COMPLETION_ROUTINE WdmSerialStartCompletion, SystemPowerUp;
+static REQUEST_POWER_COMPLETE DevicePowerDone;
+
+static ULONG WdmSerialInstances;
+
+/* ---- rings (callers hold the interrupt lock) ---- */
+
+static BOOLEAN RingPut(RING *R, UCHAR Byte)
+{
+    ULONG Next = (R->Tail + 1) % RING_SIZE;
+    if (Next == R->Head)
+        return FALSE;
+    R->Data[R->Tail] = Byte;
+    R->Tail = Next;
+    return TRUE;
+}
+
+static BOOLEAN RingGet(RING *R, PUCHAR Byte)
+{
+    if (R->Head == R->Tail)
+        return FALSE;
+    *Byte = R->Data[R->Head];
+    R->Head = (R->Head + 1) % RING_SIZE;
+    return TRUE;
+}
+
+/* ---- the hardware ---- */
+
+static VOID FeedTransmitter(PDEVICE_EXTENSION Ext)
+{
+    UCHAR Byte;
+    for (int i = 0; i < FIFO_DEPTH && RingGet(&Ext->Tx, &Byte); i++)
+        WRITE_PORT_UCHAR(Ext->Port + UART_THR, Byte);
+    UCHAR Ier = IER_RDA | (Ext->Tx.Head != Ext->Tx.Tail ? IER_THRE : 0);
+    WRITE_PORT_UCHAR(Ext->Port + UART_IER, Ier);
+}
+
+static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
+{
+    PDEVICE_EXTENSION Ext = Context;
+    UNREFERENCED_PARAMETER(Interrupt);
+    UCHAR Iir = READ_PORT_UCHAR(Ext->Port + UART_IIR);
+    if (Iir & IIR_NO_INTERRUPT)
+        return FALSE;
+    BOOLEAN Received = FALSE;
+    for (int Guard = 0; !(Iir & IIR_NO_INTERRUPT) && Guard < 64; Guard++) {
+        switch (Iir & IIR_ID_MASK) {
+        case IIR_RDA:
+        case IIR_TIMEOUT:
+            while (READ_PORT_UCHAR(Ext->Port + UART_LSR) & LSR_DR) {
+                UCHAR Byte = READ_PORT_UCHAR(Ext->Port + UART_RBR);
+                if (!RingPut(&Ext->Rx, Byte))
+                    Ext->RxDropped++;
+                if (Ext->Echo)
+                    RingPut(&Ext->Tx, Byte);
+                Received = TRUE;
+            }
+            FeedTransmitter(Ext);
+            break;
+        case IIR_THRE:
+            FeedTransmitter(Ext);
+            break;
+        case IIR_RLS:
+            READ_PORT_UCHAR(Ext->Port + UART_LSR);
+            break;
+        default:
+            READ_PORT_UCHAR(Ext->Port + 6); /* modem status: read to clear */
+            break;
+        }
+        Iir = READ_PORT_UCHAR(Ext->Port + UART_IIR);
+    }
+    if (Received)
+        KeInsertQueueDpc(&Ext->ReadDpc, NULL, NULL);
+    return TRUE;
+}
+
+static VOID ProgramUart(PDEVICE_EXTENSION Ext)
+{
+    WRITE_PORT_UCHAR(Ext->Port + UART_IER, 0);
+    WRITE_PORT_UCHAR(Ext->Port + UART_LCR, LCR_DLAB);
+    WRITE_PORT_UCHAR(Ext->Port + UART_DLL, 1); /* 115200 baud with the 1.8432 MHz clock */
+    WRITE_PORT_UCHAR(Ext->Port + UART_DLM, 0);
+    WRITE_PORT_UCHAR(Ext->Port + UART_LCR, LCR_8N1);
+    WRITE_PORT_UCHAR(Ext->Port + UART_FCR, FCR_ENABLE_RESET_TRIGGER8);
+    WRITE_PORT_UCHAR(Ext->Port + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+    WRITE_PORT_UCHAR(Ext->Port + UART_IER, IER_RDA);
+}
+
+static BOOLEAN QuietUart(PVOID Context)
+{
+    PDEVICE_EXTENSION Ext = Context;
+    WRITE_PORT_UCHAR(Ext->Port + UART_IER, 0);
+    WRITE_PORT_UCHAR(Ext->Port + UART_MCR, 0);
+    return TRUE;
+}
+
+/* ---- reads ---- */
+
+typedef struct _COPY_CONTEXT {
+    PDEVICE_EXTENSION Ext;
+    PUCHAR Buffer;
+    ULONG Length;
+    ULONG Copied;
+} COPY_CONTEXT;
+
+static BOOLEAN TakeReceived(PVOID Context)
+{
+    COPY_CONTEXT *C = Context;
+    while (C->Copied < C->Length && RingGet(&C->Ext->Rx, &C->Buffer[C->Copied]))
+        C->Copied++;
+    return TRUE;
+}
+
+static BOOLEAN PutTransmit(PVOID Context)
+{
+    COPY_CONTEXT *C = Context;
+    while (C->Copied < C->Length && RingPut(&C->Ext->Tx, C->Buffer[C->Copied]))
+        C->Copied++;
+    FeedTransmitter(C->Ext);
+    return TRUE;
+}
+
+/* Complete the oldest pending read with what has arrived (called at DISPATCH_LEVEL). */
+static VOID ServeReads(PDEVICE_EXTENSION Ext)
+{
+    for (;;) {
+        KIRQL Irql;
+        KeAcquireSpinLock(&Ext->ReadLock, &Irql);
+        PIRP Irp = NULL;
+        if (!IsListEmpty(&Ext->PendingReads) && Ext->Rx.Head != Ext->Rx.Tail) {
+            PLIST_ENTRY Entry = Ext->PendingReads.Flink;
+            Irp = CONTAINING_RECORD(Entry, IRP, Tail.Overlay.ListEntry);
+            if (IoSetCancelRoutine(Irp, NULL) == NULL) {
+                Irp = NULL; /* being cancelled: its cancel routine removes it */
+            } else {
+                RemoveEntryList(Entry);
+            }
+        }
+        KeReleaseSpinLock(&Ext->ReadLock, Irql);
+        if (Irp == NULL)
+            return;
+        COPY_CONTEXT C = { Ext, Irp->AssociatedIrp.SystemBuffer,
+                           IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length, 0 };
+        KeSynchronizeExecution(Ext->Interrupt, TakeReceived, &C);
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        Irp->IoStatus.Information = C.Copied;
+        IoCompleteRequest(Irp, IO_SERIAL_INCREMENT);
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+    }
+}
+
+static VOID WdmSerialReadDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Arg1);
+    UNREFERENCED_PARAMETER(Arg2);
+    ServeReads(Context);
+}
+
+static VOID WdmSerialCancelRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
+    IoReleaseCancelSpinLock(Irp->CancelIrql);
+    KIRQL Irql;
+    KeAcquireSpinLock(&Ext->ReadLock, &Irql);
+    RemoveEntryList(&Irp->Tail.Overlay.ListEntry);
+    KeReleaseSpinLock(&Ext->ReadLock, Irql);
+    Irp->IoStatus.Status = STATUS_CANCELLED;
+    Irp->IoStatus.Information = 0;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+}
+
+/* Every pending read fails with Status (surprise removal, stop, remove). */
+static VOID FailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
+{
+    for (;;) {
+        KIRQL Irql;
+        PIRP Irp = NULL;
+        KeAcquireSpinLock(&Ext->ReadLock, &Irql);
+        for (PLIST_ENTRY E = Ext->PendingReads.Flink; E != &Ext->PendingReads; E = E->Flink) {
+            PIRP Candidate = CONTAINING_RECORD(E, IRP, Tail.Overlay.ListEntry);
+            if (IoSetCancelRoutine(Candidate, NULL) != NULL) {
+                RemoveEntryList(E);
+                Irp = Candidate;
+                break;
+            }
+        }
+        KeReleaseSpinLock(&Ext->ReadLock, Irql);
+        if (Irp == NULL)
+            return;
+        Irp->IoStatus.Status = Status;
+        Irp->IoStatus.Information = 0;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+    }
+}
+
+/* ---- create, close, read, write ---- */
+
+static NTSTATUS CompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
+{
+    Irp->IoStatus.Status = Status;
+    Irp->IoStatus.Information = Information;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return Status;
+}
+
+static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    if (Stack->MajorFunction == IRP_MJ_CREATE) {
+        NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+        if (!NT_SUCCESS(Status))
+            return CompleteIrp(Irp, Status, 0);
+        if (Ext->State != Started) {
+            IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+            return CompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
+        }
+        InterlockedIncrement(&Ext->OpenCount);
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+    } else if (Stack->MajorFunction == IRP_MJ_CLOSE) {
+        InterlockedDecrement(&Ext->OpenCount);
+    } else { /* IRP_MJ_CLEANUP: nothing per handle beyond the reads' own cancellation */
+    }
+    return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+}
+
+static NTSTATUS WdmSerialRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
+    NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+    if (!NT_SUCCESS(Status))
+        return CompleteIrp(Irp, Status, 0);
+    if (Ext->State != Started) {
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+        return CompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
+    }
+    if (IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length == 0) {
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+        return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+    }
+    KIRQL Irql;
+    KeAcquireSpinLock(&Ext->ReadLock, &Irql);
+    IoSetCancelRoutine(Irp, WdmSerialCancelRead);
+    if (Irp->Cancel && IoSetCancelRoutine(Irp, NULL) != NULL) {
+        KeReleaseSpinLock(&Ext->ReadLock, Irql);
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+        return CompleteIrp(Irp, STATUS_CANCELLED, 0);
+    }
+    IoMarkIrpPending(Irp);
+    InsertTailList(&Ext->PendingReads, &Irp->Tail.Overlay.ListEntry);
+    KeReleaseSpinLock(&Ext->ReadLock, Irql);
+    /* the remove lock stays held until the read completes */
+    KeInsertQueueDpc(&Ext->ReadDpc, NULL, NULL); /* bytes may already be waiting */
+    return STATUS_PENDING;
+}
+
+static NTSTATUS WdmSerialWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
+    NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+    if (!NT_SUCCESS(Status))
+        return CompleteIrp(Irp, Status, 0);
+    if (Ext->State != Started) {
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+        return CompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
+    }
+    COPY_CONTEXT C = { Ext, Irp->AssociatedIrp.SystemBuffer,
+                       IoGetCurrentIrpStackLocation(Irp)->Parameters.Write.Length, 0 };
+    KeSynchronizeExecution(Ext->Interrupt, PutTransmit, &C);
+    IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+    return CompleteIrp(Irp, C.Copied ? STATUS_SUCCESS : STATUS_DEVICE_BUSY, C.Copied);
+}
+
+/* ---- Plug and Play ---- */
+
+static NTSTATUS WdmSerialStartCompletion(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    if (Irp->PendingReturned)
+        KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+/* Pass the IRP down and wait until the lower drivers are done with it. */
+static NTSTATUS ForwardAndWait(PDEVICE_EXTENSION Ext, PIRP Irp)
+{
+    KEVENT Event;
+    KeInitializeEvent(&Event, NotificationEvent, FALSE);
+    IoCopyCurrentIrpStackLocationToNext(Irp);
+    IoSetCompletionRoutine(Irp, WdmSerialStartCompletion, &Event, TRUE, TRUE, TRUE);
+    NTSTATUS Status = IoCallDriver(Ext->Lower, Irp);
+    if (Status == STATUS_PENDING) {
+        KeWaitForSingleObject(&Event, Executive, KernelMode, FALSE, NULL);
+        Status = Irp->IoStatus.Status;
+    }
+    return Status;
+}
+
+static VOID ReadParameters(PDEVICE_EXTENSION Ext)
+{
+    HANDLE Key;
+    Ext->Echo = FALSE;
+    if (!NT_SUCCESS(IoOpenDeviceRegistryKey(Ext->Pdo, PLUGPLAY_REGKEY_DEVICE, KEY_READ, &Key)))
+        return;
+    UNICODE_STRING Name;
+    RtlInitUnicodeString(&Name, L"Echo");
+    UCHAR Buffer[sizeof(KEY_VALUE_PARTIAL_INFORMATION) + sizeof(ULONG)];
+    ULONG Length;
+    if (NT_SUCCESS(ZwQueryValueKey(Key, &Name, KeyValuePartialInformation, Buffer, sizeof(Buffer), &Length))) {
+        PKEY_VALUE_PARTIAL_INFORMATION Info = (PKEY_VALUE_PARTIAL_INFORMATION)Buffer;
+        if (Info->Type == REG_DWORD && Info->DataLength == sizeof(ULONG))
+            Ext->Echo = *(ULONG *)Info->Data != 0;
+    }
+    ZwClose(Key);
+}
+
+/* The ports and the interrupt the PnP manager assigned, then the hardware. */
+static NTSTATUS StartHardware(PDEVICE_EXTENSION Ext, PCM_RESOURCE_LIST Translated)
+{
+    if (Translated == NULL || Translated->Count == 0)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    PCM_PARTIAL_RESOURCE_LIST List = &Translated->List[0].PartialResourceList;
+    PCM_PARTIAL_RESOURCE_DESCRIPTOR Port = NULL, Irq = NULL;
+    for (ULONG i = 0; i < List->Count; i++) {
+        PCM_PARTIAL_RESOURCE_DESCRIPTOR D = &List->PartialDescriptors[i];
+        if (D->Type == CmResourceTypePort && Port == NULL)
+            Port = D;
+        else if (D->Type == CmResourceTypeInterrupt && Irq == NULL)
+            Irq = D;
+    }
+    if (Port == NULL || Irq == NULL || Port->u.Port.Length < 8)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    Ext->Port = (PUCHAR)(ULONG_PTR)Port->u.Port.Start.QuadPart;
+    ReadParameters(Ext);
+    RtlZeroMemory(&Ext->Rx, sizeof(Ext->Rx));
+    RtlZeroMemory(&Ext->Tx, sizeof(Ext->Tx));
+    KINTERRUPT_MODE Mode = (Irq->Flags & CM_RESOURCE_INTERRUPT_LATCHED) ? Latched : LevelSensitive;
+    NTSTATUS Status = IoConnectInterrupt(&Ext->Interrupt, WdmSerialIsr, Ext, NULL, Irq->u.Interrupt.Vector,
+                                         (KIRQL)Irq->u.Interrupt.Level, (KIRQL)Irq->u.Interrupt.Level, Mode,
+                                         Irq->ShareDisposition == CmResourceShareShared, Irq->u.Interrupt.Affinity,
+                                         FALSE);
+    if (!NT_SUCCESS(Status)) {
+        Ext->Interrupt = NULL;
+        return Status;
+    }
+    ProgramUart(Ext);
+    return STATUS_SUCCESS;
+}
+
+static VOID StopHardware(PDEVICE_EXTENSION Ext, BOOLEAN HardwarePresent)
+{
+    if (Ext->Interrupt == NULL)
+        return;
+    if (HardwarePresent)
+        KeSynchronizeExecution(Ext->Interrupt, QuietUart, Ext);
+    IoDisconnectInterrupt(Ext->Interrupt);
+    Ext->Interrupt = NULL;
+    KeRemoveQueueDpc(&Ext->ReadDpc);
+}
+
+static NTSTATUS PassDown(PDEVICE_EXTENSION Ext, PIRP Irp)
+{
+    IoSkipCurrentIrpStackLocation(Irp);
+    return IoCallDriver(Ext->Lower, Irp);
+}
+
+static NTSTATUS HandleStart(PDEVICE_EXTENSION Ext, PIRP Irp)
+{
+    NTSTATUS Status = ForwardAndWait(Ext, Irp);
+    if (NT_SUCCESS(Status)) {
+        PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+        Status = StartHardware(Ext, Stack->Parameters.StartDevice.AllocatedResourcesTranslated);
+        if (NT_SUCCESS(Status)) {
+            Ext->State = Started;
+            IoSetDeviceInterfaceState(&Ext->InterfaceName, TRUE);
+        }
+    }
+    Irp->IoStatus.Status = Status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return Status;
+}
+
+static NTSTATUS HandleRemove(PDEVICE_EXTENSION Ext, PIRP Irp)
+{
+    if (Ext->State != SurpriseRemoved) {
+        IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
+        FailPendingReads(Ext, STATUS_DELETE_PENDING);
+        StopHardware(Ext, TRUE);
+    }
+    Ext->State = Deleted;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    NTSTATUS Status = PassDown(Ext, Irp);
+    IoReleaseRemoveLockAndWait(&Ext->RemoveLock, Irp);
+    IoDetachDevice(Ext->Lower);
+    RtlFreeUnicodeString(&Ext->InterfaceName);
+    IoDeleteDevice(Ext->Self);
+    return Status;
+}
+
+static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+    if (!NT_SUCCESS(Status))
+        return CompleteIrp(Irp, Status, 0);
+    switch (Stack->MinorFunction) {
+    case IRP_MN_START_DEVICE:
+        Status = HandleStart(Ext, Irp);
+        break;
+    case IRP_MN_QUERY_STOP_DEVICE:
+    case IRP_MN_QUERY_REMOVE_DEVICE:
+        if (Ext->OpenCount > 0) { /* a port in use is not given up */
+            Status = CompleteIrp(Irp, STATUS_DEVICE_BUSY, 0);
+            break;
+        }
+        Ext->PreviousState = Ext->State;
+        Ext->State = Stack->MinorFunction == IRP_MN_QUERY_STOP_DEVICE ? StopPending : RemovePending;
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        Status = PassDown(Ext, Irp);
+        break;
+    case IRP_MN_CANCEL_STOP_DEVICE:
+    case IRP_MN_CANCEL_REMOVE_DEVICE:
+        Status = ForwardAndWait(Ext, Irp);
+        if (Ext->State == StopPending || Ext->State == RemovePending)
+            Ext->State = Ext->PreviousState;
+        Status = CompleteIrp(Irp, STATUS_SUCCESS, 0);
+        break;
+    case IRP_MN_STOP_DEVICE:
+        FailPendingReads(Ext, STATUS_DEVICE_NOT_READY);
+        StopHardware(Ext, TRUE);
+        Ext->State = Stopped;
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        Status = PassDown(Ext, Irp);
+        break;
+    case IRP_MN_SURPRISE_REMOVAL:
+        Ext->State = SurpriseRemoved;
+        IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
+        FailPendingReads(Ext, STATUS_DELETE_PENDING);
+        StopHardware(Ext, FALSE); /* the UART is gone: do not touch it */
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        Status = PassDown(Ext, Irp);
+        break;
+    case IRP_MN_REMOVE_DEVICE:
+        return HandleRemove(Ext, Irp); /* releases the remove lock itself */
+    default:
+        Status = PassDown(Ext, Irp);
+        break;
+    }
+    IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+    return Status;
+}
+
+/* ---- power: the function driver owns the device's power policy ----
+ * A system SET_POWER goes down first; on its way back the driver asks for the device
+ * state that system state maps to (D0 for S0, D3 otherwise) with PoRequestPowerIrp and
+ * completes the system IRP only when the device IRP has completed. The device IRP
+ * itself records the new state (PoSetPowerState) and goes down. */
+
+static VOID DevicePowerDone(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction, POWER_STATE PowerState, PVOID Context,
+                            PIO_STATUS_BLOCK IoStatus)
+{
+    PIRP SystemIrp = Context;
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(MinorFunction);
+    UNREFERENCED_PARAMETER(PowerState);
+    SystemIrp->IoStatus.Status = IoStatus->Status;
+    PoStartNextPowerIrp(SystemIrp);
+    IoCompleteRequest(SystemIrp, IO_NO_INCREMENT);
+}
+
+static NTSTATUS SystemPowerUp(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    if (!NT_SUCCESS(Irp->IoStatus.Status)) {
+        PoStartNextPowerIrp(Irp);
+        return STATUS_CONTINUE_COMPLETION;
+    }
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    POWER_STATE Device;
+    Device.DeviceState = Stack->Parameters.Power.State.SystemState == PowerSystemWorking ? PowerDeviceD0 : PowerDeviceD3;
+    NTSTATUS Status = PoRequestPowerIrp(DeviceObject, IRP_MN_SET_POWER, Device, DevicePowerDone, Irp, NULL);
+    if (!NT_SUCCESS(Status)) {
+        Irp->IoStatus.Status = Status;
+        PoStartNextPowerIrp(Irp);
+        return STATUS_CONTINUE_COMPLETION;
+    }
+    return STATUS_MORE_PROCESSING_REQUIRED; /* DevicePowerDone completes it */
+}
+
+static NTSTATUS WdmSerialPower(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    if (Stack->MinorFunction == IRP_MN_SET_POWER && Stack->Parameters.Power.Type == SystemPowerState &&
+        Ext->State == Started) {
+        IoMarkIrpPending(Irp);
+        IoCopyCurrentIrpStackLocationToNext(Irp);
+        IoSetCompletionRoutine(Irp, SystemPowerUp, NULL, TRUE, TRUE, TRUE);
+        PoCallDriver(Ext->Lower, Irp);
+        return STATUS_PENDING;
+    }
+    if (Stack->MinorFunction == IRP_MN_SET_POWER && Stack->Parameters.Power.Type == DevicePowerState)
+        PoSetPowerState(DeviceObject, DevicePowerState, Stack->Parameters.Power.State);
+    PoStartNextPowerIrp(Irp);
+    IoSkipCurrentIrpStackLocation(Irp);
+    return PoCallDriver(Ext->Lower, Irp);
+}
+
+/* ---- AddDevice, DriverEntry, Unload ---- */
+
+static NTSTATUS WdmSerialAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT Pdo)
+{
+    WCHAR NameBuffer[32];
+    UNICODE_STRING Name;
+    RtlInitEmptyUnicodeString(&Name, NameBuffer, sizeof(NameBuffer));
+    RtlUnicodeStringPrintf(&Name, L"\\Device\\WdmSerial%u", WdmSerialInstances);
+    PDEVICE_OBJECT Fdo;
+    NTSTATUS Status = IoCreateDevice(DriverObject, sizeof(DEVICE_EXTENSION), &Name, FILE_DEVICE_SERIAL_PORT,
+                                     FILE_DEVICE_SECURE_OPEN, TRUE, &Fdo);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    PDEVICE_EXTENSION Ext = Fdo->DeviceExtension;
+    RtlZeroMemory(Ext, sizeof(*Ext));
+    Ext->Self = Fdo;
+    Ext->Pdo = Pdo;
+    Ext->State = NotStarted;
+    IoInitializeRemoveLock(&Ext->RemoveLock, WDMSER_TAG, 0, 0);
+    KeInitializeSpinLock(&Ext->ReadLock);
+    InitializeListHead(&Ext->PendingReads);
+    KeInitializeDpc(&Ext->ReadDpc, WdmSerialReadDpc, Ext);
+    Status = IoRegisterDeviceInterface(Pdo, &WdmSerialComPortInterface, NULL, &Ext->InterfaceName);
+    if (!NT_SUCCESS(Status)) {
+        IoDeleteDevice(Fdo);
+        return Status;
+    }
+    Ext->Lower = IoAttachDeviceToDeviceStack(Fdo, Pdo);
+    if (Ext->Lower == NULL) {
+        RtlFreeUnicodeString(&Ext->InterfaceName);
+        IoDeleteDevice(Fdo);
+        return STATUS_NO_SUCH_DEVICE;
+    }
+    WdmSerialInstances++;
+    Fdo->Flags |= DO_BUFFERED_IO | DO_POWER_PAGABLE;
+    Fdo->Flags &= ~DO_DEVICE_INITIALIZING;
+    return STATUS_SUCCESS;
+}
+
+static VOID WdmSerialUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject); /* every device went with its REMOVE_DEVICE */
+}
+
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DriverObject->MajorFunction[IRP_MJ_CREATE] = WdmSerialCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLOSE] = WdmSerialCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_CLEANUP] = WdmSerialCreateClose;
+    DriverObject->MajorFunction[IRP_MJ_READ] = WdmSerialRead;
+    DriverObject->MajorFunction[IRP_MJ_WRITE] = WdmSerialWrite;
+    DriverObject->MajorFunction[IRP_MJ_PNP] = WdmSerialPnp;
+    DriverObject->MajorFunction[IRP_MJ_POWER] = WdmSerialPower;
+    DriverObject->DriverExtension->AddDevice = WdmSerialAddDevice;
+    DriverObject->DriverUnload = WdmSerialUnload;
+    return STATUS_SUCCESS;
+}
