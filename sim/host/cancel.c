@@ -8,7 +8,7 @@
 /* IoCancelIrp under a host frame: 1 a cancel routine ran, 0 none set, < 0 crashed. */
 static int NtsimCancelIrp(PIRP Irp)
 {
-    BOOLEAN Called = FALSE;
+    volatile BOOLEAN Called = FALSE; /* set between sigsetjmp and a possible longjmp */
     KI_HOST_FRAME Frame;
     if (KI_HOST_TRY(&Frame))
         Called = IoCancelIrp(Irp);

@@ -65,6 +65,20 @@ int32_t ntsim_event_reset(ntsim_machine *Machine, ntsim_handle Handle)
     return STATUS_SUCCESS;
 }
 
+/* The wait under a host frame (kept apart: nothing of the caller's lives across the
+ * frame's sigsetjmp). */
+static NTSTATUS NtsimWaitEvent(PKEVENT Event, hw_time_t Deadline)
+{
+    volatile NTSTATUS Status = STATUS_TIMEOUT;
+    KI_HOST_FRAME Frame;
+    if (KI_HOST_TRY(&Frame)) {
+        PVOID Objects[1] = { Event };
+        Status = KiWaitInternal(1, Objects, WaitAny, Deadline, "ntsim_event_wait");
+    }
+    KiLeaveHost(&Frame);
+    return Status;
+}
+
 int ntsim_event_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t TimeoutNs)
 {
     PKEVENT Event;
@@ -73,13 +87,7 @@ int ntsim_event_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t Timeo
         return Check;
     hw_time_t Deadline = TimeoutNs == UINT64_MAX || TimeoutNs > HW_TIME_NEVER - 1 - KiNow() ? HW_TIME_NEVER
                                                                                           : KiNow() + TimeoutNs;
-    NTSTATUS Status = STATUS_TIMEOUT;
-    KI_HOST_FRAME Frame;
-    if (KI_HOST_TRY(&Frame)) {
-        PVOID Objects[1] = { Event };
-        Status = KiWaitInternal(1, Objects, WaitAny, Deadline, "ntsim_event_wait");
-    }
-    KiLeaveHost(&Frame);
+    NTSTATUS Status = NtsimWaitEvent(Event, Deadline);
     KiReapThreads();
     ObpDereference(Event);
     if (KiMachineCrashed()) {

@@ -170,8 +170,8 @@ static int InfFunctionService(const INF *Inf, const char *Install, const char *D
                 continue;
             char Fields[3][256];
             int n = InfFields(Inf, L->Value, Fields, 3);
-            if (n >= 2 && (strtoul(Fields[1], NULL, 0) & 0x2)) {
-                snprintf(Service, Size, "%s", Fields[0]);
+            if (n >= 2 && (strtoul(Fields[1], NULL, 0) & 0x2) && strlen(Fields[0]) < Size) {
+                memcpy(Service, Fields[0], strlen(Fields[0]) + 1);
                 return 1;
             }
         }
