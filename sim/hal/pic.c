@@ -24,6 +24,8 @@ static uint64_t HalpSpurious;   /* HW-04 requests */
 static uint64_t HalpInService;
 static uint64_t HalpMasked;     /* storms */
 static unsigned HalpUnclaimed[HALP_IRQ_LINES];
+static unsigned HalpClaimedHigh[HALP_IRQ_LINES]; /* claims in a row while the line never dropped */
+void IopInterruptStorm(ULONG Line, ULONG Count); /* sim/io/interrupt.c: bug check 0xF2 */
 uint64_t HalpInterruptsDelivered;
 
 #define HALP_BIT(Line) (1ull << (Line))
@@ -45,13 +47,20 @@ static void HalpIrqListener(void *Opaque, unsigned Line, int Level, int Edge)
         HalpLevel |= Bit;
     } else {
         HalpLevel &= ~Bit;
+        HalpClaimedHigh[Line] = 0; /* the device deasserted: whoever claimed it acknowledged it */
     }
+}
+
+BOOLEAN HalpAnyInterruptConnected(void)
+{
+    return HalpConnected != 0;
 }
 
 void HalpResetInterruptController(void)
 {
     HalpRequest = HalpLevel = HalpLevelMode = HalpConnected = HalpSpurious = HalpInService = HalpMasked = 0;
     memset(HalpUnclaimed, 0, sizeof(HalpUnclaimed));
+    memset(HalpClaimedHigh, 0, sizeof(HalpClaimedHigh));
     HalpInterruptsDelivered = 0;
     hw_bus *Bus = HalpBus();
     if (Bus) {
@@ -78,6 +87,7 @@ void HalpSetLineMode(ULONG Line, BOOLEAN Connected, KINTERRUPT_MODE Mode)
     else
         HalpLevelMode &= ~Bit;
     HalpUnclaimed[Line] = 0;
+    HalpClaimedHigh[Line] = 0;
 }
 
 void HalpRequestSpuriousInterrupt(ULONG Line)
@@ -140,9 +150,21 @@ static void __attribute__((noinline)) HalpDeliverSlow(void)
         HalpInService &= ~Bit;
         if (KiMachineCrashed())
             return;
-        /* back down: DPCs the ISR queued run here if Old < DISPATCH_LEVEL, and lower
-         * lines still pending are delivered (re-entering this loop) */
-        KiLowerIrqlTo(Old);
+        /* TM-01: a level line still asserted after its ISR claimed it, again and again,
+         * is an ISR that never quiets its device: a storm, found by count (the loop
+         * below does not recurse, so no stack grows meanwhile). */
+        if (Claimed && (HalpLevelMode & HalpLevel & Bit)) {
+            uint32_t Limit = KiWatchdogConfig.storm_count;
+            if (++HalpClaimedHigh[Best] >= Limit && Limit)
+                IopInterruptStorm(Best, HalpClaimedHigh[Best]);
+        } else {
+            HalpClaimedHigh[Best] = 0;
+        }
+        /* back down: DPCs the ISR queued run here if Old < DISPATCH_LEVEL; lines still
+         * pending are delivered by this loop, not by a nested one (no recursion) */
+        KiSetIrql(Old);
+        if (Old < DISPATCH_LEVEL && KiDpcPending)
+            KiDrainDpcs();
         if (KiMachineCrashed())
             return;
         if (Claimed || !(HalpLevelMode & Bit)) {

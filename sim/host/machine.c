@@ -80,6 +80,7 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     ExpResetResources();
     Machine->Config.seed = NtsimSeedFor(&Machine->Config);
     KiInitializeScheduler(Machine->Config.cpus, Machine->Config.seed);
+    KiWatchdogStart(); /* TM-01: budgets and the wall-clock watchdog (docs/watchdog.md) */
     KiResetIrql();
     KiResetLocks();
     KiSehReset();
@@ -171,6 +172,7 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
     ViResetFaults();
     KiResetBugCheck();
     NtsimMachine = NULL;
+    KiWatchdogStop();
     KiRestoreSignalHandlers();
     free(Machine);
 }

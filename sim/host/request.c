@@ -263,6 +263,10 @@ static int32_t NtsimFinishSynchronous(ntsim_request *Request, int32_t Status, si
         return Status;
     if (!Request->Done && (Status = NtsimWaitSynchronous(Request)) < 0)
         return Status; /* the machine stopped (bug check or hang) while the request was pending */
+    if (!Request->Done) { /* lost by the driver (IO-02 reported): detach the caller */
+        ntsim_request_free(Request);
+        return STATUS_PENDING;
+    }
     if (Information)
         *Information = Request->Information;
     Status = Request->Status;

@@ -19,8 +19,39 @@ void NtsimRequestCompleted(void)
     }
 }
 
-/* Block the host until Request is done or the deadline passes. 1 done, 0 timed out,
- * NTSIM_E_CRASHED when the machine stopped. */
+/* The request the host is blocked on, and whether it was found lost. */
+static ntsim_request *NtsimWaitingFor;
+static BOOLEAN NtsimLost;
+
+/* The scheduler found nothing that could ever run again while the host waits for a
+ * request (KiNothingCanRunHook): no other thread, no kernel timer, no DPC, no
+ * connected interrupt. The driver pended the IRP and lost it (IO-02): say so and let
+ * the host call return instead of declaring a hang. */
+static BOOLEAN NtsimRequestLost(void)
+{
+    ntsim_request *Request = NtsimWaitingFor;
+    if (Request == NULL || Request->Done || Request->Irp == NULL || NtsimLost || KiLiveThreads() != 0 ||
+        KiHostThread->State != KiThreadWaiting)
+        return FALSE;
+    PIRP Irp = Request->Irp;
+    PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    PDEVICE_OBJECT Device = Stack->DeviceObject;
+    PDRIVER_OBJECT Driver = Device ? Device->DriverObject : NULL;
+    UCHAR Major = Stack->MajorFunction;
+    NTSIM_SITE Site = Driver && Major <= IRP_MJ_MAXIMUM_FUNCTION ? KiSiteOfCode((PVOID)Driver->MajorFunction[Major])
+                                                                   : KiNoSite;
+    VfReport("IO-02", NTSIM_SEV_ERROR, Driver, Site,
+             "IRP %p (major function 0x%02x) was pended by %s and is lost: nothing is left that could complete it "
+             "(no other thread, kernel timer, queued DPC or connected interrupt); the synchronous request returns "
+             "STATUS_PENDING instead of waiting forever",
+             (void *)Irp, Major, Driver ? IopDriverServiceName(Driver) : "a driver");
+    NtsimLost = TRUE;
+    KiAbortWait(KiHostThread, STATUS_TIMEOUT);
+    return TRUE;
+}
+
+/* Block the host until Request is done or the deadline passes. 1 done, 0 timed out
+ * (or lost: IO-02), NTSIM_E_CRASHED when the machine stopped. */
 static int NtsimWaitRequest(ntsim_request *Request, hw_time_t Deadline)
 {
     if (Request->Done)
@@ -28,15 +59,20 @@ static int NtsimWaitRequest(ntsim_request *Request, hw_time_t Deadline)
     if (KiMachineCrashed())
         return NTSIM_E_CRASHED;
     KiInitializeDispatcherHeader(&NtsimCompletion.Header, EventNotificationObject, 0);
+    KiNothingCanRunHook = NtsimRequestLost;
+    NtsimWaitingFor = Request;
+    NtsimLost = FALSE;
     KI_HOST_FRAME Frame;
     if (KI_HOST_TRY(&Frame)) {
         NtsimWaiting = TRUE;
-        while (!Request->Done && (Deadline == HW_TIME_NEVER || KiNow() < Deadline)) {
+        KiWatchdogExtendBudget(Deadline);
+        while (!Request->Done && !NtsimLost && (Deadline == HW_TIME_NEVER || KiNow() < Deadline)) {
             PVOID Objects[1] = { &NtsimCompletion };
             KiWaitInternal(1, Objects, WaitAny, Deadline, "a host request (IRP completion)");
         }
     }
     KiLeaveHost(&Frame);
+    NtsimWaitingFor = NULL;
     NtsimWaiting = FALSE;
     KiReapThreads();
     if (KiMachineCrashed()) {
@@ -52,7 +88,7 @@ int32_t NtsimWaitSynchronous(ntsim_request *Request)
     int Result = NtsimWaitRequest(Request, HW_TIME_NEVER);
     if (Result < 0)
         return Result;
-    return STATUS_SUCCESS;
+    return Request->Done ? STATUS_SUCCESS : STATUS_PENDING; /* lost: IO-02 was reported */
 }
 
 int ntsim_request_wait(ntsim_request *Request, uint64_t TimeoutNs)
@@ -86,6 +122,7 @@ int ntsim_run_for(ntsim_machine *Machine, uint64_t Ns)
             KiYieldNow();
         } else {
             hw_time_t Deadline = Ns > HW_TIME_NEVER - 1 - KiNow() ? HW_TIME_NEVER - 1 : KiNow() + Ns;
+            KiWatchdogExtendBudget(Deadline);
             KiWaitInternal(0, NULL, WaitAny, Deadline, "ntsim_run_for");
         }
     }

@@ -191,7 +191,9 @@ BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious)
         BOOLEAN Claimed;
         if (TrEnabled)
             TrRoutine(TrIsrBegin, IopDriverServiceName(Interrupt->Owner), Line);
+        KI_DISPATCH_RUN Outer = KiWatchdogEnterDispatch((PVOID)Interrupt->ServiceRoutine, TRUE);
         IOP_CALL_DRIVER(Interrupt->Owner, Claimed = Interrupt->ServiceRoutine(Interrupt, Interrupt->ServiceContext));
+        KiWatchdogSetDispatch(&Outer);
         if (TrEnabled)
             TrRoutine(TrIsrEnd, IopDriverServiceName(Interrupt->Owner), Claimed);
         if (KiMachineCrashed())
@@ -213,6 +215,30 @@ BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious)
             return TRUE;
     }
     return FALSE;
+}
+
+/* TM-01: the line stayed asserted through Count claims in a row: the ISR says the
+ * interrupt was its device's but never quiets the device. HARDWARE_INTERRUPT_STORM
+ * (0xF2): P1 the ISR, P2 its context, P3 the interrupt object, P4 1 alone, 2 chained. */
+void IopInterruptStorm(ULONG Line, ULONG Count)
+{
+    if (Line >= HALP_IRQ_LINES || IsListEmpty(&IopLines[Line]))
+        return;
+    PKINTERRUPT First = CONTAINING_RECORD(IopLines[Line].Flink, KINTERRUPT, LineLink);
+    BOOLEAN Chained = IopLines[Line].Flink->Flink != &IopLines[Line];
+    NTSIM_SITE Site = KiSiteOfCode((PVOID)First->ServiceRoutine);
+    char Isr[640];
+    KiDescribeCode((PVOID)First->ServiceRoutine, Isr, sizeof(Isr));
+    PDRIVER_OBJECT Saved = IopSetCurrentDriver(First->Owner);
+    VfReport("TM-01", NTSIM_SEV_ERROR, First->Owner, Site,
+             "interrupt storm on vector 0x%X (bus interrupt %u): the ISR %s returned TRUE %lu times in a row while the "
+             "level-sensitive line stayed asserted; an ISR that claims an interrupt must make its device deassert it",
+             First->Vector, Line, Isr, (unsigned long)Count);
+    KiBugCheck(0xF2, (ULONG_PTR)First->ServiceRoutine, (ULONG_PTR)First->ServiceContext, (ULONG_PTR)First,
+               Chained ? 2 : 1, Site,
+               "HARDWARE_INTERRUPT_STORM: the ISR %s claimed vector 0x%X %lu times in a row but never acknowledged "
+               "its device (the level-sensitive line stays asserted)", Isr, First->Vector, (unsigned long)Count);
+    IopSetCurrentDriver(Saved);
 }
 
 BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,

@@ -207,6 +207,39 @@ static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
     }
     KiSignalNumber = Signal;
     KiSignalAddress = Info->si_addr;
+    KiSignalPc = KiContextPc(Context);
+    KiSignalPending = 1;
+    siglongjmp(KiTopFrame->Jump, 2);
+}
+
+/* The interrupted instruction of a signal's context (NULL where unknown). */
+void *KiContextPc(void *Context)
+{
+    (void)Context;
+#if defined(__linux__) && defined(__x86_64__)
+    return (void *)((ucontext_t *)Context)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__linux__) && defined(__aarch64__)
+    return (void *)((ucontext_t *)Context)->uc_mcontext.pc;
+#elif defined(__APPLE__) && defined(__x86_64__)
+    return (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__rip;
+#elif defined(__APPLE__) && defined(__aarch64__)
+    return (void *)((ucontext_t *)Context)->uc_mcontext->__ss.__pc;
+#else
+    return NULL;
+#endif
+}
+
+BOOLEAN KiInHostFrame(void)
+{
+    return KiTopFrame != NULL;
+}
+
+/* From a signal handler (the watchdog's): unwind to the innermost host frame; the
+ * report is made there, outside the handler (KiLeaveHost). */
+void KiUnwindFromSignal(int Signal, void *Pc, void *Address)
+{
+    KiSignalNumber = Signal;
+    KiSignalAddress = Address;
     KiSignalPc = Pc;
     KiSignalPending = 1;
     siglongjmp(KiTopFrame->Jump, 2);
@@ -280,12 +313,16 @@ static void KiSourceLine(const Dl_info *Info, void *Pc, char *Line, size_t Size)
     Line[0] = 0;
 #if defined(__linux__)
     char Command[1024];
-    snprintf(Command, sizeof(Command), "addr2line -e '%s' 0x%lx 2>/dev/null", Info->dli_fname,
+    /* -i: code inlined from a header (IoMarkIrpPending, ...) is named by the driver
+     * line it was inlined into, the last line printed */
+    snprintf(Command, sizeof(Command), "addr2line -i -e '%s' 0x%lx 2>/dev/null", Info->dli_fname,
              (unsigned long)((char *)Pc - (char *)Info->dli_fbase));
     FILE *Pipe = popen(Command, "r");
     if (Pipe) {
-        if (fgets(Line, (int)Size, Pipe) == NULL)
-            Line[0] = 0;
+        char Next[512];
+        Line[0] = 0;
+        while (fgets(Next, (int)sizeof(Next), Pipe) != NULL)
+            snprintf(Line, Size, "%s", Next);
         pclose(Pipe);
         Line[strcspn(Line, "\n")] = 0;
         if (strncmp(Line, "??", 2) == 0 || strstr(Line, ":?") || strstr(Line, ":0"))
@@ -357,6 +394,10 @@ NTSIM_SITE KiSiteOfCode(void *Pc)
 static void KiReportSignalCrash(void)
 {
     KiSignalPending = 0;
+    if (KiSignalNumber == SIGVTALRM) { /* the watchdog (watchdog.c) */
+        KiWatchdogReportSignal(KiSignalPc);
+        return;
+    }
     char Where[768];
     KiDescribeCode(KiSignalPc, Where, sizeof(Where));
     NTSIM_SITE Site = { NULL, 0 };
@@ -395,6 +436,8 @@ void KiEnterHost(KI_HOST_FRAME *Frame)
     Frame->Prev = KiTopFrame;
     Frame->SavedDriver = IopCurrentDriver();
     Frame->SavedIrql = KiCurrentIrql();
+    if (Frame->Prev == NULL && KiSelf && KiSelf->IsHost)
+        KiWatchdogHostCallBegin(); /* a host call starts: its budgets start */
     KiTopFrame = Frame;
 }
 
@@ -404,6 +447,8 @@ void KiLeaveHost(KI_HOST_FRAME *Frame)
     KiTopFrame = Frame->Prev;
     if (KiSignalPending)
         KiReportSignalCrash();
+    if (Frame->Prev == NULL && KiSelf && KiSelf->IsHost)
+        KiWatchdogHostCallEnd();
     IopSetCurrentDriver(Frame->SavedDriver);
     if (KiCrash.Crashed)
         KiSetIrql(PASSIVE_LEVEL);

@@ -14,6 +14,10 @@ void NtsimSetSite(const char *File, int Line)
 {
     if (KiExploring)
         KiMaybeYield();
+    if (__builtin_expect(KiWatchdogFlagged(), 0)) { /* TM-01: the watchdog fired (or SIGINT) */
+        NTSIM_SITE Site = { File, Line };
+        KiWatchdogSafePoint(Site);
+    }
     HalpDeliverPendingInterrupts();
     KiSiteFile = File;
     KiSiteLine = Line;

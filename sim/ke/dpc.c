@@ -135,6 +135,7 @@ void KiDrainDpcs(void)
     KIRQL Old = KiCurrentIrql();
     KiInDpc = TRUE;
     KiSetIrql(DISPATCH_LEVEL);
+    uint64_t Run = 0; /* DPCs back to back: a queue that never empties is a DPC watchdog stop */
     while (!IsListEmpty(&KiDpcQueue)) {
         PRKDPC Dpc = CONTAINING_RECORD(RemoveHeadList(&KiDpcQueue), KDPC, DpcListEntry);
         InitializeListHead(&Dpc->DpcListEntry);
@@ -147,9 +148,13 @@ void KiDrainDpcs(void)
             KiTrace("DPC %s", Owner ? IopDriverServiceName(Owner) : "system");
         PDRIVER_OBJECT Saved = IopSetCurrentDriver(Owner);
         ULONG HeldBefore = KiCurrentThread()->HeldCount;
+        if (__builtin_expect(++Run > KiWatchdogConfig.dpc_count && KiWatchdogConfig.dpc_count, 0))
+            KiWatchdogDpcFlood((PVOID)Dpc->DeferredRoutine, Site, Run - 1);
         if (TrEnabled)
             TrRoutine(TrDpcBegin, Owner ? IopDriverServiceName(Owner) : NULL, 0);
+        KI_DISPATCH_RUN Outer = KiWatchdogEnterDispatch((PVOID)Dpc->DeferredRoutine, FALSE);
         Dpc->DeferredRoutine(Dpc, Dpc->DeferredContext, Dpc->SystemArgument1, Dpc->SystemArgument2);
+        KiWatchdogSetDispatch(&Outer);
         if (TrEnabled)
             TrRoutine(TrDpcEnd, Owner ? IopDriverServiceName(Owner) : NULL, 0);
         IopSetCurrentDriver(Saved);

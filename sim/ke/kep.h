@@ -199,6 +199,54 @@ void KiCheckLocksAcquiredSince(PDRIVER_OBJECT Driver, const char *What, NTSIM_SI
 void KiForgetLockOrder(PDRIVER_OBJECT Driver);
 void KiResetLockOrder(void);
 
+/* watchdog.c: rule TM-01 (docs/watchdog.md). Safe points test KiWatchdogPending (set
+ * by the wall-clock watchdog thread or ntsim_interrupt); the clock tests the deadline. */
+typedef struct _KI_DISPATCH_RUN {
+    PVOID Routine;                 /* the DPC routine or ISR running, NULL at passive level */
+    BOOLEAN Isr;
+    hw_time_t Since;
+} KI_DISPATCH_RUN;
+extern ntsim_watchdog KiWatchdogConfig;
+extern int KiWatchdogPending;
+extern uint64_t KiWatchdogProgress;
+extern hw_time_t KiWatchdogDeadline;
+extern KI_DISPATCH_RUN KiDispatchRun;
+extern BOOLEAN KiIdling;
+extern NTSIM_SITE KiWatchdogSite;
+void KiWatchdogStart(void);
+void KiWatchdogStop(void);
+void KiWatchdogSetHolder(void);
+void KiWatchdogHostCallBegin(void);
+void KiWatchdogHostCallEnd(void);
+void KiWatchdogExtendBudget(hw_time_t Deadline);
+void KiWatchdogSetDispatch(const KI_DISPATCH_RUN *Run);
+void KiWatchdogSafePoint(NTSIM_SITE Site);
+void KiWatchdogReportSignal(void *Pc);
+void KiWatchdogTimeSlow(void);
+void KiWatchdogDpcFlood(PVOID Routine, NTSIM_SITE QueuedAt, uint64_t Count);
+static inline BOOLEAN KiWatchdogFlagged(void) { return __atomic_load_n(&KiWatchdogPending, __ATOMIC_RELAXED) != 0; }
+/* Virtual time moved: progress for the wall-clock watchdog, and maybe a budget is up. */
+static inline void KiWatchdogTimeMoved(void)
+{
+    __atomic_store_n(&KiWatchdogProgress, KiWatchdogProgress + 1, __ATOMIC_RELAXED);
+    if (__builtin_expect(KiNow() > KiWatchdogDeadline || KiWatchdogFlagged(), 0))
+        KiWatchdogTimeSlow();
+}
+static inline KI_DISPATCH_RUN KiWatchdogEnterDispatch(PVOID Routine, BOOLEAN Isr)
+{
+    KI_DISPATCH_RUN Saved = KiDispatchRun, Run = { Routine, Isr, KiNow() };
+    KiWatchdogSetDispatch(&Run);
+    return Saved;
+}
+/* bugcheck.c: for the watchdog's signal handler */
+BOOLEAN KiInHostFrame(void);
+void *KiContextPc(void *Context);
+DECLSPEC_NORETURN void KiUnwindFromSignal(int Signal, void *Pc, void *Address);
+/* sched.c: the host layer's last word before a hang is declared (a lost host request). */
+extern BOOLEAN (*KiNothingCanRunHook)(void);
+void KiAbortWait(KI_THREAD *Thread, NTSTATUS Status);
+ULONG KiLiveThreads(void);
+
 /* A driver's image is about to go away: cancel its timers, DPCs, work items, threads. */
 void KiDriverUnloading(PDRIVER_OBJECT Driver, PLIST_ENTRY Resources);
 BOOLEAN KiDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);

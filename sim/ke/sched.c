@@ -167,6 +167,7 @@ Taken:
 static void KiResume(KI_THREAD *Self)
 {
     KiRunning = Self;
+    KiWatchdogSetHolder(); /* the thread a wall-clock watchdog signal must interrupt */
     Self->State = KiThreadRunning;
     KiSetCurrentProcessor(Self->Cpu);
     KiSetIrql(Self->SavedIrql);
@@ -215,6 +216,16 @@ ULONG KiKernelTimers;
 uint64_t KiDeviceProgress; /* bumped by the HAL for every interrupt an ISR claimed */
 static hw_time_t KiIdleLimit = HW_S(60);
 
+BOOLEAN (*KiNothingCanRunHook)(void);
+BOOLEAN HalpAnyInterruptConnected(void);
+
+/* Nothing left that could run driver code: no kernel timer, no DPC, no interrupt
+ * connected (device events alone reach no driver). Then waiting is pointless. */
+static BOOLEAN KiNothingLeft(void)
+{
+    return KiKernelTimers == 0 && !KiDpcPending && !HalpAnyInterruptConnected();
+}
+
 static KI_THREAD *KiFindNext(void)
 {
     hw_time_t IdleSince = KiNow();
@@ -225,6 +236,8 @@ static KI_THREAD *KiFindNext(void)
             return Next;
         if (KiStopped)
             return NULL;
+        if (KiWatchdogFlagged())
+            KiWatchdogSafePoint(KiCurrentThread()->WaitSite);
         if (KiDpcPending) {
             KiDrainDpcs();
             IdleSince = KiNow();
@@ -236,13 +249,17 @@ static KI_THREAD *KiFindNext(void)
             IdleSince = KiNow();
         }
         hw_time_t Deadline;
-        if (!hw_clock_next_deadline(KiClock(), &Deadline))
-            return NULL;
+        BOOLEAN Events = hw_clock_next_deadline(KiClock(), &Deadline);
         /* Only device events left (no wait timeout, KTIMER or I/O timer armed) and
          * nothing has happened for KiIdleLimit of virtual time: nothing will. */
-        if (KiKernelTimers == 0 && Deadline - IdleSince > KiIdleLimit)
+        if (!Events || KiNothingLeft() || (KiKernelTimers == 0 && Deadline - IdleSince > KiIdleLimit)) {
+            if (KiNothingCanRunHook && KiNothingCanRunHook())
+                continue; /* the host layer gave up on a lost request: the host is ready */
             return NULL;
+        }
+        KiIdling = TRUE;
         KiAdvanceTime(Deadline - KiNow());
+        KiIdling = FALSE;
     }
 }
 
@@ -448,6 +465,7 @@ static void KiRunToEnd(KI_THREAD *Thread)
     KiGiveCpu(Thread);
     KiAwaitCpu(Self);
     KiRunning = Self;
+    KiWatchdogSetHolder();
     KiSetCurrentProcessor(Self->Cpu);
     KiSetIrql(Self->SavedIrql);
 }
@@ -755,6 +773,18 @@ const char *KiThreadNameFor(PVOID StartRoutine, PDRIVER_OBJECT Owner, char *Buff
 }
 
 /* KeDelayExecutionThread(0): give the CPU to a ready thread, if any. */
+/* Threads other than the host that have not ended. */
+ULONG KiLiveThreads(void)
+{
+    ULONG Count = 0;
+    for (PLIST_ENTRY E = KiAllThreads.Flink; E != &KiAllThreads; E = E->Flink) {
+        KI_THREAD *T = CONTAINING_RECORD(E, KI_THREAD, AllLink);
+        if (!T->IsHost && T->State != KiThreadTerminated)
+            Count++;
+    }
+    return Count;
+}
+
 void KiYieldNow(void)
 {
     KI_THREAD *Self = KiCurrentThread();

@@ -58,6 +58,7 @@ void KiAdvanceTime(hw_time_t Delta)
     KiInClock = TRUE;
     hw_clock_advance(KiClock(), Delta);
     KiInClock = FALSE;
+    KiWatchdogTimeMoved(); /* TM-01: a budget in virtual time may be up */
     if (KiCurrentIrql() < DISPATCH_LEVEL && KiDpcPending)
         KiDrainDpcs();
     HalpDeliverPendingInterrupts();
@@ -104,8 +105,9 @@ LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)
 
 VOID KeStallExecutionProcessor(ULONG MicroSeconds)
 {
-    KiTakeSite();
+    KiWatchdogSite = KiTakeSite(); /* a stall loop that overruns a budget is reported here */
     KiAdvanceTime((hw_time_t)MicroSeconds * 1000u);
+    KiWatchdogSite = KiNoSite;
 }
 
 /* ---- KTIMER ---- */

@@ -144,6 +144,13 @@ static void KiUnwait(KI_THREAD *T, NTSTATUS Status)
     KiReadyThread(T);
 }
 
+/* End a thread's wait from outside (the host layer giving up on a lost request). */
+void KiAbortWait(KI_THREAD *Thread, NTSTATUS Status)
+{
+    if (Thread->State == KiThreadWaiting)
+        KiUnwait(Thread, Status);
+}
+
 void KiSignalObject(PDISPATCHER_HEADER Object)
 {
     PLIST_ENTRY E = Object->WaitListHead.Flink;

@@ -286,6 +286,23 @@ int ntsim_run_for(ntsim_machine *machine, uint64_t ns);
 int ntsim_request_wait(ntsim_request *request, uint64_t timeout_ns);
 /* The scheduler seed in use (0: deterministic default order). */
 uint64_t ntsim_seed(ntsim_machine *machine);
+/* Watchdogs (docs/watchdog.md, rule TM-01): nothing a driver does hangs a host call.
+ * Process-wide; every machine starts with the defaults (NTSIM_WATCHDOG_MS and
+ * NTSIM_BUDGET_MS override the first two). A field of 0 turns that check off. */
+typedef struct ntsim_watchdog {
+    uint64_t wall_ms;      /* wall clock a host call may spin without virtual time moving: 5000 */
+    uint64_t budget_ns;    /* virtual time a host call may run past its own deadline: 300 s */
+    uint64_t dpc_ns;       /* virtual time one DPC or ISR may run (0x133, P1 = 0): 20 s */
+    uint64_t dpc_count;    /* DPCs run back to back, queue never empty (0x133, P1 = 1): 100000 */
+    uint32_t storm_count;  /* claims of a level interrupt that stays asserted (0xF2): 10000 */
+} ntsim_watchdog;
+void ntsim_watchdog_get(ntsim_watchdog *out);
+void ntsim_watchdog_set(const ntsim_watchdog *watchdog);
+/* Stop the machine from a signal handler (SIGINT, SIGTERM): async-signal-safe. The
+ * host call in progress (or the next one) ends with bug check 0xE2 and
+ * NTSIM_E_CRASHED; ntsim_interrupted() returns the signal number afterwards. */
+void ntsim_interrupt(int signal_number);
+int ntsim_interrupted(void);
 /* Simulated threads alive (system and worker threads; the host not counted). */
 unsigned ntsim_thread_count(ntsim_machine *machine);
 /* Trace of (virtual time ns, thread, event) lines: thread switches, waits, wakes,
