@@ -7,25 +7,33 @@
  * can. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 static volatile int CliStop;
 
+/* SIGINT/SIGTERM: stop the machine wherever it is (the host call in progress ends
+ * with bug check 0xE2) and leave the paced loop; the run then shuts down cleanly. */
 static void CliOnSignal(int Signal)
 {
-    (void)Signal;
-    CliStop = 1;
+    CliStop = Signal;
+    ntsim_interrupt(Signal);
 }
 
 /* "10s", "250ms", "20us", "100ns", "2m"; a bare number is seconds. */
 static int CliParseDuration(const char *Text, uint64_t *Ns)
 {
     char *End;
+    if (!isdigit((unsigned char)Text[0]) && Text[0] != '.')
+        return -1; /* no sign, no "nan", "inf", no leading blanks */
+    if (strpbrk(Text, "xXpP"))
+        return -1; /* no hexadecimal floating point */
     double V = strtod(Text, &End);
-    if (End == Text || V < 0)
+    if (End == Text || !isfinite(V) || V < 0)
         return -1;
     double Scale = 1e9;
     if (*End == 0 || !strcmp(End, "s"))
@@ -41,7 +49,7 @@ static int CliParseDuration(const char *Text, uint64_t *Ns)
     else
         return -1;
     double Total = V * Scale;
-    if (Total > 1.8e19)
+    if (!(Total < 1.8e19))
         return -1;
     *Ns = (uint64_t)Total;
     return 0;
@@ -54,7 +62,7 @@ int CliRun(int argc, char **argv)
         { "vcd", required_argument, NULL, 'v' },    { "seed", required_argument, NULL, 's' },
         { "for", required_argument, NULL, 'f' },    { "spurious-irq", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
-        { "fail-on", required_argument, NULL, 'F' },
+        { "fail-on", required_argument, NULL, 'F' }, { "watchdog", required_argument, NULL, 'W' },
         CLI_PNP_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
@@ -64,9 +72,10 @@ int CliRun(int argc, char **argv)
     size_t DeviceCount = 0;
     uint64_t Duration = 0, Seed = 0;
     int HaveDuration = 0, Spurious = 0, Option;
+    long long WatchdogMs = -1;
     opterr = 0;
     optind = 1;
-    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:Sh", Options, NULL)) != -1) {
+    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:W:Sh", Options, NULL)) != -1) {
         switch (Option) {
         case 'd': Devices[DeviceCount++] = optarg; break;
         case 'r': /* repeatable; --fail-on as in every command (sim/cli/main.c) */
@@ -101,13 +110,27 @@ int CliRun(int argc, char **argv)
         case 'f':
             if (CliParseDuration(optarg, &Duration)) {
                 free(Devices);
-                return CliUsageError("run", "--for takes a duration such as 10s, 250ms or 20us, not '%s'", optarg);
+                return CliUsageError("run", "--for takes a duration such as 10s, 250ms or 20us (a non-negative number "
+                                     "below 584 years), not '%s'", optarg);
             }
             HaveDuration = 1;
             break;
+        case 'W': {
+            char *End;
+            unsigned long long Ms = strtoull(optarg, &End, 10);
+            if (!isdigit((unsigned char)optarg[0]) || *End || Ms > 86400000ull) {
+                free(Devices);
+                return CliUsageError("run", "--watchdog takes milliseconds from 0 (off) to 86400000, not '%s'", optarg);
+            }
+            WatchdogMs = (long long)Ms;
+            break;
+        }
         case 'h':
             printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
                    "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
+                   "                 [--watchdog MS]\n"
+                   "  --watchdog MS: stop driver code that spins MS ms of wall-clock time while virtual time\n"
+                   "                 stands still (default 5000, 0 = off; docs/watchdog.md)\n"
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
                    "  --device pit8254,io=0x40,irq=0,port61=on,bios=on\n"
                    "  --device i8042 | isa-parallel,io=0x378,irq=7,chardev=buffer|file:PATH|tcp:HOST:PORT | pcspk,wav=FILE\n"
@@ -151,6 +174,15 @@ int CliRun(int argc, char **argv)
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }
+    if (WatchdogMs >= 0) {
+        ntsim_watchdog Watchdog;
+        ntsim_watchdog_get(&Watchdog);
+        Watchdog.wall_ms = (uint64_t)WatchdogMs;
+        ntsim_watchdog_set(&Watchdog);
+    }
+    /* From here on Ctrl-C stops the machine wherever it is: in DriverEntry too. */
+    void (*OldInt)(int) = signal(SIGINT, CliOnSignal);
+    void (*OldTerm)(int) = signal(SIGTERM, CliOnSignal);
     printf("machine:\n");
     for (size_t i = 0; i < ntsim_device_count(Machine); i++)
         printf("  %s\n", ntsim_device_spec(Machine, i));
@@ -185,8 +217,6 @@ int CliRun(int argc, char **argv)
             printf("DriverEntry returned %s\n", ntsim_status_name(Status));
         fflush(stdout);
         if (Driver || Pnp.Count) {
-            void (*OldInt)(int) = signal(SIGINT, CliOnSignal);
-            void (*OldTerm)(int) = signal(SIGTERM, CliOnSignal);
             uint64_t Start = ntsim_now_ns(Machine);
             if (ntsim_machine_has_host_backend(Machine)) {
                 printf("running paced to wall time%s (Ctrl-C to stop)\n", HaveDuration ? " for the given duration" : "");
@@ -205,10 +235,10 @@ int CliRun(int argc, char **argv)
             } else {
                 ntsim_run_for(Machine, HaveDuration ? Duration : 1000000000ull);
             }
-            signal(SIGINT, OldInt);
-            signal(SIGTERM, OldTerm);
             printf("ran %.6f s of virtual time\n", (double)(ntsim_now_ns(Machine) - Start) / 1e9);
-            if (ntsim_machine_crashed(Machine, &Crash)) {
+            if (ntsim_interrupted()) {
+                /* stopped from outside: no driver code runs any more; audit and go */
+            } else if (ntsim_machine_crashed(Machine, &Crash)) {
                 ntsim_print_bugcheck(stdout, &Crash);
                 Exit = CLI_EXIT_FINDINGS;
             } else if (Pnp.Count) {
@@ -218,5 +248,12 @@ int CliRun(int argc, char **argv)
             }
         }
     }
-    return CliFinish(Machine, Exit);
+    int Signal = ntsim_interrupted();
+    if (Signal)
+        fprintf(stderr, "ntsim run: stopped by %s; the machine was shut down without running more driver code\n",
+                Signal == SIGINT ? "SIGINT" : Signal == SIGTERM ? "SIGTERM" : "a signal");
+    Exit = CliFinish(Machine, Exit);
+    signal(SIGINT, OldInt);
+    signal(SIGTERM, OldTerm);
+    return Signal ? 128 + Signal : Exit;
 }

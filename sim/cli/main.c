@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -182,6 +183,22 @@ int CliFinish(ntsim_machine *Machine, int Exit)
     return Exit;
 }
 
+/* SIGINT/SIGTERM (TM-01): stop the machine of this process (a host call in progress
+ * ends with bug check 0xE2, see docs/watchdog.md). `faults` is a parent of forked
+ * runs: each child stops its own machine; the parent says so and leaves at once. */
+static pid_t CliMainPid;
+static int CliLeaveOnSignal;
+
+static void CliStopOnSignal(int Signal)
+{
+    ntsim_interrupt(Signal);
+    if (CliLeaveOnSignal && getpid() == CliMainPid) {
+        static const char Message[] = "ntsim: interrupted; stopping (runs in progress end on their own)\n";
+        (void)!write(STDERR_FILENO, Message, sizeof(Message) - 1);
+        _exit(128 + Signal);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -197,6 +214,10 @@ int main(int argc, char **argv)
         printf("ntsim 0.1.0\n");
         return CLI_EXIT_OK;
     }
+    CliMainPid = getpid();
+    CliLeaveOnSignal = strcmp(Command, "faults") == 0;
+    signal(SIGINT, CliStopOnSignal);
+    signal(SIGTERM, CliStopOnSignal);
     if (strcmp(Command, "load") == 0)
         return CliLoad(argc - 1, argv + 1);
     if (strcmp(Command, "faults") == 0)

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 #if defined(__linux__)
 #include <link.h>
 #endif
@@ -48,6 +49,9 @@ int KiWatchdogPending;
 uint64_t KiWatchdogProgress;
 static pthread_t KiCpuHolder;
 static int KiWatchdogThreadUp;
+/* A forked run (a sweep child) stops when the process that forked it is gone. */
+static int KiForkedChild;
+static pid_t KiParentPid;
 
 /* simulator-thread state */
 hw_time_t KiWatchdogDeadline = HW_TIME_NEVER;
@@ -135,6 +139,8 @@ static void *KiWatchdogMain(void *Argument)
     struct timespec Tick = { 0, KI_WATCHDOG_TICK_MS * 1000000L };
     for (;;) {
         nanosleep(&Tick, NULL); /* ticks, not a clock: a process stopped in a debugger does not fire */
+        if (KiParentPid && getppid() != KiParentPid && !KI_LOAD(KiInterruptSignal))
+            ntsim_interrupt(SIGHUP); /* the sweep that forked this run was stopped */
         uint64_t Seq = KI_LOAD(KiHostCallSeq), Progress = KI_LOAD(KiWatchdogProgress);
         if (!KI_LOAD(KiHostCallActive) || Seq != LastSeq || Progress != LastProgress) {
             LastSeq = Seq;
@@ -164,6 +170,14 @@ static void KiWatchdogForked(void)
 {
     KiWatchdogThreadUp = 0; /* threads do not survive fork: the child starts its own */
     KiHostCallActive = 0;
+    KiForkedChild = 1;
+}
+
+/* At load time, so that a process which forks before it ever creates a machine (the
+ * fault sweep) still marks its children. */
+__attribute__((constructor)) static void KiWatchdogRegisterFork(void)
+{
+    pthread_atfork(NULL, NULL, KiWatchdogForked);
 }
 
 #if defined(__linux__)
@@ -218,7 +232,6 @@ static void KiWatchdogSignal(int Signal, siginfo_t *Info, void *Context)
 
 void KiWatchdogStart(void)
 {
-    static BOOLEAN AtForkRegistered;
     KiWatchdogConfig = KiWatchdogDefaults;
     KiWatchdogConfig.wall_ms = KiEnvNumber("NTSIM_WATCHDOG_MS", KiWatchdogDefaults.wall_ms);
     uint64_t BudgetMs = KiEnvNumber("NTSIM_BUDGET_MS", KiWatchdogDefaults.budget_ns / 1000000u);
@@ -245,10 +258,7 @@ void KiWatchdogStart(void)
         sigaction(KI_WATCHDOG_SIGNAL, &Action, &KiPreviousWatchdogAction);
         KiWatchdogHandlerInstalled = TRUE;
     }
-    if (!AtForkRegistered) {
-        pthread_atfork(NULL, NULL, KiWatchdogForked);
-        AtForkRegistered = TRUE;
-    }
+    KiParentPid = KiForkedChild ? getppid() : 0;
     if (!KiWatchdogThreadUp) {
         pthread_t Thread;
         pthread_attr_t Attributes;
@@ -378,7 +388,8 @@ static void KiRaiseInterrupted(NTSIM_SITE Site, BOOLEAN Unwind)
     int Signal = KI_LOAD(KiInterruptSignal);
     KI_STORE(KiInterruptedSignal, Signal);
     char *Text = KiHostPrintf("the run was stopped by signal %d (%s) sent to the simulator", Signal,
-                              Signal == SIGINT ? "SIGINT" : Signal == SIGTERM ? "SIGTERM" : "a signal");
+                              Signal == SIGINT ? "SIGINT" : Signal == SIGTERM ? "SIGTERM" :
+                              Signal == SIGHUP ? "SIGHUP, or the process that forked this run ended" : "a signal");
     KiBugCheckNoUnwind(0xE2, (ULONG_PTR)Signal, 0, 0, 0, Site, Text);
     free(Text);
     if (Unwind)
