@@ -21,8 +21,10 @@ static const char Usage[] =
     "         [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n"
     "         [--fail-on SEVERITY]    fail every failable call of DriverEntry in turn, each run\n"
     "                                 in a fresh process, and audit every failure path\n"
-    "  run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
-    "      [--spurious-irq] [--fail-on SEVERITY]\n"
+    "  run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]
+"
+    "      [--spurious-irq] [--fail-on SEVERITY] [--watchdog MS]
+"
     "                                 load a driver onto a machine with devices (default PC: COM1\n"
     "                                 16550 at 0x3f8/IRQ 4, 8254), run it, unload, audit\n"
     "  fuzz <image> --device PATH [--reg FILE] [--ioctl CODE[,CODE]] [CORPUS | FILE... |\n"
@@ -43,7 +45,8 @@ static const char Usage[] =
     "--reg FILE may be repeated: the files are imported in order. --json - / --junit -: stdout.\n"
     "\n"
     "environment: NTSIM_FAULTS (fault injection for any host program, see docs/faults.md),\n"
-    "             NTSIM_DBGPRINT=1 (show DbgPrint output), NTSIM_QUIET=1 (no live findings)\n";
+    "             NTSIM_DBGPRINT=1 (show DbgPrint output), NTSIM_QUIET=1 (no live findings),\n"
+    "             NTSIM_WATCHDOG_MS, NTSIM_BUDGET_MS (stop driver code that spins, docs/watchdog.md)\n";
 
 int CliUsageError(const char *Command, const char *Format, ...)
 {

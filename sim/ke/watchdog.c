@@ -52,6 +52,7 @@ static int KiWatchdogThreadUp;
 /* A forked run (a sweep child) stops when the process that forked it is gone. */
 static int KiForkedChild;
 static pid_t KiParentPid;
+static uint64_t KiWallMs; /* the thread's copy of KiWatchdogConfig.wall_ms */
 
 /* simulator-thread state */
 hw_time_t KiWatchdogDeadline = HW_TIME_NEVER;
@@ -106,6 +107,7 @@ void ntsim_watchdog_get(ntsim_watchdog *Out)
 void ntsim_watchdog_set(const ntsim_watchdog *Watchdog)
 {
     KiWatchdogConfig = Watchdog ? *Watchdog : KiWatchdogDefaults;
+    KI_STORE(KiWallMs, KiWatchdogConfig.wall_ms);
     KiRecomputeDeadline();
 }
 
@@ -139,7 +141,8 @@ static void *KiWatchdogMain(void *Argument)
     struct timespec Tick = { 0, KI_WATCHDOG_TICK_MS * 1000000L };
     for (;;) {
         nanosleep(&Tick, NULL); /* ticks, not a clock: a process stopped in a debugger does not fire */
-        if (KiParentPid && getppid() != KiParentPid && !KI_LOAD(KiInterruptSignal))
+        pid_t Parent = KI_LOAD(KiParentPid);
+        if (Parent && getppid() != Parent && !KI_LOAD(KiInterruptSignal))
             ntsim_interrupt(SIGHUP); /* the sweep that forked this run was stopped */
         uint64_t Seq = KI_LOAD(KiHostCallSeq), Progress = KI_LOAD(KiWatchdogProgress);
         if (!KI_LOAD(KiHostCallActive) || Seq != LastSeq || Progress != LastProgress) {
@@ -149,7 +152,7 @@ static void *KiWatchdogMain(void *Argument)
             continue;
         }
         Idle++;
-        uint64_t Wall = KI_LOAD(KiWatchdogConfig.wall_ms);
+        uint64_t Wall = KI_LOAD(KiWallMs);
         BOOLEAN Interrupted = KI_LOAD(KiInterruptSignal) != 0;
         if (Stage == 0 && ((Wall && Idle * KI_WATCHDOG_TICK_MS >= Wall) || (Interrupted && Idle >= 2))) {
             KI_STORE(KiFireSeq, Seq);
@@ -217,7 +220,6 @@ static BOOLEAN KiPcInSimulator(void *Pc)
 
 static void KiWatchdogSignal(int Signal, siginfo_t *Info, void *Context)
 {
-    (void)Info;
     int SavedErrno = errno;
     pthread_t Holder;
     __atomic_load(&KiCpuHolder, &Holder, __ATOMIC_RELAXED);
@@ -226,6 +228,14 @@ static void KiWatchdogSignal(int Signal, siginfo_t *Info, void *Context)
         void *Pc = KiContextPc(Context);
         if (KI_LOAD(KiForce) || !KiPcInSimulator(Pc))
             KiUnwindFromSignal(Signal, Pc, NULL);
+    } else if (!KI_LOAD(KiHostCallActive)) {
+        /* not a host call of ours: the signal may be the host program's own timer */
+        struct sigaction *Previous = &KiPreviousWatchdogAction;
+        if ((Previous->sa_flags & SA_SIGINFO) && Previous->sa_sigaction)
+            Previous->sa_sigaction(Signal, Info, Context);
+        else if (!(Previous->sa_flags & SA_SIGINFO) && Previous->sa_handler != SIG_DFL &&
+                 Previous->sa_handler != SIG_IGN)
+            Previous->sa_handler(Signal);
     }
     errno = SavedErrno;
 }
@@ -258,13 +268,14 @@ void KiWatchdogStart(void)
         sigaction(KI_WATCHDOG_SIGNAL, &Action, &KiPreviousWatchdogAction);
         KiWatchdogHandlerInstalled = TRUE;
     }
-    KiParentPid = KiForkedChild ? getppid() : 0;
+    KI_STORE(KiParentPid, KiForkedChild ? getppid() : 0);
+    KI_STORE(KiWallMs, KiWatchdogConfig.wall_ms);
     if (!KiWatchdogThreadUp) {
         pthread_t Thread;
         pthread_attr_t Attributes;
         pthread_attr_init(&Attributes);
         pthread_attr_setdetachstate(&Attributes, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&Attributes, 64 * 1024);
+        pthread_attr_setstacksize(&Attributes, 256 * 1024);
         if (pthread_create(&Thread, &Attributes, KiWatchdogMain, NULL) == 0)
             KiWatchdogThreadUp = 1;
         else
@@ -273,14 +284,12 @@ void KiWatchdogStart(void)
     }
 }
 
+/* The handler stays installed for the life of the process: a signal the watchdog
+ * thread sent just as the machine went away must not meet SIGVTALRM's default action
+ * (it ends the process). Outside host calls it chains to the host's handler. */
 void KiWatchdogStop(void)
 {
     KI_STORE(KiHostCallActive, 0);
-    if (KiWatchdogHandlerInstalled) {
-        /* Ours stays until a signal in flight is handled; keep the host's otherwise. */
-        sigaction(KI_WATCHDOG_SIGNAL, &KiPreviousWatchdogAction, NULL);
-        KiWatchdogHandlerInstalled = FALSE;
-    }
 }
 
 void KiWatchdogSetHolder(void)
