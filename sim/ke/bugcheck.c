@@ -313,16 +313,23 @@ static void KiSourceLine(const Dl_info *Info, void *Pc, char *Line, size_t Size)
     Line[0] = 0;
 #if defined(__linux__)
     char Command[1024];
-    /* -i: code inlined from a header (IoMarkIrpPending, ...) is named by the driver
-     * line it was inlined into, the last line printed */
+    /* -i: the innermost line first, then the lines it was inlined into. Code inlined
+     * from a header (IoMarkIrpPending ...) is named by the first source-file line. */
     snprintf(Command, sizeof(Command), "addr2line -i -e '%s' 0x%lx 2>/dev/null", Info->dli_fname,
              (unsigned long)((char *)Pc - (char *)Info->dli_fbase));
     FILE *Pipe = popen(Command, "r");
     if (Pipe) {
         char Next[512];
+        BOOLEAN Chosen = FALSE;
         Line[0] = 0;
-        while (fgets(Next, (int)sizeof(Next), Pipe) != NULL)
-            snprintf(Line, Size, "%s", Next);
+        while (fgets(Next, (int)sizeof(Next), Pipe) != NULL) {
+            const char *Colon = strrchr(Next, ':');
+            BOOLEAN Header = Colon && Colon - Next >= 2 && Colon[-2] == '.' && Colon[-1] == 'h';
+            if (!Chosen && (Line[0] == 0 || !Header)) {
+                snprintf(Line, Size, "%s", Next);
+                Chosen = !Header;
+            }
+        }
         pclose(Pipe);
         Line[strcspn(Line, "\n")] = 0;
         if (strncmp(Line, "??", 2) == 0 || strstr(Line, ":?") || strstr(Line, ":0"))
