@@ -31,11 +31,19 @@ NTSTATUS BadDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     return STATUS_PENDING; /* BUG: kept nowhere, completed by no one */
 }
 
+static NTSTATUS BadRequestDone(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
+    IoFreeIrp(Irp);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
 NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     UNICODE_STRING DeviceName;
     PDEVICE_OBJECT DeviceObject;
-    IO_STATUS_BLOCK IoStatus;
+    PIO_STACK_LOCATION Stack;
     KEVENT Done;
     LARGE_INTEGER DueTime;
     NTSTATUS Status;
@@ -55,13 +63,17 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     KeSetTimerEx(&BadTimer, DueTime, 1, &BadTimerDpc);
 
     KeInitializeEvent(&Done, NotificationEvent, FALSE);
-    Irp = IoBuildDeviceIoControlRequest(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS),
-                                        DeviceObject, NULL, 0, NULL, 0, FALSE, &Done, &IoStatus);
+    Irp = IoAllocateIrp(DeviceObject->StackSize, FALSE);
     if (Irp == NULL) {
         KeCancelTimer(&BadTimer);
         IoDeleteDevice(DeviceObject);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
+    Stack = IoGetNextIrpStackLocation(Irp);
+    Stack->MajorFunction = IRP_MJ_DEVICE_CONTROL;
+    Stack->Parameters.DeviceIoControl.IoControlCode =
+        CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS);
+    IoSetCompletionRoutine(Irp, BadRequestDone, &Done, TRUE, TRUE, TRUE);
     if (IoCallDriver(DeviceObject, Irp) == STATUS_PENDING)
         KeWaitForSingleObject(&Done, Executive, KernelMode, FALSE, NULL); /* LINE_MARK: wait */
     KeCancelTimer(&BadTimer);
