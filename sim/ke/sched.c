@@ -773,13 +773,15 @@ const char *KiThreadNameFor(PVOID StartRoutine, PDRIVER_OBJECT Owner, char *Buff
 }
 
 /* KeDelayExecutionThread(0): give the CPU to a ready thread, if any. */
-/* Threads other than the host that have not ended. */
+/* Threads other than the host that have not ended and could still run driver code
+ * (the system worker waiting for work items runs nothing until one is queued). */
 ULONG KiLiveThreads(void)
 {
     ULONG Count = 0;
     for (PLIST_ENTRY E = KiAllThreads.Flink; E != &KiAllThreads; E = E->Flink) {
         KI_THREAD *T = CONTAINING_RECORD(E, KI_THREAD, AllLink);
-        if (!T->IsHost && T->State != KiThreadTerminated)
+        BOOLEAN IdleWorker = T->IsWorker && T->State == KiThreadWaiting;
+        if (!T->IsHost && T->State != KiThreadTerminated && !IdleWorker)
             Count++;
     }
     return Count;

@@ -107,6 +107,17 @@ static void tm01_dpc_spins(void **state)
     tm_expect_site(bc.site, "bad_tm01_dpcspin.c", "dpc-spin");
 }
 
+static void tm01_isr_spins(void **state)
+{
+    ntsim_machine *m = *state;
+    ntsim_bugcheck bc = tm_load_stops(m, "bad_tm01_isrspin", 0x133);
+    assert_int_equal(bc.params[0], 0);
+    assert_true(bc.irql > 2); /* stopped at the line's DIRQL, where it spun */
+    vt_assert_contains(bc.explanation, "the ISR");
+    tm_expect_site(bc.site, "bad_tm01_isrspin.c", "isr-spin");
+    assert_string_equal(bc.driver, "bad_tm01_isrspin");
+}
+
 static void tm01_dpc_stalls(void **state)
 {
     ntsim_machine *m = *state;
@@ -191,6 +202,7 @@ int main(void)
         VT_TEST(tm01_stall_loop_in_driver_entry),
         VT_TEST(tm01_dpc_requeues_itself),
         VT_TEST(tm01_dpc_spins),
+        VT_TEST(tm01_isr_spins),
         VT_TEST(tm01_dpc_stalls),
         VT_TEST(tm01_periodic_timer_and_a_pended_irp),
         VT_TEST(tm01_lost_irp_returns_with_io02),
