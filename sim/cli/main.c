@@ -21,10 +21,8 @@ static const char Usage[] =
     "         [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n"
     "         [--fail-on SEVERITY]    fail every failable call of DriverEntry in turn, each run\n"
     "                                 in a fresh process, and audit every failure path\n"
-    "  run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]
-"
-    "      [--spurious-irq] [--fail-on SEVERITY] [--watchdog MS]
-"
+    "  run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
+    "      [--spurious-irq] [--fail-on SEVERITY] [--watchdog MS]\n"
     "                                 load a driver onto a machine with devices (default PC: COM1\n"
     "                                 16550 at 0x3f8/IRQ 4, 8254), run it, unload, audit\n"
     "  fuzz <image> --device PATH [--reg FILE] [--ioctl CODE[,CODE]] [CORPUS | FILE... |\n"
