@@ -13,6 +13,7 @@ int CliLoad(int argc, char **argv);
 int CliFaults(int argc, char **argv);
 int CliRun(int argc, char **argv);
 int CliFuzz(int argc, char **argv);
+int CliImports(int argc, char **argv);
 int CliUsageError(const char *Command, const char *Format, ...) __attribute__((format(printf, 2, 3)));
 int CliCheckReadable(const char *Command, const char *Path);
 /* 0, or CLI_EXIT_USAGE after saying why the image cannot be loaded safely. */

@@ -223,6 +223,7 @@ int main(int argc, char **argv)
         return CliLoad(argc - 1, argv + 1);
     if (strcmp(Command, "faults") == 0)
         return CliFaults(argc - 1, argv + 1);
+    if (strcmp(Command, "imports") == 0) return CliImports(argc - 1, argv + 1); /* sim/cli/cmd_imports.c */
     if (strcmp(Command, "run") == 0)
         return CliRun(argc - 1, argv + 1);
     if (strcmp(Command, "fuzz") == 0)

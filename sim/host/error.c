@@ -1,7 +1,7 @@
 /* error.c - ntsim_last_error and NTSTATUS names for messages. */
 #include "ntsimp.h"
 
-static NTSIM_TLS char NtsimLastError[2048];
+static NTSIM_TLS char NtsimLastError[8192]; /* room for every refused import of an image */
 
 void NtsimSetLastError(const char *Format, ...)
 {

@@ -40,6 +40,7 @@
 #include <nt/event.h>
 #include <nt/wmi.h>
 #include <nt/paging.h>
+#include <nt/crt.h>
 
 /* PAGED_CODE: the simulator checks the IRQL of paged code when verifier checks are on. */
 NTKERNELAPI VOID NtsimPagedCodeCheck(const char *File, int Line);

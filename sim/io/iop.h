@@ -157,4 +157,7 @@ NTSTATUS ObpLookupObjectWithRest(const char *Path, PVOID *Object, char *Rest, si
 const char *ObpSymbolicLinkTarget(PVOID Link);
 NTSTATUS ObpCreateSymbolicLinkUtf8(const char *LinkPath, const char *TargetPath, PVOID *Link);
 
+/* sim/io/imports.c: 0 when the image's imports are all provided; NTSIM_E_LOAD naming each one that is not. */
+int IopCheckImageImports(const char *ImagePath);
+
 #endif

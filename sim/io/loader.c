@@ -4,7 +4,8 @@
  * \Registry\Machine\System\CurrentControlSet\Services\<Name>, then calls DriverEntry
  * at PASSIVE_LEVEL with a RegistryPath that becomes inaccessible when DriverEntry
  * returns (rule DE-04). A failed DriverEntry is audited (FL-*), its leftovers are
- * reclaimed and its image unloaded without calling Unload (FL-07). */
+ * reclaimed and its image unloaded without calling Unload (FL-07). An image whose
+ * imports ntsim does not provide (sim/io/imports.c) is refused before it is mapped. */
 #include "io/iop.h"
 
 #include <dlfcn.h>
@@ -121,6 +122,9 @@ int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIA
         int Checked = IopCheckImageFile(ImagePath);
         if (Checked != 0)
             return Checked;
+        /* Before dlopen: a refused image names every offender, and none of its code runs. */
+        if (IopCheckImageImports(ImagePath) != 0)
+            return NTSIM_E_LOAD;
         Image = dlopen(ImagePath, RTLD_NOW | RTLD_LOCAL);
         if (Image == NULL) {
             char Buffer[1024];

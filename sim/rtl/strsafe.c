@@ -7,6 +7,7 @@
  * the Microsoft conventions described in ntstrsafe.h.
  */
 #include "ntsimp.h"
+#include "rtl/format.h"
 #include <ntstrsafe.h>
 
 /* ---- units ---- */
@@ -229,6 +230,7 @@ typedef struct _RTLP_SINK {
     size_t Width;    /* output unit size: 1 or 2 */
     size_t Capacity; /* units available for text */
     size_t Count;    /* units stored */
+    size_t Needed;   /* units the whole result has (the C runtime's return values) */
     BOOLEAN Truncated;
 } RTLP_SINK;
 
@@ -253,6 +255,7 @@ typedef enum _RTLP_LENGTH {
 
 static void RtlpEmit(RTLP_SINK *Sink, ULONG Unit)
 {
+    Sink->Needed++;
     if (Sink->Count < Sink->Capacity)
         RtlpPutUnit(Sink->Buffer, Sink->Width, Sink->Count++, Unit);
     else
@@ -643,6 +646,7 @@ static NTSTATUS RtlpVPrintf(void *Dest, size_t CchDest, const void *Format, size
     sink.Width = Width;
     sink.Capacity = CchDest - 1;
     sink.Count = 0;
+    sink.Needed = 0;
     sink.Truncated = FALSE;
     RtlpFormat(&sink, Format, ArgList);
     RtlpPutUnit(Dest, Width, sink.Count, 0);
@@ -711,6 +715,16 @@ NTSTATUS RtlStringCbPrintfA(NTSTRSAFE_PSTR pszDest, size_t cbDest, NTSTRSAFE_PCS
     status = RtlpVPrintf(pszDest, cbDest, pszFormat, 1, args);
     va_end(args);
     return status;
+}
+
+/* The one formatter, for the C runtime (sim/crt) and DbgPrint: stores at most Capacity
+ * units (no terminator) and returns the length the whole result has. */
+size_t RtlpFormatV(void *Buffer, size_t Width, size_t Capacity, const void *Format, va_list ArgList)
+{
+    RTLP_SINK sink = { Buffer, Width, Capacity, 0, 0, FALSE };
+
+    RtlpFormat(&sink, Format, ArgList);
+    return sink.Needed;
 }
 
 /* ---- UNICODE_STRING ---- */
@@ -820,6 +834,7 @@ NTSTATUS RtlUnicodeStringVPrintf(PUNICODE_STRING DestinationString, NTSTRSAFE_PC
     sink.Width = sizeof(WCHAR);
     sink.Capacity = DestinationString->MaximumLength / sizeof(WCHAR);
     sink.Count = 0;
+    sink.Needed = 0;
     sink.Truncated = FALSE;
     RtlpFormat(&sink, pszFormat, argList);
     DestinationString->Length = (USHORT)(sink.Count * sizeof(WCHAR));

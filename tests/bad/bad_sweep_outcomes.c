@@ -12,6 +12,8 @@ typedef struct _CONFIG {
 DRIVER_INITIALIZE DriverEntry;
 DRIVER_UNLOAD OutcomesUnload;
 
+NTSIM_ALLOW_HOST_IMPORT(raise); /* killing the run on purpose: the loader refuses host raise() otherwise */
+
 static PCONFIG Config;
 static PVOID Second, Third;
 
