@@ -5,7 +5,16 @@
 # Produces <name>.sys in ${CMAKE_BINARY_DIR}/drivers (a loadable shared object; the
 # suffix is .sys on every host). The image is compiled as a WDK driver would be:
 # 16-bit wchar_t, the driver-facing headers of ntsim on the include path, _KERNEL_MODE,
-# unknown pragmas (#pragma alloc_text, warning, prefast) accepted.
+# unknown pragmas (#pragma alloc_text, warning, prefast) accepted. It accepts what the
+# WDK's compiler accepts: Microsoft extensions (-fms-extensions: anonymous members of a
+# typedef'd struct or union type), and an incompatible pointer assignment is a warning
+# (GCC 14 made it an error; MSVC only warns). An implicit function declaration stays an
+# error: it means a routine ntsim does not declare. Images always carry debug
+# information (-g), whatever the build type: reports name the driver's file:line.
+include(CheckCCompilerFlag)
+check_c_compiler_flag(-Wno-error=incompatible-pointer-types NTSIM_HAVE_WNO_ERROR_INCOMPATIBLE_POINTER_TYPES)
+check_c_compiler_flag(-Wmicrosoft-anon-tag NTSIM_HAVE_WMICROSOFT_ANON_TAG)
+
 function(ntsim_add_driver name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEFINITIONS;INCLUDE_DIRS;LINK_LIBRARIES" ${ARGN})
   if(NOT ARG_SOURCES)
@@ -19,7 +28,14 @@ function(ntsim_add_driver name)
     C_VISIBILITY_PRESET default
     # no LTO for driver images: reports read their debug information (file:line)
     INTERPROCEDURAL_OPTIMIZATION OFF)
-  target_compile_options(${name} PRIVATE -fshort-wchar -Wno-unknown-pragmas -Wno-multichar -fno-common)
+  target_compile_options(${name} PRIVATE -fshort-wchar -Wno-unknown-pragmas -Wno-multichar -fno-common
+                         -fms-extensions -g -Werror=implicit-function-declaration)
+  if(NTSIM_HAVE_WNO_ERROR_INCOMPATIBLE_POINTER_TYPES)
+    target_compile_options(${name} PRIVATE -Wno-error=incompatible-pointer-types)
+  endif()
+  if(NTSIM_HAVE_WMICROSOFT_ANON_TAG) # clang: anonymous tagged members are the point of -fms-extensions
+    target_compile_options(${name} PRIVATE -Wno-microsoft-anon-tag)
+  endif()
   target_compile_definitions(${name} PRIVATE _KERNEL_MODE=1 _AMD64_=1 _WIN64=1 NTSIM_DRIVER_IMAGE=1 ${ARG_DEFINITIONS})
   if(ARG_INCLUDE_DIRS)
     target_include_directories(${name} PRIVATE ${ARG_INCLUDE_DIRS})
