@@ -31,6 +31,8 @@
 #define STDCALL
 #define __stdcall
 #define __cdecl
+#define _cdecl
+#define CDECL
 #define __fastcall
 #define FASTCALL
 #define NTSYSAPI
@@ -157,8 +159,21 @@ typedef struct _GUID {
     UCHAR Data4[8];
 } GUID, *LPGUID, *PGUID;
 typedef const GUID *LPCGUID, *PCGUID;
+/* As the WDK: DEFINE_GUID declares the GUID; in the one source that includes <initguid.h>
+ * first (INITGUID) it also defines it. The definition is weak (selectany), so a GUID
+ * defined in two sources of an image is still one object. */
+#ifdef INITGUID
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    static const GUID name __attribute__((unused)) = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
+    EXTERN_C const GUID DECLSPEC_SELECTANY name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
+#else
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) EXTERN_C const GUID name
+#endif
+#define DEFINE_GUIDSTRUCT(g, n) struct __declspec(uuid(g)) n
+#define DEFINE_GUIDNAMED(n) n
+#define IsEqualIID(a, b) IsEqualGUID(a, b)
+#define InlineIsEqualGUID(a, b) IsEqualGUID(a, b)
+typedef GUID IID, CLSID;
+typedef GUID *LPIID, *LPCLSID;
 #define IsEqualGUID(a, b) (RtlCompareMemory((a), (b), sizeof(GUID)) == sizeof(GUID))
 
 /* Counted strings. Length and MaximumLength are in bytes. */
@@ -275,5 +290,7 @@ typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
 typedef enum _TIMER_TYPE { NotificationTimer, SynchronizationTimer } TIMER_TYPE;
 typedef enum _WAIT_TYPE { WaitAll, WaitAny, WaitNotification, WaitDequeue } WAIT_TYPE;
 typedef enum _NT_PRODUCT_TYPE { NtProductWinNt = 1, NtProductLanManNt, NtProductServer } NT_PRODUCT_TYPE;
+
+#include <nt/basetsd.h>
 
 #endif /* NTSIM_NTDEF_H */

@@ -41,6 +41,10 @@
 #include <nt/wmi.h>
 #include <nt/paging.h>
 #include <nt/crt.h>
+#include <nt/access.h>
+#include <nt/fastio.h>
+#include <nt/pnptypes.h>
+#include <bugcodes.h>
 
 /* PAGED_CODE: the simulator checks the IRQL of paged code when verifier checks are on. */
 NTKERNELAPI VOID NtsimPagedCodeCheck(const char *File, int Line);

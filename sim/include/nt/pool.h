@@ -51,4 +51,46 @@ NTKERNELAPI PVOID ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberO
 NTKERNELAPI VOID ExFreePool(PVOID P);
 NTKERNELAPI VOID ExFreePoolWithTag(PVOID P, ULONG Tag);
 
+/* The WDK's inline pool helpers, as macros so that the site recorded for the allocation
+ * is the driver's line (nt/site.h). Priority is advisory: ntsim's pool has no pressure. */
+typedef enum _EX_POOL_PRIORITY {
+    LowPoolPriority,
+    LowPoolPrioritySpecialPoolOverrun = 8,
+    LowPoolPrioritySpecialPoolUnderrun = 9,
+    NormalPoolPriority = 16,
+    NormalPoolPrioritySpecialPoolOverrun = 24,
+    NormalPoolPrioritySpecialPoolUnderrun = 25,
+    HighPoolPriority = 32,
+    HighPoolPrioritySpecialPoolOverrun = 40,
+    HighPoolPrioritySpecialPoolUnderrun = 41
+} EX_POOL_PRIORITY;
+
+static __inline__ PVOID NtsimPoolZeroed(PVOID Block, SIZE_T NumberOfBytes)
+{
+    if (Block != NULL)
+        __builtin_memset(Block, 0, NumberOfBytes);
+    return Block;
+}
+#ifndef ExAllocatePoolWithTagPriority
+#define ExAllocatePoolWithTagPriority(PoolType, NumberOfBytes, Tag, Priority) \
+    ((void)(Priority), ExAllocatePoolWithTag((PoolType), (NumberOfBytes), (Tag)))
+#endif
+#define ExAllocatePoolQuotaZero(PoolType, NumberOfBytes, Tag) \
+    NtsimPoolZeroed(ExAllocatePoolWithQuotaTag((POOL_TYPE)((PoolType) | POOL_QUOTA_FAIL_INSTEAD_OF_RAISE), \
+                                               (NumberOfBytes), (Tag)), (NumberOfBytes))
+#define ExAllocatePoolQuotaUninitialized(PoolType, NumberOfBytes, Tag) \
+    ExAllocatePoolWithQuotaTag((POOL_TYPE)((PoolType) | POOL_QUOTA_FAIL_INSTEAD_OF_RAISE), (NumberOfBytes), (Tag))
+#define ExAllocatePoolPriorityZero(PoolType, NumberOfBytes, Tag, Priority) \
+    NtsimPoolZeroed(ExAllocatePoolWithTagPriority((PoolType), (NumberOfBytes), (Tag), (Priority)), (NumberOfBytes))
+#define ExAllocatePoolPriorityUninitialized(PoolType, NumberOfBytes, Tag, Priority) \
+    ExAllocatePoolWithTagPriority((PoolType), (NumberOfBytes), (Tag), (Priority))
+
+/* ExInitializeDriverRuntime(DrvRtPoolNxOptIn): opting in to no-execute pool. ntsim's pool
+ * never executes, so NonPagedPool and NonPagedPoolNx are the same; the call records nothing. */
+#define DrvRtPoolNxOptIn 0x00000001
+static __inline__ VOID ExInitializeDriverRuntime(ULONG RuntimeFlags)
+{
+    (void)RuntimeFlags;
+}
+
 #endif
