@@ -17,7 +17,7 @@
 #endif
 
 #ifdef __cplusplus
-#define NTSIM_EXTERN_C extern "C"
+#define NTSIM_EXTERN_C "C"
 #define EXTERN_C extern "C"
 #else
 #define NTSIM_EXTERN_C
@@ -166,7 +166,7 @@ typedef const GUID *LPCGUID, *PCGUID;
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
     EXTERN_C const GUID DECLSPEC_SELECTANY name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
 #else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) EXTERN_C const GUID name
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern NTSIM_EXTERN_C const GUID name
 #endif
 #define DEFINE_GUIDSTRUCT(g, n) struct __declspec(uuid(g)) n
 #define DEFINE_GUIDNAMED(n) n
