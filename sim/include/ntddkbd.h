@@ -6,7 +6,7 @@
 #include <ntdef.h>
 #include <devioctl.h>
 
-/* device interface and event GUIDs (DEFINE_GUID defines them only under INITGUID) */
+/* device interface and event GUIDs (one weak object each per image: ntdef.h) */
 DEFINE_GUID(GUID_DEVINTERFACE_KEYBOARD, 0x884b96c3, 0x56ef, 0x11d1, 0xbc, 0x8c, 0x00, 0xa0, 0xc9, 0x14, 0x05, 0xdd);
 
 /* control codes */

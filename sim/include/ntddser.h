@@ -6,7 +6,7 @@
 #include <ntdef.h>
 #include <devioctl.h>
 
-/* device interface and event GUIDs (DEFINE_GUID defines them only under INITGUID) */
+/* device interface and event GUIDs (one weak object each per image: ntdef.h) */
 DEFINE_GUID(GUID_DEVINTERFACE_COMPORT, 0x86e0d1e0, 0x8089, 0x11d0, 0x9c, 0xe4, 0x08, 0x00, 0x3e, 0x30, 0x1f, 0x73);
 DEFINE_GUID(GUID_DEVINTERFACE_SERENUM_BUS_ENUMERATOR, 0x4D36E978, 0xE325, 0x11CE, 0xBF, 0xC1, 0x08, 0x00, 0x2B, 0xE1, 0x03, 0x18);
 

@@ -17,7 +17,7 @@
 #endif
 
 #ifdef __cplusplus
-#define NTSIM_EXTERN_C "C"
+#define NTSIM_EXTERN_C extern "C"
 #define EXTERN_C extern "C"
 #else
 #define NTSIM_EXTERN_C
@@ -159,15 +159,11 @@ typedef struct _GUID {
     UCHAR Data4[8];
 } GUID, *LPGUID, *PGUID;
 typedef const GUID *LPCGUID, *PCGUID;
-/* As the WDK: DEFINE_GUID declares the GUID; in the one source that includes <initguid.h>
- * first (INITGUID) it also defines it. The definition is weak (selectany), so a GUID
- * defined in two sources of an image is still one object. */
-#ifdef INITGUID
+/* DEFINE_GUID defines the GUID as a weak (selectany) object wherever it is used, so an
+ * image holds one object per GUID whether or not a source includes <initguid.h> first
+ * (the WDK's way to choose the defining source; accepted, and not needed here). */
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
     EXTERN_C const GUID DECLSPEC_SELECTANY name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
-#else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern NTSIM_EXTERN_C const GUID name
-#endif
 #define DEFINE_GUIDSTRUCT(g, n) struct __declspec(uuid(g)) n
 #define DEFINE_GUIDNAMED(n) n
 #define IsEqualIID(a, b) IsEqualGUID(a, b)

@@ -1,6 +1,6 @@
 /* wmiguid.h - the GUIDs of the standard WMI data blocks that class and port drivers register
- * (keyboard, mouse, serial, parallel, disk, power, ACPI ...). DEFINE_GUID defines them only in
- * the source that includes <initguid.h>. Names and values as the WDK has them; part of ntsim. */
+ * (keyboard, mouse, serial, parallel, disk, power, ACPI ...), one weak object each per image
+ * (ntdef.h). Names and values as the WDK has them; part of ntsim. */
 #ifndef NTSIM_WMIGUID_H
 #define NTSIM_WMIGUID_H
 

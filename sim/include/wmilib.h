@@ -7,6 +7,9 @@
 #include <wdm.h>
 #include <wmistr.h>
 
+/* wdm.h's WMI header may already define the library's types and routines (NTSIM_WMILIB_TYPES). */
+#ifndef NTSIM_WMILIB_TYPES
+#define NTSIM_WMILIB_TYPES
 typedef enum _WMIENABLEDISABLECONTROL { WmiEventControl, WmiDataBlockControl } WMIENABLEDISABLECONTROL,
     *PWMIENABLEDISABLECONTROL;
 
@@ -59,5 +62,7 @@ NTKERNELAPI NTSTATUS WmiSystemControl(PWMILIB_CONTEXT WmiLibInfo, PDEVICE_OBJECT
                                       PSYSCTL_IRP_DISPOSITION IrpDisposition);
 NTKERNELAPI NTSTATUS WmiFireEvent(PDEVICE_OBJECT DeviceObject, LPCGUID Guid, ULONG InstanceIndex,
                                   ULONG EventDataSize, PVOID EventData);
+
+#endif /* NTSIM_WMILIB_TYPES */
 
 #endif

@@ -1,11 +1,14 @@
 /* nt/pnptypes.h - the types and constants of Plug and Play that drivers and the PnP
  * manager share: DEVICE_RELATIONS, DEVICE_CAPABILITIES, PNP_BUS_INFORMATION, the
  * device registry properties, the notification structures, PNP_DEVICE_STATE bits.
- * Types only: the PnP routines are declared with the PnP manager. WDK names and values. */
+ * Types only: the PnP routines are declared with the PnP manager. WDK names and values.
+ * The PnP manager's header (nt/pnpmgr.h), when present, defines the core types first: the
+ * guarded blocks below then step aside. */
 #ifndef NTSIM_NT_PNPTYPES_H
 #define NTSIM_NT_PNPTYPES_H
 
 /* IRP_MN_QUERY_DEVICE_RELATIONS result: a count and that many referenced objects. */
+#ifndef NTSIM_NT_PNPMGR_H
 typedef struct _DEVICE_RELATIONS {
     ULONG Count;
     PDEVICE_OBJECT Objects[1];
@@ -56,6 +59,8 @@ typedef struct _PNP_BUS_INFORMATION {
     INTERFACE_TYPE LegacyBusType;
     ULONG BusNumber;
 } PNP_BUS_INFORMATION, *PPNP_BUS_INFORMATION;
+#endif
+
 
 typedef struct _LEGACY_BUS_INFORMATION {
     GUID BusTypeGuid;
@@ -64,6 +69,7 @@ typedef struct _LEGACY_BUS_INFORMATION {
 } LEGACY_BUS_INFORMATION, *PLEGACY_BUS_INFORMATION;
 
 /* IoGetDeviceProperty */
+#ifndef NTSIM_NT_PNPMGR_H
 typedef enum _DEVICE_REGISTRY_PROPERTY {
     DevicePropertyDeviceDescription = 0x0,
     DevicePropertyHardwareID = 0x1,
@@ -93,12 +99,15 @@ typedef enum _DEVICE_REGISTRY_PROPERTY {
 typedef enum _DEVICE_INSTALL_STATE {
     InstallStateInstalled, InstallStateNeedsReinstall, InstallStateFailedInstall, InstallStateFinishInstall
 } DEVICE_INSTALL_STATE, *PDEVICE_INSTALL_STATE;
+#endif
+
 
 typedef enum _DEVICE_REMOVAL_POLICY {
     RemovalPolicyExpectNoRemoval = 1, RemovalPolicyExpectOrderlyRemoval = 2, RemovalPolicyExpectSurpriseRemoval = 3
 } DEVICE_REMOVAL_POLICY, *PDEVICE_REMOVAL_POLICY;
 
 /* IoOpenDeviceRegistryKey */
+#ifndef NTSIM_NT_PNPMGR_H
 #define PLUGPLAY_REGKEY_DEVICE 1
 #define PLUGPLAY_REGKEY_DRIVER 2
 #define PLUGPLAY_REGKEY_CURRENT_HWPROFILE 4
@@ -111,9 +120,12 @@ typedef ULONG PNP_DEVICE_STATE, *PPNP_DEVICE_STATE;
 #define PNP_DEVICE_REMOVED 0x00000008
 #define PNP_DEVICE_RESOURCE_REQUIREMENTS_CHANGED 0x00000010
 #define PNP_DEVICE_NOT_DISABLEABLE 0x00000020
+#endif
+
 #define PNP_DEVICE_DISCONNECTED 0x00000040
 
 /* IoRegisterPlugPlayNotification */
+#ifndef NTSIM_NT_PNPMGR_H
 typedef enum _IO_NOTIFICATION_EVENT_CATEGORY {
     EventCategoryReserved,
     EventCategoryHardwareProfileChange,
@@ -141,6 +153,8 @@ typedef struct _DEVICE_INTERFACE_CHANGE_NOTIFICATION {
     GUID InterfaceClassGuid;
     PUNICODE_STRING SymbolicLinkName;
 } DEVICE_INTERFACE_CHANGE_NOTIFICATION, *PDEVICE_INTERFACE_CHANGE_NOTIFICATION;
+#endif
+
 
 typedef struct _HWPROFILE_CHANGE_NOTIFICATION {
     USHORT Version;
