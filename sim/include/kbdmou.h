@@ -52,4 +52,7 @@ typedef struct _CONNECT_DATA {
 typedef VOID (*PSERVICE_CALLBACK_ROUTINE)(PVOID NormalContext, PVOID SystemArgument1, PVOID SystemArgument2,
                                           PVOID SystemArgument3);
 
+/* The class and port WMI data blocks (KEYBOARD_PORT_WMI_STD_DATA ...), as the WDK includes them here. */
+#include <wmidata.h>
+
 #endif
