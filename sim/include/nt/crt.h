@@ -22,8 +22,13 @@
 
 /* An image that calls a host routine on purpose (a test driver that kills its own
  * process) names it here; the loader then lets that one import through. */
-#define NTSIM_ALLOW_HOST_IMPORT(name)                                                   \
-    static const char NtsimAllow_##name[] __attribute__((used, section(".ntsim.allow"))) = #name
+#if defined(__APPLE__)
+#define NTSIM_ALLOW_SECTION "__DATA,__ntsim_allow" /* Mach-O: segment,section (the check is ELF-only) */
+#else
+#define NTSIM_ALLOW_SECTION ".ntsim.allow"
+#endif
+#define NTSIM_ALLOW_HOST_IMPORT(name) \
+    static const char NtsimAllow_##name[] __attribute__((used, section(NTSIM_ALLOW_SECTION))) = #name
 
 /* ---- wide strings ---- */
 NTSYSAPI size_t NtsimCrt_wcslen(const WCHAR *String);
