@@ -84,12 +84,12 @@ int NtsimCrt__swprintf(WCHAR *Buffer, const WCHAR *Format, ...)
     return Result;
 }
 
-int NtsimCrt_vswprintf_iso(WCHAR *Buffer, size_t Count, const WCHAR *Format, va_list Args)
+int NtsimCrt_vswprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, va_list Args)
 {
     return CrtpIso(Buffer, sizeof(WCHAR), Count, Format, Args, FALSE);
 }
 
-int NtsimCrt_swprintf_iso(WCHAR *Buffer, size_t Count, const WCHAR *Format, ...)
+int NtsimCrt_swprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, ...)
 {
     va_list Args;
     va_start(Args, Format);

@@ -65,8 +65,8 @@ NTSYSAPI int NtsimCrt__snwprintf(WCHAR *Buffer, size_t Count, const WCHAR *Forma
 NTSYSAPI int NtsimCrt__vsnwprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, va_list Args);
 NTSYSAPI int NtsimCrt__swprintf(WCHAR *Buffer, const WCHAR *Format, ...);
 NTSYSAPI int NtsimCrt__vswprintf(WCHAR *Buffer, const WCHAR *Format, va_list Args);
-NTSYSAPI int NtsimCrt_swprintf_iso(WCHAR *Buffer, size_t Count, const WCHAR *Format, ...);
-NTSYSAPI int NtsimCrt_vswprintf_iso(WCHAR *Buffer, size_t Count, const WCHAR *Format, va_list Args);
+NTSYSAPI int NtsimCrt_swprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, ...);
+NTSYSAPI int NtsimCrt_vswprintf(WCHAR *Buffer, size_t Count, const WCHAR *Format, va_list Args);
 NTSYSAPI int NtsimCrt_sprintf(char *Buffer, const char *Format, ...);
 NTSYSAPI int NtsimCrt_vsprintf(char *Buffer, const char *Format, va_list Args);
 NTSYSAPI int NtsimCrt_snprintf(char *Buffer, size_t Count, const char *Format, ...);
@@ -112,9 +112,9 @@ NTSYSAPI int NtsimCrt_vsnprintf(char *Buffer, size_t Count, const char *Format, 
 #define NTSIM_CRT_PICK_(Second, Legacy, Iso) \
     _Generic((Second), WCHAR *: Legacy, const WCHAR *: Legacy, default: Iso)
 #define swprintf(...) \
-    NTSIM_CRT_PICK_(NTSIM_CRT_SECOND_(__VA_ARGS__, 0), NtsimCrt__swprintf, NtsimCrt_swprintf_iso)(__VA_ARGS__)
+    NTSIM_CRT_PICK_(NTSIM_CRT_SECOND_(__VA_ARGS__, 0), NtsimCrt__swprintf, NtsimCrt_swprintf)(__VA_ARGS__)
 #define vswprintf(...) \
-    NTSIM_CRT_PICK_(NTSIM_CRT_SECOND_(__VA_ARGS__, 0), NtsimCrt__vswprintf, NtsimCrt_vswprintf_iso)(__VA_ARGS__)
+    NTSIM_CRT_PICK_(NTSIM_CRT_SECOND_(__VA_ARGS__, 0), NtsimCrt__vswprintf, NtsimCrt_vswprintf)(__VA_ARGS__)
 #endif
 /* The narrow formatters follow Microsoft formats in driver images only: a host test
  * program that includes <wdm.h> keeps the host's printf family for its own output. */
