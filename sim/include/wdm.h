@@ -59,13 +59,8 @@ NTKERNELAPI ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
 #define DPFLTR_WARNING_LEVEL 1
 #define DPFLTR_TRACE_LEVEL 2
 #define DPFLTR_INFO_LEVEL 3
+#include <dpfilter.h> /* the other DbgPrintEx component identifiers */
 /* ASSERT, NT_ASSERT, KdPrint, DbgBreakPoint follow DBG (nt/debug.h) */
 #include <nt/debug.h>
-#include <dpfilter.h> /* the other DbgPrintEx component identifiers */
-#define ASSERT(exp) ((void)((exp) ? 0 : (NtsimAssertFailed(#exp, __FILE__, __LINE__), 0)))
-#define ASSERTMSG(msg, exp) ((void)((exp) ? 0 : (NtsimAssertFailed(msg, __FILE__, __LINE__), 0)))
-#define NT_ASSERT(exp) ASSERT(exp)
-#define NT_VERIFY(exp) ((exp) ? TRUE : (NtsimAssertFailed(#exp, __FILE__, __LINE__), FALSE))
-NTKERNELAPI VOID NtsimAssertFailed(PCSTR Expression, PCSTR File, int Line);
 
 #endif
