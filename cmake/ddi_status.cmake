@@ -155,7 +155,11 @@ foreach(prefix IN LISTS groups)
 endforeach()
 
 # ---- the declared routines and data, each with its status ----
+# Three tables: kernel routines (| Name | Header | Status | ...), the C runtime and data
+# objects (their status column comes first, so readers of the routine table skip them).
 set(rows "")
+set(crt_rows "")
+set(data_rows "")
 set(n_extra 0)
 foreach(kind routine data)
   if(kind STREQUAL "routine")
@@ -175,13 +179,24 @@ foreach(kind routine data)
       set(in_ref "no")
       math(EXPR n_extra "${n_extra} + 1")
     endif()
-    list(APPEND rows "| ${name} | ${kind} | ${DECL_${name}} | ${st} | ${in_ref} | ${note} |")
+    if(kind STREQUAL "data")
+      list(APPEND data_rows "| ${name} | ${st} | ${DECL_${name}} | ${in_ref} |")
+    elseif(DECL_${name} STREQUAL "nt/crt.h")
+      list(APPEND crt_rows "| ${name} | ${st} | ${in_ref} | ${note} |")
+    else()
+      list(APPEND rows "| ${name} | ${DECL_${name}} | ${st} | ${in_ref} | ${note} |")
+    endif()
   endforeach()
 endforeach()
-list(REMOVE_DUPLICATES rows)
-list(SORT rows CASE INSENSITIVE)
+foreach(t rows crt_rows data_rows)
+  list(REMOVE_DUPLICATES ${t})
+  list(SORT ${t} CASE INSENSITIVE)
+endforeach()
 string(REPLACE ";" "\n" table "${rows}")
 string(REPLACE "@SEMICOLON@" ";" table "${table}")
+string(REPLACE ";" "\n" crt_table "${crt_rows}")
+string(REPLACE "@SEMICOLON@" ";" crt_table "${crt_table}")
+string(REPLACE ";" "\n" data_table "${data_rows}")
 list(LENGTH ref_names n_ref)
 foreach(kind routine data)
   math(EXPR n_${kind}_total "${n_${kind}_implemented} + ${n_${kind}_host} + ${n_${kind}_partial} + ${n_${kind}_missing} + ${n_${kind}_undeclared}")
@@ -215,12 +230,26 @@ the list helpers, RtlZeroMemory, the ntintsafe routines ...) are not exports and
 
 ## Declared in the headers
 
-Every routine and data object the headers declare. \"kernel export\" says whether it is in
+Every routine and data object the headers declare. \"Kernel export\" says whether it is in
 the reference list (${n_extra} are not: ntstrsafe routines, wmilib's, ntsim's additions).
 
-| Name | Kind | Header | Status | Kernel export | Note |
-|---|---|---|---|---|---|
+### Routines
+
+| Name | Header | Status | Kernel export | Note |
+|---|---|---|---|---|
 ${table}
+
+### C runtime (nt/crt.h, docs/crt.md)
+
+| Name | Status | Kernel export | Note |
+|---|---|---|---|
+${crt_table}
+
+### Data
+
+| Name | Status | Header | Kernel export |
+|---|---|---|---|
+${data_table}
 
 ## Kernel and HAL exports not declared
 ${undeclared_text}
