@@ -63,11 +63,13 @@ int CliRun(int argc, char **argv)
         { "for", required_argument, NULL, 'f' },    { "spurious-irq", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
         { "fail-on", required_argument, NULL, 'F' }, { "watchdog", required_argument, NULL, 'W' },
+        { "trace", required_argument, NULL, 't' },  { "no-dbgprint", no_argument, NULL, 'D' },
         CLI_PNP_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     CLI_PNP_OPTIONS Pnp = { 0 }; /* --bind & co.: the image is a WDM driver (cmd_pnp.c) */
-    const char *Vcd = NULL, *SpeakerWav = NULL;
+    const char *Vcd = NULL, *SpeakerWav = NULL, *Trace = NULL;
+    int ShowDbgPrint = 1;
     const char **Devices = calloc((size_t)argc + 1, sizeof(char *));
     size_t DeviceCount = 0;
     uint64_t Duration = 0, Seed = 0;
@@ -75,7 +77,7 @@ int CliRun(int argc, char **argv)
     long long WatchdogMs = -1;
     opterr = 0;
     optind = 1;
-    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:W:Sh", Options, NULL)) != -1) {
+    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:W:t:DSh", Options, NULL)) != -1) {
         switch (Option) {
         case 'd': Devices[DeviceCount++] = optarg; break;
         case 'r': /* repeatable; --fail-on as in every command (sim/cli/main.c) */
@@ -88,6 +90,8 @@ int CliRun(int argc, char **argv)
         case 'v': Vcd = optarg; break;
         case 'S': Spurious = 1; break;
         case 'w': SpeakerWav = optarg; break;
+        case 't': Trace = optarg; break;
+        case 'D': ShowDbgPrint = 0; break;
         case CLI_PNP_BIND:
         case CLI_PNP_UPPER:
         case CLI_PNP_LOWER:
@@ -128,7 +132,10 @@ int CliRun(int argc, char **argv)
         case 'h':
             printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
                    "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
-                   "                 [--watchdog MS]\n"
+                   "                 [--watchdog MS] [--trace FILE.json|FILE|-] [--no-dbgprint]\n"
+                   "  --trace: every IRP, IRQL change, ISR, DPC, DbgPrint and finding, as Chrome trace JSON\n"
+                   "           (a .json name: open it in Perfetto) or as text (any other name, - = stdout)\n"
+                   "  DbgPrint/KdPrint output is shown with its virtual time and driver unless --no-dbgprint\n"
                    "  --watchdog MS: stop driver code that spins MS ms of wall-clock time while virtual time\n"
                    "                 stands still (default 5000, 0 = off; docs/watchdog.md)\n"
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
@@ -174,6 +181,13 @@ int CliRun(int argc, char **argv)
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }
+    if (Trace && ntsim_trace_start(Machine, Trace, ntsim_trace_format_for(Trace)) != 0) {
+        fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
+        ntsim_machine_destroy(Machine);
+        return CLI_EXIT_USAGE;
+    }
+    if (ShowDbgPrint)
+        ntsim_debug_output(Machine, stderr, -1, -1);
     if (WatchdogMs >= 0) {
         ntsim_watchdog Watchdog;
         ntsim_watchdog_get(&Watchdog);
