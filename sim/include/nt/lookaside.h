@@ -43,8 +43,18 @@ typedef struct _GENERAL_LOOKASIDE_POOL {
     NTSIM_GENERAL_LOOKASIDE_LAYOUT
 } GENERAL_LOOKASIDE_POOL, *PGENERAL_LOOKASIDE_POOL;
 
-typedef struct DECLSPEC_CACHEALIGN _GENERAL_LOOKASIDE {
-    NTSIM_GENERAL_LOOKASIDE_LAYOUT
+/* The WDK declares this cache-aligned (64 bytes, its size a whole number of cache lines).
+ * Drivers keep lookaside lists in device extensions and pool blocks, which are 16-byte
+ * aligned (on Windows too), and a C compiler takes a 64-byte alignment requirement on the
+ * type at its word: every such placement would be undefined behaviour. ntsim keeps the
+ * size (two cache lines) and asks for 16-byte alignment. */
+typedef struct DECLSPEC_ALIGN(16) _GENERAL_LOOKASIDE {
+    union {
+        struct {
+            NTSIM_GENERAL_LOOKASIDE_LAYOUT
+        };
+        UCHAR NtsimCacheLines[128];
+    };
 } GENERAL_LOOKASIDE, *PGENERAL_LOOKASIDE;
 
 typedef struct _NPAGED_LOOKASIDE_LIST { GENERAL_LOOKASIDE L; } NPAGED_LOOKASIDE_LIST, *PNPAGED_LOOKASIDE_LIST;
