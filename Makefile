@@ -1,7 +1,7 @@
 # Convenience entry points; the build itself is CMake (CMakePresets.json).
 #   make demo   install what is missing, build, run the demo on the default machine
-#   make test   install what is missing, build, run every test suite three times (the -Werror
-#               build, ASan+UBSan, ThreadSanitizer), then each fuzz target for a short budget
+#   make test   install what is missing, build, run every test suite three times (the Release
+#               -Werror build, ASan+UBSan, ThreadSanitizer), then each fuzz target for a short budget
 #   make grade LAB=lab1-hello   grade a teaching lab (docs/labs/)
 #   make fuzz-long TARGET=reg SECONDS=1800   one fuzz target for longer (docs/fuzzing.md)
 JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
@@ -64,4 +64,4 @@ bench: build
 	./build/bin/ntsim-bench
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-ci build-asan build-tsan build-fuzz
