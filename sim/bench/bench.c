@@ -39,8 +39,9 @@ static const char *BenchDriver(const char *Name)
     return Path;
 }
 
-/* A 16-byte METHOD_BUFFERED IOCTL to echo.sys through the host API, completed. */
-static double BenchIrpRoundTrip(int Verifier)
+/* A 16-byte METHOD_BUFFERED IOCTL to echo.sys through the host API, completed. With
+ * Trace set, the machine trace is on (text to /dev/null) and *Events gets its rate. */
+static double BenchIrpRoundTripTraced(int Verifier, int Trace, double *EventsPerSec)
 {
     ntsim_machine_config Config = { .cpus = 1, .verifier = Verifier, .quiet = 1 };
     ntsim_machine *Machine = ntsim_machine_create(&Config);
@@ -58,14 +59,23 @@ static double BenchIrpRoundTrip(int Verifier)
     char In[16] = "0123456789abcdef", Out[16];
     size_t Returned;
     const char *Override = getenv("NTSIM_BENCH_ITERATIONS");
-    const int Iterations = Override ? atoi(Override) : 200000;
-    double Samples[ROUNDS];
+    const int Iterations = Override ? atoi(Override) / (Trace ? 10 : 1) : (Trace ? 20000 : 200000);
+    double Samples[ROUNDS], Rates[ROUNDS];
+    if (Trace && ntsim_trace_start(Machine, "/dev/null", NTSIM_TRACE_TEXT) != 0) {
+        fprintf(stderr, "ntsim-bench: %s\n", ntsim_last_error());
+        exit(1);
+    }
     for (int r = 0; r < ROUNDS; r++) {
+        uint64_t Before = ntsim_trace_event_count(Machine);
         double Start = BenchNow();
         for (int i = 0; i < Iterations; i++)
             ntsim_ioctl(File, IOCTL_ECHO_BUFFERED, In, sizeof(In), Out, sizeof(Out), &Returned);
-        Samples[r] = (BenchNow() - Start) / Iterations;
+        double Elapsed = BenchNow() - Start;
+        Samples[r] = Elapsed / Iterations;
+        Rates[r] = (double)(ntsim_trace_event_count(Machine) - Before) / (Elapsed / 1e9);
     }
+    if (EventsPerSec)
+        *EventsPerSec = BenchMedian(Rates, ROUNDS);
     if (memcmp(In, Out, sizeof(In)) != 0 || Returned != sizeof(In)) {
         fprintf(stderr, "ntsim-bench: echo returned the wrong data\n");
         exit(1);
@@ -74,6 +84,11 @@ static double BenchIrpRoundTrip(int Verifier)
     ntsim_driver_unload(Driver);
     ntsim_machine_destroy(Machine);
     return BenchMedian(Samples, ROUNDS);
+}
+
+static double BenchIrpRoundTrip(int Verifier)
+{
+    return BenchIrpRoundTripTraced(Verifier, 0, NULL);
 }
 
 /* A full DriverEntry sweep of serial.sys (every injection point, audit on), 2 jobs. */
@@ -177,6 +192,9 @@ int main(int argc, char **argv)
     if (!Only || strcmp(Only, "irp") == 0) {
         printf("irp_roundtrip_ns %.0f ns\n", BenchIrpRoundTrip(1));
         printf("irp_roundtrip_nocheck_ns %.0f ns\n", BenchIrpRoundTrip(0));
+        double Events;
+        printf("irp_roundtrip_traced_ns %.0f ns\n", BenchIrpRoundTripTraced(1, 1, &Events));
+        printf("trace_events_per_sec %.0f events/s\n", Events);
     }
     if (!Only || strcmp(Only, "ke") == 0) {
         printf("ctx_switch_ns %.0f ns\n", BenchContextSwitch());
