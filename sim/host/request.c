@@ -316,8 +316,10 @@ static int32_t NtsimIoctl(ntsim_file *File, uint32_t Code, const void *In, size_
         return STATUS_INVALID_PARAMETER;
     char RawIn[96], RawOut[96];
     BOOLEAN Neither = METHOD_FROM_CTL_CODE(Code) == METHOD_NEITHER;
-    snprintf(RawIn, sizeof(RawIn), "input buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
-    snprintf(RawOut, sizeof(RawOut), "output buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
+    if (Neither) { /* only these buffers are handed to the driver raw (and described in UM-01) */
+        snprintf(RawIn, sizeof(RawIn), "input buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
+        snprintf(RawOut, sizeof(RawOut), "output buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
+    }
     ntsim_request *Request =
         NtsimNewRequest(File, In, InLength, Out, OutLength, Neither ? RawIn : NULL, Neither ? RawOut : NULL);
     PIRP Irp = Request->Irp;

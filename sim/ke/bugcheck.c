@@ -450,7 +450,8 @@ void KiEnterHost(KI_HOST_FRAME *Frame)
 
 void KiLeaveHost(KI_HOST_FRAME *Frame)
 {
-    MiFlushUserFindings();
+    if (MiPendingCount) /* UM-01 faults seen by the signal handler (sim/mm/userbuf.c) */
+        MiFlushUserFindings();
     KiTopFrame = Frame->Prev;
     if (KiSignalPending)
         KiReportSignalCrash();

@@ -262,6 +262,7 @@ int MiHandleUserFault(void *Address, void *Pc);
 BOOLEAN KiSehActive(void); /* seh.c */
 void KdpResetOutput(void); /* debug.c */
 void MiFlushUserFindings(void);
+extern volatile unsigned MiPendingCount;
 /* sim/io: the service name of a driver ("echo"). */
 const char *IopDriverServiceName(PDRIVER_OBJECT Driver);
 #endif

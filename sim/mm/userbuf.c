@@ -49,7 +49,7 @@ static size_t MiRegionSize, MiRegionUsed;
 static MI_USER_BUFFER MiBuffers[MI_USER_BUFFERS];
 static unsigned MiNextBuffer;
 static MI_PENDING MiPending[MI_PENDING_FINDINGS];
-static volatile unsigned MiPendingCount;
+volatile unsigned MiPendingCount; /* read inline at every host-call exit (kep.h) */
 
 static size_t MiPage(void)
 {
