@@ -3,8 +3,7 @@
  * properties and registry keys, device interfaces and notifications, attachment,
  * the power manager's Po* routines, IoQueueWorkItemEx. Names, values and layouts are
  * the WDK's (sim/io/pnp*.c, sim/io/power.c implement them; docs/pnp.md). A types-only
- * header (nt/pnptypes.h) may define the same core types: it steps aside when this
- * header's guard is defined, so this one is included first. */
+ * header (nt/pnptypes.h) adds the other PnP types on top of these and includes this one. */
 #ifndef NTSIM_NT_PNPMGR_H
 #define NTSIM_NT_PNPMGR_H
 
