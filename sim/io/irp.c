@@ -28,12 +28,15 @@ typedef struct DECLSPEC_ALIGN(16) _IOP_IRP_PRIVATE {
     IOP_FINAL_COMPLETION Final;
     void *FinalContext;
     ULONG TraceId;        /* the IRP's number in a trace (0 until traced) */
+    ULONG DispatchDepth;  /* dispatch routines running on it: freeing waits for them */
+    BOOLEAN FreeDeferred; /* freed while a dispatch routine ran: released when it returns */
     NTSIM_TRACK Track;    /* owner when a driver allocated it */
     LIST_ENTRY LiveLink;  /* every IRP not freed: reclaimed when the machine is destroyed */
     struct _IOP_IRP_PRIVATE *NextFree;
 } IOP_IRP_PRIVATE;
 
 static IOP_IRP_PRIVATE *IopIrpCache[IOP_IRP_CACHED_SIZES];
+static IOP_IRP_PRIVATE *IopDeferredFrees; /* freed mid-dispatch, not yet released */
 static LIST_ENTRY IopLiveIrps = { &IopLiveIrps, &IopLiveIrps };
 static unsigned IopIrpCacheCount[IOP_IRP_CACHED_SIZES];
 
@@ -75,12 +78,8 @@ PIRP IopAllocateIrp(CCHAR StackSize)
     return Irp;
 }
 
-void IopFreeIrp(PIRP Irp)
+static void IopReleaseIrpMemory(IOP_IRP_PRIVATE *Private)
 {
-    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
-    IopUntrack(&Private->Track);
-    RemoveEntryList(&Private->LiveLink);
-    Private->Magic = IOP_IRP_FREED;
     CCHAR Size = Private->AllocatedStackSize;
     if (Size >= 0 && Size < IOP_IRP_CACHED_SIZES && IopIrpCacheCount[(int)Size] < IOP_IRP_CACHE_DEPTH) {
         Private->NextFree = IopIrpCache[(int)Size];
@@ -91,6 +90,36 @@ void IopFreeIrp(PIRP Irp)
     }
 }
 
+/* An IRP completed to the top inside a dispatch routine (a create or cleanup the I/O
+ * manager sent) is freed before that routine returns; IopCallDispatch still reads its
+ * bookkeeping afterwards, so the memory is released when the last routine returns. */
+void IopFreeIrp(PIRP Irp)
+{
+    IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
+    IopUntrack(&Private->Track);
+    RemoveEntryList(&Private->LiveLink);
+    Private->Magic = IOP_IRP_FREED;
+    if (Private->DispatchDepth) {
+        Private->FreeDeferred = TRUE;
+        Private->NextFree = IopDeferredFrees;
+        IopDeferredFrees = Private;
+        return;
+    }
+    IopReleaseIrpMemory(Private);
+}
+
+static void IopEndDispatch(IOP_IRP_PRIVATE *Private)
+{
+    if (Private == NULL || --Private->DispatchDepth || !Private->FreeDeferred)
+        return;
+    for (IOP_IRP_PRIVATE **Link = &IopDeferredFrees; *Link; Link = &(*Link)->NextFree)
+        if (*Link == Private) {
+            *Link = Private->NextFree;
+            break;
+        }
+    IopReleaseIrpMemory(Private);
+}
+
 void IopResetIrpCache(void)
 {
     /* IRPs still in flight (a bug check stopped the machine mid-request, or a driver
@@ -98,6 +127,11 @@ void IopResetIrpCache(void)
     while (!IsListEmpty(&IopLiveIrps)) {
         IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(IopLiveIrps.Flink, IOP_IRP_PRIVATE, LiveLink);
         IopFreeIrp((PIRP)(Private + 1));
+    }
+    while (IopDeferredFrees) { /* a bug check unwound a dispatch routine */
+        IOP_IRP_PRIVATE *Next = IopDeferredFrees->NextFree;
+        free(IopDeferredFrees);
+        IopDeferredFrees = Next;
     }
     for (int i = 0; i < IOP_IRP_CACHED_SIZES; i++) {
         while (IopIrpCache[i]) {
@@ -258,6 +292,8 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
         TraceId = IopIrpTraceId(Irp);
         TrIrp(TrIrpDispatch, TraceId, Irp, Device, 0, 0);
     }
+    if (Private)
+        Private->DispatchDepth++;
     IOP_CALL_DRIVER(Driver, Status = Routine(Device, Irp));
     if (TrEnabled)
         TrIrpDone(TraceId, Major, Device, Status);
@@ -271,6 +307,7 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
     }
     if (VfEnabled)
         IopCheckDispatchResult(Irp, Private, Level, Status, Driver, Major, Site);
+    IopEndDispatch(Private);
     return Status;
 }
 
