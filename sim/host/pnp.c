@@ -42,17 +42,22 @@ static void NtsimAddLegacyDevices(void)
         if (!strcmp(Kind, "uart16550")) {
             snprintf(Instance, sizeof(Instance), "%u", ++Uarts);
             snprintf(Location, sizeof(Location), "COM%u", Uarts);
-            Spec = (IOP_ROOT_DEVICE_SPEC){ "ACPI\\PNP0501", Instance, "ACPI\\PNP0501\0*PNP0501\0", NULL,
-                                           "Communications Port", Location, Req,
-                                           NtsimLegacyRequirements(Io, 8, Irq, Req) };
+            Spec = (IOP_ROOT_DEVICE_SPEC){ .DeviceId = "ACPI\\PNP0501", .InstanceId = Instance,
+                                           .HardwareIds = "ACPI\\PNP0501\0*PNP0501\0",
+                                           .Description = "Communications Port", .Location = Location,
+                                           .Requirements = Req,
+                                           .RequirementCount = NtsimLegacyRequirements(Io, 8, Irq, Req) };
         } else if (!strcmp(Kind, "pit8254")) {
-            Spec = (IOP_ROOT_DEVICE_SPEC){ "ACPI\\PNP0100", "1", "ACPI\\PNP0100\0*PNP0100\0", NULL,
-                                           "System timer", NULL, Req, NtsimLegacyRequirements(Io, 4, Irq, Req) };
+            Spec = (IOP_ROOT_DEVICE_SPEC){ .DeviceId = "ACPI\\PNP0100", .InstanceId = "1",
+                                           .HardwareIds = "ACPI\\PNP0100\0*PNP0100\0",
+                                           .Description = "System timer", .Requirements = Req,
+                                           .RequirementCount = NtsimLegacyRequirements(Io, 4, Irq, Req) };
         } else {
-            continue; /* PCI functions belong to a PCI bus driver (not modelled yet) */
+            continue; /* PCI functions: below */
         }
         IopRootAddDevice(&Spec);
     }
+    IopPciAddBus(); /* PCI functions are the PCI bus's children (sim/io/pnppci.c) */
 }
 
 static int NtsimPnpEnter(ntsim_machine *Machine)
@@ -115,7 +120,7 @@ int ntsim_pnp_add_root_device(ntsim_machine *Machine, const char *Name, const ch
     snprintf(DeviceId, sizeof(DeviceId), "ROOT\\%s", Name);
     size_t n = (size_t)snprintf(Ids, sizeof(Ids) - 1, "%s", HardwareId);
     Ids[n + 1] = 0;
-    IOP_ROOT_DEVICE_SPEC Spec = { DeviceId, "0000", Ids, NULL, Name, NULL, NULL, 0 };
+    IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = DeviceId, .InstanceId = "0000", .HardwareIds = Ids, .Description = Name };
     if (IopRootAddDevice(&Spec) == NULL) {
         NtsimSetLastError("ntsim_pnp_add_root_device: ROOT\\%s\\0000 already exists", Name);
         return NTSIM_E_STATE;

@@ -897,7 +897,8 @@ NTSTATUS IoReportDetectedDevice(PDRIVER_OBJECT DriverObject, INTERFACE_TYPE Lega
     snprintf(Instance, sizeof(Instance), "%04u", IopDetectedCount++);
     size_t n = (size_t)snprintf(Ids, sizeof(Ids) - 1, "DETECTED\\%s", Service);
     Ids[n + 1] = 0;
-    IOP_ROOT_DEVICE_SPEC Spec = { DeviceId, Instance, Ids, NULL, Service, NULL, Requirements, Count };
+    IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = DeviceId, .InstanceId = Instance, .HardwareIds = Ids, .Description = Service,
+                                  .Requirements = Requirements, .RequirementCount = Count };
     PDEVICE_OBJECT Pdo = IopRootAddDevice(&Spec);
     if (Pdo == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;

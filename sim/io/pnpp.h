@@ -114,11 +114,29 @@ typedef struct _IOP_ROOT_DEVICE_SPEC {
     const char *Location;
     const IO_RESOURCE_DESCRIPTOR *Requirements;
     ULONG RequirementCount;
+    /* The rest is for buses the PnP manager models itself (sim/io/pnppci.c); zero for
+     * a device of the root bus. */
+    PDEVICE_OBJECT Bus;                          /* the bus PDO that reports this child */
+    void (*Enumerate)(PDEVICE_OBJECT Self);      /* set: a bus, started raw, with children */
+    const struct _IOP_BUS_LOCATION *On;          /* where on its bus (NULL: ISA-like root device) */
 } IOP_ROOT_DEVICE_SPEC;
+
+/* Where a child sits on a modelled bus: QUERY_BUS_INFORMATION, the capabilities'
+ * Address/UINumber and the requirement list's InterfaceType come from here. */
+typedef struct _IOP_BUS_LOCATION {
+    INTERFACE_TYPE InterfaceType;
+    ULONG BusNumber;
+    ULONG Address;                               /* PCI: (device << 16) | function */
+    ULONG UINumber;
+    const GUID *BusTypeGuid;
+} IOP_BUS_LOCATION;
 PDEVICE_OBJECT IopRootAddDevice(const IOP_ROOT_DEVICE_SPEC *Spec);
 BOOLEAN IopRootMarkMissing(PDEVICE_OBJECT Pdo);
 BOOLEAN IopIsRootPdo(PDEVICE_OBJECT Device);
 BOOLEAN IopRootTakeBogusSeen(void);
+
+/* pnppci.c: the PCI bus, a raw bus device of the root bus enumerating configuration space */
+void IopPciAddBus(void);
 #define IOP_MN_BOGUS 0xFF /* an unknown minor function, as Driver Verifier sends (PN-04) */
 
 /* pnpiface.c: device interfaces */

@@ -7,7 +7,11 @@
  * Each PDO answers what a bus driver answers for its child: IDs, text, capabilities,
  * resource requirements (from the device model's ports and interrupt line), and
  * completes what it does not handle with the status already in the IRP. A PDO is
- * deleted on REMOVE_DEVICE only once it is no longer reported (surprise removal). */
+ * deleted on REMOVE_DEVICE only once it is no longer reported (surprise removal).
+ *
+ * A PDO can itself be a bus the PnP manager models (the PCI bus, sim/io/pnppci.c):
+ * it starts raw (RawDeviceOK, no function driver needed) and answers BusRelations
+ * with the PDOs whose Bus is it, after its Enumerate callback refreshed them. */
 #include "io/pnpp.h"
 
 typedef struct _IOP_ROOT_PDO {
@@ -18,6 +22,10 @@ typedef struct _IOP_ROOT_PDO {
     IO_RESOURCE_DESCRIPTOR *Requirements;
     ULONG RequirementCount;
     PDEVICE_OBJECT Device;
+    PDEVICE_OBJECT Bus;                     /* the modelled bus reporting it; NULL: the root */
+    void (*Enumerate)(PDEVICE_OBJECT Self); /* a bus: refreshes its children before BusRelations */
+    BOOLEAN HasLocation;
+    IOP_BUS_LOCATION BusLocation;
 } IOP_ROOT_PDO;
 
 static IOP_DRIVER *IopPnpManager;
@@ -116,9 +124,10 @@ static NTSTATUS IopRootCapabilities(IOP_ROOT_PDO *Pdo, PDEVICE_CAPABILITIES Caps
 {
     Caps->UniqueID = FALSE;
     Caps->SilentInstall = TRUE;
+    Caps->RawDeviceOK = Pdo->Enumerate != NULL;
     Caps->SurpriseRemovalOK = strncmp(Pdo->DeviceId, "ROOT\\", 5) == 0;
-    Caps->Address = 0xFFFFFFFF;
-    Caps->UINumber = 0xFFFFFFFF;
+    Caps->Address = Pdo->HasLocation ? Pdo->BusLocation.Address : 0xFFFFFFFF;
+    Caps->UINumber = Pdo->HasLocation ? Pdo->BusLocation.UINumber : 0xFFFFFFFF;
     Caps->DeviceState[PowerSystemWorking] = PowerDeviceD0;
     for (int s = PowerSystemSleeping1; s < PowerSystemMaximum; s++)
         Caps->DeviceState[s] = PowerDeviceD3;
@@ -138,8 +147,8 @@ static NTSTATUS IopRootRequirements(IOP_ROOT_PDO *Pdo, PIRP Irp)
         return STATUS_INSUFFICIENT_RESOURCES;
     memset(List, 0, Size);
     List->ListSize = Size;
-    List->InterfaceType = Isa;
-    List->BusNumber = 0;
+    List->InterfaceType = Pdo->HasLocation ? Pdo->BusLocation.InterfaceType : Isa;
+    List->BusNumber = Pdo->HasLocation ? Pdo->BusLocation.BusNumber : 0;
     List->AlternativeLists = 1;
     List->List[0].Version = 1;
     List->List[0].Revision = 1;
@@ -149,11 +158,31 @@ static NTSTATUS IopRootRequirements(IOP_ROOT_PDO *Pdo, PIRP Irp)
     return STATUS_SUCCESS;
 }
 
-static NTSTATUS IopRootBusRelations(PIRP Irp)
+static NTSTATUS IopRootBusInformation(IOP_ROOT_PDO *Pdo, PIRP Irp)
+{
+    if (!Pdo->HasLocation || Pdo->BusLocation.BusTypeGuid == NULL)
+        return Irp->IoStatus.Status;
+    PPNP_BUS_INFORMATION Info = ExAllocatePoolWithTag(PagedPool, sizeof(*Info), 'tooR');
+    if (Info == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    Info->BusTypeGuid = *Pdo->BusLocation.BusTypeGuid;
+    Info->LegacyBusType = Pdo->BusLocation.InterfaceType;
+    Info->BusNumber = Pdo->BusLocation.BusNumber;
+    Irp->IoStatus.Information = (ULONG_PTR)Info;
+    return STATUS_SUCCESS;
+}
+
+static BOOLEAN IopRootReports(PDEVICE_OBJECT Bus, const IOP_ROOT_PDO *Pdo)
+{
+    return Pdo->Present && Pdo->Bus == Bus;
+}
+
+/* The children of Bus (NULL: the root). */
+static NTSTATUS IopRootBusRelations(PDEVICE_OBJECT Bus, PIRP Irp)
 {
     ULONG Count = 0;
     for (PLIST_ENTRY E = IopRootPdos.Flink; E != &IopRootPdos; E = E->Flink)
-        Count += CONTAINING_RECORD(E, IOP_ROOT_PDO, Link)->Present;
+        Count += IopRootReports(Bus, CONTAINING_RECORD(E, IOP_ROOT_PDO, Link));
     ULONG Size = (ULONG)(FIELD_OFFSET(DEVICE_RELATIONS, Objects) + (Count ? Count : 1) * sizeof(PDEVICE_OBJECT));
     PDEVICE_RELATIONS Relations = ExAllocatePoolWithTag(PagedPool, Size, 'tooR');
     if (Relations == NULL)
@@ -161,7 +190,7 @@ static NTSTATUS IopRootBusRelations(PIRP Irp)
     Relations->Count = 0;
     for (PLIST_ENTRY E = IopRootPdos.Flink; E != &IopRootPdos; E = E->Flink) {
         IOP_ROOT_PDO *Pdo = CONTAINING_RECORD(E, IOP_ROOT_PDO, Link);
-        if (!Pdo->Present)
+        if (!IopRootReports(Bus, Pdo))
             continue;
         ObpReference(Pdo->Device);
         Relations->Objects[Relations->Count++] = Pdo->Device;
@@ -194,6 +223,8 @@ static NTSTATUS IopRootChildPnp(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIO_ST
         return IopRootCapabilities(Pdo, Stack->Parameters.DeviceCapabilities.Capabilities);
     case IRP_MN_QUERY_RESOURCE_REQUIREMENTS:
         return IopRootRequirements(Pdo, Irp);
+    case IRP_MN_QUERY_BUS_INFORMATION:
+        return IopRootBusInformation(Pdo, Irp);
     case IRP_MN_START_DEVICE:
         if (IopDeviceNode(Device))
             IopPnpLowerStarted(IopDeviceNode(Device)); /* the hardware is the function driver's now */
@@ -215,6 +246,10 @@ static NTSTATUS IopRootChildPnp(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIO_ST
         }
         return STATUS_SUCCESS;
     case IRP_MN_QUERY_DEVICE_RELATIONS:
+        if (Stack->Parameters.QueryDeviceRelations.Type == BusRelations && Pdo->Enumerate) {
+            Pdo->Enumerate(Device);
+            return IopRootBusRelations(Device, Irp);
+        }
         if (Stack->Parameters.QueryDeviceRelations.Type == TargetDeviceRelation) {
             PDEVICE_RELATIONS Relations = ExAllocatePoolWithTag(PagedPool, sizeof(DEVICE_RELATIONS), 'tooR');
             if (Relations == NULL)
@@ -242,7 +277,7 @@ static NTSTATUS IopRootDispatchPnp(PDEVICE_OBJECT Device, PIRP Irp)
     if (Pdo->IsRoot)
         Status = Stack->MinorFunction == IRP_MN_QUERY_DEVICE_RELATIONS &&
                          Stack->Parameters.QueryDeviceRelations.Type == BusRelations
-                     ? IopRootBusRelations(Irp)
+                     ? IopRootBusRelations(NULL, Irp)
                      : Stack->MinorFunction == IRP_MN_START_DEVICE ? STATUS_SUCCESS : Irp->IoStatus.Status;
     else
         Status = IopRootChildPnp(Device, Pdo, Stack, Irp);
@@ -329,6 +364,12 @@ PDEVICE_OBJECT IopRootAddDevice(const IOP_ROOT_DEVICE_SPEC *Spec)
     Pdo->CompatibleIds = IopMultiSzDup(Spec->CompatibleIds);
     Pdo->Description = Spec->Description ? KiHostStrdup(Spec->Description) : NULL;
     Pdo->Location = Spec->Location ? KiHostStrdup(Spec->Location) : NULL;
+    Pdo->Bus = Spec->Bus;
+    Pdo->Enumerate = Spec->Enumerate;
+    if (Spec->On) {
+        Pdo->HasLocation = TRUE;
+        Pdo->BusLocation = *Spec->On;
+    }
     if (Spec->RequirementCount) {
         size_t Bytes = Spec->RequirementCount * sizeof(IO_RESOURCE_DESCRIPTOR);
         Pdo->Requirements = KiHostAlloc(Bytes);
