@@ -58,6 +58,8 @@ struct ntsim_uart {
     hw_parport *Lpt;
     unsigned LptIndex;
     hw_pcspk *Spk;
+    bool Mouse;          /* i8042: the auxiliary (PS/2 mouse) port is there */
+    unsigned DmaChannel; /* isa-fdc */
 };
 typedef struct ntsim_uart NTSIM_DEVICE;
 
@@ -620,6 +622,7 @@ static int NtsimAddI8042(NTSIM_DEVICE *Device, const char *Spec, char **Save, ch
     Device->Io = Config.data_port;
     Device->Irq = Config.kbd_irq;
     Device->AuxIrq = Config.aux_irq;
+    Device->Mouse = O.Mouse;
     snprintf(Canonical, Size, "i8042,io=0x%x,irq=%u,auxirq=%u,mouse=%s,bios=%s", Config.data_port, Config.kbd_irq,
              Config.aux_irq, O.Mouse ? "on" : "off", O.Bios ? "on" : "off");
     NtsimDescribeI8042(Device, O.Mouse);
@@ -1171,15 +1174,22 @@ const int16_t *ntsim_speaker_samples(ntsim_machine *Machine, size_t *Count, unsi
     return hw_pcspk_samples(D->Spk, Count);
 }
 
-/* For the PnP root bus (sim/host/pnp.c): the type, I/O base and interrupt line of the
- * Index-th device, in creation order. -1 past the end. */
-int NtsimDeviceResources(size_t Index, const char **Kind, unsigned *Io, unsigned *Irq)
+/* For the PnP root bus (sim/host/pnp.c): what the Index-th device (in creation order)
+ * decodes, as its firmware description would state it. -1 past the end. */
+int NtsimDeviceResources(size_t Index, NTSIM_DEVICE_RESOURCES *Out)
 {
     if (Index >= NtsimDeviceCount)
         return -1;
+    static const char *const Kinds[] = { [NtsimDevUart] = "uart16550", [NtsimDevPit] = "pit8254",
+                                         [NtsimDevEdu] = "edu",        [NtsimDevI8042] = "i8042",
+                                         [NtsimDevParport] = "isa-parallel", [NtsimDevPcspk] = "pcspk",
+                                         [NtsimDevDma] = "i8237",      [NtsimDevFdc] = "isa-fdc" };
     const NTSIM_DEVICE *Device = NtsimDevices[Index];
-    *Kind = Device->Kind == NtsimDevUart ? "uart16550" : Device->Kind == NtsimDevPit ? "pit8254" : "other";
-    *Io = Device->Io;
-    *Irq = Device->Irq;
+    memset(Out, 0, sizeof(*Out));
+    Out->Kind = Kinds[Device->Kind];
+    Out->Io = Device->Io;
+    Out->Irq = Device->Irq;
+    Out->AuxIrq = Device->Kind == NtsimDevI8042 && Device->Mouse ? (int)Device->AuxIrq : -1;
+    Out->Dma = Device->Kind == NtsimDevFdc ? (int)Device->DmaChannel : -1;
     return 0;
 }

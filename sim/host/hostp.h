@@ -42,4 +42,12 @@ int IopUnloadDriver(IOP_DRIVER *Driver);
  * threads, DPCs and the clock run) until it completes; < 0: NTSIM_E_CRASHED. */
 int32_t NtsimWaitSynchronous(ntsim_request *Request);
 void NtsimRequestCompleted(void);
+/* sim/host/devices.c: what a device of the machine decodes, for the PnP root bus. */
+typedef struct _NTSIM_DEVICE_RESOURCES {
+    const char *Kind;   /* the --device type: "uart16550", "i8042", ... */
+    unsigned Io, Irq;
+    int AuxIrq;         /* i8042 with its mouse port: IRQ 12; else -1 */
+    int Dma;            /* isa-fdc: its channel; else -1 */
+} NTSIM_DEVICE_RESOURCES;
+int NtsimDeviceResources(size_t Index, NTSIM_DEVICE_RESOURCES *Out);
 #endif

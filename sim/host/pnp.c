@@ -7,55 +7,114 @@
 
 #include <unistd.h>
 
-int NtsimDeviceResources(size_t Index, const char **Kind, unsigned *Io, unsigned *Irq); /* devices.c */
+/* Requirement lists of legacy devices, as their ACPI descriptions state them: fixed
+ * ports, a fixed edge-triggered interrupt line, a fixed DMA channel. */
+#define NTSIM_MAX_LEGACY_REQUIREMENTS 4
 
-/* The requirements of a legacy device, as its ACPI description would state them:
- * fixed ports and a fixed, edge-triggered interrupt line. */
-static ULONG NtsimLegacyRequirements(unsigned Io, unsigned Length, unsigned Irq, IO_RESOURCE_DESCRIPTOR *Out)
+static void NtsimRequirePorts(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, unsigned Io, unsigned Length)
 {
-    memset(Out, 0, 2 * sizeof(*Out));
-    Out[0].Type = CmResourceTypePort;
-    Out[0].ShareDisposition = CmResourceShareDeviceExclusive;
-    Out[0].Flags = CM_RESOURCE_PORT_IO | CM_RESOURCE_PORT_16_BIT_DECODE;
-    Out[0].u.Port.Length = Length;
-    Out[0].u.Port.Alignment = 1;
-    Out[0].u.Port.MinimumAddress.QuadPart = Io;
-    Out[0].u.Port.MaximumAddress.QuadPart = Io + Length - 1;
-    Out[1].Type = CmResourceTypeInterrupt;
-    Out[1].ShareDisposition = CmResourceShareDeviceExclusive;
-    Out[1].Flags = CM_RESOURCE_INTERRUPT_LATCHED;
-    Out[1].u.Interrupt.MinimumVector = Irq;
-    Out[1].u.Interrupt.MaximumVector = Irq;
-    return 2;
+    IO_RESOURCE_DESCRIPTOR *D = &Req[Spec->RequirementCount++];
+    memset(D, 0, sizeof(*D));
+    D->Type = CmResourceTypePort;
+    D->ShareDisposition = CmResourceShareDeviceExclusive;
+    D->Flags = CM_RESOURCE_PORT_IO | CM_RESOURCE_PORT_16_BIT_DECODE;
+    D->u.Port.Length = Length;
+    D->u.Port.Alignment = 1;
+    D->u.Port.MinimumAddress.QuadPart = Io;
+    D->u.Port.MaximumAddress.QuadPart = Io + Length - 1;
 }
 
-/* The machine's legacy devices as root-bus PDOs (once each; later calls add new ones). */
+static void NtsimRequireIrq(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, unsigned Irq)
+{
+    IO_RESOURCE_DESCRIPTOR *D = &Req[Spec->RequirementCount++];
+    memset(D, 0, sizeof(*D));
+    D->Type = CmResourceTypeInterrupt;
+    D->ShareDisposition = CmResourceShareDeviceExclusive;
+    D->Flags = CM_RESOURCE_INTERRUPT_LATCHED;
+    D->u.Interrupt.MinimumVector = Irq;
+    D->u.Interrupt.MaximumVector = Irq;
+}
+
+static void NtsimRequireDma(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, unsigned Channel)
+{
+    IO_RESOURCE_DESCRIPTOR *D = &Req[Spec->RequirementCount++];
+    memset(D, 0, sizeof(*D));
+    D->Type = CmResourceTypeDma;
+    D->ShareDisposition = CmResourceShareDeviceExclusive;
+    D->Flags = CM_RESOURCE_DMA_8;
+    D->u.Dma.MinimumChannel = Channel;
+    D->u.Dma.MaximumChannel = Channel;
+}
+
+/* One root PDO: its ACPI ID (the hardware IDs are "ACPI\PNPxxxx" and "*PNPxxxx"). */
+static void NtsimAddAcpiDevice(IOP_ROOT_DEVICE_SPEC *Spec, const char *PnpId, const char *Instance,
+                               const char *Description, const char *Location)
+{
+    char DeviceId[32], Ids[64];
+    snprintf(DeviceId, sizeof(DeviceId), "ACPI\\%s", PnpId);
+    int n = snprintf(Ids, sizeof(Ids) - 1, "ACPI\\%s%c*%s", PnpId, 0, PnpId);
+    Ids[n + 1] = 0;
+    Spec->DeviceId = DeviceId;
+    Spec->InstanceId = Instance;
+    Spec->HardwareIds = Ids;
+    Spec->Description = Description;
+    Spec->Location = Location;
+    IopRootAddDevice(Spec);
+}
+
+/* The machine's legacy devices as root-bus PDOs, with the IDs a PC's ACPI tables give
+ * them (once each; later calls add new ones). */
 static void NtsimAddLegacyDevices(void)
 {
-    const char *Kind;
-    unsigned Io, Irq, Uarts = 0;
-    for (size_t i = 0; NtsimDeviceResources(i, &Kind, &Io, &Irq) == 0; i++) {
-        IO_RESOURCE_DESCRIPTOR Req[2];
+    NTSIM_DEVICE_RESOURCES R;
+    unsigned Uarts = 0, Lpts = 0;
+    for (size_t i = 0; NtsimDeviceResources(i, &R) == 0; i++) {
+        IO_RESOURCE_DESCRIPTOR Req[NTSIM_MAX_LEGACY_REQUIREMENTS];
+        IOP_ROOT_DEVICE_SPEC Spec = { .Requirements = Req };
         char Instance[16], Location[32];
-        IOP_ROOT_DEVICE_SPEC Spec;
-        memset(&Spec, 0, sizeof(Spec));
-        if (!strcmp(Kind, "uart16550")) {
+        if (!strcmp(R.Kind, "uart16550")) {
             snprintf(Instance, sizeof(Instance), "%u", ++Uarts);
             snprintf(Location, sizeof(Location), "COM%u", Uarts);
-            Spec = (IOP_ROOT_DEVICE_SPEC){ .DeviceId = "ACPI\\PNP0501", .InstanceId = Instance,
-                                           .HardwareIds = "ACPI\\PNP0501\0*PNP0501\0",
-                                           .Description = "Communications Port", .Location = Location,
-                                           .Requirements = Req,
-                                           .RequirementCount = NtsimLegacyRequirements(Io, 8, Irq, Req) };
-        } else if (!strcmp(Kind, "pit8254")) {
-            Spec = (IOP_ROOT_DEVICE_SPEC){ .DeviceId = "ACPI\\PNP0100", .InstanceId = "1",
-                                           .HardwareIds = "ACPI\\PNP0100\0*PNP0100\0",
-                                           .Description = "System timer", .Requirements = Req,
-                                           .RequirementCount = NtsimLegacyRequirements(Io, 4, Irq, Req) };
-        } else {
-            continue; /* PCI functions: below */
+            NtsimRequirePorts(&Spec, Req, R.Io, 8);
+            NtsimRequireIrq(&Spec, Req, R.Irq);
+            NtsimAddAcpiDevice(&Spec, "PNP0501", Instance, "Communications Port", Location);
+        } else if (!strcmp(R.Kind, "pit8254")) {
+            NtsimRequirePorts(&Spec, Req, R.Io, 4);
+            NtsimRequireIrq(&Spec, Req, R.Irq);
+            NtsimAddAcpiDevice(&Spec, "PNP0100", "1", "System timer", NULL);
+        } else if (!strcmp(R.Kind, "i8042")) {
+            NtsimRequirePorts(&Spec, Req, R.Io, 1);
+            NtsimRequirePorts(&Spec, Req, R.Io + 4, 1);
+            NtsimRequireIrq(&Spec, Req, R.Irq);
+            NtsimAddAcpiDevice(&Spec, "PNP0303", "1", "Standard PS/2 Keyboard", NULL);
+            if (R.AuxIrq >= 0) {
+                IOP_ROOT_DEVICE_SPEC Mouse = { .Requirements = Req };
+                NtsimRequireIrq(&Mouse, Req, (unsigned)R.AuxIrq);
+                NtsimAddAcpiDevice(&Mouse, "PNP0F13", "1", "PS/2 Compatible Mouse", NULL);
+            }
+        } else if (!strcmp(R.Kind, "isa-parallel")) {
+            snprintf(Instance, sizeof(Instance), "%u", ++Lpts);
+            snprintf(Location, sizeof(Location), "LPT%u", Lpts);
+            NtsimRequirePorts(&Spec, Req, R.Io, R.Io == 0x3BC ? 4 : 8);
+            NtsimRequireIrq(&Spec, Req, R.Irq);
+            NtsimAddAcpiDevice(&Spec, "PNP0400", Instance, "Printer Port", Location);
+        } else if (!strcmp(R.Kind, "pcspk")) {
+            NtsimRequirePorts(&Spec, Req, 0x61, 1);
+            NtsimAddAcpiDevice(&Spec, "PNP0800", "1", "System speaker", NULL);
+        } else if (!strcmp(R.Kind, "i8237")) {
+            NtsimRequirePorts(&Spec, Req, 0x00, 16);
+            NtsimRequirePorts(&Spec, Req, 0x81, 15);
+            NtsimRequirePorts(&Spec, Req, 0xC0, 32);
+            NtsimRequireDma(&Spec, Req, 4);
+            NtsimAddAcpiDevice(&Spec, "PNP0200", "1", "Direct memory access controller", NULL);
+        } else if (!strcmp(R.Kind, "isa-fdc")) {
+            NtsimRequirePorts(&Spec, Req, R.Io, 6);
+            NtsimRequirePorts(&Spec, Req, R.Io + 7, 1);
+            NtsimRequireIrq(&Spec, Req, R.Irq);
+            if (R.Dma >= 0)
+                NtsimRequireDma(&Spec, Req, (unsigned)R.Dma);
+            NtsimAddAcpiDevice(&Spec, "PNP0700", "1", "Standard floppy disk controller", NULL);
         }
-        IopRootAddDevice(&Spec);
     }
     IopPciAddBus(); /* PCI functions are the PCI bus's children (sim/io/pnppci.c) */
 }
