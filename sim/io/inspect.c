@@ -126,6 +126,21 @@ static void IopDumpStack(FILE *Out, PDEVICE_OBJECT Device)
     }
 }
 
+/* `!object`: the object directory from Path down (a directory) or the object itself. */
+static int IopDumpObject(FILE *Out, const char *Path)
+{
+    PVOID Object;
+    if (strcmp(Path, "\\") != 0) {
+        if (!NT_SUCCESS(ObpLookupObjectUtf8(Path, &Object))) {
+            fprintf(Out, "!object: no object named '%s'\n", Path);
+            return NTSIM_E_ARGS;
+        }
+        ObpDereference(Object);
+    }
+    ObpDumpNamespace(Out, Path);
+    return 0;
+}
+
 int ntsim_inspect(ntsim_machine *Machine, const char *Command, FILE *Out)
 {
     if (Machine == NULL || Machine != ntsim_current_machine() || Command == NULL || Out == NULL)
@@ -149,6 +164,13 @@ int ntsim_inspect(ntsim_machine *Machine, const char *Command, FILE *Out)
     }
     if (strcmp(Verb, "!irp") == 0)
         return IopDumpLiveIrps(Out);
-    fprintf(Out, "ntsim_inspect: unknown command '%s' (!drvobj NAME, !devobj PATH, !devstack PATH, !irp)\n", Verb);
+    if (strcmp(Verb, "!object") == 0)
+        return IopDumpObject(Out, Argument[0] ? Argument : "\\");
+    if (strcmp(Verb, "!arbiter") == 0) {
+        IopDumpClaims(Out);
+        return 0;
+    }
+    fprintf(Out, "ntsim_inspect: unknown command '%s' (!drvobj NAME, !devobj PATH, !devstack PATH, !irp, "
+                 "!object [PATH], !arbiter)\n", Verb);
     return NTSIM_E_ARGS;
 }

@@ -160,4 +160,5 @@ NTSTATUS ObpCreateSymbolicLinkUtf8(const char *LinkPath, const char *TargetPath,
 /* sim/io/imports.c: 0 when the image's imports are all provided; NTSIM_E_LOAD naming each one that is not. */
 int IopCheckImageImports(const char *ImagePath);
 
+void IopDumpClaims(FILE *Out); /* resource.c, for `!arbiter` */
 #endif

@@ -236,6 +236,30 @@ static const char *IopOwnerName(IOP_CLAIM *C, char *Buffer, size_t Size)
     return Buffer;
 }
 
+/* `!arbiter` (sim/io/inspect.c): every claim in the resource map, by owner. */
+void IopDumpClaims(FILE *Out)
+{
+    if (!IopClaimsReady || IsListEmpty(&IopClaims)) {
+        fprintf(Out, "resource map: no claims\n");
+        return;
+    }
+    fprintf(Out, "resource map (%s):\n", IOP_RESOURCEMAP);
+    for (PLIST_ENTRY E = IopClaims.Flink; E != &IopClaims; E = E->Flink) {
+        IOP_CLAIM *C = CONTAINING_RECORD(E, IOP_CLAIM, Link);
+        char Owner[192];
+        fprintf(Out, "  %s  class %s%s\n", IopOwnerName(C, Owner, sizeof(Owner)), C->ClassName ? C->ClassName : "-",
+                C->Device ? "  (device claim)" : "");
+        for (ULONG i = 0; i < C->RangeCount; i++) {
+            char Range[96];
+            IopFormatRange(&C->Ranges[i], Range, sizeof(Range));
+            fprintf(Out, "    %-36s %s\n", Range,
+                    C->Ranges[i].Share == CmResourceShareShared ? "shared"
+                    : C->Ranges[i].Share == CmResourceShareDriverExclusive ? "driver-exclusive"
+                                                                         : "device-exclusive");
+        }
+    }
+}
+
 /* ---- the registry side ---- */
 
 static void *IopTranslateList(const CM_RESOURCE_LIST *List, ULONG Size)

@@ -307,10 +307,14 @@ void ObpDumpNamespace(FILE *Out, const char *Root)
         ObpDumpDirectory(Out, ObpRoot, 1);
         return;
     }
-    if (!NT_SUCCESS(ObpLookupObjectUtf8(Root, &Object)))
+    if (!NT_SUCCESS(ObpLookupLinkUtf8(Root, &Object)))
         return;
-    fprintf(Out, "%s\n", Root);
-    if (ObpGetObjectType(Object) == &ObpDirectoryType)
+    OBP_HEADER *H = ObpHeader(Object);
+    if (H->Type == &ObpSymbolicLinkType)
+        fprintf(Out, "%s -> %s\n", Root, ((OBP_SYMLINK *)Object)->Target);
+    else
+        fprintf(Out, "%s  [%s, %ld references]\n", Root, H->Type->Name, (long)H->PointerCount - 1); /* less the lookup's own */
+    if (H->Type == &ObpDirectoryType)
         ObpDumpDirectory(Out, Object, 1);
     ObpDereference(Object);
 }

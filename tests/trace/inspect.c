@@ -1,5 +1,5 @@
-/* inspect.c - debugger-style dumps (ntsim_inspect): !drvobj, !devobj, !devstack, !irp on
- * serial.sys with a read pending, and clear refusals for what does not exist. */
+/* inspect.c - debugger-style dumps (ntsim_inspect): !drvobj, !devobj, !devstack, !irp, !object
+ * and !arbiter on serial.sys with a read pending, and clear refusals for what does not exist. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +61,22 @@ static void dumps_of_serial_with_a_pending_read(void **state)
     Expect(Text, "IRP_MJ_READ");
     Expect(Text, "\\Device\\Serial0 (serial)");
     Expect(Text, "1 IRP(s) in flight");
+    free(Text);
+
+    Text = Inspect(Machine, "!object \\Device", 0);
+    Expect(Text, "\\Device  [Directory");
+    Expect(Text, "\\Serial0  [Device]");
+    free(Text);
+    Text = Inspect(Machine, "!object \\DosDevices\\COM1", 0);
+    Expect(Text, "\\DosDevices\\COM1 -> \\Device\\Serial0");
+    free(Text);
+    Text = Inspect(Machine, "!arbiter", 0);
+    Expect(Text, "serial");
+    Expect(Text, "ports 0x3F8-0x3FF");
+    Expect(Text, "interrupt 4");
+    free(Text);
+    Text = Inspect(Machine, "!object \\Device\\Nothing", -1);
+    Expect(Text, "no object named");
     free(Text);
 
     Text = Inspect(Machine, "!drvobj nosuch", -1);
