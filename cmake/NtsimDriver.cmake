@@ -77,7 +77,12 @@ function(ntsim_add_fault_sweep prefix)
   endif()
   string(MAKE_C_IDENTIFIER "${prefix}" id)
   set(script "${CMAKE_CURRENT_BINARY_DIR}/ntsim_sweep_${id}.cmake")
-  string(REPLACE ";" " " args_text "${ARG_ARGS}")
+  # each argument as a bracket argument: hardware IDs such as PCI\VEN_1234&DEV_11E8 hold
+  # backslashes, which a quoted CMake string would read as escapes
+  set(args_text "")
+  foreach(arg IN LISTS ARG_ARGS)
+    string(APPEND args_text " [==[${arg}]==]")
+  endforeach()
   file(GENERATE OUTPUT "${script}" CONTENT "
 set(cli [==[$<TARGET_FILE:${cli}>]==])
 set(image [==[$<TARGET_FILE:${ARG_DRIVER}>]==])

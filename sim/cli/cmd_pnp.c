@@ -97,6 +97,7 @@ static int CliPnpAction(ntsim_machine *Machine, int Option, const char *Path)
     case 'X': What = "surprise removal of"; Status = ntsim_pnp_surprise_remove(Machine, Path); break;
     case 'z': What = "sleep (S3)"; Status = ntsim_pnp_set_system_power(Machine, 4); Path = ""; break;
     case 'w': What = "resume (S0)"; Status = ntsim_pnp_set_system_power(Machine, 1); Path = ""; break;
+    case 'k': What = "wake signal from"; Status = ntsim_pnp_wake(Machine, Path); break;
     default: return 0;
     }
     if (Status == NTSIM_E_CRASHED)
@@ -116,7 +117,7 @@ static int CliPnpUsage(void)
     printf("usage: ntsim pnp [--device SPEC]... [--reg FILE] [--bind HWID=IMAGE]... [--upper-filter HWID=IMAGE]...\n"
            "                 [--lower-filter HWID=IMAGE]... [--root-device NAME=HWID]... [--inf FILE=IMAGE]...\n"
            "                 [--stop PATH] [--start PATH] [--rebalance PATH] [--remove PATH]\n"
-           "                 [--surprise-remove PATH] [--sleep] [--resume] [--for DURATION]\n"
+           "                 [--surprise-remove PATH] [--sleep] [--resume] [--wake PATH] [--for DURATION]\n"
            "  devices of the default PC: ACPI\\PNP0501\\1 (COM1, hardware IDs ACPI\\PNP0501, *PNP0501),\n"
            "  ACPI\\PNP0100\\1 (the 8254); actions run in the order given\n");
     return CLI_EXIT_OK;
@@ -133,6 +134,7 @@ int CliPnp(int argc, char **argv)
         { "rebalance", required_argument, NULL, 'B' },     { "remove", required_argument, NULL, 'x' },
         { "surprise-remove", required_argument, NULL, 'X' }, { "sleep", no_argument, NULL, 'z' },
         { "resume", no_argument, NULL, 'w' },              { "for", required_argument, NULL, 'f' },
+        { "wake", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
     };
     CLI_PNP_OPTIONS Pnp = { 0 };
@@ -152,7 +154,7 @@ int CliPnp(int argc, char **argv)
         case CLI_PNP_LOWER:
         case CLI_PNP_ROOT:
         case CLI_PNP_INF: Error = CliPnpAddBinding(&Pnp, Option, optarg, "pnp"); break;
-        case 'S': case 's': case 'B': case 'x': case 'X': case 'z': case 'w': case 'f':
+        case 'S': case 's': case 'B': case 'x': case 'X': case 'z': case 'w': case 'k': case 'f':
             Steps[StepCount++] = (CLI_PNP_STEP){ Option, optarg };
             break;
         case 'h': Error = -1; break;

@@ -77,6 +77,7 @@ static void NtsimAddLegacyDevices(void)
             snprintf(Location, sizeof(Location), "COM%u", Uarts);
             NtsimRequirePorts(&Spec, Req, R.Io, 8);
             NtsimRequireIrq(&Spec, Req, R.Irq);
+            Spec.CanWake = TRUE; /* ring indicate */
             NtsimAddAcpiDevice(&Spec, "PNP0501", Instance, "Communications Port", Location);
         } else if (!strcmp(R.Kind, "pit8254")) {
             NtsimRequirePorts(&Spec, Req, R.Io, 4);
@@ -86,9 +87,10 @@ static void NtsimAddLegacyDevices(void)
             NtsimRequirePorts(&Spec, Req, R.Io, 1);
             NtsimRequirePorts(&Spec, Req, R.Io + 4, 1);
             NtsimRequireIrq(&Spec, Req, R.Irq);
+            Spec.CanWake = TRUE;
             NtsimAddAcpiDevice(&Spec, "PNP0303", "1", "Standard PS/2 Keyboard", NULL);
             if (R.AuxIrq >= 0) {
-                IOP_ROOT_DEVICE_SPEC Mouse = { .Requirements = Req };
+                IOP_ROOT_DEVICE_SPEC Mouse = { .Requirements = Req, .CanWake = TRUE };
                 NtsimRequireIrq(&Mouse, Req, (unsigned)R.AuxIrq);
                 NtsimAddAcpiDevice(&Mouse, "PNP0F13", "1", "PS/2 Compatible Mouse", NULL);
             }
@@ -305,6 +307,22 @@ const void *ntsim_pnp_resources(ntsim_machine *Machine, const char *InstancePath
     if (Node == NULL)
         return NULL;
     return Translated ? (const void *)Node->Translated : (const void *)Node->Raw;
+}
+
+int32_t ntsim_pnp_wake(ntsim_machine *Machine, const char *InstancePath)
+{
+    int Error;
+    IOP_DEVNODE *Node = NtsimNode(Machine, InstancePath, &Error);
+    if (Node == NULL)
+        return Error;
+    NTSTATUS Status = STATUS_UNSUCCESSFUL;
+    NTSIM_PNP_CALL(Status, IopRootSignalWake(Node->Pdo));
+    if (Status == STATUS_NOT_SUPPORTED)
+        NtsimSetLastError("%s cannot wake the system (its capabilities say SystemWake unspecified)", InstancePath);
+    else if (Status == STATUS_INVALID_DEVICE_STATE)
+        NtsimSetLastError("%s: no IRP_MN_WAIT_WAKE is armed (its power policy owner requests one with "
+                          "PoRequestPowerIrp)", InstancePath);
+    return Status;
 }
 
 int32_t ntsim_pnp_set_system_power(ntsim_machine *Machine, int SystemState)

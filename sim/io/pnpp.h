@@ -119,6 +119,7 @@ typedef struct _IOP_ROOT_DEVICE_SPEC {
     PDEVICE_OBJECT Bus;                          /* the bus PDO that reports this child */
     void (*Enumerate)(PDEVICE_OBJECT Self);      /* set: a bus, started raw, with children */
     const struct _IOP_BUS_LOCATION *On;          /* where on its bus (NULL: ISA-like root device) */
+    BOOLEAN CanWake;                             /* holds IRP_MN_WAIT_WAKE; wakes the system from S1-S3 */
 } IOP_ROOT_DEVICE_SPEC;
 
 /* Where a child sits on a modelled bus: QUERY_BUS_INFORMATION, the capabilities'
@@ -134,6 +135,7 @@ PDEVICE_OBJECT IopRootAddDevice(const IOP_ROOT_DEVICE_SPEC *Spec);
 BOOLEAN IopRootMarkMissing(PDEVICE_OBJECT Pdo);
 BOOLEAN IopIsRootPdo(PDEVICE_OBJECT Device);
 BOOLEAN IopRootTakeBogusSeen(void);
+NTSTATUS IopRootSignalWake(PDEVICE_OBJECT Pdo); /* the device asks to wake: WAIT_WAKE completes */
 
 /* pnppci.c: the PCI bus, a raw bus device of the root bus enumerating configuration space */
 void IopPciAddBus(void);

@@ -152,8 +152,10 @@ static void IopPciReportFunction(PDEVICE_OBJECT Bus, const IOP_PCI_FUNCTION *F)
     snprintf(Location, sizeof(Location), "PCI bus %u, device %u, function %u", F->Bus, F->Device, F->Function);
     IO_RESOURCE_DESCRIPTOR Requirements[IOP_PCI_MAX_REQUIREMENTS];
     IOP_BUS_LOCATION On = { PCIBus, F->Bus, (F->Device << 16) | F->Function, F->Device, &IopPciBusTypeGuid };
-    IOP_ROOT_DEVICE_SPEC Spec = { DeviceId, Instance, Hardware, Compatible, "PCI device", Location,
-                                  Requirements, IopPciRequirements(F, Requirements), Bus, NULL, &On };
+    IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = DeviceId, .InstanceId = Instance, .HardwareIds = Hardware,
+                                  .CompatibleIds = Compatible, .Description = "PCI device", .Location = Location,
+                                  .Requirements = Requirements,
+                                  .RequirementCount = IopPciRequirements(F, Requirements), .Bus = Bus, .On = &On };
     IopRootAddDevice(&Spec); /* NULL when already reported: nothing changes */
 }
 
@@ -201,7 +203,8 @@ void IopPciAddBus(void)
 {
     if (!IopPciAnyFunction())
         return;
-    IOP_ROOT_DEVICE_SPEC Spec = { "ACPI\\PNP0A03", "0", "ACPI\\PNP0A03\0*PNP0A03\0", NULL, "PCI bus", NULL,
-                                  NULL, 0, NULL, IopPciEnumerate, NULL };
+    IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = "ACPI\\PNP0A03", .InstanceId = "0",
+                                  .HardwareIds = "ACPI\\PNP0A03\0*PNP0A03\0", .Description = "PCI bus",
+                                  .Enumerate = IopPciEnumerate };
     IopRootAddDevice(&Spec);
 }

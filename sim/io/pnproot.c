@@ -26,6 +26,8 @@ typedef struct _IOP_ROOT_PDO {
     void (*Enumerate)(PDEVICE_OBJECT Self); /* a bus: refreshes its children before BusRelations */
     BOOLEAN HasLocation;
     IOP_BUS_LOCATION BusLocation;
+    BOOLEAN CanWake;                        /* can wake the system from S3 (keyboard, mouse, COM) */
+    PIRP WaitWake;                          /* the IRP_MN_WAIT_WAKE armed, until the device signals */
 } IOP_ROOT_PDO;
 
 static IOP_DRIVER *IopPnpManager;
@@ -131,8 +133,9 @@ static NTSTATUS IopRootCapabilities(IOP_ROOT_PDO *Pdo, PDEVICE_CAPABILITIES Caps
     Caps->DeviceState[PowerSystemWorking] = PowerDeviceD0;
     for (int s = PowerSystemSleeping1; s < PowerSystemMaximum; s++)
         Caps->DeviceState[s] = PowerDeviceD3;
-    Caps->SystemWake = PowerSystemUnspecified;
-    Caps->DeviceWake = PowerDeviceUnspecified;
+    Caps->SystemWake = Pdo->CanWake ? PowerSystemSleeping3 : PowerSystemUnspecified;
+    Caps->DeviceWake = Pdo->CanWake ? PowerDeviceD2 : PowerDeviceUnspecified;
+    Caps->WakeFromD2 = Pdo->CanWake;
     return STATUS_SUCCESS;
 }
 
@@ -212,6 +215,8 @@ static void IopRootFreePdo(IOP_ROOT_PDO *Pdo)
     free(Pdo);
 }
 
+static BOOLEAN IopRootFinishWaitWake(IOP_ROOT_PDO *Pdo, NTSTATUS Status);
+
 static NTSTATUS IopRootChildPnp(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIO_STACK_LOCATION Stack, PIRP Irp)
 {
     switch (Stack->MinorFunction) {
@@ -237,9 +242,12 @@ static NTSTATUS IopRootChildPnp(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIO_ST
     case IRP_MN_CANCEL_STOP_DEVICE:
     case IRP_MN_QUERY_REMOVE_DEVICE:
     case IRP_MN_CANCEL_REMOVE_DEVICE:
+        return STATUS_SUCCESS;
     case IRP_MN_SURPRISE_REMOVAL:
+        IopRootFinishWaitWake(Pdo, STATUS_NO_SUCH_DEVICE);
         return STATUS_SUCCESS;
     case IRP_MN_REMOVE_DEVICE:
+        IopRootFinishWaitWake(Pdo, STATUS_NO_SUCH_DEVICE);
         if (!Pdo->Present) {
             IopRootFreePdo(Pdo);
             IopReclaimDevice(Device);
@@ -287,17 +295,75 @@ static NTSTATUS IopRootDispatchPnp(PDEVICE_OBJECT Device, PIRP Irp)
     return Status;
 }
 
+/* ---- wait/wake: a PDO that can wake the system holds one IRP_MN_WAIT_WAKE until the
+ * device signals (ntsim_pnp_wake), the IRP is cancelled, or the device goes away ---- */
+
+static VOID IopRootCancelWaitWake(PDEVICE_OBJECT Device, PIRP Irp)
+{
+    IOP_ROOT_PDO *Pdo = IopRootPdo(Device);
+    if (Pdo->WaitWake == Irp)
+        Pdo->WaitWake = NULL;
+    IoReleaseCancelSpinLock(Irp->CancelIrql);
+    Irp->IoStatus.Status = STATUS_CANCELLED;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+}
+
+/* Completes the armed WAIT_WAKE with Status unless it is being cancelled. */
+static BOOLEAN IopRootFinishWaitWake(IOP_ROOT_PDO *Pdo, NTSTATUS Status)
+{
+    PIRP Irp = Pdo->WaitWake;
+    if (Irp == NULL || IoSetCancelRoutine(Irp, NULL) == NULL)
+        return FALSE; /* none, or the cancel routine owns it */
+    Pdo->WaitWake = NULL;
+    Irp->IoStatus.Status = Status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return TRUE;
+}
+
+static NTSTATUS IopRootArmWaitWake(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIRP Irp)
+{
+    SYSTEM_POWER_STATE From = IoGetCurrentIrpStackLocation(Irp)->Parameters.WaitWake.PowerState;
+    if (!Pdo->CanWake || From > PowerSystemSleeping3)
+        return STATUS_INVALID_DEVICE_STATE; /* cannot wake the system from there */
+    if (Pdo->WaitWake != NULL)
+        return STATUS_DEVICE_BUSY; /* one at a time */
+    (void)Device;
+    IoMarkIrpPending(Irp);
+    Pdo->WaitWake = Irp;
+    IoSetCancelRoutine(Irp, IopRootCancelWaitWake);
+    if (Irp->Cancel && IoSetCancelRoutine(Irp, NULL) != NULL) {
+        Pdo->WaitWake = NULL;
+        return STATUS_CANCELLED;
+    }
+    return STATUS_PENDING;
+}
+
 static NTSTATUS IopRootDispatchPower(PDEVICE_OBJECT Device, PIRP Irp)
 {
-    (void)Device;
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
     NTSTATUS Status = Irp->IoStatus.Status;
     if (Stack->MinorFunction == IRP_MN_SET_POWER || Stack->MinorFunction == IRP_MN_QUERY_POWER)
         Status = STATUS_SUCCESS;
     PoStartNextPowerIrp(Irp);
+    if (Stack->MinorFunction == IRP_MN_WAIT_WAKE) {
+        Status = IopRootArmWaitWake(Device, IopRootPdo(Device), Irp);
+        if (Status == STATUS_PENDING)
+            return Status;
+    }
     Irp->IoStatus.Status = Status;
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
     return Status;
+}
+
+/* The device signalled wake: the armed WAIT_WAKE completes with STATUS_SUCCESS. */
+NTSTATUS IopRootSignalWake(PDEVICE_OBJECT Device)
+{
+    if (!IopIsRootPdo(Device))
+        return STATUS_INVALID_DEVICE_REQUEST;
+    IOP_ROOT_PDO *Pdo = IopRootPdo(Device);
+    if (!Pdo->CanWake)
+        return STATUS_NOT_SUPPORTED;
+    return IopRootFinishWaitWake(Pdo, STATUS_SUCCESS) ? STATUS_SUCCESS : STATUS_INVALID_DEVICE_STATE;
 }
 
 PDRIVER_OBJECT IopPnpManagerDriver(void)
@@ -366,6 +432,7 @@ PDEVICE_OBJECT IopRootAddDevice(const IOP_ROOT_DEVICE_SPEC *Spec)
     Pdo->Location = Spec->Location ? KiHostStrdup(Spec->Location) : NULL;
     Pdo->Bus = Spec->Bus;
     Pdo->Enumerate = Spec->Enumerate;
+    Pdo->CanWake = Spec->CanWake;
     if (Spec->On) {
         Pdo->HasLocation = TRUE;
         Pdo->BusLocation = *Spec->On;

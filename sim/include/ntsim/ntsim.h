@@ -413,6 +413,12 @@ int32_t ntsim_pnp_rebalance(ntsim_machine *machine, const char *instance_path);
 int ntsim_pnp_remove_all(ntsim_machine *machine);
 /* The raw resources of the device's last START (a CM_RESOURCE_LIST), or NULL. */
 const void *ntsim_pnp_resources(ntsim_machine *machine, const char *instance_path, int translated);
+/* The device signals wake (a key pressed, a ring): the IRP_MN_WAIT_WAKE its power policy
+ * owner armed completes with STATUS_SUCCESS. STATUS_INVALID_DEVICE_STATE when none is
+ * armed, STATUS_NOT_SUPPORTED for a device that cannot wake the system (only COM ports,
+ * the keyboard and the PS/2 mouse can: from S1-S3, in D2 or higher). Resuming the system
+ * is then ntsim_pnp_set_system_power(machine, 1). */
+int32_t ntsim_pnp_wake(ntsim_machine *machine, const char *instance_path);
 /* System power: 1 = S0 (working, resume), 2..4 = S1..S3 (sleep), 5 = S4, 6 = S5 (off).
  * QUERY_POWER then SET_POWER to every started stack (a veto is returned). */
 int32_t ntsim_pnp_set_system_power(ntsim_machine *machine, int system_state);
