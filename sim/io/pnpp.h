@@ -139,6 +139,7 @@ NTSTATUS IopRootSignalWake(PDEVICE_OBJECT Pdo); /* the device asks to wake: WAIT
 
 /* pnppci.c: the PCI bus, a raw bus device of the root bus enumerating configuration space */
 void IopPciAddBus(void);
+void IopPciShutdown(void);
 #define IOP_MN_BOGUS 0xFF /* an unknown minor function, as Driver Verifier sends (PN-04) */
 
 /* pnpiface.c: device interfaces */

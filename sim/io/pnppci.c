@@ -184,27 +184,50 @@ static void IopPciEnumerate(PDEVICE_OBJECT Self)
             }
 }
 
-static BOOLEAN IopPciAnyFunction(void)
+static ULONG IopPciCountFunctions(void)
 {
+    ULONG Count = 0;
     if (HalpPci() == NULL)
-        return FALSE;
+        return 0;
     for (unsigned Bus = 0; Bus < HW_PCI_MAX_BUSES; Bus++)
-        for (unsigned Device = 0; Device < HW_PCI_DEVICES; Device++) {
-            IOP_PCI_FUNCTION F = { .Bus = Bus, .Device = Device };
-            if (IopPciProbe(&F))
-                return TRUE;
-        }
-    return FALSE;
+        for (unsigned Device = 0; Device < HW_PCI_DEVICES; Device++)
+            for (unsigned Function = 0; Function < HW_PCI_FUNCTIONS; Function++) {
+                IOP_PCI_FUNCTION F = { .Bus = Bus, .Device = Device, .Function = Function };
+                Count += IopPciProbe(&F);
+            }
+    return Count;
 }
 
-/* The host bridge as the firmware describes it, on a machine with PCI functions
- * (a machine without them shows no PCI bus, so its tree stays as it was). */
+static PDEVICE_OBJECT IopPciBus;  /* this machine's PCI bus PDO, once reported */
+static ULONG IopPciFunctionsSeen; /* functions present when the bus was last told to re-enumerate */
+
+/* The host bridge as the firmware describes it, on a machine with PCI functions (a
+ * machine without them shows no PCI bus, so its tree stays as it was). Called before
+ * every PnP pass of the host: a function hot-plugged since the last pass makes the
+ * bus re-enumerate, as a PCI hot-plug controller's notification would. */
 void IopPciAddBus(void)
 {
-    if (!IopPciAnyFunction())
+    ULONG Functions = IopPciCountFunctions();
+    if (Functions == 0)
         return;
     IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = "ACPI\\PNP0A03", .InstanceId = "0",
                                   .HardwareIds = "ACPI\\PNP0A03\0*PNP0A03\0", .Description = "PCI bus",
                                   .Enumerate = IopPciEnumerate };
-    IopRootAddDevice(&Spec);
+    PDEVICE_OBJECT Added = IopRootAddDevice(&Spec);
+    if (Added != NULL) {
+        IopPciBus = Added;
+        IopPciFunctionsSeen = Functions;
+        return;
+    }
+    if (IopPciBus != NULL && Functions != IopPciFunctionsSeen && IopDeviceNode(IopPciBus) != NULL) {
+        IopPciFunctionsSeen = Functions;
+        IopDeviceNode(IopPciBus)->EnumerationPending = TRUE;
+    }
+}
+
+/* Machine teardown (sim/io/pnproot.c): the bus PDO goes with the root's. */
+void IopPciShutdown(void)
+{
+    IopPciBus = NULL;
+    IopPciFunctionsSeen = 0;
 }

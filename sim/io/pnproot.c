@@ -444,8 +444,16 @@ PDEVICE_OBJECT IopRootAddDevice(const IOP_ROOT_DEVICE_SPEC *Spec)
         Pdo->RequirementCount = Spec->RequirementCount;
     }
     PDEVICE_OBJECT Device = IopRootCreatePdo(Pdo);
-    if (Device == NULL)
+    if (Device == NULL) {
         IopRootFreePdo(Pdo);
+        return NULL;
+    }
+    /* a device of the root bus plugged in after the tree was built: the root
+     * re-enumerates at the next PnP pass (children of modelled buses are added while
+     * their bus enumerates) */
+    IOP_DEVNODE *Root = IopPnpExistingRoot();
+    if (Spec->Bus == NULL && Root != NULL && Root->State == IopPnpStarted)
+        Root->EnumerationPending = TRUE;
     return Device;
 }
 
@@ -461,6 +469,7 @@ BOOLEAN IopRootMarkMissing(PDEVICE_OBJECT Device)
 /* At machine teardown (no driver code runs): every root PDO and its descriptor. */
 void IopRootShutdown(void)
 {
+    IopPciShutdown();
     if (IopPnpManager == NULL)
         return;
     while (IopPnpManager->Object.DeviceObject) {

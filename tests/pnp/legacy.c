@@ -59,11 +59,43 @@ static void test_floppy_controller_requirements(void **state)
     ntsim_machine_destroy(Machine);
 }
 
+/* Hot-plug: a 16550 and an edu card added to the running machine appear on their buses
+ * at the next PnP pass and start with the bound drivers; unplugging the card removes it. */
+static void test_hot_plug_com_port_and_pci_card(void **state)
+{
+    (void)state;
+    ntsim_machine *Machine = TestMachine();
+    assert_int_equal(ntsim_pnp_bind(Machine, "*PNP0501", TestDriverPath("wdmserial.sys"), NULL, NTSIM_PNP_FUNCTION),
+                     0);
+    assert_int_equal(ntsim_pnp_bind(Machine, "PCI\\VEN_1234&DEV_11E8", TestDriverPath("wdmedu.sys"), NULL,
+                                    NTSIM_PNP_FUNCTION),
+                     0);
+    assert_int_equal(ntsim_pnp_start(Machine), 0);
+    assert_null(ntsim_pnp_state(Machine, "ACPI\\PNP0501\\2"));
+    assert_int_equal(ntsim_machine_add_device(Machine, "uart16550,io=0x2f8,irq=3"), 0);
+    assert_int_equal(ntsim_machine_add_device(Machine, "edu,slot=5,irq=10"), 0);
+    assert_int_equal(ntsim_pnp_process(Machine), 0);
+    const char *Com2 = ntsim_pnp_state(Machine, "ACPI\\PNP0501\\2");
+    assert_non_null(Com2);
+    assert_string_equal(Com2, "started");
+    const char *Card = ntsim_pnp_state(Machine, "PCI\\VEN_1234&DEV_11E8&SUBSYS_11001AF4&REV_10\\0&28");
+    assert_non_null(Card);
+    assert_string_equal(Card, "started");
+    const CM_RESOURCE_LIST *Raw = ntsim_pnp_resources(Machine, "ACPI\\PNP0501\\2", 0);
+    assert_int_equal(Find(Raw, CmResourceTypePort, 0)->u.Port.Start.QuadPart, 0x2F8);
+    assert_int_equal(Find(Raw, CmResourceTypeInterrupt, 0)->u.Interrupt.Level, 3);
+    assert_true(ntsim_object_exists(Machine, "\\Device\\WdmSerial1"));
+    assert_true(ntsim_object_exists(Machine, "\\Device\\WdmEdu1"));
+    assert_int_equal(TestErrorCount(Machine), 0);
+    ntsim_machine_destroy(Machine);
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_every_legacy_device_is_a_root_pdo),
         cmocka_unit_test(test_floppy_controller_requirements),
+        cmocka_unit_test(test_hot_plug_com_port_and_pci_card),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
