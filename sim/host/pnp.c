@@ -134,8 +134,10 @@ static int NtsimPnpEnter(ntsim_machine *Machine)
 
 #define NTSIM_PNP_CALL(Result, Call) do { \
         KI_HOST_FRAME _Frame; \
+        IopPnpHostPassBegin(); \
         if (KI_HOST_TRY(&_Frame)) \
             Result = (Call); \
+        IopPnpHostPassEnd(); \
         KiLeaveHost(&_Frame); \
         if (KiMachineCrashed()) \
             return NTSIM_E_CRASHED; \

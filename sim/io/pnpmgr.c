@@ -16,6 +16,7 @@
  * synchronously from the host's thread (sim/io/pnpirp.c). */
 #include "io/pnpp.h"
 #include "cm/cmp.h"
+#include "ex/exp.h"
 
 #include <ctype.h>
 
@@ -102,6 +103,9 @@ IOP_DEVNODE *IopPnpRootNode(void)
     return IopRoot;
 }
 
+static EXP_WORK_NODE IopPnpWork;   /* the PnP worker's item (below) */
+static ULONG IopPnpHostPasses;
+
 /* Machine teardown: no driver code runs; the device objects go with their drivers. */
 void IopPnpShutdown(void)
 {
@@ -112,6 +116,10 @@ void IopPnpShutdown(void)
     if (Root)
         IopFreeNode(Root);
     IopNodeOrder = 0;
+    if (IopPnpWork.Queued)
+        ExpDequeueWork(&IopPnpWork);
+    memset(&IopPnpWork, 0, sizeof(IopPnpWork));
+    IopPnpHostPasses = 0;
     IopRootShutdown();
     IopPnpResetBindings();
     IopPnpResetInterfaces();
@@ -765,6 +773,46 @@ BOOLEAN IopPnpHasPending(void)
     return IopRoot && IopFindPending(IopRoot) != NULL;
 }
 
+/* ---- the PnP worker ----
+ * As on Windows, what a driver asks for with IoInvalidateDeviceRelations /
+ * IoInvalidateDeviceState is done later at PASSIVE_LEVEL by the PnP manager's worker:
+ * here an item of the system worker thread, which runs as soon as the host lets
+ * simulated threads run (a pended request, ntsim_run_for, ...). While the host itself
+ * is in a PnP pass (sim/host/pnp.c) the worker leaves the work to that pass, which
+ * kicks the worker again at its end if work is left. */
+static void IopPnpWorkerRun(EXP_WORK_NODE *Node)
+{
+    (void)Node;
+    if (IopPnpHostPasses == 0)
+        IopPnpProcessPending();
+}
+
+void IopPnpKickWorker(void)
+{
+    if (IopPnpWork.Queued || IopRoot == NULL)
+        return;
+    InitializeListHead(&IopPnpWork.Link);
+    InitializeListHead(&IopPnpWork.Track.Link); /* never tracked: the PnP manager owns it */
+    IopPnpWork.Run = IopPnpWorkerRun;
+    IopPnpWork.What = "PnP manager work";
+    IopPnpWork.Routine = (PVOID)IopPnpWorkerRun;
+    IopPnpWork.Owner = NULL;
+    ExpQueueWork(&IopPnpWork);
+}
+
+void IopPnpHostPassBegin(void)
+{
+    IopPnpHostPasses++;
+}
+
+void IopPnpHostPassEnd(void)
+{
+    if (IopPnpHostPasses)
+        IopPnpHostPasses--;
+    if (IopPnpHostPasses == 0 && IopPnpHasPending())
+        IopPnpKickWorker();
+}
+
 void IopPnpProcessPending(void)
 {
     IOP_DEVNODE *Node;
@@ -810,14 +858,17 @@ VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TY
 {
     NTSIM_SITE Site = KiTakeSite();
     IOP_DEVNODE *Node = IopCheckPdo(DeviceObject, "IoInvalidateDeviceRelations", Site);
-    if (Type == BusRelations)
+    if (Type == BusRelations) {
         Node->EnumerationPending = TRUE;
+        IopPnpKickWorker();
+    }
 }
 
 VOID IoInvalidateDeviceState(PDEVICE_OBJECT PhysicalDeviceObject)
 {
     NTSIM_SITE Site = KiTakeSite();
     IopCheckPdo(PhysicalDeviceObject, "IoInvalidateDeviceState", Site)->StatePending = TRUE;
+    IopPnpKickWorker();
 }
 
 /* WDM 1.0 (Windows 98) to 6.0 (Windows Vista): the DDIs ntsim offers. */

@@ -62,6 +62,10 @@ IOP_DEVNODE *IopPnpRootNode(void);        /* creates the root on first use */
 IOP_DEVNODE *IopPnpExistingRoot(void);    /* NULL when PnP was never used */
 void IopPnpShutdown(void);
 IOP_DEVNODE *IopPnpFindNode(const char *InstancePath);
+/* the PnP worker (pnpmgr.c): invalidations are processed in the system worker thread */
+void IopPnpKickWorker(void);
+void IopPnpHostPassBegin(void);
+void IopPnpHostPassEnd(void);
 NTSTATUS IopPnpStartNode(IOP_DEVNODE *Node);
 NTSTATUS IopPnpStartAll(void);
 NTSTATUS IopPnpRemoveNode(IOP_DEVNODE *Node, BOOLEAN Surprise, char *Veto, size_t VetoSize);

@@ -111,6 +111,24 @@ static void test_plug_and_unplug_at_run_time(void **state)
     Finish();
 }
 
+/* The PnP manager's worker acts on IoInvalidateDeviceRelations by itself once simulated
+ * threads run: no ntsim_pnp_process needed. */
+static void test_invalidation_processed_by_pnp_worker(void **state)
+{
+    (void)state;
+    BootBus();
+    Control(IOCTL_WDMBUS_PLUG, 3, STATUS_SUCCESS);
+    assert_null(ntsim_pnp_state(Machine, PORT3)); /* the host has not let threads run yet */
+    assert_int_equal(ntsim_run_for(Machine, 1000000), 0);
+    const char *State = ntsim_pnp_state(Machine, PORT3);
+    assert_non_null(State);
+    assert_string_equal(State, "started");
+    Control(IOCTL_WDMBUS_UNPLUG, 3, STATUS_SUCCESS);
+    assert_int_equal(ntsim_run_for(Machine, 1000000), 0);
+    assert_null(ntsim_pnp_state(Machine, PORT3));
+    Finish();
+}
+
 static void test_rebalance_moves_resources(void **state)
 {
     (void)state;
@@ -219,6 +237,7 @@ int main(void)
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_bus_enumerates_children),
         cmocka_unit_test(test_plug_and_unplug_at_run_time),
+        cmocka_unit_test(test_invalidation_processed_by_pnp_worker),
         cmocka_unit_test(test_rebalance_moves_resources),
         cmocka_unit_test(test_surprise_removal_with_read_in_flight),
         cmocka_unit_test(test_removing_the_bus_removes_children_first),
