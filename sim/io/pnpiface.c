@@ -249,6 +249,9 @@ NTSTATUS IoRegisterPlugPlayNotification(IO_NOTIFICATION_EVENT_CATEGORY EventCate
         return STATUS_INVALID_PARAMETER;
     if (ViFaultShouldFail(NtsimFaultPool, "IoRegisterPlugPlayNotification", 0, Site))
         return STATUS_INSUFFICIENT_RESOURCES;
+    if (EventCategory == EventCategoryTargetDeviceChange) /* sim/io/pnptarget.c */
+        return IopRegisterTargetNotification(EventCategoryData, DriverObject, CallbackRoutine, Context,
+                                             NotificationEntry);
     IOP_NOTIFY *N = KiHostAlloc(sizeof(*N));
     memset(N, 0, sizeof(*N));
     N->Category = EventCategory;
@@ -276,6 +279,8 @@ NTSTATUS IoUnregisterPlugPlayNotification(PVOID NotificationEntry)
 {
     NTSIM_SITE Site = KiTakeSite();
     IOP_NOTIFY *N = NotificationEntry;
+    if (IopUnregisterTargetNotification(NotificationEntry))
+        return STATUS_SUCCESS;
     if (N == NULL || N->Magic != IOP_NOTIFY_MAGIC)
         KiBugCheck(0xC4, 0x1001, (ULONG_PTR)NotificationEntry, 0, 0, Site,
                    "IoUnregisterPlugPlayNotification(%p): not an entry IoRegisterPlugPlayNotification returned "

@@ -123,6 +123,7 @@ void IopPnpShutdown(void)
     IopRootShutdown();
     IopPnpResetBindings();
     IopPnpResetInterfaces();
+    IopTargetReset();
 }
 
 static IOP_DEVNODE *IopFindIn(IOP_DEVNODE *Node, const char *InstancePath)
@@ -672,6 +673,11 @@ NTSTATUS IopPnpRemoveNode(IOP_DEVNODE *Node, BOOLEAN Surprise, char *Veto, size_
 {
     if (Node == IopRoot || Node->State == IopPnpDeleted)
         return STATUS_INVALID_PARAMETER;
+    IOP_DEVNODE *Order[IOP_MAX_SUBTREE];
+    PDEVICE_OBJECT Pdos[IOP_MAX_SUBTREE]; /* for target-device notifications: nodes may go */
+    ULONG Count = IopPostorder(Node, Order, 0, IOP_MAX_SUBTREE), Queried = 0;
+    for (ULONG i = 0; i < Count; i++)
+        Pdos[i] = Order[i]->Pdo;
     if (Surprise) {
         if (IopIsRootPdo(Node->Pdo)) {
             IopRootMarkMissing(Node->Pdo);
@@ -679,10 +685,18 @@ NTSTATUS IopPnpRemoveNode(IOP_DEVNODE *Node, BOOLEAN Surprise, char *Veto, size_
         }
         if (!IopSurpriseRemoveGone(Node) && !Node->Present)
             IopFreeNode(Node);
+        IopTargetRemoveComplete(Pdos, Count);
         return STATUS_SUCCESS;
     }
-    IOP_DEVNODE *Order[IOP_MAX_SUBTREE];
-    ULONG Count = IopPostorder(Node, Order, 0, IOP_MAX_SUBTREE), Queried = 0;
+    PDRIVER_OBJECT Vetoer = NULL;
+    NTSTATUS Query = IopTargetQueryRemove(Pdos, Count, &Vetoer);
+    if (!NT_SUCCESS(Query)) {
+        if (Veto && VetoSize)
+            snprintf(Veto, VetoSize, "%s: %s's target-device notification callback failed "
+                     "GUID_TARGET_DEVICE_QUERY_REMOVE with 0x%08X", Node->InstancePath,
+                     Vetoer ? IopDriverServiceName(Vetoer) : "?", (ULONG)Query);
+        return Query;
+    }
     for (; Queried < Count; Queried++) {
         if (!IopHasStack(Order[Queried]))
             continue;
@@ -692,10 +706,12 @@ NTSTATUS IopPnpRemoveNode(IOP_DEVNODE *Node, BOOLEAN Surprise, char *Veto, size_
             for (ULONG i = Queried + 1; i-- > 0;)
                 if (IopHasStack(Order[i]))
                     IopPnpSimple(Order[i], IRP_MN_CANCEL_REMOVE_DEVICE);
+            IopTargetRemoveCancelled(Pdos, Count);
             return Status;
         }
     }
     IopRemoveSubtree(Node, FALSE);
+    IopTargetRemoveComplete(Pdos, Count);
     return STATUS_SUCCESS;
 }
 

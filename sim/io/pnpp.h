@@ -146,6 +146,15 @@ void IopPciAddBus(void);
 void IopPciShutdown(void);
 #define IOP_MN_BOGUS 0xFF /* an unknown minor function, as Driver Verifier sends (PN-04) */
 
+/* pnptarget.c: target-device notifications (EventCategoryTargetDeviceChange) */
+NTSTATUS IopRegisterTargetNotification(PFILE_OBJECT FileObject, PDRIVER_OBJECT Driver,
+                                       PDRIVER_NOTIFICATION_CALLBACK_ROUTINE Callback, PVOID Context, PVOID *Entry);
+BOOLEAN IopUnregisterTargetNotification(PVOID Entry);  /* FALSE: not a target registration */
+NTSTATUS IopTargetQueryRemove(PDEVICE_OBJECT *Pdos, ULONG Count, PDRIVER_OBJECT *Vetoer);
+void IopTargetRemoveCancelled(PDEVICE_OBJECT *Pdos, ULONG Count);
+void IopTargetRemoveComplete(PDEVICE_OBJECT *Pdos, ULONG Count);
+void IopTargetReset(void);
+
 /* pnpiface.c: device interfaces */
 void IopPnpDisableInterfaces(PDEVICE_OBJECT Pdo, BOOLEAN Report, PDRIVER_OBJECT Driver);
 void IopPnpResetInterfaces(void);

@@ -181,6 +181,8 @@ static const VF_DDI_IRQL VfDdiIrqlTable[] = {
     { "IoReportDetectedDevice", PASSIVE_LEVEL, TRUE },
     { "IoReportResourceForDetection", PASSIVE_LEVEL, TRUE },
     { "IoReportResourceUsage", PASSIVE_LEVEL, TRUE },
+    { "IoReportTargetDeviceChange", PASSIVE_LEVEL, TRUE },
+    { "IoReportTargetDeviceChangeAsynchronous", DISPATCH_LEVEL, TRUE },
     { "IoReuseIrp", DISPATCH_LEVEL, FALSE },
     { "IoSetDeviceInterfaceState", PASSIVE_LEVEL, TRUE },
     { "IoSetStartIoAttributes", DISPATCH_LEVEL, FALSE },

@@ -155,6 +155,14 @@ NTKERNELAPI NTSTATUS IoOpenDeviceRegistryKey(PDEVICE_OBJECT DeviceObject, ULONG 
                                              ACCESS_MASK DesiredAccess, PHANDLE DeviceRegKey);
 NTKERNELAPI VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TYPE Type);
 NTKERNELAPI VOID IoInvalidateDeviceState(PDEVICE_OBJECT PhysicalDeviceObject);
+/* Custom target-device events (TARGET_DEVICE_CUSTOM_NOTIFICATION) to the drivers registered
+ * for the device with EventCategoryTargetDeviceChange. */
+typedef VOID DEVICE_CHANGE_COMPLETE_CALLBACK(PVOID Context);
+typedef DEVICE_CHANGE_COMPLETE_CALLBACK *PDEVICE_CHANGE_COMPLETE_CALLBACK;
+NTKERNELAPI NTSTATUS IoReportTargetDeviceChange(PDEVICE_OBJECT PhysicalDeviceObject, PVOID NotificationStructure);
+NTKERNELAPI NTSTATUS IoReportTargetDeviceChangeAsynchronous(PDEVICE_OBJECT PhysicalDeviceObject,
+                                                            PVOID NotificationStructure,
+                                                            PDEVICE_CHANGE_COMPLETE_CALLBACK Callback, PVOID Context);
 NTKERNELAPI BOOLEAN IoIsWdmVersionAvailable(UCHAR MajorVersion, UCHAR MinorVersion);
 NTKERNELAPI NTSTATUS IoReportDetectedDevice(PDRIVER_OBJECT DriverObject, INTERFACE_TYPE LegacyBusType,
                                             ULONG BusNumber, ULONG SlotNumber, PCM_RESOURCE_LIST ResourceList,
@@ -191,6 +199,8 @@ NTKERNELAPI NTSTATUS PoRequestPowerIrp(PDEVICE_OBJECT DeviceObject, UCHAR MinorF
 #define IoOpenDeviceRegistryKey(...) NTSIM_AT(IoOpenDeviceRegistryKey)(__VA_ARGS__)
 #define IoInvalidateDeviceRelations(...) NTSIM_AT(IoInvalidateDeviceRelations)(__VA_ARGS__)
 #define IoInvalidateDeviceState(...) NTSIM_AT(IoInvalidateDeviceState)(__VA_ARGS__)
+#define IoReportTargetDeviceChange(...) NTSIM_AT(IoReportTargetDeviceChange)(__VA_ARGS__)
+#define IoReportTargetDeviceChangeAsynchronous(...) NTSIM_AT(IoReportTargetDeviceChangeAsynchronous)(__VA_ARGS__)
 #define IoReportDetectedDevice(...) NTSIM_AT(IoReportDetectedDevice)(__VA_ARGS__)
 #define IoRegisterDeviceInterface(...) NTSIM_AT(IoRegisterDeviceInterface)(__VA_ARGS__)
 #define IoSetDeviceInterfaceState(...) NTSIM_AT(IoSetDeviceInterfaceState)(__VA_ARGS__)
