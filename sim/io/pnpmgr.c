@@ -758,7 +758,7 @@ static void IopStartTree(IOP_DEVNODE *Node)
 
 static IOP_DEVNODE *IopFindPending(IOP_DEVNODE *Node)
 {
-    if (Node->EnumerationPending || Node->StatePending || Node->DetectedStartPending)
+    if (Node->EnumerationPending || Node->StatePending || Node->DetectedStartPending || Node->EjectPending)
         return Node;
     for (PLIST_ENTRY E = Node->Children.Flink; E != &Node->Children; E = E->Flink) {
         IOP_DEVNODE *Found = IopFindPending(CONTAINING_RECORD(E, IOP_DEVNODE, Sibling));
@@ -829,6 +829,25 @@ void IopPnpHostPassEnd(void)
         IopPnpKickWorker();
 }
 
+/* IoRequestDeviceEject, done by the PnP worker: an orderly removal of the subtree (a
+ * veto ends it), then IRP_MN_EJECT to what is left of the stack, the PDO; its bus then
+ * reports the device gone. */
+static void IopEject(IOP_DEVNODE *Node)
+{
+    char Veto[512] = "";
+    if (Node->State == IopPnpStarted || Node->State == IopPnpStopped) {
+        NTSTATUS Status = IopPnpRemoveNode(Node, FALSE, Veto, sizeof(Veto));
+        if (!NT_SUCCESS(Status)) {
+            KiTrace("eject of %s vetoed: %s", Node->InstancePath, Veto);
+            return;
+        }
+    }
+    NTSTATUS Status = IopPnpSimple(Node, IRP_MN_EJECT);
+    KiTrace("IRP_MN_EJECT to %s: 0x%08X", Node->InstancePath, (ULONG)Status);
+    if (NT_SUCCESS(Status) && Node->Parent)
+        Node->Parent->EnumerationPending = TRUE;
+}
+
 void IopPnpProcessPending(void)
 {
     IOP_DEVNODE *Node;
@@ -838,6 +857,11 @@ void IopPnpProcessPending(void)
         if (Node->DetectedStartPending) {
             Node->DetectedStartPending = FALSE;
             IopStartDetected(Node);
+            continue;
+        }
+        if (Node->EjectPending) {
+            Node->EjectPending = FALSE;
+            IopEject(Node);
             continue;
         }
         if (Node->State != IopPnpStarted)
@@ -878,6 +902,13 @@ VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TY
         Node->EnumerationPending = TRUE;
         IopPnpKickWorker();
     }
+}
+
+VOID IoRequestDeviceEject(PDEVICE_OBJECT PhysicalDeviceObject)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    IopCheckPdo(PhysicalDeviceObject, "IoRequestDeviceEject", Site)->EjectPending = TRUE;
+    IopPnpKickWorker();
 }
 
 VOID IoInvalidateDeviceState(PDEVICE_OBJECT PhysicalDeviceObject)

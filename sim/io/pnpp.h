@@ -37,6 +37,7 @@ typedef struct _IOP_DEVNODE {
     BOOLEAN StatePending;           /* IoInvalidateDeviceState */
     BOOLEAN RemovalDeferred;        /* surprise-removed, REMOVE waits for the last handle */
     BOOLEAN DetectedStartPending;   /* IoReportDetectedDevice: START once the driver attached */
+    BOOLEAN EjectPending;           /* IoRequestDeviceEject: remove, then IRP_MN_EJECT */
     PCM_RESOURCE_LIST Preset;       /* resources a detecting driver already claimed itself */
     PCM_RESOURCE_LIST Raw;          /* AllocatedResources of the last START (host heap) */
     PCM_RESOURCE_LIST Translated;

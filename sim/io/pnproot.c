@@ -246,6 +246,11 @@ static NTSTATUS IopRootChildPnp(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIO_ST
     case IRP_MN_SURPRISE_REMOVAL:
         IopRootFinishWaitWake(Pdo, STATUS_NO_SUCH_DEVICE);
         return STATUS_SUCCESS;
+    case IRP_MN_EJECT:
+        if (Pdo->Bus != NULL)
+            return Irp->IoStatus.Status; /* a PCI function cannot be ejected (no hot-plug controller) */
+        Pdo->Present = FALSE; /* out of the machine: the next BusRelations leaves it out */
+        return STATUS_SUCCESS;
     case IRP_MN_REMOVE_DEVICE:
         IopRootFinishWaitWake(Pdo, STATUS_NO_SUCH_DEVICE);
         if (!Pdo->Present) {

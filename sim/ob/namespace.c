@@ -271,6 +271,7 @@ void ObpInitialize(void)
     ObpCreateDirectoryPath("\\??");
     ObpCreateDirectoryPath("\\KernelObjects");
     ObpCreateDirectoryPath("\\Callback");
+    ObpCreateDirectoryPath("\\ArcName"); /* IoAssignArcName */
     ObpCreateDirectoryPath("\\BaseNamedObjects"); /* named events (sim/ex/event.c) */
     ObpCreateSymbolicLinkUtf8("\\GLOBAL??", "\\??", NULL);
     ObpCreateSymbolicLinkUtf8("\\DosDevices", "\\??", NULL);

@@ -183,6 +183,7 @@ static const VF_DDI_IRQL VfDdiIrqlTable[] = {
     { "IoReportResourceUsage", PASSIVE_LEVEL, TRUE },
     { "IoReportTargetDeviceChange", PASSIVE_LEVEL, TRUE },
     { "IoReportTargetDeviceChangeAsynchronous", DISPATCH_LEVEL, TRUE },
+    { "IoRequestDeviceEject", DISPATCH_LEVEL, FALSE },
     { "IoReuseIrp", DISPATCH_LEVEL, FALSE },
     { "IoSetDeviceInterfaceState", PASSIVE_LEVEL, TRUE },
     { "IoSetStartIoAttributes", DISPATCH_LEVEL, FALSE },

@@ -109,12 +109,44 @@ static void test_custom_events(void **state)
     Finish();
 }
 
+/* IoRequestDeviceEject: the PnP worker removes the device in order (the watcher hears
+ * QUERY_REMOVE and REMOVE_COMPLETE), sends IRP_MN_EJECT, and the port leaves the tree. */
+static void test_eject_request(void **state)
+{
+    (void)state;
+    Boot();
+    assert_int_equal(Control(IOCTL_WATCH_EJECT, 0), 0);
+    assert_string_equal(ntsim_pnp_state(Machine, COM1), "started"); /* the worker has not run yet */
+    assert_int_equal(ntsim_run_for(Machine, 1000000), 0);
+    WATCH_STATUS S = Status();
+    assert_int_equal(S.QueryRemove, 1);
+    assert_int_equal(S.Complete, 1);
+    assert_null(ntsim_pnp_state(Machine, COM1));
+    Finish();
+}
+
+/* IoAssignArcName / IoDeassignArcName: a link under \ArcName to the device. */
+static void test_arc_name(void **state)
+{
+    (void)state;
+    Boot();
+    assert_int_equal(Control(IOCTL_WATCH_ARC, 1), 0);
+    assert_true(ntsim_object_exists(Machine, "\\ArcName\\watched"));
+    ntsim_file *Via; /* it names the serial port, which the watcher holds open exclusively */
+    assert_int_equal(ntsim_open(Machine, "\\ArcName\\watched", &Via), (int32_t)STATUS_ACCESS_DENIED);
+    assert_int_equal(Control(IOCTL_WATCH_ARC, 0), 0);
+    assert_false(ntsim_object_exists(Machine, "\\ArcName\\watched"));
+    Finish();
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_orderly_removal_veto_then_through),
         cmocka_unit_test(test_surprise_removal_completes),
         cmocka_unit_test(test_custom_events),
+        cmocka_unit_test(test_eject_request),
+        cmocka_unit_test(test_arc_name),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }

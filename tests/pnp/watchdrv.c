@@ -116,6 +116,19 @@ static NTSTATUS Control(PDEVICE_OBJECT Device, PIRP Irp)
         return Complete(Irp, STATUS_SUCCESS, 0);
     case IOCTL_WATCH_CUSTOM:
         return Complete(Irp, ReportCustom(In), 0);
+    case IOCTL_WATCH_EJECT: {
+        if (WatchedTop == NULL)
+            return Complete(Irp, STATUS_DEVICE_NOT_READY, 0);
+        PDEVICE_OBJECT Pdo = IoGetDeviceAttachmentBaseRef(WatchedTop);
+        IoRequestDeviceEject(Pdo);
+        ObDereferenceObject(Pdo);
+        return Complete(Irp, STATUS_SUCCESS, 0);
+    }
+    case IOCTL_WATCH_ARC: {
+        UNICODE_STRING Arc = RTL_CONSTANT_STRING(L"\\ArcName\\watched");
+        UNICODE_STRING Target = RTL_CONSTANT_STRING(L"\\Device\\WdmSerial0");
+        return Complete(Irp, In ? IoAssignArcName(&Arc, &Target) : IoDeassignArcName(&Arc), 0);
+    }
     case IOCTL_WATCH_STATUS:
         if (Stack->Parameters.DeviceIoControl.OutputBufferLength < sizeof(WATCH_STATUS))
             return Complete(Irp, STATUS_BUFFER_TOO_SMALL, 0);

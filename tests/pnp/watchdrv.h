@@ -7,6 +7,8 @@
 #define IOCTL_WATCH_VETO WATCHDRV_CTL(0x801u)   /* in: ULONG 1 = fail the next QUERY_REMOVE */
 #define IOCTL_WATCH_CUSTOM WATCHDRV_CTL(0x802u) /* in: ULONG mode: 0 sync, 1 async, 2 a system GUID */
 #define IOCTL_WATCH_STATUS WATCHDRV_CTL(0x803u) /* out: WATCH_STATUS */
+#define IOCTL_WATCH_EJECT WATCHDRV_CTL(0x804u)  /* IoRequestDeviceEject on the watched device's PDO */
+#define IOCTL_WATCH_ARC WATCHDRV_CTL(0x805u)    /* in: ULONG 1 = IoAssignArcName \ArcName\watched, 0 = deassign */
 
 #define WATCH_CUSTOM_DATA 0x5EA1u
 

@@ -155,6 +155,7 @@ NTKERNELAPI NTSTATUS IoOpenDeviceRegistryKey(PDEVICE_OBJECT DeviceObject, ULONG 
                                              ACCESS_MASK DesiredAccess, PHANDLE DeviceRegKey);
 NTKERNELAPI VOID IoInvalidateDeviceRelations(PDEVICE_OBJECT DeviceObject, DEVICE_RELATION_TYPE Type);
 NTKERNELAPI VOID IoInvalidateDeviceState(PDEVICE_OBJECT PhysicalDeviceObject);
+NTKERNELAPI VOID IoRequestDeviceEject(PDEVICE_OBJECT PhysicalDeviceObject);
 /* Custom target-device events (TARGET_DEVICE_CUSTOM_NOTIFICATION) to the drivers registered
  * for the device with EventCategoryTargetDeviceChange. */
 typedef VOID DEVICE_CHANGE_COMPLETE_CALLBACK(PVOID Context);
@@ -199,6 +200,7 @@ NTKERNELAPI NTSTATUS PoRequestPowerIrp(PDEVICE_OBJECT DeviceObject, UCHAR MinorF
 #define IoOpenDeviceRegistryKey(...) NTSIM_AT(IoOpenDeviceRegistryKey)(__VA_ARGS__)
 #define IoInvalidateDeviceRelations(...) NTSIM_AT(IoInvalidateDeviceRelations)(__VA_ARGS__)
 #define IoInvalidateDeviceState(...) NTSIM_AT(IoInvalidateDeviceState)(__VA_ARGS__)
+#define IoRequestDeviceEject(...) NTSIM_AT(IoRequestDeviceEject)(__VA_ARGS__)
 #define IoReportTargetDeviceChange(...) NTSIM_AT(IoReportTargetDeviceChange)(__VA_ARGS__)
 #define IoReportTargetDeviceChangeAsynchronous(...) NTSIM_AT(IoReportTargetDeviceChangeAsynchronous)(__VA_ARGS__)
 #define IoReportDetectedDevice(...) NTSIM_AT(IoReportDetectedDevice)(__VA_ARGS__)
