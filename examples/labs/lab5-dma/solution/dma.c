@@ -41,17 +41,17 @@ IO_DPC_ROUTINE Lab5Dpc;
 _Dispatch_type_(IRP_MJ_CREATE) _Dispatch_type_(IRP_MJ_CLOSE) DRIVER_DISPATCH Lab5CreateClose;
 _Dispatch_type_(IRP_MJ_DEVICE_CONTROL) DRIVER_DISPATCH Lab5DeviceControl;
 
-static ULONG Lab5Read(PLAB5_EXTENSION Ext, ULONG Register)
+static inline ULONG Lab5Read(PLAB5_EXTENSION Ext, ULONG Register)
 {
     return READ_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Register));
 }
 
-static VOID Lab5Write(PLAB5_EXTENSION Ext, ULONG Register, ULONG Value)
+static inline VOID Lab5Write(PLAB5_EXTENSION Ext, ULONG Register, ULONG Value)
 {
     WRITE_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Register), Value);
 }
 
-static VOID Lab5Write64(PLAB5_EXTENSION Ext, ULONG Register, ULONG64 Value)
+static inline VOID Lab5Write64(PLAB5_EXTENSION Ext, ULONG Register, ULONG64 Value)
 {
     WRITE_REGISTER_ULONG64((volatile ULONG64 *)(Ext->Registers + Register), Value);
 }
