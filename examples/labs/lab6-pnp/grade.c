@@ -94,6 +94,7 @@ static void Lab6ExpectServes(ntsim_file *File, const char *When)
                  When, Sent, (int)Sent, (const char *)ntsim_uart_tx_data(Uart));
     /* The first read pends; bytes then arrive at line rate (87 us each). A serial read
      * completes with the bytes there are (at least one), so collect "ping" read by read. */
+    static const char Ping[] = "ping";
     char In[8] = { 0 };
     size_t Have = 0;
     for (int Reads = 0; Have < 4; Reads++) {
@@ -103,7 +104,7 @@ static void Lab6ExpectServes(ntsim_file *File, const char *When)
             fail_msg("%s: a read with no data yet gave %s: it must pend until bytes arrive", When,
                      ntsim_status_name(Status));
         if (Reads == 0)
-            ntsim_uart_inject(Uart, "ping", 4);
+            ntsim_uart_inject(Uart, Ping, 4);
         if (ntsim_request_wait(Read, 10 * NS_PER_MS) != 1)
             fail_msg("%s: %s but the read did not complete within 10 ms: is the ISR connected to the "
                      "interrupt START assigned (Vector, Level, Affinity from the translated list)?", When,
@@ -111,10 +112,10 @@ static void Lab6ExpectServes(ntsim_file *File, const char *When)
         size_t Got = 0;
         ntsim_request_done(Read, &Status, &Got);
         ntsim_request_free(Read);
-        if (Status != LAB_STATUS_SUCCESS || Got == 0 || Got > 4 - Have || memcmp(In + Have, "ping" + Have, Got) != 0)
+        if (Status != LAB_STATUS_SUCCESS || Got == 0 || Got > 4 - Have || memcmp(In + Have, Ping + Have, Got) != 0)
             fail_msg("%s: read %d completed with %s, %zu bytes \"%.*s\" (expected the next of \"ping\": \"%s\")",
                      When, Reads + 1, ntsim_status_name(Status), Got, (int)(Got > 4 ? 4 : Got), In + Have,
-                     "ping" + Have);
+                     Ping + Have);
         Have += Got;
     }
     LabExpectNoErrors(When);

@@ -49,20 +49,24 @@ DRIVER_UNLOAD Lab5Unload;
 DRIVER_STARTIO Lab5StartIo;
 KSERVICE_ROUTINE Lab5Isr;
 IO_DPC_ROUTINE Lab5Dpc;
+/* BAR0 registers, only through READ_REGISTER_* / WRITE_REGISTER_* */
+ULONG Lab5Read(PLAB5_EXTENSION Ext, ULONG Register);
+VOID Lab5Write(PLAB5_EXTENSION Ext, ULONG Register, ULONG Value);
+VOID Lab5Write64(PLAB5_EXTENSION Ext, ULONG Register, ULONG64 Value);
 _Dispatch_type_(IRP_MJ_CREATE) _Dispatch_type_(IRP_MJ_CLOSE) DRIVER_DISPATCH Lab5CreateClose;
 _Dispatch_type_(IRP_MJ_DEVICE_CONTROL) DRIVER_DISPATCH Lab5DeviceControl;
 
-static inline ULONG Lab5Read(PLAB5_EXTENSION Ext, ULONG Register)
+ULONG Lab5Read(PLAB5_EXTENSION Ext, ULONG Register)
 {
     return READ_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Register));
 }
 
-static inline VOID Lab5Write(PLAB5_EXTENSION Ext, ULONG Register, ULONG Value)
+VOID Lab5Write(PLAB5_EXTENSION Ext, ULONG Register, ULONG Value)
 {
     WRITE_REGISTER_ULONG((volatile ULONG *)(Ext->Registers + Register), Value);
 }
 
-static inline VOID Lab5Write64(PLAB5_EXTENSION Ext, ULONG Register, ULONG64 Value)
+VOID Lab5Write64(PLAB5_EXTENSION Ext, ULONG Register, ULONG64 Value)
 {
     WRITE_REGISTER_ULONG64((volatile ULONG64 *)(Ext->Registers + Register), Value);
 }
