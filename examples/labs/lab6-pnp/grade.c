@@ -60,7 +60,8 @@ static ntsim_file *Lab6Open(void)
     ntsim_file *File;
     int32_t Status = ntsim_open(LabMachine, LAB6_DEVICE_PATH, &File);
     if (Status != LAB_STATUS_SUCCESS)
-        fail_msg("opening %s gave %s", LAB6_DEVICE_PATH, ntsim_status_name(Status));
+        fail_msg("opening %s gave %s: once START has connected the ISR and programmed the UART, the device is "
+                 "Started and a create succeeds", LAB6_DEVICE_PATH, ntsim_status_name(Status));
     return File;
 }
 
