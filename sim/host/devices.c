@@ -492,6 +492,15 @@ static int NtsimAddEdu(NTSIM_DEVICE *Device, const char *Spec, char **Save, char
     return 0;
 }
 
+void *ntsim_machine_edu(ntsim_machine *Machine, unsigned Index)
+{
+    (void)Machine;
+    for (size_t i = 0; i < NtsimDeviceCount; i++)
+        if (NtsimDevices[i]->Kind == NtsimDevEdu && Index-- == 0)
+            return NtsimDevices[i]->Edu;
+    return NULL;
+}
+
 
 /* ---- input devices, printer and speaker (docs/input.md) ---- */
 

@@ -232,6 +232,9 @@ const char *ntsim_uart_pty_name(ntsim_uart *uart); /* chardev=pty: the slave's p
 void *ntsim_machine_fdc(ntsim_machine *machine, unsigned index);
 /* The machine's hwmodel hw_i8237 * (the ISA DMA controllers, docs/isa-dma.md), or NULL. */
 void *ntsim_machine_i8237(ntsim_machine *machine);
+/* The index-th edu PCI device's hwmodel hw_edu * (docs/pci.md), or NULL: its registers
+ * and DMA buffer for white-box tests (hwmodel/edu.h). */
+void *ntsim_machine_edu(ntsim_machine *machine, unsigned index);
 
 /* Virtual time: ntsim_now_ns, ntsim_run_for and ntsim_request_wait (below) run the
  * devices too. Paced mode: run for up to wall_ns of wall time with virtual time following it,
