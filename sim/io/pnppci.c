@@ -145,11 +145,12 @@ static ULONG IopPciRequirements(const IOP_PCI_FUNCTION *F, IO_RESOURCE_DESCRIPTO
 
 static void IopPciReportFunction(PDEVICE_OBJECT Bus, const IOP_PCI_FUNCTION *F)
 {
-    char DeviceId[96], Instance[16], Hardware[512], Compatible[512], Location[64];
+    char Instance[16], Hardware[512], Compatible[512], Location[64];
     IopPciIds(F, Hardware, sizeof(Hardware), Compatible, sizeof(Compatible));
-    snprintf(DeviceId, sizeof(DeviceId), "%s", Hardware); /* the first, most specific hardware ID */
-    snprintf(Instance, sizeof(Instance), "%u&%02X", F->Bus, (F->Device << 3) | F->Function);
-    snprintf(Location, sizeof(Location), "PCI bus %u, device %u, function %u", F->Bus, F->Device, F->Function);
+    const char *DeviceId = Hardware; /* the first, most specific hardware ID */
+    snprintf(Instance, sizeof(Instance), "%u&%02X", F->Bus & 0xFFu, ((F->Device << 3) | F->Function) & 0xFFu);
+    snprintf(Location, sizeof(Location), "PCI bus %u, device %u, function %u", F->Bus & 0xFFu, F->Device & 0x1Fu,
+             F->Function & 7u);
     IO_RESOURCE_DESCRIPTOR Requirements[IOP_PCI_MAX_REQUIREMENTS];
     IOP_BUS_LOCATION On = { PCIBus, F->Bus, (F->Device << 16) | F->Function, F->Device, &IopPciBusTypeGuid };
     IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = DeviceId, .InstanceId = Instance, .HardwareIds = Hardware,
