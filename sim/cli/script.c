@@ -22,7 +22,11 @@
 #define CLI_MAX_WORDS 32
 #define CLI_MAX_NAME 64
 #define CLI_DUMP_LIMIT 1024        /* output bytes shown per request */
-#define CLI_PACED_SLICE 10000000ull /* 10 ms of wall time per paced step */
+/* How long a blocking request or a wait with no timeout waits without a host back end:
+ * long enough for any device, short enough that a request nothing will complete (the
+ * script itself was to write what a read waits for) does not stop the run. */
+#define CLI_DEFAULT_WAIT_NS 60000000000ull
+#define CLI_PACED_SLICE 1000000ull /* 1 ms of wall time per paced step */
 
 typedef enum {
     CliOpOpen, CliOpUse, CliOpClose, CliOpRead, CliOpWrite, CliOpIoctl,
@@ -760,6 +764,7 @@ static int CliCrashed(CLI_RUN *Run)
  * terminal can answer), as fast as possible without. Until Request completes if given. */
 static int CliRunUntil(CLI_RUN *Run, uint64_t Ns, ntsim_request *Request)
 {
+    fflush(stdout); /* what was asked is on the screen while the machine runs */
     if (!Run->Paced)
         return Request ? ntsim_request_wait(Request, Ns) : ntsim_run_for(Run->Machine, Ns);
     uint64_t Start = ntsim_now_ns(Run->Machine);
@@ -772,6 +777,20 @@ static int CliRunUntil(CLI_RUN *Run, uint64_t Ns, ntsim_request *Request)
     if (ntsim_machine_crashed(Run->Machine, NULL))
         return NTSIM_E_CRASHED;
     return Request ? ntsim_request_done(Request, NULL, NULL) : 0;
+}
+
+/* The limit of a wait with no timeout: none while a person may be at a terminal. */
+static uint64_t CliDefaultWait(const CLI_RUN *Run)
+{
+    return Run->Paced ? UINT64_MAX : CLI_DEFAULT_WAIT_NS;
+}
+
+static void CliStillPending(CLI_RUN *Run, unsigned Number, uint64_t Waited)
+{
+    CliReportCompletions(Run);
+    CliStamp(Run);
+    printf("< #%u is still pending after %.6f s of virtual time (wait #%u again, or cancel #%u)\n", Number,
+           (double)Waited / 1e9, Number, Number);
 }
 
 static ntsim_file *CliCurrentFile(CLI_RUN *Run, const CLI_STEP *Step)
@@ -851,12 +870,8 @@ static int CliDoRequest(CLI_RUN *Run, const CLI_STEP *Step)
     if (Status == 0x103 /* STATUS_PENDING */ && R->Request && !ntsim_request_done(R->Request, NULL, NULL)) {
         CliStamp(Run);
         printf("< #%u pending%s\n", Step->Number, Step->Async ? "" : "; waiting for it");
-        if (!Step->Async && CliRunUntil(Run, UINT64_MAX, R->Request) == 0 && !CliCrashed(Run)) {
-            CliReportCompletions(Run);
-            CliStamp(Run);
-            printf("< #%u is still pending: nothing left can complete it (see IO-02); it stays pending\n",
-                   Step->Number);
-        }
+        if (!Step->Async && CliRunUntil(Run, CliDefaultWait(Run), R->Request) == 0 && !CliCrashed(Run))
+            CliStillPending(Run, Step->Number, CliDefaultWait(Run));
     }
     return 0;
 }
@@ -878,14 +893,12 @@ static int CliDoWait(CLI_RUN *Run, const CLI_STEP *Step)
             }
             continue;
         }
-        int Done = CliRunUntil(Run, Step->HaveNs ? Step->Ns : UINT64_MAX, R->Request);
+        uint64_t Limit = Step->HaveNs ? Step->Ns : CliDefaultWait(Run);
+        int Done = CliRunUntil(Run, Limit, R->Request);
         if (CliCrashed(Run))
             return 0;
-        if (Done != 1) {
-            CliReportCompletions(Run);
-            CliStamp(Run);
-            printf("< #%u is still pending%s\n", i, Step->HaveNs ? " at the timeout" : ": nothing left can complete it (see IO-02)");
-        }
+        if (Done != 1)
+            CliStillPending(Run, i, Limit);
     }
     return 0;
 }
