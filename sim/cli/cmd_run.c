@@ -265,6 +265,7 @@ int CliRun(int argc, char **argv)
             } else {
                 ntsim_run_for(Machine, HaveDuration ? Duration : 1000000000ull);
             }
+            CliSerialShowFlush();
             printf("ran %.6f s of virtual time\n", (double)(ntsim_now_ns(Machine) - Start) / 1e9);
             if (ntsim_interrupted()) {
                 /* stopped from outside: no driver code runs any more; audit and go */
@@ -276,6 +277,8 @@ int CliRun(int argc, char **argv)
             } else {
                 CliUnload(Machine, Driver);
             }
+        } else if (CliScriptCount()) {
+            printf("the requests were not run: no driver is loaded\n");
         }
     }
     int Signal = ntsim_interrupted();

@@ -1,11 +1,13 @@
 /* pty_client.c - a person at a terminal, for ctest: run a command that puts a UART on a
  * pseudo-terminal, find the pty path it prints, open it, type, and check what comes back.
  *
- *   pty_client [--after TEXT] --send TEXT --expect-back TEXT [--expect-out TEXT]...
- *              [--stop] [--exit N] -- COMMAND ARGS...
+ *   pty_client [--after TEXT] --send TEXT --expect-back TEXT [--ack TEXT]
+ *              [--expect-out TEXT]... [--stop] [--exit N] -- COMMAND ARGS...
  *
  * --after: type only once the command's output contains TEXT (the request that reads
  * is issued), so that nothing depends on timing. TEXT takes \r \n \t \\ escapes.
+ * --ack: type TEXT once the echo came back (a command that then reads it keeps the pty
+ * open until the echo was read: a pty's unread input is lost when its master closes).
  * --stop: send SIGTERM once the echo came back (for commands that run until stopped).
  * The command's output (stdout and stderr) is copied to stdout for the log; the test
  * fails with a message saying which expectation was not met. A wall-clock limit (30 s)
@@ -92,7 +94,7 @@ static int FindPty(char *Path, size_t Size)
 
 int main(int argc, char **argv)
 {
-    char *After = NULL, *Send = NULL, *Back = NULL, *Expect[MAX_EXPECT];
+    char *After = NULL, *Send = NULL, *Back = NULL, *Ack = NULL, *Expect[MAX_EXPECT];
     int ExpectCount = 0, Stop = 0, ExitCode = 0, i;
     for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
         if (i + 1 >= argc)
@@ -101,6 +103,8 @@ int main(int argc, char **argv)
             After = argv[++i];
         else if (!strcmp(argv[i], "--send"))
             Send = argv[++i];
+        else if (!strcmp(argv[i], "--ack"))
+            Ack = argv[++i];
         else if (!strcmp(argv[i], "--expect-back"))
             Back = argv[++i];
         else if (!strcmp(argv[i], "--expect-out") && ExpectCount < MAX_EXPECT)
@@ -119,6 +123,8 @@ int main(int argc, char **argv)
     Unescape(Back);
     if (After)
         Unescape(After);
+    if (Ack)
+        Unescape(Ack);
 
     int Pipe[2];
     if (pipe(Pipe))
@@ -169,6 +175,8 @@ int main(int argc, char **argv)
     if (!strstr(Echo, Back))
         return Fail(Child, "the pty never received '%s'", Back);
     printf("pty_client: %s sent back what was expected\n", Path);
+    if (Ack && write(Tty, Ack, strlen(Ack)) != (ssize_t)strlen(Ack))
+        return Fail(Child, "cannot write to the pty %s", Path);
     if (Stop)
         kill(Child, SIGTERM);
     while (Open && Now() < Deadline)
