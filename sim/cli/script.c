@@ -546,15 +546,19 @@ static int CliParseLine(const char *Where, const char *Line, const char *BaseDir
     return 0;
 }
 
+/* A script file, or standard input for "-" (read to its end before anything runs). */
 static int CliParseScriptFile(const char *Path)
 {
-    FILE *In = fopen(Path, "r");
+    int Stdin = !strcmp(Path, "-");
+    FILE *In = Stdin ? stdin : fopen(Path, "r");
+    if (Stdin)
+        Path = "<stdin>";
     if (In == NULL) {
         fprintf(stderr, "ntsim run: cannot read script '%s': %s\n", Path, strerror(errno));
         return CLI_EXIT_USAGE;
     }
     char BaseDir[4096] = "";
-    const char *Slash = strrchr(Path, '/');
+    const char *Slash = Stdin ? NULL : strrchr(Path, '/');
     if (Slash)
         snprintf(BaseDir, sizeof(BaseDir), "%.*s", (int)(Slash - Path + 1), Path);
     char *Line = NULL;
@@ -572,7 +576,8 @@ static int CliParseScriptFile(const char *Path)
         }
     }
     free(Line);
-    fclose(In);
+    if (!Stdin)
+        fclose(In);
     return Rc;
 }
 
