@@ -341,9 +341,9 @@ static int CliNameFile(CLI_STEP *Step, const char *Explicit, char *Error, size_t
     }
     const char *Base = strrchr(Step->Path, '\\');
     Base = Base ? Base + 1 : Step->Path;
-    char Stem[CLI_MAX_NAME];
+    char Stem[CLI_MAX_NAME - 12]; /* room for ".N" */
     size_t Used = 0;
-    for (const char *C = Base; *C && Used < 40; C++)
+    for (const char *C = Base; *C && Used < sizeof(Stem) - 1; C++)
         if (isalnum((unsigned char)*C) || strchr("_.-", *C))
             Stem[Used++] = *C;
     Stem[Used] = 0;
