@@ -24,8 +24,16 @@ void hw_chardev_set_modem_inputs(hw_chardev *chr, unsigned lines)
 
 void hw_chardev_write_byte(hw_chardev *chr, uint8_t byte)
 {
+    if (chr->tap)
+        chr->tap(chr->tap_opaque, byte);
     if (chr->write_byte)
         chr->write_byte(chr, byte);
+}
+
+void hw_chardev_set_tap(hw_chardev *chr, void (*tap)(void *opaque, uint8_t byte), void *opaque)
+{
+    chr->tap = tap;
+    chr->tap_opaque = opaque;
 }
 
 void hw_chardev_set_break(hw_chardev *chr, bool on)

@@ -1,11 +1,15 @@
 /* serial-echo - the whole chain from a person's terminal to a driver and back.
  *
  * Loads driver/serial (serial.sys) onto the default PC with COM1's 16550 on a TCP
- * port, opens \\.\COM1 through the host API and echoes every line it reads. Virtual
- * time is paced to wall time while it runs, so the UART's line rate is real:
+ * port or a pseudo-terminal, opens \\.\COM1 through the host API and echoes every
+ * line it reads. Virtual time is paced to wall time while it runs, so the UART's line
+ * rate is real:
  *
  *   build/bin/serial-echo [PORT] [--vcd FILE]      (default port 5555)
  *   nc 127.0.0.1 5555                               (type lines; they come back)
+ *
+ *   build/bin/serial-echo pty [--vcd FILE]          (prints the pty's path)
+ *   screen /dev/pts/N 115200                        (or picocom, minicom, cat/echo)
  *
  * Path of a byte: nc -> libuv TCP back end -> 16550 receiver (one character time
  * each) -> IRQ 4 -> ISR -> ring buffer -> DPC -> read IRP -> this program -> write
@@ -30,20 +34,25 @@ static void OnSignal(int Signal)
 
 int main(int argc, char **argv)
 {
-    int Port = 5555;
+    int Port = 5555, Pty = 0;
     const char *Vcd = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--vcd") && i + 1 < argc)
             Vcd = argv[++i];
-        else if (atoi(argv[i]) > 0)
+        else if (!strcmp(argv[i], "pty"))
+            Pty = 1;
+        else if (atoi(argv[i]) > 0 && atoi(argv[i]) < 65536)
             Port = atoi(argv[i]);
         else {
-            fprintf(stderr, "usage: serial-echo [PORT] [--vcd FILE]\n");
+            fprintf(stderr, "usage: serial-echo [PORT|pty] [--vcd FILE]\n");
             return 2;
         }
     }
     char Uart[128];
-    snprintf(Uart, sizeof(Uart), "uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:%d", Port);
+    if (Pty)
+        snprintf(Uart, sizeof(Uart), "uart16550,io=0x3f8,irq=4,chardev=pty");
+    else
+        snprintf(Uart, sizeof(Uart), "uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:%d", Port);
     const char *Devices[] = { Uart, "pit8254,io=0x40,irq=0", NULL };
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 0, .devices = Devices, .vcd_path = Vcd };
     ntsim_machine *Machine = ntsim_machine_create(&Config);
@@ -70,8 +79,13 @@ int main(int argc, char **argv)
     size_t Returned;
     ntsim_ioctl(Com1, IOCTL_SERIAL_SET_BAUD_RATE, &Baud, sizeof(Baud), NULL, 0, &Returned);
     ntsim_ioctl(Com1, IOCTL_SERIAL_SET_TIMEOUTS, Timeouts, sizeof(Timeouts), NULL, 0, &Returned);
-    printf("serial-echo: COM1 (16550 at 0x3f8, IRQ 4, 115200 8N1) on tcp 127.0.0.1:%d; try `nc 127.0.0.1 %d`\n",
-           ntsim_uart_tcp_port(ntsim_machine_uart(Machine, 0)), Port);
+    ntsim_uart *Com1Uart = ntsim_machine_uart(Machine, 0);
+    if (Pty)
+        printf("serial-echo: COM1 (16550 at 0x3f8, IRQ 4, 115200 8N1) on pty %s; try `screen %s 115200`\n",
+               ntsim_uart_pty_name(Com1Uart), ntsim_uart_pty_name(Com1Uart));
+    else
+        printf("serial-echo: COM1 (16550 at 0x3f8, IRQ 4, 115200 8N1) on tcp 127.0.0.1:%d; try `nc 127.0.0.1 %d`\n",
+               ntsim_uart_tcp_port(Com1Uart), Port);
     fflush(stdout);
     signal(SIGINT, OnSignal);
     signal(SIGTERM, OnSignal);

@@ -208,11 +208,36 @@ static void test_pty_roundtrip(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* hw_chardev_set_tap: a console sees every transmitted byte; the back end still
+ * gets it; NULL stops. */
+static void tap_byte(void *opaque, uint8_t byte)
+{
+    char *seen = opaque;
+    seen[strlen(seen)] = (char)byte;
+}
+
+static void test_tap(void **state)
+{
+    (void)state;
+    char seen[8] = "";
+    hw_chardev *chr = hw_chardev_buffer_new(NULL);
+    hw_chardev_set_tap(chr, tap_byte, seen);
+    hw_chardev_write_byte(chr, 'o');
+    hw_chardev_write_byte(chr, 'k');
+    hw_chardev_set_tap(chr, NULL, NULL);
+    hw_chardev_write_byte(chr, '!');
+    assert_string_equal(seen, "ok");
+    assert_int_equal(hw_chardev_buffer_len(chr), 3);
+    assert_memory_equal(hw_chardev_buffer_data(chr), "ok!", 3);
+    hw_chardev_free(chr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tcp_roundtrip),
         cmocka_unit_test(test_pty_roundtrip),
+        cmocka_unit_test(test_tap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  * without one, the machine runs DURATION of virtual time (default 1s) as fast as it
  * can. */
 #include "cli.h"
+#include "script.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -64,7 +65,7 @@ int CliRun(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
         { "fail-on", required_argument, NULL, 'F' }, { "watchdog", required_argument, NULL, 'W' },
         { "trace", required_argument, NULL, 't' },  { "no-dbgprint", no_argument, NULL, 'D' },
-        CLI_PNP_LONG_OPTIONS,
+        CLI_PNP_LONG_OPTIONS, CLI_SCRIPT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     CLI_PNP_OPTIONS Pnp = { 0 }; /* --bind & co.: the image is a WDM driver (cmd_pnp.c) */
@@ -98,6 +99,14 @@ int CliRun(int argc, char **argv)
         case CLI_PNP_ROOT:
         case CLI_PNP_INF:
             if (CliPnpAddBinding(&Pnp, Option, optarg, "run")) {
+                free(Devices);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case CLI_SCRIPT_DO: /* interactive runs: sim/cli/script.c */
+        case CLI_SCRIPT_FILE:
+        case CLI_SCRIPT_SHOW_SERIAL:
+            if (CliScriptOption(Option, optarg)) {
                 free(Devices);
                 return CLI_EXIT_USAGE;
             }
@@ -136,6 +145,7 @@ int CliRun(int argc, char **argv)
                    "  --trace: every IRP, IRQL change, ISR, DPC, DbgPrint and finding, as Chrome trace JSON\n"
                    "           (a .json name: open it in Perfetto) or as text (any other name, - = stdout)\n"
                    "  DbgPrint/KdPrint output is shown with its virtual time and driver unless --no-dbgprint\n"
+                   CLI_SCRIPT_USAGE
                    "  --watchdog MS: stop driver code that spins MS ms of wall-clock time while virtual time\n"
                    "                 stands still (default 5000, 0 = off; docs/watchdog.md)\n"
                    "  --device uart16550,io=0x3f8,irq=4,chardev=tcp:127.0.0.1:5555|pty|buffer|null\n"
@@ -207,6 +217,7 @@ int CliRun(int argc, char **argv)
         if (ntsim_uart_pty_name(Uart))
             printf("  COM%u: connect with `screen %s 115200`\n", i + 1, ntsim_uart_pty_name(Uart));
     }
+    CliSerialShowStart(Machine);
     fflush(stdout);
     ntsim_driver *Driver = NULL;
     int32_t Status = 0;
@@ -216,7 +227,7 @@ int CliRun(int argc, char **argv)
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }
-    int Exit = CLI_EXIT_OK;
+    int Exit = CLI_EXIT_OK, ScriptRc = 0;
     ntsim_bugcheck Crash;
     if (Rc == NTSIM_E_LOAD || Rc == NTSIM_E_ARGS || Rc == NTSIM_E_STATE || Rc == NTSIM_E_IO) {
         fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
@@ -232,7 +243,12 @@ int CliRun(int argc, char **argv)
         fflush(stdout);
         if (Driver || Pnp.Count) {
             uint64_t Start = ntsim_now_ns(Machine);
-            if (ntsim_machine_has_host_backend(Machine)) {
+            int Scripted = CliScriptCount() > 0; /* the requests, then --for if given */
+            if (Scripted)
+                ScriptRc = CliScriptRun(Machine, &CliStop);
+            if (Scripted && (!HaveDuration || ScriptRc)) {
+                /* the script was the run */
+            } else if (ntsim_machine_has_host_backend(Machine)) {
                 printf("running paced to wall time%s (Ctrl-C to stop)\n", HaveDuration ? " for the given duration" : "");
                 fflush(stdout);
                 while (!CliStop && !ntsim_machine_crashed(Machine, NULL)) {
@@ -249,6 +265,7 @@ int CliRun(int argc, char **argv)
             } else {
                 ntsim_run_for(Machine, HaveDuration ? Duration : 1000000000ull);
             }
+            CliSerialShowFlush();
             printf("ran %.6f s of virtual time\n", (double)(ntsim_now_ns(Machine) - Start) / 1e9);
             if (ntsim_interrupted()) {
                 /* stopped from outside: no driver code runs any more; audit and go */
@@ -260,6 +277,8 @@ int CliRun(int argc, char **argv)
             } else {
                 CliUnload(Machine, Driver);
             }
+        } else if (CliScriptCount()) {
+            printf("the requests were not run: no driver is loaded\n");
         }
     }
     int Signal = ntsim_interrupted();
@@ -269,5 +288,5 @@ int CliRun(int argc, char **argv)
     Exit = CliFinish(Machine, Exit);
     signal(SIGINT, OldInt);
     signal(SIGTERM, OldTerm);
-    return Signal ? 128 + Signal : Exit;
+    return Signal ? 128 + Signal : ScriptRc ? ScriptRc : Exit;
 }

@@ -968,6 +968,18 @@ const char *ntsim_uart_pty_name(ntsim_uart *Uart)
     return Uart && Uart->ChrKind == NtsimChrPty ? hw_chardev_pty_name(Uart->Chr) : NULL;
 }
 
+int ntsim_uart_monitor(ntsim_uart *Uart, void (*Fn)(void *Context, uint8_t Byte), void *Context)
+{
+    if (Uart == NULL || Uart->Kind != NtsimDevUart)
+        return NTSIM_E_ARGS;
+    if (Uart->Chr == NULL) {
+        NtsimSetLastError("COM%u has no back end (chardev=null): nothing to monitor", Uart->UartIndex + 1);
+        return NTSIM_E_STATE;
+    }
+    hw_chardev_set_tap(Uart->Chr, Fn, Context);
+    return 0;
+}
+
 int ntsim_machine_has_host_backend(ntsim_machine *Machine)
 {
     (void)Machine;

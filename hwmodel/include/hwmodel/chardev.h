@@ -45,6 +45,9 @@ struct hw_chardev {
     const hw_chardev_frontend *fe;
     void *fe_opaque;
     unsigned modem_inputs;     /* last lines reported, replayed on attach */
+    /* --- owned by hw_chardev_set_tap: sees every transmitted byte, may be NULL --- */
+    void (*tap)(void *opaque, uint8_t byte);
+    void *tap_opaque;
 };
 
 /* Connect a front end (NULL detaches).  Replays the current modem inputs. */
@@ -54,6 +57,9 @@ void hw_chardev_receive(hw_chardev *chr, const uint8_t *bytes, size_t n);
 void hw_chardev_set_modem_inputs(hw_chardev *chr, unsigned lines);
 /* Called by front ends. */
 void hw_chardev_write_byte(hw_chardev *chr, uint8_t byte);
+/* Observe what the front end transmits, whatever the back end does with it (a
+ * console showing a UART's output while a terminal is attached); NULL stops. */
+void hw_chardev_set_tap(hw_chardev *chr, void (*tap)(void *opaque, uint8_t byte), void *opaque);
 void hw_chardev_set_break(hw_chardev *chr, bool on);
 void hw_chardev_set_modem_outputs(hw_chardev *chr, unsigned lines);
 /* Destroy a back end.  libuv back ends close their handles; their memory is

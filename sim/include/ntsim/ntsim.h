@@ -227,6 +227,9 @@ void ntsim_uart_tx_clear(ntsim_uart *uart);
 int ntsim_uart_inject(ntsim_uart *uart, const void *bytes, size_t length);
 int ntsim_uart_tcp_port(ntsim_uart *uart);        /* chardev=tcp: the bound port, else -1 */
 const char *ntsim_uart_pty_name(ntsim_uart *uart); /* chardev=pty: the slave's path, else NULL */
+/* Call fn(context, byte) for every byte the UART transmits, at that virtual time, whatever
+ * its back end (buffer, file, tcp, pty); fn NULL stops. NTSIM_E_STATE for chardev=null. */
+int ntsim_uart_monitor(ntsim_uart *uart, void (*fn)(void *context, uint8_t byte), void *context);
 /* The index-th floppy controller's hwmodel hw_fdc * (isa-fdc, docs/floppy.md), or NULL:
  * media errors, disk removal and device faults are injected through hwmodel/fdc.h. */
 void *ntsim_machine_fdc(ntsim_machine *machine, unsigned index);
