@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static volatile int CliStop;
 
@@ -56,6 +57,35 @@ static int CliParseDuration(const char *Text, uint64_t *Ns)
     return 0;
 }
 
+/* "LEVEL[,COMPONENT]": a DPFLTR level by number or name, an optional component ID. */
+static int CliParseDbgPrintFilter(const char *Text, int *Level, int *Component)
+{
+    static const char *const Names[] = { "error", "warning", "trace", "info" };
+    char Copy[64];
+    snprintf(Copy, sizeof(Copy), "%s", Text);
+    char *Comma = strchr(Copy, ',');
+    if (Comma)
+        *Comma++ = 0;
+    char *End;
+    long L = strtol(Copy, &End, 10);
+    if (Copy[0] == 0 || *End) {
+        L = -1;
+        for (int i = 0; i < 4; i++)
+            if (strcasecmp(Copy, Names[i]) == 0)
+                L = i;
+    }
+    if (L < 0 || L > 31)
+        return -1;
+    *Level = (int)L;
+    if (Comma) {
+        long C = strtol(Comma, &End, 10);
+        if (*Comma == 0 || *End || C < 0 || C > 1000)
+            return -1;
+        *Component = (int)C;
+    }
+    return 0;
+}
+
 int CliRun(int argc, char **argv)
 {
     static const struct option Options[] = {
@@ -65,12 +95,13 @@ int CliRun(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
         { "fail-on", required_argument, NULL, 'F' }, { "watchdog", required_argument, NULL, 'W' },
         { "trace", required_argument, NULL, 't' },  { "no-dbgprint", no_argument, NULL, 'D' },
+        { "dbgprint", required_argument, NULL, 'L' },
         CLI_PNP_LONG_OPTIONS, CLI_SCRIPT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     CLI_PNP_OPTIONS Pnp = { 0 }; /* --bind & co.: the image is a WDM driver (cmd_pnp.c) */
     const char *Vcd = NULL, *SpeakerWav = NULL, *Trace = NULL;
-    int ShowDbgPrint = 1;
+    int ShowDbgPrint = 1, DbgLevel = -1, DbgComponent = -1;
     const char **Devices = calloc((size_t)argc + 1, sizeof(char *));
     size_t DeviceCount = 0;
     uint64_t Duration = 0, Seed = 0;
@@ -78,7 +109,7 @@ int CliRun(int argc, char **argv)
     long long WatchdogMs = -1;
     opterr = 0;
     optind = 1;
-    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:W:t:DSh", Options, NULL)) != -1) {
+    while ((Option = getopt_long(argc, argv, ":d:r:v:s:f:w:W:t:DL:Sh", Options, NULL)) != -1) {
         switch (Option) {
         case 'd': Devices[DeviceCount++] = optarg; break;
         case 'r': /* repeatable; --fail-on as in every command (sim/cli/main.c) */
@@ -93,6 +124,14 @@ int CliRun(int argc, char **argv)
         case 'w': SpeakerWav = optarg; break;
         case 't': Trace = optarg; break;
         case 'D': ShowDbgPrint = 0; break;
+        case 'L':
+            if (CliParseDbgPrintFilter(optarg, &DbgLevel, &DbgComponent)) {
+                free(Devices);
+                return CliUsageError("run", "--dbgprint takes LEVEL[,COMPONENT]: a level 0-31 or error, warning, "
+                                     "trace, info (DPFLTR_*_LEVEL), and a DbgPrintEx component ID 0-1000 "
+                                     "(e.g. 77 = DPFLTR_IHVDRIVER_ID; DbgPrint is 101 at info), not '%s'", optarg);
+            }
+            break;
         case CLI_PNP_BIND:
         case CLI_PNP_UPPER:
         case CLI_PNP_LOWER:
@@ -142,9 +181,12 @@ int CliRun(int argc, char **argv)
             printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
                    "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
                    "                 [--watchdog MS] [--trace FILE.json|FILE|-] [--no-dbgprint]\n"
+                   "                 [--dbgprint LEVEL[,COMPONENT]]\n"
                    "  --trace: every IRP, IRQL change, ISR, DPC, DbgPrint and finding, as Chrome trace JSON\n"
                    "           (a .json name: open it in Perfetto) or as text (any other name, - = stdout)\n"
-                   "  DbgPrint/KdPrint output is shown with its virtual time and driver unless --no-dbgprint\n"
+                   "  DbgPrint/KdPrint output is shown with its virtual time and driver unless --no-dbgprint;\n"
+                   "  --dbgprint LEVEL[,COMPONENT] keeps DbgPrintEx output up to that level (0 error .. 3 info)\n"
+                   "  and of that component only\n"
                    CLI_SCRIPT_USAGE
                    "  --watchdog MS: stop driver code that spins MS ms of wall-clock time while virtual time\n"
                    "                 stands still (default 5000, 0 = off; docs/watchdog.md)\n"
@@ -197,7 +239,7 @@ int CliRun(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (ShowDbgPrint)
-        ntsim_debug_output(Machine, stderr, -1, -1);
+        ntsim_debug_output(Machine, stderr, DbgLevel, DbgComponent);
     if (WatchdogMs >= 0) {
         ntsim_watchdog Watchdog;
         ntsim_watchdog_get(&Watchdog);

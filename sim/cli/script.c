@@ -30,7 +30,7 @@
 
 typedef enum {
     CliOpOpen, CliOpUse, CliOpClose, CliOpRead, CliOpWrite, CliOpIoctl,
-    CliOpWaitTime, CliOpWaitRequest, CliOpWaitAll, CliOpCancel, CliOpCancelFile,
+    CliOpWaitTime, CliOpWaitRequest, CliOpWaitAll, CliOpCancel, CliOpCancelFile, CliOpInspect,
 } CLI_OP;
 
 typedef struct CLI_STEP {
@@ -465,17 +465,42 @@ static int CliParseCancel(CLI_STEP *Step, char **W, int N, char *Error, size_t S
     return CliParseReference(W[1], &Step->Number, Error, Size);
 }
 
+/* inspect !drvobj NAME | !devobj PATH | !devstack PATH | !irp | !object [PATH] | !arbiter:
+ * a debugger-style dump (ntsim_inspect, docs/inspect.md); the command is checked when it runs. */
+static int CliParseInspect(CLI_STEP *Step, char **W, int N, char *Error, size_t Size)
+{
+    static const char *const Verbs[] = { "!drvobj", "!devobj", "!devstack", "!irp", "!object", "!arbiter" };
+    size_t v = 0;
+    while (N >= 2 && v < sizeof(Verbs) / sizeof(Verbs[0]) && strcmp(W[1], Verbs[v]))
+        v++;
+    if (N < 2 || v == sizeof(Verbs) / sizeof(Verbs[0]))
+        return CliFail(Error, Size, "usage: inspect !drvobj NAME | !devobj PATH | !devstack PATH | !irp | "
+                                    "!object [PATH] | !arbiter");
+    char Command[600] = "";
+    for (int i = 1; i < N; i++) {
+        size_t Used = strlen(Command);
+        snprintf(Command + Used, sizeof(Command) - Used, "%s%s", i > 1 ? " " : "", W[i]);
+    }
+    for (char *P = Command; *P; P++)
+        if (*P == '/')
+            *P = '\\'; /* as for open: '/' may stand for '\\' */
+    Step->Path = strdup(Command);
+    return Step->Path ? 0 : CliFail(Error, Size, "out of memory");
+}
+
 static int CliParseWords(CLI_STEP *Step, char **W, int N, const char *BaseDir, char *Error, size_t Size)
 {
     static const struct { const char *Name; CLI_OP Op; } Commands[] = {
         { "open", CliOpOpen }, { "use", CliOpUse }, { "close", CliOpClose }, { "read", CliOpRead },
         { "write", CliOpWrite }, { "ioctl", CliOpIoctl }, { "wait", CliOpWaitTime }, { "cancel", CliOpCancel },
+        { "inspect", CliOpInspect },
     };
     size_t i = 0;
     while (i < sizeof(Commands) / sizeof(Commands[0]) && strcasecmp(W[0], Commands[i].Name))
         i++;
     if (i == sizeof(Commands) / sizeof(Commands[0]))
-        return CliFail(Error, Size, "unknown request '%s' (open, use, close, read, write, ioctl, wait, cancel)", W[0]);
+        return CliFail(Error, Size, "unknown request '%s' (open, use, close, read, write, ioctl, wait, cancel, inspect)",
+                       W[0]);
     Step->Op = Commands[i].Op;
     switch (Step->Op) {
     case CliOpOpen: return CliParseOpen(Step, W, N, Error, Size);
@@ -483,6 +508,7 @@ static int CliParseWords(CLI_STEP *Step, char **W, int N, const char *BaseDir, c
     case CliOpClose: return CliParseFileRef(Step, W, N, Error, Size);
     case CliOpWaitTime: return CliParseWait(Step, W, N, Error, Size);
     case CliOpCancel: return CliParseCancel(Step, W, N, Error, Size);
+    case CliOpInspect: return CliParseInspect(Step, W, N, Error, Size);
     default: break;
     }
     if (CliParseIo(Step, W, N, BaseDir, Error, Size))
@@ -950,6 +976,7 @@ static int CliRunStep(CLI_RUN *Run, const CLI_STEP *Step)
     case CliOpIoctl: Rc = CliDoRequest(Run, Step); break;
     case CliOpCancel:
     case CliOpCancelFile: Rc = CliDoCancel(Run, Step); break;
+    case CliOpInspect: ntsim_inspect(Run->Machine, Step->Path, stdout); Rc = 0; break; /* "no such device" is an answer */
     default: Rc = CliDoWait(Run, Step); break;
     }
     CliReportCompletions(Run);
