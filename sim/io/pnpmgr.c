@@ -669,6 +669,16 @@ static void IopVeto(char *Veto, size_t Size, IOP_DEVNODE *Node, const char *What
                  (ULONG)Status);
 }
 
+/* Files open on any device of the nodes' stacks. */
+static ULONG IopOpenHandles(IOP_DEVNODE **Nodes, ULONG Count)
+{
+    ULONG Open = 0;
+    for (ULONG i = 0; i < Count; i++)
+        for (PDEVICE_OBJECT D = Nodes[i]->Pdo; D; D = D->AttachedDevice)
+            Open += IopDevice(D)->OpenCount;
+    return Open;
+}
+
 NTSTATUS IopPnpRemoveNode(IOP_DEVNODE *Node, BOOLEAN Surprise, char *Veto, size_t VetoSize)
 {
     if (Node == IopRoot || Node->State == IopPnpDeleted)
@@ -696,6 +706,14 @@ NTSTATUS IopPnpRemoveNode(IOP_DEVNODE *Node, BOOLEAN Surprise, char *Veto, size_
                      "GUID_TARGET_DEVICE_QUERY_REMOVE with 0x%08X", Node->InstancePath,
                      Vetoer ? IopDriverServiceName(Vetoer) : "?", (ULONG)Query);
         return Query;
+    }
+    ULONG Open = IopOpenHandles(Order, Count);
+    if (Open) { /* the registrants had their chance to close theirs */
+        IopTargetRemoveCancelled(Pdos, Count);
+        if (Veto && VetoSize)
+            snprintf(Veto, VetoSize, "%s: %u open handle(s) on the device (PNP_VetoOutstandingOpen): the PnP manager "
+                     "does not remove a device in use", Node->InstancePath, (unsigned)Open);
+        return STATUS_DEVICE_BUSY;
     }
     for (; Queried < Count; Queried++) {
         if (!IopHasStack(Order[Queried]))
