@@ -5,7 +5,8 @@
  * This driver is bound to the device's hardware ID (PCI\VEN_1234&DEV_11E8) and learns
  * everything from the PnP manager, as a driver for a PCI card does on Windows:
  *   AddDevice    creates the FDO (\Device\WdmEduN) and attaches it to the PCI PDO.
- *   START_DEVICE passes the IRP down first; then maps the memory range of BAR0 from
+ *   START_DEVICE passes the IRP down first; reads the IDs in configuration space through
+ *                the bus driver (BUS_INTERFACE_STANDARD, IRP_MN_READ_CONFIG); maps BAR0 from
  *                AllocatedResourcesTranslated (MmMapIoSpace), checks the identification
  *                register and connects the (level-sensitive, shareable) interrupt.
  *   STOP/REMOVE  undo START in reverse; SURPRISE_REMOVAL fails the request in flight
@@ -21,6 +22,7 @@
  */
 #include <ntddk.h>
 #include <ntstrsafe.h>
+#include <wdmguid.h>
 
 #include "wdmedu_ioctl.h"
 
@@ -52,6 +54,7 @@ typedef struct _DEVICE_EXTENSION {
     KDPC Dpc;
     KSPIN_LOCK Lock;  /* guards Pending */
     PIRP Pending;     /* the factorial request in flight */
+    ULONG ConfigId, ConfigClass;
 } DEVICE_EXTENSION, *PDEVICE_EXTENSION;
 
 static ULONG WdmEduInstances;
@@ -142,6 +145,8 @@ static NTSTATUS QueryInfo(PDEVICE_EXTENSION Ext, PIRP Irp, ULONG OutLength)
     Info->Shared = Ext->Shared;
     Info->LevelSensitive = Ext->LevelSensitive;
     Info->Interrupts = Ext->Interrupts;
+    Info->ConfigId = Ext->ConfigId;
+    Info->ConfigClass = Ext->ConfigClass;
     return CompleteIrp(Irp, STATUS_SUCCESS, sizeof(*Info));
 }
 
@@ -217,6 +222,53 @@ static NTSTATUS PassDown(PDEVICE_EXTENSION Ext, PIRP Irp)
     return IoCallDriver(Ext->Lower, Irp);
 }
 
+/* A PnP request of our own to the stack below, waited for: IRP_MN_QUERY_INTERFACE or
+ * IRP_MN_READ_CONFIG, as PCI function drivers read configuration space. */
+static NTSTATUS AskLower(PDEVICE_EXTENSION Ext, UCHAR Minor, PVOID Buffer, ULONG Offset, ULONG Length)
+{
+    KEVENT Event;
+    IO_STATUS_BLOCK Iosb;
+    KeInitializeEvent(&Event, NotificationEvent, FALSE);
+    PIRP Irp = IoBuildSynchronousFsdRequest(IRP_MJ_PNP, Ext->Lower, NULL, 0, NULL, &Event, &Iosb);
+    if (Irp == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    Irp->IoStatus.Status = STATUS_NOT_SUPPORTED; /* what a PnP IRP starts with */
+    PIO_STACK_LOCATION Stack = IoGetNextIrpStackLocation(Irp);
+    Stack->MinorFunction = Minor;
+    if (Minor == IRP_MN_QUERY_INTERFACE) {
+        Stack->Parameters.QueryInterface.InterfaceType = &GUID_BUS_INTERFACE_STANDARD;
+        Stack->Parameters.QueryInterface.Size = sizeof(BUS_INTERFACE_STANDARD);
+        Stack->Parameters.QueryInterface.Version = 1;
+        Stack->Parameters.QueryInterface.Interface = (PINTERFACE)Buffer;
+    } else {
+        Stack->Parameters.ReadWriteConfig.WhichSpace = PCI_WHICHSPACE_CONFIG;
+        Stack->Parameters.ReadWriteConfig.Buffer = Buffer;
+        Stack->Parameters.ReadWriteConfig.Offset = Offset;
+        Stack->Parameters.ReadWriteConfig.Length = Length;
+    }
+    NTSTATUS Status = IoCallDriver(Ext->Lower, Irp);
+    if (Status == STATUS_PENDING) {
+        KeWaitForSingleObject(&Event, Executive, KernelMode, FALSE, NULL);
+        Status = Iosb.Status;
+    }
+    return Status;
+}
+
+/* Identification from configuration space, both ways a WDM driver can read it. */
+static NTSTATUS ReadConfiguration(PDEVICE_EXTENSION Ext)
+{
+    BUS_INTERFACE_STANDARD Bus;
+    RtlZeroMemory(&Bus, sizeof(Bus));
+    NTSTATUS Status = AskLower(Ext, IRP_MN_QUERY_INTERFACE, &Bus, 0, 0);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    ULONG Read = Bus.GetBusData(Bus.Context, PCI_WHICHSPACE_CONFIG, &Ext->ConfigId, 0, sizeof(ULONG));
+    Bus.InterfaceDereference(Bus.Context);
+    if (Read != sizeof(ULONG))
+        return STATUS_DEVICE_CONFIGURATION_ERROR;
+    return AskLower(Ext, IRP_MN_READ_CONFIG, &Ext->ConfigClass, 8, sizeof(ULONG));
+}
+
 /* BAR0 and the interrupt, from the translated resources. */
 static NTSTATUS StartHardware(PDEVICE_EXTENSION Ext, PCM_RESOURCE_LIST Translated)
 {
@@ -282,7 +334,9 @@ static NTSTATUS HandleStart(PDEVICE_EXTENSION Ext, PIRP Irp)
     NTSTATUS Status = ForwardAndWait(Ext, Irp);
     if (NT_SUCCESS(Status)) {
         PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
-        Status = StartHardware(Ext, Stack->Parameters.StartDevice.AllocatedResourcesTranslated);
+        Status = ReadConfiguration(Ext);
+        if (NT_SUCCESS(Status))
+            Status = StartHardware(Ext, Stack->Parameters.StartDevice.AllocatedResourcesTranslated);
         if (NT_SUCCESS(Status))
             Ext->State = Started;
     }

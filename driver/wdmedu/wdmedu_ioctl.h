@@ -23,6 +23,8 @@ typedef struct WDMEDU_INFO {
     unsigned int Shared;             /* CmResourceShareShared */
     unsigned int LevelSensitive;
     unsigned int Interrupts;         /* ISR calls that claimed an interrupt */
+    unsigned int ConfigId;           /* config dword 0 (device << 16 | vendor), through BUS_INTERFACE_STANDARD */
+    unsigned int ConfigClass;        /* config dword 8 (class, subclass, prog-if, revision), IRP_MN_READ_CONFIG */
 } WDMEDU_INFO;
 
 #endif

@@ -145,6 +145,9 @@ NTSTATUS IopRootSignalWake(PDEVICE_OBJECT Pdo); /* the device asks to wake: WAIT
 /* pnppci.c: the PCI bus, a raw bus device of the root bus enumerating configuration space */
 void IopPciAddBus(void);
 void IopPciShutdown(void);
+NTSTATUS IopPciQueryInterface(PDEVICE_OBJECT Pdo, PIO_STACK_LOCATION Stack, PIRP Irp);
+NTSTATUS IopPciReadWriteConfig(PDEVICE_OBJECT Pdo, PIO_STACK_LOCATION Stack, PIRP Irp);
+BOOLEAN IopRootBusLocation(PDEVICE_OBJECT Pdo, IOP_BUS_LOCATION *Out); /* pnproot.c */
 #define IOP_MN_BOGUS 0xFF /* an unknown minor function, as Driver Verifier sends (PN-04) */
 
 /* pnptarget.c: target-device notifications (EventCategoryTargetDeviceChange) */

@@ -185,6 +185,106 @@ static void IopPciEnumerate(PDEVICE_OBJECT Self)
             }
 }
 
+/* ---- what the PDO of a function offers its drivers: configuration space through
+ * IRP_MN_READ_CONFIG / IRP_MN_WRITE_CONFIG and the standard bus interface
+ * (IRP_MN_QUERY_INTERFACE, GUID_BUS_INTERFACE_STANDARD, version 1) ---- */
+
+static const GUID IopBusInterfaceStandard = { 0x496b8280, 0x6f25, 0x11d0, { 0xbe, 0xaf, 0x08, 0x00, 0x2b, 0xe2, 0x09, 0x2f } };
+
+static BOOLEAN IopPciFunctionOf(PDEVICE_OBJECT Pdo, IOP_PCI_FUNCTION *F)
+{
+    IOP_BUS_LOCATION On;
+    if (Pdo == NULL || !IopRootBusLocation(Pdo, &On) || On.InterfaceType != PCIBus)
+        return FALSE;
+    memset(F, 0, sizeof(*F));
+    F->Bus = On.BusNumber;
+    F->Device = On.Address >> 16;
+    F->Function = On.Address & 0xFFFF;
+    return TRUE;
+}
+
+/* Bytes of configuration space, clipped to its 256 bytes; the count moved. */
+static ULONG IopPciConfig(PDEVICE_OBJECT Pdo, BOOLEAN Write, PVOID Buffer, ULONG Offset, ULONG Length)
+{
+    IOP_PCI_FUNCTION F;
+    if (!IopPciFunctionOf(Pdo, &F) || Buffer == NULL || Offset >= HW_PCI_CONFIG_SIZE)
+        return 0;
+    if (Length > HW_PCI_CONFIG_SIZE - Offset)
+        Length = HW_PCI_CONFIG_SIZE - Offset;
+    PUCHAR Bytes = Buffer;
+    for (ULONG i = 0; i < Length; i++) {
+        if (Write)
+            IopPciWrite(&F, Offset + i, 1, Bytes[i]);
+        else
+            Bytes[i] = (UCHAR)IopPciRead(&F, Offset + i, 1);
+    }
+    return Length;
+}
+
+static ULONG IopPciGetBusData(PVOID Context, ULONG DataType, PVOID Buffer, ULONG Offset, ULONG Length)
+{
+    return DataType == PCI_WHICHSPACE_CONFIG ? IopPciConfig(Context, FALSE, Buffer, Offset, Length) : 0;
+}
+
+static ULONG IopPciSetBusData(PVOID Context, ULONG DataType, PVOID Buffer, ULONG Offset, ULONG Length)
+{
+    return DataType == PCI_WHICHSPACE_CONFIG ? IopPciConfig(Context, TRUE, Buffer, Offset, Length) : 0;
+}
+
+/* Bus addresses are processor addresses on this machine (no bridge windows). */
+static BOOLEAN IopPciTranslate(PVOID Context, PHYSICAL_ADDRESS BusAddress, ULONG Length, PULONG AddressSpace,
+                               PPHYSICAL_ADDRESS Translated)
+{
+    (void)Context;
+    (void)Length;
+    (void)AddressSpace; /* memory stays memory, I/O stays I/O */
+    *Translated = BusAddress;
+    return TRUE;
+}
+
+static struct _DMA_ADAPTER *IopPciGetDmaAdapter(PVOID Context, struct _DEVICE_DESCRIPTION *Description,
+                                                PULONG MapRegisters)
+{
+    return IoGetDmaAdapter(Context, Description, MapRegisters);
+}
+
+/* The interface holds no state of its own: the PDO outlives every driver above it. */
+static VOID IopPciInterfaceReference(PVOID Context)
+{
+    (void)Context;
+}
+
+NTSTATUS IopPciQueryInterface(PDEVICE_OBJECT Pdo, PIO_STACK_LOCATION Stack, PIRP Irp)
+{
+    const GUID *Type = Stack->Parameters.QueryInterface.InterfaceType;
+    if (Type == NULL || memcmp(Type, &IopBusInterfaceStandard, sizeof(GUID)) != 0)
+        return Irp->IoStatus.Status; /* not ours: as it came */
+    PBUS_INTERFACE_STANDARD Bus = (PBUS_INTERFACE_STANDARD)Stack->Parameters.QueryInterface.Interface;
+    if (Bus == NULL || Stack->Parameters.QueryInterface.Size < sizeof(BUS_INTERFACE_STANDARD) ||
+        Stack->Parameters.QueryInterface.Version < 1)
+        return STATUS_INVALID_PARAMETER;
+    Bus->Size = sizeof(*Bus);
+    Bus->Version = 1;
+    Bus->Context = Pdo;
+    Bus->InterfaceReference = IopPciInterfaceReference;
+    Bus->InterfaceDereference = IopPciInterfaceReference;
+    Bus->TranslateBusAddress = IopPciTranslate;
+    Bus->GetDmaAdapter = IopPciGetDmaAdapter;
+    Bus->SetBusData = IopPciSetBusData;
+    Bus->GetBusData = IopPciGetBusData;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS IopPciReadWriteConfig(PDEVICE_OBJECT Pdo, PIO_STACK_LOCATION Stack, PIRP Irp)
+{
+    if (Stack->Parameters.ReadWriteConfig.WhichSpace != PCI_WHICHSPACE_CONFIG)
+        return STATUS_NOT_SUPPORTED;
+    ULONG Moved = IopPciConfig(Pdo, Stack->MinorFunction == IRP_MN_WRITE_CONFIG, Stack->Parameters.ReadWriteConfig.Buffer,
+                               Stack->Parameters.ReadWriteConfig.Offset, Stack->Parameters.ReadWriteConfig.Length);
+    Irp->IoStatus.Information = Moved;
+    return Moved == Stack->Parameters.ReadWriteConfig.Length ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
 static ULONG IopPciCountFunctions(void)
 {
     ULONG Count = 0;

@@ -230,6 +230,13 @@ static NTSTATUS IopRootChildPnp(PDEVICE_OBJECT Device, IOP_ROOT_PDO *Pdo, PIO_ST
         return IopRootRequirements(Pdo, Irp);
     case IRP_MN_QUERY_BUS_INFORMATION:
         return IopRootBusInformation(Pdo, Irp);
+    case IRP_MN_QUERY_INTERFACE:
+        return Pdo->HasLocation && Pdo->BusLocation.InterfaceType == PCIBus ? IopPciQueryInterface(Device, Stack, Irp)
+                                                                           : Irp->IoStatus.Status;
+    case IRP_MN_READ_CONFIG:
+    case IRP_MN_WRITE_CONFIG:
+        return Pdo->HasLocation && Pdo->BusLocation.InterfaceType == PCIBus ? IopPciReadWriteConfig(Device, Stack, Irp)
+                                                                           : Irp->IoStatus.Status;
     case IRP_MN_START_DEVICE:
         if (IopDeviceNode(Device))
             IopPnpLowerStarted(IopDeviceNode(Device)); /* the hardware is the function driver's now */
@@ -460,6 +467,14 @@ PDEVICE_OBJECT IopRootAddDevice(const IOP_ROOT_DEVICE_SPEC *Spec)
     if (Spec->Bus == NULL && Root != NULL && Root->State == IopPnpStarted)
         Root->EnumerationPending = TRUE;
     return Device;
+}
+
+BOOLEAN IopRootBusLocation(PDEVICE_OBJECT Device, IOP_BUS_LOCATION *Out)
+{
+    if (!IopIsRootPdo(Device) || !IopRootPdo(Device)->HasLocation)
+        return FALSE;
+    *Out = IopRootPdo(Device)->BusLocation;
+    return TRUE;
 }
 
 /* Unplug: the next BusRelations leaves the PDO out. */

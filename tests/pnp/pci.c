@@ -91,6 +91,8 @@ static void test_requirements_from_bars_and_interrupt_pin(void **state)
     assert_int_equal(Info.Address, 3u << 16); /* device 3, function 0 */
     assert_int_equal(Info.Shared, 1);
     assert_int_equal(Info.LevelSensitive, 1);
+    assert_int_equal(Info.ConfigId, 0x11E81234);          /* device << 16 | vendor, via the bus interface */
+    assert_int_equal(Info.ConfigClass, 0x00FF0010);       /* class 00FF00, revision 0x10, via READ_CONFIG */
     assert_int_equal(ntsim_close(F), 0);
     Finish();
 }
