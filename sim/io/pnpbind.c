@@ -20,6 +20,9 @@ typedef struct _IOP_BINDING {
     char Service[128];
     char *Image;
     IOP_BIND_ROLE Role;
+    char ClassGuid[40];           /* from the INF's [Version], "" = none */
+    IOP_BIND_REG *Regs;           /* the INF's AddReg values */
+    ULONG RegCount;
 } IOP_BINDING;
 
 static IOP_BINDING *IopBindings;
@@ -53,11 +56,47 @@ const char *IopPnpImageFor(const char *Service)
     return NULL;
 }
 
+static void IopFreeRegs(IOP_BINDING *B)
+{
+    for (ULONG r = 0; r < B->RegCount; r++) {
+        free(B->Regs[r].Subkey);
+        free(B->Regs[r].Name);
+        free(B->Regs[r].Data);
+    }
+    free(B->Regs);
+    B->Regs = NULL;
+    B->RegCount = 0;
+}
+
+int IopPnpBindInstall(const char *HardwareId, const char *Service, const char *ClassGuid, const IOP_BIND_REG *Regs,
+                      ULONG Count)
+{
+    for (ULONG i = 0; i < IopBindingCount; i++) {
+        IOP_BINDING *B = &IopBindings[i];
+        if (B->Role != IopBindFunction || strcasecmp(B->HardwareId, HardwareId) || strcasecmp(B->Service, Service))
+            continue;
+        snprintf(B->ClassGuid, sizeof(B->ClassGuid), "%s", ClassGuid ? ClassGuid : "");
+        IopFreeRegs(B);
+        B->Regs = KiHostAlloc((Count ? Count : 1) * sizeof(*B->Regs));
+        for (ULONG r = 0; r < Count; r++) {
+            B->Regs[r] = Regs[r];
+            B->Regs[r].Subkey = KiHostStrdup(Regs[r].Subkey ? Regs[r].Subkey : "");
+            B->Regs[r].Name = KiHostStrdup(Regs[r].Name ? Regs[r].Name : "");
+            B->Regs[r].Data = KiHostAlloc(Regs[r].Size ? Regs[r].Size : 1);
+            memcpy(B->Regs[r].Data, Regs[r].Data, Regs[r].Size);
+        }
+        B->RegCount = Count;
+        return 0;
+    }
+    return -1; /* bind first */
+}
+
 void IopPnpResetBindings(void)
 {
     for (ULONG i = 0; i < IopBindingCount; i++) {
         free(IopBindings[i].HardwareId);
         free(IopBindings[i].Image);
+        IopFreeRegs(&IopBindings[i]);
     }
     free(IopBindings);
     IopBindings = NULL;
@@ -165,6 +204,33 @@ static BOOLEAN IopHasValue(const char *KeyPath, const char *Name)
     return NT_SUCCESS(Status) || Status == STATUS_BUFFER_OVERFLOW;
 }
 
+/* The INF's AddReg values of the binding, under the device key (HKR of .HW) or the
+ * driver key (HKR of the install section). */
+static void IopApplyAddReg(IOP_DEVNODE *Node, const char *KeyPath, const IOP_BINDING *B)
+{
+    for (ULONG r = 0; r < B->RegCount; r++) {
+        const IOP_BIND_REG *R = &B->Regs[r];
+        char *Base = R->DriverKey ? IopPnpDriverKeyPath(Node) : KiHostPrintf("%s\\Device Parameters", KeyPath);
+        char *Path = R->Subkey[0] ? KiHostPrintf("%s\\%s", Base, R->Subkey) : KiHostStrdup(Base);
+        free(Base);
+        CmpCreateKeyPath(Path, NULL);
+        if (R->Type != REG_NONE || R->Size || R->Name[0]) {
+            if (!(R->NoClobber && IopHasValue(Path, R->Name)))
+                CmpSetValueUtf8(Path, R->Name, R->Type, R->Data, R->Size);
+        }
+        free(Path);
+    }
+}
+
+/* A device installed with a function binding: its Service, the setup class, AddReg. */
+static void IopInstallFunction(IOP_DEVNODE *Node, const char *KeyPath, const IOP_BINDING *Best)
+{
+    CmpSetStringValueUtf8(KeyPath, "Service", REG_SZ, Best->Service);
+    if (Best->ClassGuid[0] && !IopHasValue(KeyPath, "ClassGUID"))
+        CmpSetStringValueUtf8(KeyPath, "ClassGUID", REG_SZ, Best->ClassGuid);
+    IopApplyAddReg(Node, KeyPath, Best);
+}
+
 /* The installer's part: a function driver whose ID matches (hardware IDs before
  * compatible IDs, each in the order the bus gave them), and matching filters. */
 static void IopApplyBindings(IOP_DEVNODE *Node, const char *KeyPath)
@@ -179,7 +245,7 @@ static void IopApplyBindings(IOP_DEVNODE *Node, const char *KeyPath)
                         Best = &IopBindings[i];
         }
         if (Best)
-            CmpSetStringValueUtf8(KeyPath, "Service", REG_SZ, Best->Service);
+            IopInstallFunction(Node, KeyPath, Best);
     }
     for (ULONG i = 0; i < IopBindingCount; i++) {
         const IOP_BINDING *B = &IopBindings[i];

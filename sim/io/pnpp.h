@@ -82,6 +82,20 @@ const char *IopPnpMultiSzFirst(const char *MultiSz);
 /* pnpbind.c: the install database the host fills and the Enum keys it writes */
 typedef enum _IOP_BIND_ROLE { IopBindFunction, IopBindUpperFilter, IopBindLowerFilter } IOP_BIND_ROLE;
 int IopPnpBind(const char *HardwareId, const char *Service, const char *ImagePath, IOP_BIND_ROLE Role);
+/* What an INF's install sections add for a function binding (sim/host/inf.c): the setup
+ * class and AddReg values, written when a device is installed with that binding. */
+typedef struct _IOP_BIND_REG {
+    BOOLEAN DriverKey;      /* HKR of the DDInstall section: the driver key; of .HW: the device key */
+    char *Subkey;           /* relative to that key, "" for the key itself */
+    char *Name;             /* "" = the default value */
+    ULONG Type;
+    void *Data;
+    ULONG Size;
+    BOOLEAN NoClobber;      /* FLG_ADDREG_NOCLOBBER: keep a value that exists */
+} IOP_BIND_REG;
+int IopPnpBindInstall(const char *HardwareId, const char *Service, const char *ClassGuid, const IOP_BIND_REG *Regs,
+                      ULONG Count);
+char *IopPnpDriverKeyPath(IOP_DEVNODE *Node); /* pnpprop.c; free() it */
 void IopPnpInstallNode(IOP_DEVNODE *Node);
 const char *IopPnpImageFor(const char *Service);
 void IopPnpResetBindings(void);

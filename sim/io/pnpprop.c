@@ -163,7 +163,7 @@ NTSTATUS IoGetDeviceProperty(PDEVICE_OBJECT DeviceObject, DEVICE_REGISTRY_PROPER
 }
 
 /* The driver key's path, assigning "<class>\NNNN" in the Enum key on first use. */
-static char *IopDriverKeyPath(IOP_DEVNODE *Node)
+char *IopPnpDriverKeyPath(IOP_DEVNODE *Node)
 {
     char *Driver = IopEnumValue(Node, "Driver");
     if (Driver == NULL || *Driver == 0) {
@@ -196,7 +196,7 @@ NTSTATUS IoOpenDeviceRegistryKey(PDEVICE_OBJECT DeviceObject, ULONG DevInstKeyTy
         return STATUS_INVALID_PARAMETER;
     char *Path = Kind == PLUGPLAY_REGKEY_DEVICE
                      ? KiHostPrintf(IOP_ENUM_PATH "\\%s\\Device Parameters", Node->InstancePath)
-                     : IopDriverKeyPath(Node);
+                     : IopPnpDriverKeyPath(Node);
     CmpCreateKeyPath(Path, NULL); /* the class key and its parents may not exist yet */
     WCHAR Wide[512];
     size_t Units = RtlpUtf8ToUtf16(Path, strlen(Path), Wide, RTL_NUMBER_OF(Wide) - 1);
