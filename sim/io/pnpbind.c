@@ -210,7 +210,13 @@ static void IopApplyAddReg(IOP_DEVNODE *Node, const char *KeyPath, const IOP_BIN
 {
     for (ULONG r = 0; r < B->RegCount; r++) {
         const IOP_BIND_REG *R = &B->Regs[r];
-        char *Base = R->DriverKey ? IopPnpDriverKeyPath(Node) : KiHostPrintf("%s\\Device Parameters", KeyPath);
+        /* Filters named in DDInstall.HW (kbfiltr-style INFs) are read from the instance
+         * key itself; other device values go where IoOpenDeviceRegistryKey looks. */
+        BOOLEAN Filters = !R->DriverKey && !R->Subkey[0] &&
+                          (!strcasecmp(R->Name, "UpperFilters") || !strcasecmp(R->Name, "LowerFilters"));
+        char *Base = R->DriverKey ? IopPnpDriverKeyPath(Node)
+                     : Filters    ? KiHostStrdup(KeyPath)
+                                  : KiHostPrintf("%s\\Device Parameters", KeyPath);
         char *Path = R->Subkey[0] ? KiHostPrintf("%s\\%s", Base, R->Subkey) : KiHostStrdup(Base);
         free(Base);
         CmpCreateKeyPath(Path, NULL);

@@ -32,12 +32,20 @@ static void test_inf_addreg_and_class(void **state)
     char Inf[1024];
     snprintf(Inf, sizeof(Inf), "%s/tests/pnp/addreg.inf", NTSIM_SOURCE_DIR);
     assert_int_equal(ntsim_pnp_install_inf(Machine, Inf, TestDriverPath("wdmserial.sys")), 0);
+    /* the filter the INF names: its image, as another INF would have installed it */
+    assert_int_equal(ntsim_pnp_bind(Machine, "ntsim-unused-id", TestDriverPath("wdmfilter.sys"), "wdmfilter",
+                                    NTSIM_PNP_UPPER_FILTER),
+                     0);
     assert_int_equal(ntsim_pnp_start(Machine), 0);
     assert_string_equal(ntsim_pnp_state(Machine, "ACPI\\PNP0501\\1"), "started");
+    char *Tree = ntsim_pnp_tree_text(Machine);
+    Expect(Tree, "\\Driver\\wdmfilter"); /* the UpperFilters from the INF's .HW AddReg */
+    free(Tree);
 
     char *Enum = Export(ENUM_KEY);
     Expect(Enum, "\"ClassGUID\"=\"{4d36e978-e325-11ce-bfc1-08002be10318}\"");
     Expect(Enum, "\"Service\"=\"wdmserial\"");
+    Expect(Enum, "\"UpperFilters\"=hex(7):77,00,64,00");  /* on the instance key, where filters are read */
     Expect(Enum, "Device Parameters]");
     Expect(Enum, "\"Echo\"=dword:00000001");          /* NOCLOBBER kept it */
     Expect(Enum, "\"Path\"=hex(2):25,00,53,00");        /* REG_EXPAND_SZ "%SystemRoot%\\x" ("%%" is '%') */
