@@ -1,0 +1,454 @@
+/* symbol.c - code addresses named in process: image, function+offset and, from the
+ * image's DWARF (elfutils libdw), the full source path, line, column and the chain of
+ * inlined calls. Reports, !analyze call chains, the watchdog and the audit name driver
+ * code through here; nothing starts a process (addr2line was popen'ed per address
+ * before, and dominated the cost of a sweep with findings).
+ *
+ * Each address is resolved once per process: answers are cached by address until an
+ * image is unloaded (the loader's "objects removed" count moves), since another image
+ * may then be mapped at the same addresses. Strings are interned for the process, so
+ * the names handed out (NTSIM_SITE.File included) never dangle.
+ *
+ * Without libdw (macOS; or a Linux build without libdw-dev) names come from dladdr
+ * alone: "image!Function+0x1c", no lines. The choice is made at configure time. */
+#include "ntsimp.h"
+#include "ke/kep.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#else
+#include <link.h>
+#endif
+
+#if NTSIM_HAVE_LIBDW
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#endif
+
+static pthread_mutex_t KiSymbolLock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t KiSymbolHits, KiSymbolMisses;
+
+/* ---- interned strings (never freed: names handed out stay valid) ---- */
+
+typedef struct _KI_INTERNED {
+    struct _KI_INTERNED *Next;
+    char Text[];
+} KI_INTERNED;
+
+static KI_INTERNED *KiInterned[512];
+
+static uint32_t KiHashText(const char *Text)
+{
+    uint32_t Hash = 2166136261u; /* FNV-1a */
+    for (; *Text; Text++)
+        Hash = (Hash ^ (unsigned char)*Text) * 16777619u;
+    return Hash;
+}
+
+static const char *KiIntern(const char *Text)
+{
+    if (Text == NULL)
+        return NULL;
+    KI_INTERNED **Bucket = &KiInterned[KiHashText(Text) % RTL_NUMBER_OF(KiInterned)];
+    for (KI_INTERNED *I = *Bucket; I; I = I->Next)
+        if (strcmp(I->Text, Text) == 0)
+            return I->Text;
+    size_t Length = strlen(Text) + 1;
+    KI_INTERNED *New = KiHostAlloc(sizeof(*New) + Length);
+    memcpy(New->Text, Text, Length);
+    New->Next = *Bucket;
+    *Bucket = New;
+    return New->Text;
+}
+
+static const char *KiBaseName(const char *Path)
+{
+    const char *Slash = strrchr(Path, '/');
+    return Slash ? Slash + 1 : Path;
+}
+
+/* ---- when cached answers go stale: an image was unloaded ---- */
+
+#if defined(__APPLE__)
+static volatile unsigned long KiImagesRemoved;
+static void KiImageRemoved(const struct mach_header *Header, intptr_t Slide)
+{
+    (void)Header, (void)Slide;
+    KiImagesRemoved++;
+}
+static unsigned long long KiImageGeneration(void)
+{
+    static BOOLEAN Registered;
+    if (!Registered) {
+        Registered = TRUE;
+        _dyld_register_func_for_remove_image(KiImageRemoved);
+    }
+    return KiImagesRemoved;
+}
+#else
+static int KiReadRemovals(struct dl_phdr_info *Info, size_t Size, void *Data)
+{
+    unsigned long long *Out = Data;
+    if (Size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof(Info->dlpi_subs))
+        *Out = Info->dlpi_subs;
+    return 1; /* the count is the same in every entry: the first is enough */
+}
+static unsigned long long KiImageGeneration(void)
+{
+    static unsigned long long NoCount;
+    unsigned long long Removals = ~0ull;
+    dl_iterate_phdr(KiReadRemovals, &Removals);
+    return Removals != ~0ull ? Removals : ++NoCount; /* no count: never trust the cache */
+}
+#endif
+
+/* ---- the loaded image holding an address (the ELF loader's list) ---- */
+
+#if !defined(__APPLE__)
+typedef struct _KI_IMAGE_QUERY {
+    uintptr_t Address;
+    uintptr_t Bias;
+    const char *Name;
+    BOOLEAN Found;
+} KI_IMAGE_QUERY;
+
+static int KiFindImage(struct dl_phdr_info *Info, size_t Size, void *Data)
+{
+    (void)Size;
+    KI_IMAGE_QUERY *Query = Data;
+    for (int i = 0; i < Info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *Segment = &Info->dlpi_phdr[i];
+        uintptr_t Start = Info->dlpi_addr + Segment->p_vaddr;
+        if (Segment->p_type == PT_LOAD && Query->Address >= Start && Query->Address - Start < Segment->p_memsz) {
+            Query->Bias = Info->dlpi_addr;
+            Query->Name = Info->dlpi_name;
+            Query->Found = TRUE;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+#endif
+
+/* ---- the cache: open addressing keyed by address ---- */
+
+static KI_SYMBOL *KiCache;
+static size_t KiCacheSize, KiCacheUsed; /* size: a power of two */
+static unsigned long long KiCacheGeneration;
+
+static size_t KiSlotOf(const void *Address)
+{
+    uint64_t Key = (uint64_t)(uintptr_t)Address * 0x9E3779B97F4A7C15ull;
+    return (size_t)(Key >> 32) & (KiCacheSize - 1);
+}
+
+static KI_SYMBOL *KiCacheFind(const void *Address)
+{
+    if (KiCacheSize == 0)
+        return NULL;
+    for (size_t i = KiSlotOf(Address);; i = (i + 1) & (KiCacheSize - 1)) {
+        if (KiCache[i].Address == Address)
+            return &KiCache[i];
+        if (KiCache[i].Address == NULL)
+            return NULL;
+    }
+}
+
+static void KiCacheInsert(const KI_SYMBOL *Symbol)
+{
+    if ((KiCacheUsed + 1) * 2 > KiCacheSize) {
+        KI_SYMBOL *Old = KiCache;
+        size_t OldSize = KiCacheSize;
+        KiCacheSize = OldSize ? OldSize * 2 : 256;
+        KiCache = KiHostAlloc(KiCacheSize * sizeof(*KiCache));
+        KiCacheUsed = 0;
+        for (size_t i = 0; i < OldSize; i++)
+            if (Old[i].Address)
+                KiCacheInsert(&Old[i]);
+        free(Old);
+    }
+    size_t i = KiSlotOf(Symbol->Address);
+    while (KiCache[i].Address != NULL)
+        i = (i + 1) & (KiCacheSize - 1);
+    KiCache[i] = *Symbol;
+    KiCacheUsed++;
+}
+
+/* ---- libdw ---- */
+
+#if NTSIM_HAVE_LIBDW
+static Dwfl *KiDwfl;
+static char *KiDebugInfoPath;
+static const Dwfl_Callbacks KiDwflCallbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo, /* separate debug files (/usr/lib/debug) */
+    .debuginfo_path = &KiDebugInfoPath,
+};
+
+static void KiDropDwarf(void)
+{
+    if (KiDwfl)
+        dwfl_end(KiDwfl);
+    KiDwfl = NULL;
+}
+
+/* The libdw module for the image holding Address, reported on first use. */
+static Dwfl_Module *KiDwarfModule(uintptr_t Address)
+{
+    if (KiDwfl == NULL && (KiDwfl = dwfl_begin(&KiDwflCallbacks)) == NULL)
+        return NULL;
+    Dwfl_Module *Module = dwfl_addrmodule(KiDwfl, Address);
+    if (Module)
+        return Module;
+    KI_IMAGE_QUERY Query = { .Address = Address };
+    dl_iterate_phdr(KiFindImage, &Query);
+    if (!Query.Found)
+        return NULL;
+    const char *Path = Query.Name && Query.Name[0] ? Query.Name : "/proc/self/exe"; /* "": the program */
+    if (strncmp(Path, "linux-vdso", 10) == 0 || strncmp(Path, "linux-gate", 10) == 0)
+        return NULL; /* no file behind it */
+    dwfl_report_begin_add(KiDwfl);
+    Module = dwfl_report_elf(KiDwfl, KiBaseName(Path), Path, -1, Query.Bias, true);
+    dwfl_report_end(KiDwfl, NULL, NULL);
+    return Module;
+}
+
+static const char *KiDieName(Dwarf_Die *Die)
+{
+    Dwarf_Attribute Attribute;
+    return dwarf_formstring(dwarf_attr_integrate(Die, DW_AT_name, &Attribute));
+}
+
+/* Where the inlined subroutine Scope was called from (its DW_AT_call_* attributes). */
+static void KiCallSite(Dwarf_Die *Cu, Dwarf_Die *Scope, KI_SOURCE_LOCATION *Location)
+{
+    Dwarf_Attribute Attribute;
+    Dwarf_Word Value;
+    Dwarf_Files *Files;
+    size_t FileCount;
+    if (dwarf_formudata(dwarf_attr(Scope, DW_AT_call_file, &Attribute), &Value) == 0 &&
+        dwarf_getsrcfiles(Cu, &Files, &FileCount) == 0 && Value < FileCount)
+        Location->File = KiIntern(dwarf_filesrc(Files, Value, NULL, NULL));
+    if (dwarf_formudata(dwarf_attr(Scope, DW_AT_call_line, &Attribute), &Value) == 0)
+        Location->Line = (int)Value;
+    if (dwarf_formudata(dwarf_attr(Scope, DW_AT_call_column, &Attribute), &Value) == 0)
+        Location->Column = (int)Value;
+}
+
+/* The line of Address, then one frame per inlined call around it, out to the function. */
+static void KiResolveDwarf(uintptr_t Address, KI_SYMBOL *Symbol)
+{
+    Dwfl_Module *Module = KiDwarfModule(Address);
+    if (Module == NULL)
+        return;
+    GElf_Off Offset;
+    GElf_Sym ElfSymbol;
+    const char *Name = dwfl_module_addrinfo(Module, Address, &Offset, &ElfSymbol, NULL, NULL, NULL);
+    if (Name) { /* the symbol table names static functions too, unlike dladdr */
+        Symbol->Function = KiIntern(Name);
+        Symbol->Offset = Offset;
+    }
+    Dwfl_Line *Line = dwfl_module_getsrc(Module, Address);
+    if (Line == NULL)
+        return;
+    KI_SOURCE_LOCATION *Inner = &Symbol->Frames[0];
+    const char *File = dwfl_lineinfo(Line, NULL, &Inner->Line, &Inner->Column, NULL, NULL);
+    if (File == NULL || Inner->Line <= 0) {
+        memset(Inner, 0, sizeof(*Inner));
+        return;
+    }
+    Inner->File = KiIntern(File);
+    Inner->Function = Symbol->Function;
+    Symbol->Depth = 1;
+    Dwarf_Addr Bias = 0;
+    Dwarf_Die *Cu = dwfl_module_addrdie(Module, Address, &Bias);
+    Dwarf_Die *Scopes = NULL;
+    int Count = Cu ? dwarf_getscopes(Cu, Address - Bias, &Scopes) : 0;
+    if (Count > 0) {
+        /* past an inlined subroutine dwarf_getscopes goes on with the scopes of its
+         * abstract definition; the chain of concrete scopes (where each inlined copy
+         * sits) comes from the innermost scope's own parents */
+        Dwarf_Die Innermost = Scopes[0];
+        free(Scopes);
+        Scopes = NULL;
+        Count = dwarf_getscopes_die(&Innermost, &Scopes);
+    }
+    for (int i = 0; i < Count; i++) { /* innermost scope first */
+        int Tag = dwarf_tag(&Scopes[i]);
+        if (Tag != DW_TAG_inlined_subroutine && Tag != DW_TAG_subprogram)
+            continue;
+        const char *Function = KiDieName(&Scopes[i]);
+        if (Function)
+            Symbol->Frames[Symbol->Depth - 1].Function = KiIntern(Function);
+        if (Tag == DW_TAG_subprogram || Symbol->Depth == KI_SYMBOL_MAX_DEPTH)
+            break;
+        KI_SOURCE_LOCATION *Caller = &Symbol->Frames[Symbol->Depth++];
+        KiCallSite(Cu, &Scopes[i], Caller);
+        Caller->Function = Symbol->Function; /* until an outer scope names it */
+    }
+    free(Scopes);
+}
+
+const char *KiSymbolBackend(void)
+{
+    static char Name[32];
+    if (Name[0] == 0)
+        snprintf(Name, sizeof(Name), "libdw %s", dwfl_version(NULL));
+    return Name;
+}
+#else
+static void KiDropDwarf(void)
+{
+}
+
+const char *KiSymbolBackend(void)
+{
+    return "dladdr";
+}
+#endif
+
+/* ---- resolution ---- */
+
+/* dladdr names the program by its argv[0], which may be relative or a bare name: the
+ * loader's own entry for it has an empty name, and /proc/self/exe is the file. */
+static const char *KiImagePath(const Dl_info *Info)
+{
+#if defined(__linux__)
+    static char Program[4096];
+    KI_IMAGE_QUERY Query = { .Address = (uintptr_t)Info->dli_fbase };
+    dl_iterate_phdr(KiFindImage, &Query);
+    ssize_t Length;
+    if (Query.Found && Query.Name && Query.Name[0] == 0 &&
+        (Length = readlink("/proc/self/exe", Program, sizeof(Program) - 1)) > 0) {
+        Program[Length] = 0;
+        return Program;
+    }
+#endif
+    return Info->dli_fname;
+}
+
+static BOOLEAN KiResolve(const void *Address, KI_SYMBOL *Symbol)
+{
+    memset(Symbol, 0, sizeof(*Symbol));
+    Symbol->Address = Address;
+    Dl_info Info;
+    if (Address == NULL || !dladdr(Address, &Info) || Info.dli_fname == NULL)
+        return FALSE;
+    Symbol->Image = KiIntern(KiImagePath(&Info));
+    Symbol->ImageName = KiIntern(KiBaseName(Symbol->Image));
+    Symbol->ImageOffset = (uintptr_t)((const char *)Address - (const char *)Info.dli_fbase);
+    if (Info.dli_sname && Info.dli_saddr && (const char *)Info.dli_saddr <= (const char *)Address) {
+        Symbol->Function = KiIntern(Info.dli_sname);
+        Symbol->Offset = (uintptr_t)((const char *)Address - (const char *)Info.dli_saddr);
+    }
+#if NTSIM_HAVE_LIBDW
+    KiResolveDwarf((uintptr_t)Address, Symbol);
+#endif
+    return TRUE;
+}
+
+BOOLEAN KiSymbolize(const void *Address, KI_SYMBOL *Out)
+{
+    pthread_mutex_lock(&KiSymbolLock);
+    unsigned long long Generation = KiImageGeneration();
+    if (Generation != KiCacheGeneration) { /* an image went away: its addresses may be reused */
+        KiCacheGeneration = Generation;
+        if (KiCacheUsed) {
+            memset(KiCache, 0, KiCacheSize * sizeof(*KiCache));
+            KiCacheUsed = 0;
+        }
+        KiDropDwarf();
+    }
+    BOOLEAN Known = TRUE;
+    const KI_SYMBOL *Hit = Address ? KiCacheFind(Address) : NULL;
+    if (Hit) {
+        KiSymbolHits++;
+        *Out = *Hit;
+    } else {
+        KiSymbolMisses++;
+        Known = KiResolve(Address, Out);
+        if (Known) /* an address outside every image may belong to one loaded later */
+            KiCacheInsert(Out);
+    }
+    pthread_mutex_unlock(&KiSymbolLock);
+    return Known;
+}
+
+void KiSymbolCounters(uint64_t *Hits, uint64_t *Misses)
+{
+    pthread_mutex_lock(&KiSymbolLock);
+    if (Hits)
+        *Hits = KiSymbolHits;
+    if (Misses)
+        *Misses = KiSymbolMisses;
+    pthread_mutex_unlock(&KiSymbolLock);
+}
+
+static BOOLEAN KiIsHeader(const char *File)
+{
+    size_t Length = strlen(File);
+    return Length >= 2 && strcmp(File + Length - 2, ".h") == 0;
+}
+
+const KI_SOURCE_LOCATION *KiSymbolSourceLine(const KI_SYMBOL *Symbol)
+{
+    for (unsigned i = 0; i < Symbol->Depth; i++)
+        if (Symbol->Frames[i].File && !KiIsHeader(Symbol->Frames[i].File))
+            return &Symbol->Frames[i];
+    return Symbol->Depth && Symbol->Frames[0].File ? &Symbol->Frames[0] : NULL;
+}
+
+const char *KiFormatLocation(const KI_SOURCE_LOCATION *Location, char *Buffer, size_t Size)
+{
+    if (Location == NULL || Location->File == NULL)
+        snprintf(Buffer, Size, "%s", "");
+    else if (Location->Column > 0)
+        snprintf(Buffer, Size, "%s:%d:%d", Location->File, Location->Line, Location->Column);
+    else
+        snprintf(Buffer, Size, "%s:%d", Location->File, Location->Line);
+    return Buffer;
+}
+
+/* "/path/echo.c:88:5 (EchoUnload+0x1c in echo.sys)" with line information, else
+ * "EchoUnload+0x1c in echo.sys", else "echo.sys+0x1234", else "pc 0x...". */
+void KiDescribeCode(void *Pc, char *Buffer, size_t Size)
+{
+    KI_SYMBOL Symbol;
+    if (!KiSymbolize(Pc, &Symbol)) {
+        snprintf(Buffer, Size, "pc %p", Pc);
+        return;
+    }
+    char Name[320];
+    if (Symbol.Function)
+        snprintf(Name, sizeof(Name), "%s+0x%lx in %s", Symbol.Function, (unsigned long)Symbol.Offset,
+                 Symbol.ImageName);
+    else
+        snprintf(Name, sizeof(Name), "%s+0x%lx", Symbol.ImageName, (unsigned long)Symbol.ImageOffset);
+    char Line[512];
+    KiFormatLocation(KiSymbolSourceLine(&Symbol), Line, sizeof(Line));
+    if (Line[0])
+        snprintf(Buffer, Size, "%s (%s)", Line, Name);
+    else
+        snprintf(Buffer, Size, "%s", Name);
+}
+
+/* The source site of a routine (a driver's DriverEntry, for findings about what it
+ * returned; an ISR; the spinning instruction the watchdog caught). */
+NTSIM_SITE KiSiteOfCode(void *Pc)
+{
+    NTSIM_SITE Site = { NULL, 0 };
+    KI_SYMBOL Symbol;
+    if (!KiSymbolize(Pc, &Symbol))
+        return Site;
+    const KI_SOURCE_LOCATION *Line = KiSymbolSourceLine(&Symbol);
+    if (Line) {
+        Site.File = Line->File; /* interned: lives for the process */
+        Site.Line = Line->Line;
+    }
+    return Site;
+}
