@@ -33,8 +33,8 @@ typedef struct _KI_SYMBOL {
     const char *Image;             /* path of the loaded image */
     const char *ImageName;         /* its file name: "echo.sys" */
     uintptr_t ImageOffset;
-    const char *Function;          /* the function holding the code (ELF symbol), NULL if unknown */
-    uintptr_t Offset;              /* from Function's start */
+    const char *Function;          /* the function holding the code (its source name), NULL if unknown */
+    uintptr_t Offset;              /* from the start of the compiled routine (ELF symbol) */
     unsigned Depth;                /* Frames[0] the code's own line (innermost inlined function), */
     KI_SOURCE_LOCATION Frames[KI_SYMBOL_MAX_DEPTH]; /* each next one where the previous was inlined */
 } KI_SYMBOL;
@@ -48,6 +48,20 @@ const char *KiFormatLocation(const KI_SOURCE_LOCATION *Location, char *Buffer, s
 const char *KiSymbolBackend(void); /* "libdw 0.188" or "dladdr" */
 /* Private test hook: lookups answered from the cache, and resolved afresh. */
 void KiSymbolCounters(uint64_t *Hits, uint64_t *Misses);
+/* bugcheck.c: the stack of the stop, as return addresses (innermost first) */
+#define KI_CRASH_STACK_MAX 64
+typedef struct _KI_CRASH_STACK {
+    void *Frames[KI_CRASH_STACK_MAX];
+    int Count;
+    void *FaultPc;                 /* taken in a fault handler: the faulting instruction */
+} KI_CRASH_STACK;
+const KI_CRASH_STACK *KiCrashStack(void); /* NULL when the machine has not stopped */
+/* analyze.c: the WinDbg !analyze -v style report of the stop (after ntsim_print_bugcheck's
+ * summary; ntsim_inspect "!analyze -v"). io/ describes the IRPs and devices involved
+ * through the hook (ke/ never calls up into io/). */
+void KiPrintAnalysis(FILE *Out);
+/* IrpArgs: bit i set when argument i+1 is an IRP by the code's definition */
+extern void (*KiAnalyzeIoHook)(FILE *Out, const uint64_t Params[4], unsigned IrpArgs);
 void KiDescribeCode(void *Pc, char *Buffer, size_t Size);
 NTSIM_SITE KiSiteOfCode(void *Pc);
 void KiResetIrql(void);

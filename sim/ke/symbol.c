@@ -282,9 +282,11 @@ static void KiResolveDwarf(uintptr_t Address, KI_SYMBOL *Symbol)
         int Tag = dwarf_tag(&Scopes[i]);
         if (Tag != DW_TAG_inlined_subroutine && Tag != DW_TAG_subprogram)
             continue;
-        const char *Function = KiDieName(&Scopes[i]);
+        const char *Function = KiIntern(KiDieName(&Scopes[i]));
         if (Function)
-            Symbol->Frames[Symbol->Depth - 1].Function = KiIntern(Function);
+            Symbol->Frames[Symbol->Depth - 1].Function = Function;
+        if (Tag == DW_TAG_subprogram && Function)
+            Symbol->Function = Function; /* the source name of a gcc clone (.constprop.0, .isra.0, .part.0) */
         if (Tag == DW_TAG_subprogram || Symbol->Depth == KI_SYMBOL_MAX_DEPTH)
             break;
         KI_SOURCE_LOCATION *Caller = &Symbol->Frames[Symbol->Depth++];
