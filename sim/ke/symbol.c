@@ -190,8 +190,11 @@ static const Dwfl_Callbacks KiDwflCallbacks = {
     .debuginfo_path = &KiDebugInfoPath,
 };
 
+static void KiDropUnits(void);
+
 static void KiDropDwarf(void)
 {
+    KiDropUnits();
     if (KiDwfl)
         dwfl_end(KiDwfl);
     KiDwfl = NULL;
@@ -218,26 +221,150 @@ static Dwfl_Module *KiDwarfModule(uintptr_t Address)
     return Module;
 }
 
+/* ---- the scopes of a compilation unit, indexed once ----
+ * dwarf_getscopes walks the whole unit on every call (a quarter of a millisecond for a
+ * driver's unit full of inlined header code): each unit's functions and inlined calls
+ * are listed once, with their address ranges and enclosing scope, on first use. */
+
+typedef struct _KI_SCOPE {
+    const char *Name;
+    const char *CallFile;          /* an inlined call: where it sits in the enclosing scope */
+    int CallLine, CallColumn;
+    int Parent;                    /* enclosing scope, -1 for a function */
+    int Depth;
+    BOOLEAN Inlined;
+} KI_SCOPE;
+
+typedef struct _KI_SCOPE_RANGE {
+    Dwarf_Addr Low, High;
+    int Scope;
+} KI_SCOPE_RANGE;
+
+typedef struct _KI_UNIT_INDEX {
+    struct _KI_UNIT_INDEX *Next;
+    Dwfl_Module *Module;
+    Dwarf_Off Offset;              /* of the unit's DIE */
+    KI_SCOPE *Scopes;
+    size_t ScopeCount, ScopeCapacity;
+    KI_SCOPE_RANGE *Ranges;
+    size_t RangeCount, RangeCapacity;
+    Dwarf_Files *Files;
+    size_t FileCount;
+} KI_UNIT_INDEX;
+
+static KI_UNIT_INDEX *KiUnits;
+
+static void KiDropUnits(void)
+{
+    while (KiUnits) {
+        KI_UNIT_INDEX *Next = KiUnits->Next;
+        free(KiUnits->Scopes);
+        free(KiUnits->Ranges);
+        free(KiUnits);
+        KiUnits = Next;
+    }
+}
+
 static const char *KiDieName(Dwarf_Die *Die)
 {
     Dwarf_Attribute Attribute;
     return dwarf_formstring(dwarf_attr_integrate(Die, DW_AT_name, &Attribute));
 }
 
-/* Where the inlined subroutine Scope was called from (its DW_AT_call_* attributes). */
-static void KiCallSite(Dwarf_Die *Cu, Dwarf_Die *Scope, KI_SOURCE_LOCATION *Location)
+static int KiDieNumber(Dwarf_Die *Die, unsigned Name)
 {
     Dwarf_Attribute Attribute;
     Dwarf_Word Value;
-    Dwarf_Files *Files;
-    size_t FileCount;
-    if (dwarf_formudata(dwarf_attr(Scope, DW_AT_call_file, &Attribute), &Value) == 0 &&
-        dwarf_getsrcfiles(Cu, &Files, &FileCount) == 0 && Value < FileCount)
-        Location->File = KiIntern(dwarf_filesrc(Files, Value, NULL, NULL));
-    if (dwarf_formudata(dwarf_attr(Scope, DW_AT_call_line, &Attribute), &Value) == 0)
-        Location->Line = (int)Value;
-    if (dwarf_formudata(dwarf_attr(Scope, DW_AT_call_column, &Attribute), &Value) == 0)
-        Location->Column = (int)Value;
+    return dwarf_formudata(dwarf_attr(Die, Name, &Attribute), &Value) == 0 ? (int)Value : -1;
+}
+
+static int KiAddScope(KI_UNIT_INDEX *Unit, Dwarf_Die *Die, int Parent, int Depth)
+{
+    if (Unit->ScopeCount == Unit->ScopeCapacity) {
+        Unit->ScopeCapacity = Unit->ScopeCapacity ? Unit->ScopeCapacity * 2 : 64;
+        Unit->Scopes = KiHostRealloc(Unit->Scopes, Unit->ScopeCapacity * sizeof(*Unit->Scopes));
+    }
+    KI_SCOPE *Scope = &Unit->Scopes[Unit->ScopeCount];
+    memset(Scope, 0, sizeof(*Scope));
+    Scope->Name = KiIntern(KiDieName(Die));
+    Scope->Parent = Parent;
+    Scope->Depth = Depth;
+    Scope->Inlined = dwarf_tag(Die) == DW_TAG_inlined_subroutine;
+    if (Scope->Inlined) {
+        int File = KiDieNumber(Die, DW_AT_call_file);
+        if (File >= 0 && (size_t)File < Unit->FileCount)
+            Scope->CallFile = KiIntern(dwarf_filesrc(Unit->Files, (size_t)File, NULL, NULL));
+        Scope->CallLine = KiDieNumber(Die, DW_AT_call_line);
+        Scope->CallColumn = KiDieNumber(Die, DW_AT_call_column) > 0 ? KiDieNumber(Die, DW_AT_call_column) : 0;
+    }
+    return (int)Unit->ScopeCount++;
+}
+
+static void KiAddRange(KI_UNIT_INDEX *Unit, Dwarf_Addr Low, Dwarf_Addr High, int Scope)
+{
+    if (Unit->RangeCount == Unit->RangeCapacity) {
+        Unit->RangeCapacity = Unit->RangeCapacity ? Unit->RangeCapacity * 2 : 64;
+        Unit->Ranges = KiHostRealloc(Unit->Ranges, Unit->RangeCapacity * sizeof(*Unit->Ranges));
+    }
+    Unit->Ranges[Unit->RangeCount++] = (KI_SCOPE_RANGE){ Low, High, Scope };
+}
+
+/* Functions and inlined calls with code below Parent; lexical blocks are looked into
+ * (inlined calls sit in them) but are no scopes of their own here. */
+static void KiIndexChildren(KI_UNIT_INDEX *Unit, Dwarf_Die *Parent, int ParentScope, int Depth)
+{
+    Dwarf_Die Child;
+    if (dwarf_child(Parent, &Child) != 0)
+        return;
+    do {
+        int Tag = dwarf_tag(&Child);
+        if (Tag == DW_TAG_lexical_block) {
+            KiIndexChildren(Unit, &Child, ParentScope, Depth);
+            continue;
+        }
+        if (Tag != DW_TAG_subprogram && Tag != DW_TAG_inlined_subroutine)
+            continue;
+        Dwarf_Addr Base, Low, High;
+        ptrdiff_t Next = 0;
+        int Scope = -1;
+        while ((Next = dwarf_ranges(&Child, Next, &Base, &Low, &High)) > 0) {
+            if (Scope < 0)
+                Scope = KiAddScope(Unit, &Child, Tag == DW_TAG_subprogram ? -1 : ParentScope, Depth);
+            KiAddRange(Unit, Low, High, Scope);
+        }
+        if (Scope >= 0) /* no code: an abstract instance or a declaration, nothing inside runs */
+            KiIndexChildren(Unit, &Child, Scope, Depth + 1);
+    } while (dwarf_siblingof(&Child, &Child) == 0);
+}
+
+static KI_UNIT_INDEX *KiUnitIndex(Dwfl_Module *Module, Dwarf_Die *Cu)
+{
+    Dwarf_Off Offset = dwarf_dieoffset(Cu);
+    for (KI_UNIT_INDEX *Unit = KiUnits; Unit; Unit = Unit->Next)
+        if (Unit->Module == Module && Unit->Offset == Offset)
+            return Unit;
+    KI_UNIT_INDEX *Unit = KiHostAlloc(sizeof(*Unit));
+    Unit->Module = Module;
+    Unit->Offset = Offset;
+    if (dwarf_getsrcfiles(Cu, &Unit->Files, &Unit->FileCount) != 0)
+        Unit->FileCount = 0;
+    KiIndexChildren(Unit, Cu, -1, 0);
+    Unit->Next = KiUnits;
+    KiUnits = Unit;
+    return Unit;
+}
+
+/* The innermost scope holding Address (module-relative), -1 if none. */
+static int KiInnermostScope(const KI_UNIT_INDEX *Unit, Dwarf_Addr Address)
+{
+    int Best = -1;
+    for (size_t i = 0; i < Unit->RangeCount; i++) {
+        const KI_SCOPE_RANGE *R = &Unit->Ranges[i];
+        if (Address >= R->Low && Address < R->High &&
+            (Best < 0 || Unit->Scopes[R->Scope].Depth > Unit->Scopes[Best].Depth))
+            Best = R->Scope;
+    }
+    return Best;
 }
 
 /* The line of Address, then one frame per inlined call around it, out to the function. */
@@ -267,33 +394,26 @@ static void KiResolveDwarf(uintptr_t Address, KI_SYMBOL *Symbol)
     Symbol->Depth = 1;
     Dwarf_Addr Bias = 0;
     Dwarf_Die *Cu = dwfl_module_addrdie(Module, Address, &Bias);
-    Dwarf_Die *Scopes = NULL;
-    int Count = Cu ? dwarf_getscopes(Cu, Address - Bias, &Scopes) : 0;
-    if (Count > 0) {
-        /* past an inlined subroutine dwarf_getscopes goes on with the scopes of its
-         * abstract definition; the chain of concrete scopes (where each inlined copy
-         * sits) comes from the innermost scope's own parents */
-        Dwarf_Die Innermost = Scopes[0];
-        free(Scopes);
-        Scopes = NULL;
-        Count = dwarf_getscopes_die(&Innermost, &Scopes);
-    }
-    for (int i = 0; i < Count; i++) { /* innermost scope first */
-        int Tag = dwarf_tag(&Scopes[i]);
-        if (Tag != DW_TAG_inlined_subroutine && Tag != DW_TAG_subprogram)
-            continue;
-        const char *Function = KiIntern(KiDieName(&Scopes[i]));
-        if (Function)
-            Symbol->Frames[Symbol->Depth - 1].Function = Function;
-        if (Tag == DW_TAG_subprogram && Function)
-            Symbol->Function = Function; /* the source name of a gcc clone (.constprop.0, .isra.0, .part.0) */
-        if (Tag == DW_TAG_subprogram || Symbol->Depth == KI_SYMBOL_MAX_DEPTH)
+    if (Cu == NULL)
+        return;
+    const KI_UNIT_INDEX *Unit = KiUnitIndex(Module, Cu);
+    for (int i = KiInnermostScope(Unit, Address - Bias); i >= 0; i = Unit->Scopes[i].Parent) {
+        const KI_SCOPE *Scope = &Unit->Scopes[i];
+        if (Scope->Name)
+            Symbol->Frames[Symbol->Depth - 1].Function = Scope->Name;
+        if (!Scope->Inlined) {
+            if (Scope->Name)
+                Symbol->Function = Scope->Name; /* the source name of a gcc clone (.constprop.0, .part.0) */
+            break;
+        }
+        if (Symbol->Depth == KI_SYMBOL_MAX_DEPTH)
             break;
         KI_SOURCE_LOCATION *Caller = &Symbol->Frames[Symbol->Depth++];
-        KiCallSite(Cu, &Scopes[i], Caller);
-        Caller->Function = Symbol->Function; /* until an outer scope names it */
+        Caller->File = Scope->CallFile;
+        Caller->Line = Scope->CallLine;
+        Caller->Column = Scope->CallColumn;
+        Caller->Function = Symbol->Function; /* until the enclosing scope names it */
     }
-    free(Scopes);
 }
 
 const char *KiSymbolBackend(void)
