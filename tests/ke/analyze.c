@@ -20,7 +20,7 @@ static BOOLEAN AnHaveLines(void)
 /* "<source>/tests/ke/<file>:<line of the LINE_MARK>" */
 static const char *AnSite(const char *File, const char *Mark)
 {
-    static char Sites[4][1024];
+    static char Sites[4][1200];
     static int Next;
     char Path[1024], Needle[128], Text[1024];
     snprintf(Path, sizeof(Path), "%s/tests/ke/%s", NTSIM_SOURCE_DIR, File);
