@@ -264,8 +264,9 @@ static void KiPrintFrame(FILE *Out, int Number, const KI_FRAME *Frame)
         fprintf(Out, "    %-8s %-10s %-48s %s\n", "", "(inline)", S->Frames[k].Function ? S->Frames[k].Function : "?",
                 KiFormatLocation(&S->Frames[k], Where, sizeof(Where)));
     const KI_SOURCE_LOCATION *Own = S->Depth ? &S->Frames[S->Depth - 1] : NULL;
-    fprintf(Out, "    #%-2d [%s]%*s %-48s %s\n", Number, KiFrameKindName(Frame->Kind),
-            (int)(8 - strlen(KiFrameKindName(Frame->Kind))), "", Name, KiFormatLocation(Own, Where, sizeof(Where)));
+    KiFormatLocation(Own, Where, sizeof(Where));
+    fprintf(Out, "    #%-2d [%s]%*s %-*s%s%s\n", Number, KiFrameKindName(Frame->Kind),
+            (int)(8 - strlen(KiFrameKindName(Frame->Kind))), "", Where[0] ? 48 : 0, Name, Where[0] ? " " : "", Where);
 }
 
 #define KI_CHAIN_MAX_FRAMES 24
