@@ -254,8 +254,31 @@ typedef struct _KI_UNIT_INDEX {
 
 static KI_UNIT_INDEX *KiUnits;
 
+/* Units by address, for images without .debug_aranges (clang emits none, and libdw
+ * before 0.191 does not make them up from the units): listed once per image. */
+typedef struct _KI_UNIT_RANGE {
+    Dwarf_Addr Low, High;
+    Dwarf_Die Unit;
+} KI_UNIT_RANGE;
+
+typedef struct _KI_MODULE_UNITS {
+    struct _KI_MODULE_UNITS *Next;
+    Dwfl_Module *Module;
+    Dwarf_Addr Bias;
+    KI_UNIT_RANGE *Ranges;
+    size_t Count;
+} KI_MODULE_UNITS;
+
+static KI_MODULE_UNITS *KiModuleUnits;
+
 static void KiDropUnits(void)
 {
+    while (KiModuleUnits) {
+        KI_MODULE_UNITS *Next = KiModuleUnits->Next;
+        free(KiModuleUnits->Ranges);
+        free(KiModuleUnits);
+        KiModuleUnits = Next;
+    }
     while (KiUnits) {
         KI_UNIT_INDEX *Next = KiUnits->Next;
         free(KiUnits->Scopes);
@@ -367,6 +390,46 @@ static int KiInnermostScope(const KI_UNIT_INDEX *Unit, Dwarf_Addr Address)
     return Best;
 }
 
+static KI_MODULE_UNITS *KiListUnits(Dwfl_Module *Module)
+{
+    for (KI_MODULE_UNITS *M = KiModuleUnits; M; M = M->Next)
+        if (M->Module == Module)
+            return M;
+    KI_MODULE_UNITS *M = KiHostAlloc(sizeof(*M));
+    M->Module = Module;
+    size_t Capacity = 0;
+    Dwarf_Addr Bias = 0;
+    for (Dwarf_Die *Cu = dwfl_module_nextcu(Module, NULL, &Bias); Cu; Cu = dwfl_module_nextcu(Module, Cu, &Bias)) {
+        M->Bias = Bias;
+        Dwarf_Addr Base, Low, High;
+        ptrdiff_t Next = 0;
+        while ((Next = dwarf_ranges(Cu, Next, &Base, &Low, &High)) > 0) {
+            if (M->Count == Capacity) {
+                Capacity = Capacity ? Capacity * 2 : 16;
+                M->Ranges = KiHostRealloc(M->Ranges, Capacity * sizeof(*M->Ranges));
+            }
+            M->Ranges[M->Count++] = (KI_UNIT_RANGE){ Low, High, *Cu };
+        }
+    }
+    M->Next = KiModuleUnits;
+    KiModuleUnits = M;
+    return M;
+}
+
+/* The compilation unit holding Address, and the module's bias. */
+static Dwarf_Die *KiUnitOf(Dwfl_Module *Module, uintptr_t Address, Dwarf_Addr *Bias)
+{
+    Dwarf_Die *Cu = dwfl_module_addrdie(Module, Address, Bias);
+    if (Cu)
+        return Cu;
+    KI_MODULE_UNITS *M = KiListUnits(Module);
+    *Bias = M->Bias;
+    for (size_t i = 0; i < M->Count; i++)
+        if (Address - M->Bias >= M->Ranges[i].Low && Address - M->Bias < M->Ranges[i].High)
+            return &M->Ranges[i].Unit;
+    return NULL;
+}
+
 /* The line of Address, then one frame per inlined call around it, out to the function. */
 static void KiResolveDwarf(uintptr_t Address, KI_SYMBOL *Symbol)
 {
@@ -380,22 +443,20 @@ static void KiResolveDwarf(uintptr_t Address, KI_SYMBOL *Symbol)
         Symbol->Function = KiIntern(Name);
         Symbol->Offset = Offset;
     }
-    Dwfl_Line *Line = dwfl_module_getsrc(Module, Address);
-    if (Line == NULL)
-        return;
+    Dwarf_Addr Bias = 0;
+    Dwarf_Die *Cu = KiUnitOf(Module, Address, &Bias);
+    Dwarf_Line *Line = Cu ? dwarf_getsrc_die(Cu, Address - Bias) : NULL;
+    const char *File = Line ? dwarf_linesrc(Line, NULL, NULL) : NULL;
     KI_SOURCE_LOCATION *Inner = &Symbol->Frames[0];
-    const char *File = dwfl_lineinfo(Line, NULL, &Inner->Line, &Inner->Column, NULL, NULL);
-    if (File == NULL || Inner->Line <= 0) {
+    if (File == NULL || dwarf_lineno(Line, &Inner->Line) != 0 || Inner->Line <= 0) {
         memset(Inner, 0, sizeof(*Inner));
         return;
     }
+    if (dwarf_linecol(Line, &Inner->Column) != 0)
+        Inner->Column = 0;
     Inner->File = KiIntern(File);
     Inner->Function = Symbol->Function;
     Symbol->Depth = 1;
-    Dwarf_Addr Bias = 0;
-    Dwarf_Die *Cu = dwfl_module_addrdie(Module, Address, &Bias);
-    if (Cu == NULL)
-        return;
     const KI_UNIT_INDEX *Unit = KiUnitIndex(Module, Cu);
     for (int i = KiInnermostScope(Unit, Address - Bias); i >= 0; i = Unit->Scopes[i].Parent) {
         const KI_SCOPE *Scope = &Unit->Scopes[i];
