@@ -444,7 +444,7 @@ static void de04_finding_carries_the_site(void **state)
                       vt_site("bad_de04_regpath.c", "read-regpath"));
 #else
     (void)state;
-    skip(); /* the accessing line comes from addr2line */
+    skip(); /* the accessing line comes from the image's DWARF (libdw, Linux) */
 #endif
 }
 

@@ -35,7 +35,7 @@ static ntsim_bugcheck tm_load_stops(ntsim_machine *m, const char *name, uint32_t
     return vt_expect_bugcheck(m, code);
 }
 
-/* Lines come from the image's debug information (addr2line) where no DDI names them:
+/* Lines come from the image's debug information (libdw) where no DDI names them:
  * Linux only. */
 static void tm_expect_site(const char *actual, const char *file, const char *mark)
 {
