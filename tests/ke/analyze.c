@@ -70,8 +70,13 @@ static void AnExpectFrame(const char *Report, int N, const char *Kind, const cha
     char Line[2048];
     if (AnFrame(Report, N, Line, sizeof(Line)) == NULL)
         fail_msg("no frame #%d in:\n%s", N, Report);
-    if (strstr(Line, Kind) == NULL || strstr(Line, Function) == NULL)
-        fail_msg("frame #%d is not %s %s: %s", N, Kind, Function, Line);
+    char Expected[256];
+    snprintf(Expected, sizeof(Expected), "%s", Function);
+    char *Bang = strchr(Expected, '!');
+    if (Bang && !AnHaveLines())
+        *Bang = 0; /* dladdr alone does not see static routines: the image is named */
+    if (strstr(Line, Kind) == NULL || strstr(Line, Expected) == NULL)
+        fail_msg("frame #%d is not %s %s: %s", N, Kind, Expected, Line);
     if (Site && AnHaveLines()) { /* "path:line:column" */
         char WithColumn[1100];
         snprintf(WithColumn, sizeof(WithColumn), " %s:", Site);
@@ -137,7 +142,7 @@ static void an_bugcheck_chain_through_driver_and_ddi(void **State)
     assert_int_equal(ntsim_inspect(Machine, "!analyze -v", Out), 0);
     fclose(Out);
     assert_non_null(strstr(Inspected, "STACK_TEXT"));
-    assert_non_null(strstr(Inspected, "AnCompleteAgain"));
+    assert_non_null(strstr(Inspected, AnHaveLines() ? "ke_analyze.sys!AnCompleteAgain+0x" : "ke_analyze.sys+0x"));
     free(Inspected);
     ntsim_machine_destroy(Machine);
 }
