@@ -4,7 +4,7 @@
 set -eu
 
 missing_debian() {
-    for pkg in cmake make gcc clang libclang-rt-dev pkg-config libcmocka-dev libuv1-dev libjansson-dev binutils; do
+    for pkg in cmake make gcc clang libclang-rt-dev pkg-config libcmocka-dev libuv1-dev libjansson-dev libdw-dev binutils; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
     done
 }

@@ -41,8 +41,9 @@ static const NTSIM_SITE KiNoSite = { NULL, 0 };
 /* The same, or, when no site macro ran (a DDI called through a function pointer), the
  * caller named from its return address: pass __builtin_return_address(0). */
 NTSIM_SITE KiTakeSiteOrCaller(void *ReturnAddress);
-/* "echo.c:42" (basename of the file) or "?" */
+/* "/full/path/echo.c:42" (the file as compiled: absolute for ntsim_add_driver images) */
 const char *KiFormatSite(NTSIM_SITE Site, char *Buffer, size_t Size);
+const char *KiFormatSiteShort(NTSIM_SITE Site, char *Buffer, size_t Size); /* "echo.c:120" */
 
 /* ---- drivers ---- */
 typedef struct _IOP_DRIVER IOP_DRIVER;

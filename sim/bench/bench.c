@@ -181,6 +181,8 @@ double BenchKbdIrqLatency(const char *ImagePath);
 void BenchFdcRead(const char *FloppyPath, double *KibPerSec, double *Speedup);
 double BenchPnpStart(void);
 double BenchPnpSweep(void);
+double BenchSymbolizeCold(const char *ImagePath); /* symbol.c */
+void BenchSymbolize(const char *ImagePath, double *FirstNs, double *CachedNs);
 
 int main(int argc, char **argv)
 {
@@ -219,6 +221,13 @@ int main(int argc, char **argv)
         BenchFdcRead(BenchDriver("floppy.sys"), &Rate, &Speedup);
         printf("fdc_read_kib_per_sec %.0f KiB/s\n", Rate);
         printf("fdc_read_speedup %.0f x\n", Speedup);
+    }
+    if (!Only || strcmp(Only, "symbol") == 0) {
+        double First, Cached;
+        printf("symbolize_cold_us %.1f us\n", BenchSymbolizeCold(BenchDriver("serial.sys")) / 1e3);
+        BenchSymbolize(BenchDriver("serial.sys"), &First, &Cached);
+        printf("symbolize_first_ns %.0f ns\n", First);
+        printf("symbolize_cached_ns %.0f ns\n", Cached);
     }
     if (!Only || strcmp(Only, "pnp") == 0) {
         printf("pnp_sweep_runs_per_sec %.0f runs/s\n", BenchPnpSweep());

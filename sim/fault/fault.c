@@ -205,7 +205,7 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
         return FALSE;
     unsigned long Index = ++ViCounter;
     VI_POINT *Point = ViNewPoint();
-    KiFormatSite(Site, Point->Site, sizeof(Point->Site));
+    KiFormatSiteShort(Site, Point->Site, sizeof(Point->Site)); /* a point's name: short */
     snprintf(Point->Driver, sizeof(Point->Driver), "%s", IopDriverServiceName(Driver));
     Point->Public.index = Index;
     Point->Public.ddi = Ddi;

@@ -141,6 +141,46 @@ static int IopDumpObject(FILE *Out, const char *Path)
     return 0;
 }
 
+/* ---- the I/O part of a bug check's !analyze report (ke/analyze.c) ---- */
+
+static PDEVICE_OBJECT IopLoadedDeviceAt(uint64_t Address)
+{
+    PLIST_ENTRY Drivers = IopLoadedDrivers();
+    for (PLIST_ENTRY E = Drivers->Flink; Address && E != Drivers; E = E->Flink)
+        for (PDEVICE_OBJECT D = CONTAINING_RECORD(E, IOP_DRIVER, MachineLink)->Object.DeviceObject; D; D = D->NextDevice)
+            if ((uint64_t)(uintptr_t)D == Address)
+                return D;
+    return NULL;
+}
+
+/* The IRPs in flight (the one a bug check names is among them) and every device object
+ * an argument names, with its stack. Only pointers are compared: nothing an argument
+ * points at is read unless it is a live device. */
+static void IopAnalyzeIo(FILE *Out, const uint64_t Params[4], unsigned IrpArgs)
+{
+    for (int i = 0; i < 4; i++)
+        if (IrpArgs & (1u << i))
+            fprintf(Out, "\nArg%d names IRP %p: %s\n", i + 1, (void *)(uintptr_t)Params[i],
+                    IopIsLiveIrp((void *)(uintptr_t)Params[i]) ? "in flight (below)"
+                                                               : "not in flight (completed and freed already)");
+    fprintf(Out, "\nIRPs in flight (!irp):\n");
+    IopDumpLiveIrps(Out);
+    for (int i = 0; i < 4; i++) {
+        PDEVICE_OBJECT Device = IopLoadedDeviceAt(Params[i]);
+        if (Device == NULL)
+            continue;
+        fprintf(Out, "\nArg%d is a device object (!devobj, !devstack):\n", i + 1);
+        IopDumpDevice(Out, Device);
+        IopDumpStack(Out, Device);
+    }
+}
+
+/* ke/ reaches the dump through a hook, set when the library loads. */
+__attribute__((constructor)) static void IopRegisterAnalyzeHook(void)
+{
+    KiAnalyzeIoHook = IopAnalyzeIo;
+}
+
 int ntsim_inspect(ntsim_machine *Machine, const char *Command, FILE *Out)
 {
     if (Machine == NULL || Machine != ntsim_current_machine() || Command == NULL || Out == NULL)
@@ -170,7 +210,15 @@ int ntsim_inspect(ntsim_machine *Machine, const char *Command, FILE *Out)
         IopDumpClaims(Out);
         return 0;
     }
+    if (strcmp(Verb, "!analyze") == 0) { /* "-v" or not: the report is always the verbose one */
+        if (!KiMachineCrashed()) {
+            fprintf(Out, "!analyze: the machine has not stopped (no bug check)\n");
+            return NTSIM_E_STATE;
+        }
+        KiPrintAnalysis(Out);
+        return 0;
+    }
     fprintf(Out, "ntsim_inspect: unknown command '%s' (!drvobj NAME, !devobj PATH, !devstack PATH, !irp, "
-                 "!object [PATH], !arbiter)\n", Verb);
+                 "!object [PATH], !arbiter, !analyze -v)\n", Verb);
     return NTSIM_E_ARGS;
 }

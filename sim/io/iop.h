@@ -126,6 +126,7 @@ void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 
 /* irp.c: !irp */
 int IopDumpLiveIrps(FILE *Out);
+BOOLEAN IopIsLiveIrp(const void *Irp);
 
 /* mm (sim/mm) */
 void MiInitializeUserSpace(void);

@@ -515,6 +515,15 @@ void IopReclaimIrp(NTSIM_TRACK *Track)
 
 /* !irp (inspect.c): every IRP the I/O manager has handed out and not freed, with its
  * stack locations from the current one down. */
+/* For a bug check's report: is Irp one of the IRPs in flight (pointer comparison only)? */
+BOOLEAN IopIsLiveIrp(const void *Irp)
+{
+    for (PLIST_ENTRY E = IopLiveIrps.Flink; Irp && E != &IopLiveIrps; E = E->Flink)
+        if ((const void *)(CONTAINING_RECORD(E, IOP_IRP_PRIVATE, LiveLink) + 1) == Irp)
+            return TRUE;
+    return FALSE;
+}
+
 int IopDumpLiveIrps(FILE *Out)
 {
     unsigned Count = 0;

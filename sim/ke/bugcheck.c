@@ -10,6 +10,7 @@
 #include "ex/exp.h"
 
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -20,9 +21,14 @@ static struct {
     ntsim_bugcheck Info;
     char Name[64];
     char *Explanation;
-    char Site[256];
+    char Site[1024];
     char Driver[128];
+    KI_CRASH_STACK Stack; /* for the !analyze report (analyze.c), symbolized only when printed */
 } KiCrash;
+
+/* A fault's stack is taken in the signal handler, before siglongjmp reuses it. */
+static KI_CRASH_STACK KiSignalStack;
+static volatile sig_atomic_t KiSignalStackValid;
 
 /* Filled by the signal handler, turned into a report after the jump. */
 static volatile sig_atomic_t KiSignalPending;
@@ -98,6 +104,22 @@ void KiResetBugCheck(void)
     free(KiCrash.Explanation);
     memset(&KiCrash, 0, sizeof(KiCrash));
     KiSignalPending = 0;
+    KiSignalStackValid = 0;
+}
+
+const KI_CRASH_STACK *KiCrashStack(void)
+{
+    return KiCrash.Crashed ? &KiCrash.Stack : NULL;
+}
+
+/* The return addresses of the calling thread (libc's backtrace(): the compiler's
+ * DWARF CFI unwinder, which also steps through a signal frame). Pc: the interrupted
+ * instruction when called from a fault handler. Only addresses are kept: naming them
+ * is left to the report, which most runs (a sweep's) never print. */
+static void KiCaptureStack(KI_CRASH_STACK *Stack, void *Pc)
+{
+    Stack->Count = backtrace(Stack->Frames, KI_CRASH_STACK_MAX);
+    Stack->FaultPc = Pc;
 }
 
 static DECLSPEC_NORETURN void KiUnwindToHost(int Value)
@@ -134,6 +156,11 @@ static void KiRecordBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P
     snprintf(KiCrash.Driver, sizeof(KiCrash.Driver), "%s", Driver ? IopDriverServiceName(Driver) : "");
     KiCrash.Info.driver = KiCrash.Driver;
     KiCrash.Info.irql = KiCurrentIrql();
+    if (KiSignalStackValid)
+        KiCrash.Stack = KiSignalStack;
+    else
+        KiCaptureStack(&KiCrash.Stack, NULL);
+    KiSignalStackValid = 0;
     VfReport("BUGCHECK", NTSIM_SEV_ERROR, Driver, Site, "bug check 0x%X %s (0x%llX, 0x%llX, 0x%llX, 0x%llX): %s",
              Code, KiCrash.Name, (unsigned long long)P1, (unsigned long long)P2, (unsigned long long)P3,
              (unsigned long long)P4, Explanation);
@@ -208,6 +235,8 @@ static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
     KiSignalNumber = Signal;
     KiSignalAddress = Info->si_addr;
     KiSignalPc = KiContextPc(Context);
+    KiCaptureStack(&KiSignalStack, KiSignalPc);
+    KiSignalStackValid = 1;
     KiSignalPending = 1;
     siglongjmp(KiTopFrame->Jump, 2);
 }
@@ -241,6 +270,8 @@ void KiUnwindFromSignal(int Signal, void *Pc, void *Address)
     KiSignalNumber = Signal;
     KiSignalAddress = Address;
     KiSignalPc = Pc;
+    KiCaptureStack(&KiSignalStack, Pc);
+    KiSignalStackValid = 1;
     KiSignalPending = 1;
     siglongjmp(KiTopFrame->Jump, 2);
 }
@@ -254,6 +285,8 @@ static BOOLEAN KiHandlersInstalled;
  * simulated code and to restore when the machine is destroyed. */
 void KiInstallSignalHandlers(void)
 {
+    void *Warm[2];
+    backtrace(Warm, 2); /* loads the unwinder now: the fault handler must not be the first caller */
     static char AltStack[64 * 1024];
     stack_t Stack = { .ss_sp = AltStack, .ss_size = sizeof(AltStack), .ss_flags = 0 };
     sigaltstack(&Stack, NULL);
@@ -304,105 +337,12 @@ static void KiChainSignal(int Signal, siginfo_t *Info, void *Context)
     raise(Signal);
 }
 
-/* Name the code at Pc: "echo.c:88 (EchoUnload+0x1c in echo.sys)" when addr2line can
- * read the image's debug information, else "EchoUnload+0x1c in echo.sys". */
-/* "file:line" of a code address from the image's debug information (addr2line, on
- * Linux); empty when unknown. */
-static void KiSourceLine(const Dl_info *Info, void *Pc, char *Line, size_t Size)
-{
-    Line[0] = 0;
-#if defined(__linux__)
-    char Command[1024];
-    /* -i: the innermost line first, then the lines it was inlined into. Code inlined
-     * from a header (IoMarkIrpPending ...) is named by the first source-file line. */
-    snprintf(Command, sizeof(Command), "addr2line -i -e '%s' 0x%lx 2>/dev/null", Info->dli_fname,
-             (unsigned long)((char *)Pc - (char *)Info->dli_fbase));
-    FILE *Pipe = popen(Command, "r");
-    if (Pipe) {
-        char Next[512];
-        BOOLEAN Chosen = FALSE;
-        Line[0] = 0;
-        while (fgets(Next, (int)sizeof(Next), Pipe) != NULL) {
-            const char *Colon = strrchr(Next, ':');
-            BOOLEAN Header = Colon && Colon - Next >= 2 && Colon[-2] == '.' && Colon[-1] == 'h';
-            if (!Chosen && (Line[0] == 0 || !Header)) {
-                snprintf(Line, Size, "%s", Next);
-                Chosen = !Header;
-            }
-        }
-        pclose(Pipe);
-        Line[strcspn(Line, "\n")] = 0;
-        if (strncmp(Line, "??", 2) == 0 || strstr(Line, ":?") || strstr(Line, ":0"))
-            Line[0] = 0;
-        char *Discriminator = strstr(Line, " (discriminator");
-        if (Discriminator)
-            *Discriminator = 0;
-    }
-#else
-    (void)Info;
-    (void)Pc;
-    (void)Size;
-#endif
-}
-
-void KiDescribeCode(void *Pc, char *Buffer, size_t Size)
-{
-    Dl_info Info;
-    if (Pc == NULL || !dladdr(Pc, &Info) || Info.dli_fname == NULL) {
-        snprintf(Buffer, Size, "pc %p", Pc);
-        return;
-    }
-    const char *Image = strrchr(Info.dli_fname, '/');
-    Image = Image ? Image + 1 : Info.dli_fname;
-    char Symbol[256];
-    if (Info.dli_sname)
-        snprintf(Symbol, sizeof(Symbol), "%s+0x%lx in %s", Info.dli_sname,
-                 (unsigned long)((char *)Pc - (char *)Info.dli_saddr), Image);
-    else
-        snprintf(Symbol, sizeof(Symbol), "%s+0x%lx", Image, (unsigned long)((char *)Pc - (char *)Info.dli_fbase));
-    char Line[512];
-    KiSourceLine(&Info, Pc, Line, sizeof(Line));
-    if (Line[0]) {
-        const char *Base = strrchr(Line, '/');
-        snprintf(Buffer, Size, "%s (%s)", Base ? Base + 1 : Line, Symbol);
-    } else {
-        snprintf(Buffer, Size, "%s", Symbol);
-    }
-}
-
-/* The source site of a routine (a driver's DriverEntry, for findings about what it
- * returned). File names are interned for the life of the process. */
-NTSIM_SITE KiSiteOfCode(void *Pc)
-{
-    static char *Interned[64];
-    NTSIM_SITE Site = { NULL, 0 };
-    Dl_info Info;
-    char Line[512];
-    if (Pc == NULL || !dladdr(Pc, &Info) || Info.dli_fname == NULL)
-        return Site;
-    KiSourceLine(&Info, Pc, Line, sizeof(Line));
-    char *Colon = strrchr(Line, ':');
-    if (Line[0] == 0 || Colon == NULL)
-        return Site;
-    *Colon = 0;
-    size_t i;
-    for (i = 0; i < RTL_NUMBER_OF(Interned) && Interned[i]; i++)
-        if (strcmp(Interned[i], Line) == 0)
-            break;
-    if (i == RTL_NUMBER_OF(Interned))
-        return Site;
-    if (Interned[i] == NULL)
-        Interned[i] = KiHostStrdup(Line);
-    Site.File = Interned[i];
-    Site.Line = atoi(Colon + 1);
-    return Site;
-}
-
 static void KiReportSignalCrash(void)
 {
     KiSignalPending = 0;
     if (KiSignalNumber == SIGVTALRM) { /* the watchdog (watchdog.c) */
         KiWatchdogReportSignal(KiSignalPc);
+        KiSignalStackValid = 0; /* a stop that was no bug check leaves no stack behind */
         return;
     }
     char Where[768];
@@ -429,7 +369,10 @@ static void KiReportSignalCrash(void)
         Code = 0x1E;
     /* 0xD5/0xD6: P1 the address, P2 read or write (unknown here: 0), P3 the code */
     char *Text = KiHostPrintf("%s at address %p by driver code at %s", What, KiSignalAddress, Where);
+    if (Site.File == NULL)
+        Site = KiSiteOfCode(KiSignalPc); /* the faulting line: the driver's, even without a DDI call */
     KiRecordBugCheck(Code, (ULONG_PTR)KiSignalAddress, 0, (ULONG_PTR)KiSignalPc, 0, Site, Text);
+    KiSignalStackValid = 0;
 }
 
 void KiEnterHost(KI_HOST_FRAME *Frame)
@@ -472,4 +415,6 @@ void ntsim_print_bugcheck(FILE *Out, const ntsim_bugcheck *B)
     if (B->driver && B->driver[0])
         fprintf(Out, "    driver: %s%s%s\n", B->driver, B->site && B->site[0] ? " at " : "", B->site ? B->site : "");
     fprintf(Out, "    IRQL: %u\n", B->irql);
+    if (KiCrash.Crashed && B->explanation == KiCrash.Explanation) /* this machine's stop: the analysis */
+        KiPrintAnalysis(Out);
 }

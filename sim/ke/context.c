@@ -80,6 +80,18 @@ const char *KiFormatSite(NTSIM_SITE Site, char *Buffer, size_t Size)
         snprintf(Buffer, Size, "%s", Site.File);
         return Buffer;
     }
+    /* the path as the compiler had it (absolute for images built by ntsim_add_driver),
+     * gcc style, so that editors and CI annotations find the file */
+    snprintf(Buffer, Size, "%s:%d", Site.File, Site.Line);
+    return Buffer;
+}
+
+/* "echo.c:120": a fault-injection point's name (ctest test names, --site matching),
+ * kept short and independent of where the source tree lives. */
+const char *KiFormatSiteShort(NTSIM_SITE Site, char *Buffer, size_t Size)
+{
+    if (Site.File == NULL || Site.Line == 0)
+        return KiFormatSite(Site, Buffer, Size);
     const char *Base = strrchr(Site.File, '/');
     snprintf(Buffer, Size, "%s:%d", Base ? Base + 1 : Site.File, Site.Line);
     return Buffer;

@@ -17,6 +17,51 @@ void KiRefreshSignalHandlers(void); /* sim/ke/sighook.c */
 void KiRestoreSignalHandlers(void);
 /* sched.c: interrupts claimed by ISRs count as progress for hang detection */
 extern uint64_t KiDeviceProgress;
+/* symbol.c: code addresses named in process, each address resolved once per process
+ * (docs/symbols.md). With elfutils libdw (NTSIM_HAVE_LIBDW) the DWARF line table and
+ * scopes give the full source path, line, column and the inlined calls; without it
+ * (macOS) dladdr gives image!Function+offset only. Strings live for the process. */
+#define KI_SYMBOL_MAX_DEPTH 8
+typedef struct _KI_SOURCE_LOCATION {
+    const char *Function;          /* the function (or inlined function) the code belongs to */
+    const char *File;              /* full source path as the compiler recorded it, NULL if unknown */
+    int Line;
+    int Column;                    /* 0 when the debug information has none */
+} KI_SOURCE_LOCATION;
+typedef struct _KI_SYMBOL {
+    const void *Address;
+    const char *Image;             /* path of the loaded image */
+    const char *ImageName;         /* its file name: "echo.sys" */
+    uintptr_t ImageOffset;
+    const char *Function;          /* the function holding the code (its source name), NULL if unknown */
+    uintptr_t Offset;              /* from the start of the compiled routine (ELF symbol) */
+    unsigned Depth;                /* Frames[0] the code's own line (innermost inlined function), */
+    KI_SOURCE_LOCATION Frames[KI_SYMBOL_MAX_DEPTH]; /* each next one where the previous was inlined */
+} KI_SYMBOL;
+/* FALSE when no loaded image holds Address (Out still has Address). */
+BOOLEAN KiSymbolize(const void *Address, KI_SYMBOL *Out);
+/* The location to name for a driver: the first frame not in a header (code inlined from
+ * wdm.h is named by the driver line that used it), NULL without line information. */
+const KI_SOURCE_LOCATION *KiSymbolSourceLine(const KI_SYMBOL *Symbol);
+/* "/path/drv.c:120:5" (":5" only when the column is known). */
+const char *KiFormatLocation(const KI_SOURCE_LOCATION *Location, char *Buffer, size_t Size);
+const char *KiSymbolBackend(void); /* "libdw 0.188" or "dladdr" */
+/* Private test hook: lookups answered from the cache, and resolved afresh. */
+void KiSymbolCounters(uint64_t *Hits, uint64_t *Misses);
+/* bugcheck.c: the stack of the stop, as return addresses (innermost first) */
+#define KI_CRASH_STACK_MAX 64
+typedef struct _KI_CRASH_STACK {
+    void *Frames[KI_CRASH_STACK_MAX];
+    int Count;
+    void *FaultPc;                 /* taken in a fault handler: the faulting instruction */
+} KI_CRASH_STACK;
+const KI_CRASH_STACK *KiCrashStack(void); /* NULL when the machine has not stopped */
+/* analyze.c: the WinDbg !analyze -v style report of the stop (after ntsim_print_bugcheck's
+ * summary; ntsim_inspect "!analyze -v"). io/ describes the IRPs and devices involved
+ * through the hook (ke/ never calls up into io/). */
+void KiPrintAnalysis(FILE *Out);
+/* IrpArgs: bit i set when argument i+1 is an IRP by the code's definition */
+extern void (*KiAnalyzeIoHook)(FILE *Out, const uint64_t Params[4], unsigned IrpArgs);
 void KiDescribeCode(void *Pc, char *Buffer, size_t Size);
 NTSIM_SITE KiSiteOfCode(void *Pc);
 void KiResetIrql(void);

@@ -62,7 +62,7 @@ static void de04_registry_path_kept(void **state)
 
     /* the access is reported under DE-04, naming the buffer and the driver line */
     char where[256];
-    snprintf(where, sizeof(where), "%s (", vt_site("bad_de04_regpath.c", "read-regpath"));
+    snprintf(where, sizeof(where), "%s:", vt_site("bad_de04_regpath.c", "read-regpath")); /* then the column */
     vt_expect_count(m, "DE-04", 1);
     const ntsim_finding *f = vt_expect_finding(m, "DE-04", 0, NTSIM_SEV_ERROR, "bad_de04_regpath", NULL);
     vt_assert_contains(f->message, "RegistryPath given to bad_de04_regpath's DriverEntry");

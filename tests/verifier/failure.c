@@ -76,7 +76,7 @@ static void fl01_faultpath_injected(void **state)
     assert_int_equal(ntsim_fault_configure_string(m, "class=pool,driver=bad_fl01_faultpath,nth=1,entry"), 0);
     vt_load(m, "bad_fl01_faultpath", VT_STATUS_INSUFFICIENT_RESOURCES);
     const char *created = vt_site("bad_fl01_faultpath.c", "create-device");
-    const char *failed = vt_site("bad_fl01_faultpath.c", "alloc-buffer");
+    const char *failed = vt_point_site("bad_fl01_faultpath.c", "alloc-buffer");
     int injected = 0;
     for (size_t i = 0; i < ntsim_fault_point_count(m); i++) {
         const ntsim_fault_point *p = ntsim_fault_point_at(m, i);

@@ -110,8 +110,8 @@ static void expect_sy04(ntsim_machine *m, irql_call call, const char *ddi)
     assert_int_equal(ntsim_driver_load_entry(m, "irqldrv", (ntsim_driver_entry)IrqlEntry, &driver, &status),
                      NTSIM_E_CRASHED);
     vt_expect_count(m, "SY-04", 1);
-    char site[64];
-    snprintf(site, sizeof(site), "irql.c:%d", CallLine);
+    char site[1024];
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, CallLine);
     const ntsim_finding *f = vt_expect_finding(m, "SY-04", 0, NTSIM_SEV_ERROR, "irqldrv", site);
     vt_assert_contains(f->message, ddi);
     vt_assert_contains(f->message, "IRQL 2");

@@ -130,7 +130,7 @@ static void sweep_fl01_faultpath(void **state)
     (void)state;
     ntsim_sweep_result *r = sw_run("bad_fl01_faultpath");
     const char *created = vt_site("bad_fl01_faultpath.c", "create-device");
-    const char *failed = vt_site("bad_fl01_faultpath.c", "alloc-buffer");
+    const char *failed = vt_point_site("bad_fl01_faultpath.c", "alloc-buffer");
     int hits = 0;
     for (size_t i = 0; i < ntsim_sweep_finding_count(r); i++) {
         const ntsim_sweep_finding *f = ntsim_sweep_finding_at(r, i);

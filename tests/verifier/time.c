@@ -35,7 +35,7 @@ static ntsim_bugcheck tm_load_stops(ntsim_machine *m, const char *name, uint32_t
     return vt_expect_bugcheck(m, code);
 }
 
-/* Lines come from the image's debug information (addr2line) where no DDI names them:
+/* Lines come from the image's debug information (libdw) where no DDI names them:
  * Linux only. */
 static void tm_expect_site(const char *actual, const char *file, const char *mark)
 {
@@ -51,9 +51,11 @@ static void tm_expect_site(const char *actual, const char *file, const char *mar
 static void tm_expect_site_within(const char *actual, const char *file, const char *first, const char *last)
 {
 #if defined(__linux__)
-    size_t length = strlen(file);
-    if (strncmp(actual, file, length) != 0 || actual[length] != ':')
-        fail_msg("site '%s' is not in %s", actual, file);
+    char path[1024]; /* reports name the full path */
+    snprintf(path, sizeof(path), "%s/tests/bad/%s", NTSIM_SOURCE_DIR, file);
+    size_t length = strlen(path);
+    if (strncmp(actual, path, length) != 0 || actual[length] != ':')
+        fail_msg("site '%s' is not in %s", actual, path);
     int line = atoi(actual + length + 1);
     assert_in_range(line, vt_line(file, first), vt_line(file, last));
 #else

@@ -81,8 +81,18 @@ static inline int vt_line(const char *file, const char *mark)
     return found;
 }
 
-/* "file.c:<line of mark>" */
+/* "<source dir>/tests/bad/file.c:<line of mark>": reports name the full path (gcc style). */
 static inline const char *vt_site(const char *file, const char *mark)
+{
+    static char site[4][1024];
+    static int next;
+    char *s = site[next++ & 3];
+    snprintf(s, sizeof(site[0]), "%s/tests/bad/%s:%d", NTSIM_SOURCE_DIR, file, vt_line(file, mark));
+    return s;
+}
+
+/* "file.c:<line of mark>": a fault-injection point's name (points keep the short form). */
+static inline const char *vt_point_site(const char *file, const char *mark)
 {
     static char site[4][256];
     static int next;

@@ -225,12 +225,12 @@ static void test_undeleted_list_is_a_leak(void **state)
     assert_non_null(list);
     assert_non_null(strstr(list->message, "ExDeleteNPagedLookasideList"));
     assert_non_null(strstr(list->message, "1 of its blocks still allocated"));
-    char site[64];
-    snprintf(site, sizeof(site), "test_lookaside.c:%d", LeakLine);
+    char site[1024];
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, LeakLine);
     assert_string_equal(list->site, site);
     const ntsim_finding *block = find("FL-01", "pool block of 24 bytes, tag 'WdLk'");
     assert_non_null(block); /* the block the driver allocated and kept, with its line */
-    snprintf(site, sizeof(site), "test_lookaside.c:%d", LeakLine + 1);
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, LeakLine + 1);
     assert_string_equal(block->site, site);
 }
 

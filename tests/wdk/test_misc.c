@@ -75,8 +75,8 @@ static void test_wmi_registration_left_at_unload(void **state)
     assert_int_equal(ntsim_driver_unload(d), 0);
     const ntsim_finding *f = find("IO-04", "WMI registration of device \\Device\\WdkWmi");
     assert_non_null(f);
-    char site[64];
-    snprintf(site, sizeof(site), "test_misc.c:%d", WmiRegisterLine);
+    char site[1024];
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, WmiRegisterLine);
     assert_string_equal(f->site, site);
 }
 
@@ -158,8 +158,8 @@ static void test_paging_lock_left(void **state)
     assert_status(run_entry("paginglk", (ntsim_driver_entry)PagingLeakEntry, NULL), STATUS_UNSUCCESSFUL);
     const ntsim_finding *f = find("FL-01", "MmUnlockPagableImageSection");
     assert_non_null(f);
-    char site[64];
-    snprintf(site, sizeof(site), "test_misc.c:%d", LockLine);
+    char site[1024];
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, LockLine);
     assert_string_equal(f->site, site);
 }
 
@@ -220,8 +220,8 @@ static void test_breakpoints_are_findings(void **state)
     assert_int_equal(ntsim_count_rule(M, "BREAKPOINT"), 3);
     const ntsim_finding *f = find("BREAKPOINT", "DbgBreakPoint)");
     assert_non_null(f);
-    char site[64];
-    snprintf(site, sizeof(site), "test_misc.c:%d", BreakLine);
+    char site[1024];
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, BreakLine);
     assert_string_equal(f->site, site);
     assert_non_null(find("BREAKPOINT", "status 5"));
     assert_false(ntsim_machine_crashed(M, NULL));

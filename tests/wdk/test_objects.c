@@ -199,8 +199,8 @@ static void test_leaked_event_handle(void **state)
     assert_status(run_entry("evleak", (ntsim_driver_entry)LeakedHandleEntry, NULL), STATUS_UNSUCCESSFUL);
     const ntsim_finding *f = find("FL-01", "Event");
     assert_non_null(f);
-    char site[64];
-    snprintf(site, sizeof(site), "test_objects.c:%d", LeakLine);
+    char site[1024];
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, LeakLine);
     assert_string_equal(f->site, site);
 }
 
