@@ -66,14 +66,14 @@ static void MiLockSection(PVOID Handle, NTSIM_SITE Site)
 PVOID MmPageEntireDriver(PVOID AddressWithinSection)
 {
     NTSIM_SITE Site = KiTakeSite();
-    KiCheckIrql("MmPageEntireDriver", PASSIVE_LEVEL, 0xC4, 0x3C /* approximate */, Site);
+    KiCheckIrql("MmPageEntireDriver", APC_LEVEL, 0xC4, 0x3C /* approximate */, Site);
     return MiSectionOf(AddressWithinSection, "MmPageEntireDriver", Site);
 }
 
 VOID MmResetDriverPaging(PVOID AddressWithinSection)
 {
     NTSIM_SITE Site = KiTakeSite();
-    KiCheckIrql("MmResetDriverPaging", PASSIVE_LEVEL, 0xC4, 0x3C /* approximate */, Site);
+    KiCheckIrql("MmResetDriverPaging", APC_LEVEL, 0xC4, 0x3C /* approximate */, Site);
     MiSectionOf(AddressWithinSection, "MmResetDriverPaging", Site);
 }
 

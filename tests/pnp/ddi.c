@@ -33,6 +33,9 @@ static struct {
     PVOID WorkItemObject;
     int PowerCompleted;
     NTSTATUS PowerStatus;
+    BOOLEAN Forwarded;
+    NTSTATUS LowerStartStatus;
+    ULONG ResourcesSeenAfterForward;
 } T;
 
 static NTSTATUS OnInterface(PVOID Structure, PVOID Context)
@@ -97,11 +100,19 @@ static NTSTATUS Pnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     UCHAR Minor = IoGetCurrentIrpStackLocation(Irp)->MinorFunction;
     if (Minor == IRP_MN_START_DEVICE) {
+        /* the lower drivers start first: forward and wait, then act on their status */
+        T.Forwarded = IoForwardIrpSynchronously(T.Lower, Irp);
+        T.LowerStartStatus = Irp->IoStatus.Status;
+        if (IoGetCurrentIrpStackLocation(Irp)->Parameters.StartDevice.AllocatedResources)
+            T.ResourcesSeenAfterForward = 1;
         QueryProperties();
         IoSetDeviceInterfaceState(&T.Interface, TRUE);
         IoGetDeviceInterfaces(&DdiInterface, NULL, 0, &T.InterfaceList);
         PIO_WORKITEM Item = IoAllocateWorkItem(DeviceObject);
         IoQueueWorkItemEx(Item, WorkEx, DelayedWorkQueue, NULL);
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        IoCompleteRequest(Irp, IO_NO_INCREMENT);
+        return STATUS_SUCCESS;
     } else if (Minor == IRP_MN_REMOVE_DEVICE) {
         IoSetDeviceInterfaceState(&T.Interface, FALSE);
         RtlFreeUnicodeString(&T.Interface);
@@ -162,6 +173,15 @@ static void test_driver_side_ddis(void **state)
     assert_int_equal(ntsim_pnp_bind(Machine, "*PNP0501", NULL, "ddi", NTSIM_PNP_FUNCTION), 0);
     assert_int_equal(ntsim_pnp_start(Machine), 0);
     assert_string_equal(ntsim_pnp_state(Machine, "ACPI\\PNP0501\\1"), "started");
+    /* IoForwardIrpSynchronously: the PDO completed START before the FDO went on */
+    assert_true(T.Forwarded);
+    assert_int_equal(T.LowerStartStatus, 0);
+    assert_int_equal(T.ResourcesSeenAfterForward, 1);
+    /* an IRP with no stack location below the current one is not forwarded */
+    PIRP Last = IoAllocateIrp(1, FALSE);
+    IoSetNextIrpStackLocation(Last);
+    assert_false(IoForwardIrpSynchronously(T.Lower, Last));
+    IoFreeIrp(Last);
     /* attachment */
     assert_ptr_equal(T.Lower, T.Pdo);
     assert_ptr_equal(T.LowerQueried, T.Pdo);

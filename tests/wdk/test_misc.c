@@ -198,6 +198,57 @@ static void test_paging_address_outside_image(void **state)
     assert_non_null(strstr(bc.explanation, "not inside a loaded driver image"));
 }
 
+/* The paging routines are documented for IRQL <= APC_LEVEL: a driver holding a fast
+ * mutex (APC_LEVEL) may lock a pageable section (beep.sys does in its create routine);
+ * at DISPATCH_LEVEL it is SY-04. */
+static NTSTATUS PagingUnderFastMutexEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    FAST_MUTEX Mutex;
+    ExInitializeFastMutex(&Mutex);
+    ExAcquireFastMutex(&Mutex);
+    if (KeGetCurrentIrql() != APC_LEVEL)
+        return STATUS_UNSUCCESSFUL;
+    PVOID Data = MmLockPagableDataSection((PVOID)&LockLine);
+    PVOID Code = MmLockPagableCodeSection((PVOID)PagingUnderFastMutexEntry);
+    MmLockPagableSectionByHandle(Code);
+    MmUnlockPagableImageSection(Code);
+    MmUnlockPagableImageSection(Code);
+    MmUnlockPagableImageSection(Data);
+    MmResetDriverPaging((PVOID)PagingUnderFastMutexEntry);
+    MmPageEntireDriver((PVOID)PagingUnderFastMutexEntry);
+    ExReleaseFastMutex(&Mutex);
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_paging_allowed_at_apc_level(void **state)
+{
+    (void)state;
+    assert_status(run_entry("pagingapc", (ntsim_driver_entry)PagingUnderFastMutexEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_null(find("SY-04", NULL));
+    assert_false(ntsim_machine_crashed(M, NULL));
+}
+
+static NTSTATUS PagingAtDispatchEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    KIRQL Old;
+    KeRaiseIrql(DISPATCH_LEVEL, &Old);
+    MmLockPagableDataSection((PVOID)&LockLine);
+    KeLowerIrql(Old);
+    return STATUS_UNSUCCESSFUL;
+}
+
+static void test_paging_refused_at_dispatch_level(void **state)
+{
+    (void)state;
+    assert_int_equal(run_entry("pagingdl", (ntsim_driver_entry)PagingAtDispatchEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0xC4);
+    assert_non_null(strstr(bc.explanation, "MmLockPagableDataSection"));
+}
+
 /* ---- breakpoints and bug checks ---- */
 
 static int BreakLine;
@@ -284,6 +335,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging_lock_left, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_unlock_unlocked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_address_outside_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_allowed_at_apc_level, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_refused_at_dispatch_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_breakpoints_are_findings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kebugcheck, setup, teardown),
         cmocka_unit_test_setup_teardown(test_assert_checked_build, setup, teardown),

@@ -148,6 +148,7 @@ NTKERNELAPI PDEVICE_OBJECT IoGetDeviceAttachmentBaseRef(PDEVICE_OBJECT DeviceObj
 NTKERNELAPI NTSTATUS IoAttachDevice(PDEVICE_OBJECT SourceDevice, PUNICODE_STRING TargetDevice,
                                     PDEVICE_OBJECT *AttachedDevice);
 NTKERNELAPI NTSTATUS IoAttachDeviceByPointer(PDEVICE_OBJECT SourceDevice, PDEVICE_OBJECT TargetDevice);
+NTKERNELAPI BOOLEAN IoForwardIrpSynchronously(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 
 NTKERNELAPI NTSTATUS IoGetDeviceProperty(PDEVICE_OBJECT DeviceObject, DEVICE_REGISTRY_PROPERTY DeviceProperty,
                                          ULONG BufferLength, PVOID PropertyBuffer, PULONG ResultLength);
@@ -196,6 +197,7 @@ NTKERNELAPI NTSTATUS PoRequestPowerIrp(PDEVICE_OBJECT DeviceObject, UCHAR MinorF
 #define IoAttachDeviceToDeviceStackSafe(...) NTSIM_AT(IoAttachDeviceToDeviceStackSafe)(__VA_ARGS__)
 #define IoAttachDevice(...) NTSIM_AT(IoAttachDevice)(__VA_ARGS__)
 #define IoAttachDeviceByPointer(...) NTSIM_AT(IoAttachDeviceByPointer)(__VA_ARGS__)
+#define IoForwardIrpSynchronously(...) NTSIM_AT(IoForwardIrpSynchronously)(__VA_ARGS__)
 #define IoGetDeviceProperty(...) NTSIM_AT(IoGetDeviceProperty)(__VA_ARGS__)
 #define IoOpenDeviceRegistryKey(...) NTSIM_AT(IoOpenDeviceRegistryKey)(__VA_ARGS__)
 #define IoInvalidateDeviceRelations(...) NTSIM_AT(IoInvalidateDeviceRelations)(__VA_ARGS__)
