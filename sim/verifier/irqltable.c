@@ -304,6 +304,7 @@ static const VF_DDI_IRQL VfDdiIrqlTable[] = {
     { "NtClose", PASSIVE_LEVEL, FALSE },
     { "ObMakeTemporaryObject", PASSIVE_LEVEL, FALSE },
     { "ObReferenceObjectByHandle", PASSIVE_LEVEL, FALSE },
+    { "ObOpenObjectByPointer", PASSIVE_LEVEL, FALSE },
     { "ObReferenceObjectByPointer", DISPATCH_LEVEL, FALSE },
     { "ObfDereferenceObject", DISPATCH_LEVEL, FALSE },
     { "ObfReferenceObject", DISPATCH_LEVEL, FALSE },

@@ -181,6 +181,45 @@ static void test_wait_multiple(void **state)
     assert_null(find("FL-01", NULL));
 }
 
+/* ObOpenObjectByPointer: a handle to an object held by pointer, type-checked; the
+ * handle references the object until ZwClose, and one left open is a leak. */
+static int OpenLeakLine;
+
+static NTSTATUS OpenByPointerEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    HANDLE H = (HANDLE)1;
+    if (ObOpenObjectByPointer(DriverObject, OBJ_KERNEL_HANDLE, NULL, 0, *IoDeviceObjectType, KernelMode, &H) !=
+            STATUS_OBJECT_TYPE_MISMATCH || H != NULL)
+        return STATUS_UNSUCCESSFUL;
+    if (ObOpenObjectByPointer(DriverObject, 0x80000000u, NULL, 0, NULL, KernelMode, &H) != STATUS_INVALID_PARAMETER)
+        return STATUS_UNSUCCESSFUL + 1;
+    if (ObOpenObjectByPointer(DriverObject, OBJ_KERNEL_HANDLE, NULL, 0, *IoDriverObjectType, KernelMode, &H) !=
+        STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 2;
+    PVOID Same = NULL;
+    if (ObReferenceObjectByHandle(H, 0, *IoDriverObjectType, KernelMode, &Same, NULL) != STATUS_SUCCESS ||
+        Same != DriverObject)
+        return STATUS_UNSUCCESSFUL + 3;
+    ObDereferenceObject(Same);
+    if (ZwClose(H) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 4;
+    OpenLeakLine = __LINE__ + 1;
+    ObOpenObjectByPointer(DriverObject, OBJ_KERNEL_HANDLE, NULL, 0, NULL, KernelMode, &H); /* never closed */
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_open_object_by_pointer(void **state)
+{
+    (void)state;
+    assert_status(run_entry("openptr", (ntsim_driver_entry)OpenByPointerEntry, NULL), STATUS_DEVICE_NOT_READY);
+    const ntsim_finding *f = find("FL-01", "andle");
+    assert_non_null(f);
+    char site[64];
+    snprintf(site, sizeof(site), "test_objects.c:%d", OpenLeakLine);
+    assert_string_equal(f->site, site);
+}
+
 static int LeakLine;
 
 static NTSTATUS LeakedHandleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
@@ -298,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_object_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_object_by_pointer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_by_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_multiple, setup, teardown),

@@ -29,9 +29,16 @@ NTKERNELAPI NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK Desire
 NTKERNELAPI NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
                                                 KPROCESSOR_MODE AccessMode);
 NTKERNELAPI VOID ObMakeTemporaryObject(PVOID Object);
+NTKERNELAPI NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes, PACCESS_STATE PassedAccessState,
+                                           ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                           KPROCESSOR_MODE AccessMode, PHANDLE Handle);
 NTKERNELAPI NTSTATUS ZwClose(HANDLE Handle);
 NTKERNELAPI NTSTATUS NtClose(HANDLE Handle);
 NTKERNELAPI NTSTATUS ZwMakeTemporaryObject(HANDLE Handle);
+
+#if !defined(NTSIM_INTERNAL) && !defined(NTSIM_NO_SITES)
+#define ObOpenObjectByPointer(...) NTSIM_AT(ObOpenObjectByPointer)(__VA_ARGS__)
+#endif
 
 #define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
 #define ZwCurrentProcess() NtCurrentProcess()
