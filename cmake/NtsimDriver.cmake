@@ -1,6 +1,12 @@
 # NtsimDriver.cmake - build NT driver sources into an ntsim driver image.
 #
-#   ntsim_add_driver(<name> SOURCES a.c b.c [DEFINITIONS X=1 ...] [INCLUDE_DIRS dir ...])
+#   ntsim_add_driver(<name> SOURCES a.c b.c [DEFINITIONS X=1 ...] [INCLUDE_DIRS dir ...]
+#                    [REACTOS_COMPAT])
+#
+# REACTOS_COMPAT (opt-in, for public ReactOS driver sources) adds ntsim's
+# reactos-compat include folder: <pseh/pseh2.h>, ReactOS's exception macros mapped onto
+# ntsim's own __try/__except/__finally. It is not a WDK header and is never on the path
+# otherwise.
 #
 # Produces <name>.sys in ${CMAKE_BINARY_DIR}/drivers (a loadable shared object; the
 # suffix is .sys on every host). The image is compiled as a WDK driver would be:
@@ -15,8 +21,24 @@ include(CheckCCompilerFlag)
 check_c_compiler_flag(-Wno-error=incompatible-pointer-types NTSIM_HAVE_WNO_ERROR_INCOMPATIBLE_POINTER_TYPES)
 check_c_compiler_flag(-Wmicrosoft-anon-tag NTSIM_HAVE_WMICROSOFT_ANON_TAG)
 
+# Where the opt-in ReactOS compatibility headers are (REACTOS_COMPAT): in the source
+# tree, or next to the installed kernel headers when used through find_package(ntsim).
+set(_NTSIM_DRIVER_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+function(_ntsim_reactos_compat_dir out)
+  foreach(candidate ${_NTSIM_DRIVER_CMAKE_DIR}/../sim/include/reactos-compat
+                    ${_NTSIM_DRIVER_CMAKE_DIR}/../../../include/ntsim-kernel/reactos-compat)
+    get_filename_component(candidate ${candidate} ABSOLUTE)
+    if(EXISTS ${candidate}/pseh/pseh2.h)
+      set(${out} ${candidate} PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "ntsim_add_driver: REACTOS_COMPAT headers not found next to ${_NTSIM_DRIVER_CMAKE_DIR}")
+endfunction()
+
 function(ntsim_add_driver name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEFINITIONS;INCLUDE_DIRS;LINK_LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "REACTOS_COMPAT" "" "SOURCES;DEFINITIONS;INCLUDE_DIRS;LINK_LIBRARIES" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "ntsim_add_driver(${name}): SOURCES is required")
   endif()
@@ -39,6 +61,10 @@ function(ntsim_add_driver name)
   target_compile_definitions(${name} PRIVATE _KERNEL_MODE=1 _AMD64_=1 _WIN64=1 NTSIM_DRIVER_IMAGE=1 ${ARG_DEFINITIONS})
   if(ARG_INCLUDE_DIRS)
     target_include_directories(${name} PRIVATE ${ARG_INCLUDE_DIRS})
+  endif()
+  if(ARG_REACTOS_COMPAT) # ReactOS's private <pseh/pseh2.h> mapped onto ntsim's SEH (docs/compatibility.md)
+    _ntsim_reactos_compat_dir(compat_dir)
+    target_include_directories(${name} PRIVATE ${compat_dir})
   endif()
   if(NTSIM_FUZZ)
     # the fuzz preset: driver images also trace their comparisons, so the fuzzer learns

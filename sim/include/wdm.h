@@ -44,6 +44,7 @@
 #include <nt/access.h>
 #include <nt/fastio.h>
 #include <nt/pnptypes.h>
+#include <nt/zwfile.h>
 #include <bugcodes.h>
 
 /* PAGED_CODE: the simulator checks the IRQL of paged code when verifier checks are on. */

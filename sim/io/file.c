@@ -14,7 +14,8 @@ typedef struct _IOP_FILE {
 } IOP_FILE;
 
 static void IopDeleteFile(PVOID Object);
-OBJECT_TYPE IopFileType = { .Name = "File", .DeleteProcedure = IopDeleteFile };
+static void IopCloseFileHandle(PVOID Object, ULONG HandleCount);
+OBJECT_TYPE IopFileType = { .Name = "File", .DeleteProcedure = IopDeleteFile, .CloseProcedure = IopCloseFileHandle };
 static POBJECT_TYPE IopFileTypeValue = &IopFileType;
 POBJECT_TYPE *IoFileObjectType = &IopFileTypeValue;
 
@@ -154,6 +155,14 @@ static void IopCleanupFile(IOP_FILE *File, KPROCESSOR_MODE Mode)
         File->CleanedUp = TRUE;
         IopSendFileIrp(&File->Object, IRP_MJ_CLEANUP, Mode, NULL);
     }
+}
+
+/* The last handle to a file object is closed (ZwClose of a ZwCreateFile/ZwOpenFile
+ * handle, sim/io/zwfile.c): IRP_MJ_CLEANUP now, IRP_MJ_CLOSE with the last reference. */
+static void IopCloseFileHandle(PVOID Object, ULONG HandleCount)
+{
+    if (HandleCount == 0)
+        IopCleanupFile(Object, KernelMode);
 }
 
 NTSTATUS IopCloseFile(PFILE_OBJECT FileObject)

@@ -110,6 +110,7 @@ void IopResetIrpCache(void);
 
 /* file.c */
 NTSTATUS IopOpenDevice(const char *Path, PFILE_OBJECT *FileObject);
+NTSTATUS IopOpenDeviceMode(const char *Path, KPROCESSOR_MODE Mode, PFILE_OBJECT *FileObject);
 NTSTATUS IopCloseFile(PFILE_OBJECT FileObject);
 
 /* errorlog.c */

@@ -220,6 +220,114 @@ static void test_open_object_by_pointer(void **state)
     assert_string_equal(f->site, site);
 }
 
+/* ZwOpenFile / ZwCreateFile of a device by name and through a link: IRP_MJ_CREATE on
+ * open, CLEANUP when the handle is closed, CLOSE with the last reference; a name that
+ * leads nowhere fails as on Windows; a disposition that would create a file is refused
+ * with a FILE warning. RtlCreateUnicodeString makes the counted copy used for the name. */
+static int ZwCreates, ZwCleanups, ZwCloses, ZwLeakLine;
+static PDEVICE_OBJECT ZwDevice;
+
+static NTSTATUS ZwCount(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UCHAR Major = IoGetCurrentIrpStackLocation(Irp)->MajorFunction;
+    ZwCreates += Major == IRP_MJ_CREATE;
+    ZwCleanups += Major == IRP_MJ_CLEANUP;
+    ZwCloses += Major == IRP_MJ_CLOSE;
+    Irp->IoStatus.Status = STATUS_SUCCESS;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_SUCCESS;
+}
+
+static VOID ZwUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNICODE_STRING Link = RTL_CONSTANT_STRING(L"\\??\\ZwTargetLink");
+    IoDeleteSymbolicLink(&Link);
+    IoDeleteDevice(ZwDevice);
+}
+
+static NTSTATUS ZwOpen(PCWSTR Name, PHANDLE Handle)
+{
+    UNICODE_STRING Path;
+    if (!RtlCreateUnicodeString(&Path, Name))
+        return STATUS_NO_MEMORY;
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, &Path, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    IO_STATUS_BLOCK Iosb;
+    NTSTATUS Status = ZwOpenFile(Handle, FILE_READ_DATA, &Attributes, &Iosb, 0, 0);
+    if (NT_SUCCESS(Status) && Iosb.Information != FILE_OPENED)
+        Status = STATUS_UNSUCCESSFUL;
+    RtlFreeUnicodeString(&Path);
+    return Status;
+}
+
+static NTSTATUS ZwFileEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\Device\\ZwTarget");
+    UNICODE_STRING Link = RTL_CONSTANT_STRING(L"\\??\\ZwTargetLink");
+    NTSTATUS Status = IoCreateDevice(DriverObject, 0, &Name, FILE_DEVICE_UNKNOWN, 0, FALSE, &ZwDevice);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    IoCreateSymbolicLink(&Link, &Name);
+    DriverObject->MajorFunction[IRP_MJ_CREATE] = ZwCount;
+    DriverObject->MajorFunction[IRP_MJ_CLEANUP] = ZwCount;
+    DriverObject->MajorFunction[IRP_MJ_CLOSE] = ZwCount;
+    DriverObject->DriverUnload = ZwUnload;
+    ZwDevice->Flags &= ~DO_DEVICE_INITIALIZING; /* ready: it may be opened from here on */
+    UNICODE_STRING Copy;
+    if (!RtlCreateUnicodeString(&Copy, L"abc") || Copy.Length != 6 || Copy.MaximumLength != 8 || Copy.Buffer[3] != 0)
+        return STATUS_UNSUCCESSFUL;
+    RtlFreeUnicodeString(&Copy);
+    HANDLE H;
+    if (ZwOpen(L"\\Device\\ZwTarget", &H) != STATUS_SUCCESS || ZwCreates != 1)
+        return STATUS_UNSUCCESSFUL + 1;
+    PFILE_OBJECT File;
+    if (ObReferenceObjectByHandle(H, 0, *IoFileObjectType, KernelMode, (PVOID *)&File, NULL) != STATUS_SUCCESS ||
+        File->DeviceObject != ZwDevice)
+        return STATUS_UNSUCCESSFUL + 2;
+    ZwClose(H);
+    if (ZwCleanups != 1 || ZwCloses != 0) /* the file object is still referenced */
+        return STATUS_UNSUCCESSFUL + 3;
+    ObDereferenceObject(File);
+    if (ZwCloses != 1)
+        return STATUS_UNSUCCESSFUL + 4;
+    if (ZwOpen(L"\\??\\ZwTargetLink", &H) != STATUS_SUCCESS || ZwCreates != 2)
+        return STATUS_UNSUCCESSFUL + 5;
+    ZwClose(H);
+    if (ZwOpen(L"\\Device\\NoSuchDevice", &H) != STATUS_OBJECT_NAME_NOT_FOUND || H != NULL)
+        return STATUS_UNSUCCESSFUL + 6;
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, &Name, OBJ_KERNEL_HANDLE, NULL, NULL);
+    IO_STATUS_BLOCK Iosb;
+    if (ZwCreateFile(&H, GENERIC_WRITE, &Attributes, &Iosb, NULL, 0, 0, FILE_CREATE, 0, NULL, 0) !=
+        STATUS_NOT_SUPPORTED)
+        return STATUS_UNSUCCESSFUL + 7;
+    if (ZwCreateFile(&H, GENERIC_READ, &Attributes, &Iosb, NULL, 0, 0, FILE_OPEN, 0, NULL, 0) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 8;
+    ZwClose(H);
+    ZwLeakLine = __LINE__ + 1;
+    ZwOpen(L"\\Device\\ZwTarget", &H); /* left open: a leak at unload */
+    return STATUS_SUCCESS;
+}
+
+static void test_zw_open_file(void **state)
+{
+    (void)state;
+    ntsim_driver *Driver;
+    assert_status(run_entry("zwfile", (ntsim_driver_entry)ZwFileEntry, &Driver), STATUS_SUCCESS);
+    assert_int_equal(ZwCreates, 4);
+    assert_non_null(find("FILE", "disposition 2"));
+    assert_null(find("FL-01", NULL));
+    ntsim_driver_unload(Driver);
+    const ntsim_finding *f = find("IO-04", "andle");
+    if (f == NULL)
+        ntsim_print_findings(stdout, M);
+    assert_non_null(f);
+    assert_non_null(strstr(f->site, "test_objects.c"));
+}
+
 static int LeakLine;
 
 static NTSTATUS LeakedHandleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
@@ -338,6 +446,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_object_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_object_by_pointer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zw_open_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_by_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_multiple, setup, teardown),

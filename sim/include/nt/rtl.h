@@ -26,6 +26,10 @@ NTSYSAPI NTSTATUS RtlAnsiStringToUnicodeString(PUNICODE_STRING DestinationString
 NTSYSAPI NTSTATUS RtlUnicodeStringToAnsiString(PANSI_STRING DestinationString, PCUNICODE_STRING SourceString,
                                                BOOLEAN AllocateDestinationString);
 NTSYSAPI VOID RtlFreeUnicodeString(PUNICODE_STRING UnicodeString);
+NTSYSAPI BOOLEAN RtlCreateUnicodeString(PUNICODE_STRING DestinationString, PCWSTR SourceString);
+#if !defined(NTSIM_INTERNAL) && !defined(NTSIM_NO_SITES)
+#define RtlCreateUnicodeString(...) NTSIM_AT(RtlCreateUnicodeString)(__VA_ARGS__)
+#endif
 NTSYSAPI VOID RtlFreeAnsiString(PANSI_STRING AnsiString);
 NTSYSAPI WCHAR RtlUpcaseUnicodeChar(WCHAR SourceCharacter);
 
