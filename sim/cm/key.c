@@ -130,7 +130,9 @@ NTSTATUS NTAPI ZwCreateKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT
         return STATUS_INVALID_PARAMETER;
     if (CreateOptions & REG_OPTION_CREATE_LINK)
         return STATUS_NOT_IMPLEMENTED; /* registry symbolic links are not simulated */
-    *KeyHandle = NULL;
+    /* *KeyHandle is written on success only: for a kernel-mode caller (every Zw call)
+     * NtCreateKey/NtOpenKey leave the variable as it was when they fail, and drivers rely
+     * on it (ReactOS's kbdclass/mouclass keep an "unopened" marker there). */
     Status = CmpLookupAttributes(ObjectAttributes, TRUE, CreateOptions, Class, &Key, &Result);
     if (!NT_SUCCESS(Status))
         return Status;
@@ -149,7 +151,6 @@ static NTSTATUS CmpOpenKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT
 
     if (KeyHandle == NULL)
         return STATUS_INVALID_PARAMETER;
-    *KeyHandle = NULL;
     Status = CmpLookupAttributes(ObjectAttributes, FALSE, 0, NULL, &Key, NULL);
     if (!NT_SUCCESS(Status))
         return Status;

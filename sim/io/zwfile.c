@@ -19,7 +19,7 @@ static NTSTATUS IopOpenByAttributes(PHANDLE FileHandle, ACCESS_MASK DesiredAcces
         KiBugCheck(0xC4, 0x1001, (ULONG_PTR)FileHandle, (ULONG_PTR)ObjectAttributes, (ULONG_PTR)IoStatusBlock, Site,
                    "%s(%p, ..., %p, %p): NULL argument", Ddi, (void *)FileHandle, (void *)ObjectAttributes,
                    (void *)IoStatusBlock);
-    *FileHandle = NULL;
+    /* *FileHandle is written on success only, as for a kernel-mode caller on Windows. */
     if (ObjectAttributes->ObjectName == NULL || ObjectAttributes->ObjectName->Length == 0)
         return STATUS_OBJECT_NAME_INVALID;
     if (ObjectAttributes->RootDirectory != NULL) {

@@ -296,8 +296,14 @@ static NTSTATUS ZwFileEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
     if (ZwOpen(L"\\??\\ZwTargetLink", &H) != STATUS_SUCCESS || ZwCreates != 2)
         return STATUS_UNSUCCESSFUL + 5;
     ZwClose(H);
-    if (ZwOpen(L"\\Device\\NoSuchDevice", &H) != STATUS_OBJECT_NAME_NOT_FOUND || H != NULL)
+    H = (HANDLE)-1; /* a kernel-mode caller's variable is left as it was on failure */
+    if (ZwOpen(L"\\Device\\NoSuchDevice", &H) != STATUS_OBJECT_NAME_NOT_FOUND || H != (HANDLE)-1)
         return STATUS_UNSUCCESSFUL + 6;
+    UNICODE_STRING MissingKey = RTL_CONSTANT_STRING(L"\\Registry\\Machine\\HARDWARE\\DEVICEMAP\\NoSuchPort");
+    OBJECT_ATTRIBUTES KeyAttributes;
+    InitializeObjectAttributes(&KeyAttributes, &MissingKey, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    if (ZwOpenKey(&H, KEY_READ, &KeyAttributes) != STATUS_OBJECT_NAME_NOT_FOUND || H != (HANDLE)-1)
+        return STATUS_UNSUCCESSFUL + 9;
     OBJECT_ATTRIBUTES Attributes;
     InitializeObjectAttributes(&Attributes, &Name, OBJ_KERNEL_HANDLE, NULL, NULL);
     IO_STATUS_BLOCK Iosb;
