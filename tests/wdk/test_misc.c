@@ -249,6 +249,20 @@ static void test_paging_refused_at_dispatch_level(void **state)
     assert_non_null(strstr(bc.explanation, "MmLockPagableDataSection"));
 }
 
+/* ---- ReactOS's PSEH2 names (REACTOS_COMPAT) ---- */
+
+static void test_reactos_pseh2_over_ntsim_seh(void **state)
+{
+    (void)state;
+    int32_t status = -1;
+    ntsim_driver *d = NULL;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", NTSIM_DRIVER_DIR, "wdk_pseh.sys");
+    assert_int_equal(ntsim_driver_load(M, path, NULL, &d, &status), 0);
+    assert_status(status, STATUS_DEVICE_NOT_READY);
+    assert_false(ntsim_machine_crashed(M, NULL));
+}
+
 /* ---- breakpoints and bug checks ---- */
 
 static int BreakLine;
@@ -337,6 +351,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging_address_outside_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_allowed_at_apc_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_refused_at_dispatch_level, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reactos_pseh2_over_ntsim_seh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_breakpoints_are_findings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kebugcheck, setup, teardown),
         cmocka_unit_test_setup_teardown(test_assert_checked_build, setup, teardown),

@@ -14,7 +14,9 @@
  * re-raises an exception that passed through a __finally. A cleanup attribute pops the
  * frame when a `return` or `goto` leaves the try block.
  * Limits (documented in docs/seh.md): `return` out of a __try skips its __finally;
- * __leave is `break` and so leaves only the innermost loop of the try block;
+ * __leave is `continue`: it ends the body the way falling off its end does, so the
+ * __finally block still runs (a `break` would leave the frame's loop and skip it); inside
+ * a loop of the try block's own it continues that loop instead;
  * locals changed inside __try and read in the handler should be volatile.
  */
 #ifndef NTSIM_NT_SEH_H
@@ -58,7 +60,7 @@ NTKERNELAPI NTSTATUS NtsimSehExceptionCode(void);
             if (sigsetjmp(_ntsim_seh.Jump, 0) == 0)
 #define __except(filter) else if (NtsimSehFilter(&_ntsim_seh, (filter)))
 #define __finally else NtsimSehMarkPending(&_ntsim_seh); else
-#define __leave break
+#define __leave continue
 #define GetExceptionCode() NtsimSehExceptionCode()
 #define _exception_code() NtsimSehExceptionCode()
 #define GetExceptionInformation() ((PVOID)0)
