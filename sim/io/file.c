@@ -161,7 +161,9 @@ static void IopCleanupFile(IOP_FILE *File, KPROCESSOR_MODE Mode)
  * handle, sim/io/zwfile.c): IRP_MJ_CLEANUP now, IRP_MJ_CLOSE with the last reference. */
 static void IopCloseFileHandle(PVOID Object, ULONG HandleCount)
 {
-    if (HandleCount == 0)
+    PDEVICE_OBJECT Device = ((IOP_FILE *)Object)->Object.DeviceObject;
+    /* A handle the audit or machine teardown closes after the driver went: no IRP to it. */
+    if (HandleCount == 0 && !IopDriver(Device->DriverObject)->Unloaded && !KiMachineCrashed())
         IopCleanupFile(Object, KernelMode);
 }
 
