@@ -216,7 +216,7 @@ static void test_open_object_by_pointer(void **state)
     const ntsim_finding *f = find("FL-01", "andle");
     assert_non_null(f);
     char site[64];
-    snprintf(site, sizeof(site), "test_objects.c:%d", OpenLeakLine);
+    snprintf(site, sizeof(site), "%s:%d", __FILE__, OpenLeakLine);
     assert_string_equal(f->site, site);
 }
 
