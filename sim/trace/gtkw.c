@@ -128,7 +128,8 @@ static void GtkwCpus(GTKW *G, ULONG Cpus)
 static void GtkwHardware(GTKW *G, const TR_GTKW_HARDWARE *H)
 {
     char Label[256], Line[32];
-    int Used = snprintf(Label, sizeof(Label), "%s", H->Description);
+    int Used = H->Scope[0] ? snprintf(Label, sizeof(Label), "%s: %s", H->Scope, H->Description)
+                           : snprintf(Label, sizeof(Label), "%s", H->Description);
     for (size_t d = 0; d < ARRAYSIZE(H->Drivers) && H->Drivers[d] && Used < (int)sizeof(Label); d++)
         Used += snprintf(Label + Used, sizeof(Label) - (size_t)Used, "%s%s", d ? ", " : " - ", H->Drivers[d]);
     GtkwBeginGroup(G, Label);

@@ -95,7 +95,8 @@ static ULONG TrCategoryOf(TR_KIND Kind)
     case TrText: return TR_CAT_SCHED;
     case TrDebugPrint: return TR_CAT_DBGPRINT;
     case TrBugCheck:
-    case TrFinding: return TR_CAT_FINDING;
+    case TrFinding:
+    case TrFaultInjected: return TR_CAT_FINDING;
     case TrPortRead:
     case TrPortWrite:
     case TrRegisterRead:
@@ -269,6 +270,13 @@ void TrInterrupt(ULONG Line, BOOLEAN Spurious)
     if (TrVcdAttached())
         TrVcdInterrupt(Line);
     TrEmit(&Event);
+}
+
+void TrFaultEvent(const char *Driver, const char *Ddi, unsigned long Index, const char *Site)
+{
+    char Text[512];
+    snprintf(Text, sizeof(Text), "injection point %lu: %s at %s fails", Index, Ddi ? Ddi : "?", Site);
+    TrTextEvent(TrFaultInjected, Driver, Text);
 }
 
 void TrPortAccess(TR_KIND Kind, uint64_t Address, ULONG Size, uint64_t Value)

@@ -46,6 +46,7 @@ typedef enum _TR_KIND {
     TrPortWrite,
     TrRegisterRead,     /* READ_REGISTER_* (Information = physical address) */
     TrRegisterWrite,
+    TrFaultInjected,    /* a failable DDI made to fail (Text = "IoCreateDevice at echo.c:89") */
     TrKindCount
 } TR_KIND;
 
@@ -120,6 +121,8 @@ void TrIrql(KIRQL Irql);
 void TrRoutine(TR_KIND Kind, const char *Driver, int64_t Value);
 void TrTextEvent(TR_KIND Kind, const char *Driver, const char *Text);
 void TrInterrupt(ULONG Line, BOOLEAN Spurious);
+/* The fault injector fails call Index, a call of Ddi at Site ("echo.c:108"). */
+void TrFaultEvent(const char *Driver, const char *Ddi, unsigned long Index, const char *Site);
 /* Completion of Irp went up to its current location: it has left every device below. */
 void TrIrpCompleted(PIRP Irp);
 /* Call only when TrPorts. Register: Address is the physical address. */

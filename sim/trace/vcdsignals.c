@@ -144,6 +144,7 @@ static void TrFreeHardware(void)
 void TrVcdDetach(void)
 {
     if (TrVcd && TrGtkw) {
+        TrVcdNow(); /* the run's end, for the zoom */
         if (TrWriteGtkw(TrGtkw, TrVcd, TrVcdPath, TrGtkwPath, TrCpuCount, TrHardware, TrHardwareCount, TrLastTime) !=
             0)
             fprintf(stderr, "ntsim: writing the GTKWave save file %s failed: %s\n", TrGtkwPath, strerror(errno));

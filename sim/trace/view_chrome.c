@@ -158,8 +158,9 @@ static void TrRoutineEvent(FILE *Out, const TR_EVENT *Event)
 static void TrTextEventOut(FILE *Out, const TR_EVENT *Event)
 {
     static const char *const Names[] = { [TrText] = "scheduler", [TrDebugPrint] = "DbgPrint",
-                                         [TrBugCheck] = "bug check", [TrFinding] = "finding" };
-    BOOLEAN Global = Event->Kind == TrBugCheck || Event->Kind == TrFinding;
+                                         [TrBugCheck] = "bug check", [TrFinding] = "finding",
+                                         [TrFaultInjected] = "fault injected" };
+    BOOLEAN Global = Event->Kind == TrBugCheck || Event->Kind == TrFinding || Event->Kind == TrFaultInjected;
     json_t *Object = TrBase("i", Event->Kind == TrText ? Event->Text : Names[Event->Kind],
                             Event->Kind == TrText ? "sched" : "driver", Event);
     json_object_set_new(Object, "s", json_string(Global ? "g" : "t"));

@@ -107,6 +107,10 @@ static void TrTextWrite(FILE *Out, const TR_EVENT *Event)
         fputs("BUG CHECK ", Out);
         TrPutText(Out, Event->Text);
         break;
+    case TrFaultInjected:
+        fprintf(Out, "FAULT %s: ", Driver);
+        TrPutText(Out, Event->Text);
+        break;
     case TrFinding:
         fputs("finding ", Out);
         TrPutText(Out, Event->Text);
