@@ -267,15 +267,15 @@ static void test_gtkw_matches_vcd(void **state)
     while (fgets(Line, sizeof(Line), File)) {
         Line[strcspn(Line, "\r\n")] = 0;
         if (strncmp(Line, "[dumpfile] \"", 12) == 0)
-            Dumpfile = strstr(Line, VcdPath + (VcdPath[0] == '/' ? 0 : 0)) != NULL;
+            Dumpfile = strstr(Line, VcdPath) != NULL;
         if (Line[0] == '*')
             Zoom = 1;
         if (Line[0] == '@') {
-            snprintf(Flags, sizeof(Flags), "%s", Line);
+            snprintf(Flags, sizeof(Flags), "%.31s", Line);
         } else if (Line[0] == '-' && strcmp(Flags, "@800200") == 0) { /* a group begins */
             assert_int_equal(Depth++, 0);
             if (!FirstGroup[0])
-                snprintf(FirstGroup, sizeof(FirstGroup), "%s", Line + 1);
+                snprintf(FirstGroup, sizeof(FirstGroup), "%.63s", Line + 1);
             InComGroup = strncmp(Line + 1, "com1:", 5) == 0;
         } else if (Line[0] == '-' && strcmp(Flags, "@1000200") == 0) {
             assert_int_equal(--Depth, 0);
@@ -283,7 +283,7 @@ static void test_gtkw_matches_vcd(void **state)
         } else if (Line[0] && strchr("[*-+#^", Line[0]) == NULL) {
             assert_int_equal(Depth, 1); /* every signal sits in a group */
             if (!FirstSignal[0]) {
-                snprintf(FirstSignal, sizeof(FirstSignal), "%s", Line);
+                snprintf(FirstSignal, sizeof(FirstSignal), "%.159s", Line);
                 snprintf(IrqlFlags, sizeof(IrqlFlags), "%s", Flags);
             }
             GtkwSignal(V, Line, &InComGroup, &ComSignals);
