@@ -52,7 +52,7 @@ static void TrShortName(TR_DEVICE *Record, const char *Driver)
 {
     const char *Last = strrchr(Record->Name, '\\');
     if (Record->Name[0]) {
-        snprintf(Record->Short, sizeof(Record->Short), "%s", Last ? Last + 1 : Record->Name);
+        snprintf(Record->Short, sizeof(Record->Short), "%.63s", Last ? Last + 1 : Record->Name);
     } else {
         ULONG Unnamed = 0;
         for (size_t i = 0; i < TrDeviceTotal; i++)
