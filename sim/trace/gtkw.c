@@ -151,12 +151,13 @@ static void GtkwHardware(GTKW *G, const TR_GTKW_HARDWARE *H)
 
 static void GtkwHeader(GTKW *G, const char *VcdPath, const char *GtkwPath, uint64_t EndTime)
 {
-    char *Vcd = realpath(VcdPath, NULL);
+    char *Vcd = realpath(VcdPath, NULL), *Save = realpath(GtkwPath, NULL); /* both exist by now */
     fprintf(G->Out, "[*] ntsim: the simulated machine's signals, arranged (docs/trace.md)\n");
     fprintf(G->Out, "[dumpfile] \"%s\"\n", Vcd ? Vcd : VcdPath);
-    fprintf(G->Out, "[savefile] \"%s\"\n", GtkwPath);
+    fprintf(G->Out, "[savefile] \"%s\"\n", Save ? Save : GtkwPath);
     fprintf(G->Out, "[timestart] 0\n[size] 1400 900\n[pos] -1 -1\n");
     free(Vcd);
+    free(Save);
     /* Zoom z shows 2^-z time units (ns) per pixel: the whole run in about 1000 pixels. */
     int Zoom = 0;
     while (Zoom < 62 && (EndTime >> Zoom) > 1000)
