@@ -1,5 +1,7 @@
 /* hwmodel/vcd.c - VCD writer.  The header is written lazily, at the first
- * change (or at close), so signals may be declared until then. */
+ * change (or at close), so signals may be declared until then.  With late
+ * signals allowed, the value changes go to a temporary file and the header is
+ * written at close, followed by them: signals may then be declared at any time. */
 #include "hwmodel/vcd.h"
 
 #include <errno.h>
@@ -14,6 +16,8 @@ typedef struct vcd_signal {
     unsigned width;
     bool     known;       /* a value has been written */
     uint64_t value;
+    bool     initial_known; /* the value dumped at time 0 */
+    uint64_t initial;
     char     id[8];
 } vcd_signal;
 
@@ -25,7 +29,10 @@ typedef struct vcd_pending {
 } vcd_pending;
 
 struct hw_vcd {
-    FILE        *f;
+    FILE        *f;        /* where value changes go: out, or body when late */
+    FILE        *out;      /* the VCD file */
+    FILE        *body;     /* late signals: the changes until close */
+    bool         late;
     vcd_signal  *sigs;
     size_t       nsigs, capsigs;
     bool         header_done;
@@ -48,7 +55,38 @@ hw_vcd *hw_vcd_open(const char *path)
         return NULL;
     }
     setvbuf(v->f, NULL, _IOFBF, 1 << 16);
+    v->out = v->f;
     return v;
+}
+
+int hw_vcd_allow_late_signals(hw_vcd *v)
+{
+    if (v->late)
+        return 0;
+    if (v->header_done)
+        return -EBUSY;
+    v->body = tmpfile();
+    if (!v->body)
+        return errno ? -errno : -EIO;
+    setvbuf(v->body, NULL, _IOFBF, 1 << 16);
+    v->f = v->body;
+    v->late = true;
+    return 0;
+}
+
+size_t hw_vcd_signal_count(const hw_vcd *v)
+{
+    return v ? v->nsigs : 0;
+}
+
+int hw_vcd_signal_info(const hw_vcd *v, size_t sig, hw_vcd_signal_desc *desc)
+{
+    if (!v || sig >= v->nsigs)
+        return -EINVAL;
+    desc->scope = v->sigs[sig].scope;
+    desc->leaf = v->sigs[sig].leaf;
+    desc->width = v->sigs[sig].width;
+    return 0;
 }
 
 static void make_id(char *out, size_t n)
@@ -66,13 +104,13 @@ int hw_vcd_add_signal(hw_vcd *v, const char *name, unsigned width)
 {
     int sig = hw_vcd_add_signal_init(v, name, width, 0);
     if (sig >= 0)
-        v->sigs[sig].known = false;
+        v->sigs[sig].known = v->sigs[sig].initial_known = false;
     return sig;
 }
 
 int hw_vcd_add_signal_init(hw_vcd *v, const char *name, unsigned width, uint64_t initial)
 {
-    if (v->header_done)
+    if (v->header_done && !v->late)
         return -EBUSY;
     if (!name || !*name || width == 0 || width > 64 || strpbrk(name, " \t\n"))
         return -EINVAL;
@@ -102,36 +140,37 @@ int hw_vcd_add_signal_init(hw_vcd *v, const char *name, unsigned width, uint64_t
     s->width = width;
     s->known = true;
     s->value = width < 64 ? initial & ((UINT64_C(1) << width) - 1) : initial;
+    s->initial = s->value;
+    s->initial_known = true;
     make_id(s->id, v->nsigs);
     return (int)v->nsigs++;
 }
 
-static void write_scopes(hw_vcd *v, const char *scope, bool open)
+static void write_scopes(FILE *f, const char *scope, bool open)
 {
     /* open: one "$scope module X $end" per component; close: "$upscope" each */
     if (!*scope)
         return;
     if (!open) {
         for (const char *p = scope; p; p = strchr(p + 1, '.'))
-            fputs("$upscope $end\n", v->f);
+            fputs("$upscope $end\n", f);
         return;
     }
     const char *p = scope;
     for (;;) {
         const char *e = strchr(p, '.');
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        fprintf(v->f, "$scope module %.*s $end\n", (int)n, p);
+        fprintf(f, "$scope module %.*s $end\n", (int)n, p);
         if (!e)
             break;
         p = e + 1;
     }
 }
 
-static void write_value(hw_vcd *v, const vcd_signal *s)
+static void write_value(FILE *f, const vcd_signal *s, uint64_t value)
 {
-    uint64_t value = s->value;
     if (s->width == 1) {
-        fprintf(v->f, "%c%s\n", value ? '1' : '0', s->id);
+        fprintf(f, "%c%s\n", value ? '1' : '0', s->id);
         return;
     }
     char buf[72];
@@ -140,42 +179,55 @@ static void write_value(hw_vcd *v, const vcd_signal *s)
         if (n || ((value >> b) & 1) || b == 0)
             buf[n++] = (char)('0' + ((value >> b) & 1));
     buf[n] = 0;
-    fprintf(v->f, "b%s %s\n", buf, s->id);
+    fprintf(f, "b%s %s\n", buf, s->id);
 }
 
-static void write_header(hw_vcd *v)
+/* The declarations and the values at time 0, to the VCD file itself. */
+static void write_declarations(hw_vcd *v)
 {
-    if (v->header_done)
-        return;
-    v->header_done = true;
+    FILE *f = v->out;
     fputs("$date\n  (virtual time)\n$end\n$version\n  ntsim hwmodel\n$end\n"
-          "$timescale 1ns $end\n$scope module hw $end\n", v->f);
+          "$timescale 1ns $end\n$scope module hw $end\n", f);
     bool *done = calloc(v->nsigs ? v->nsigs : 1, sizeof(bool));
     for (size_t i = 0; i < v->nsigs; i++) {
         if (done && done[i])
             continue;
         const char *scope = v->sigs[i].scope;
-        write_scopes(v, scope, true);
+        write_scopes(f, scope, true);
         for (size_t j = i; j < v->nsigs; j++) {
             if ((done && done[j]) || strcmp(v->sigs[j].scope, scope) != 0)
                 continue;
             if (done)
                 done[j] = true;
             vcd_signal *s = &v->sigs[j];
-            fprintf(v->f, "$var wire %u %s %s $end\n", s->width, s->id, s->leaf);
+            if (s->width == 1)
+                fprintf(f, "$var wire 1 %s %s $end\n", s->id, s->leaf);
+            else /* an explicit range: viewers name the vector leaf[msb:0] either way */
+                fprintf(f, "$var wire %u %s %s [%u:0] $end\n", s->width, s->id, s->leaf, s->width - 1);
         }
-        write_scopes(v, scope, false);
+        write_scopes(f, scope, false);
     }
     free(done);
-    fputs("$upscope $end\n$enddefinitions $end\n#0\n$dumpvars\n", v->f);
+    fputs("$upscope $end\n$enddefinitions $end\n#0\n$dumpvars\n", f);
     for (size_t i = 0; i < v->nsigs; i++) {
         vcd_signal *s = &v->sigs[i];
-        if (!s->known)
-            fprintf(v->f, s->width == 1 ? "x%s\n" : "bx %s\n", s->id);
+        if (!s->initial_known)
+            fprintf(f, s->width == 1 ? "x%s\n" : "bx %s\n", s->id);
         else
-            write_value(v, s);
+            write_value(f, s, s->initial);
     }
-    fputs("$end\n", v->f);
+    fputs("$end\n", f);
+}
+
+/* The first change: from here on values are written. Without late signals the
+ * declarations are final now; with them they wait for close. */
+static void write_header(hw_vcd *v)
+{
+    if (v->header_done)
+        return;
+    v->header_done = true;
+    if (!v->late)
+        write_declarations(v);
     v->time_written = true;
     v->last_t = 0;
 }
@@ -198,7 +250,7 @@ static void emit(hw_vcd *v, int sig, hw_time_t t, uint64_t value)
     }
     s->known = true;
     s->value = value;
-    write_value(v, s);
+    write_value(v->f, s, value);
 }
 
 static bool pend_before(const vcd_pending *a, const vcd_pending *b)
@@ -275,6 +327,24 @@ void hw_vcd_pulse(hw_vcd *v, int sig, hw_time_t t)
     hw_vcd_schedule(v, sig, t + 1, 0);
 }
 
+/* Late signals: the declarations (now complete), then the changes kept aside. */
+static int copy_body(hw_vcd *v, int err)
+{
+    write_declarations(v);
+    if (fflush(v->body) != 0 || fseek(v->body, 0, SEEK_SET) != 0)
+        err = err ? err : EIO;
+    char buf[1 << 15];
+    size_t n;
+    while (!err && (n = fread(buf, 1, sizeof(buf), v->body)) > 0)
+        if (fwrite(buf, 1, n, v->out) != n)
+            err = EIO;
+    if (ferror(v->body) && !err)
+        err = EIO;
+    fclose(v->body);
+    v->body = NULL;
+    return err;
+}
+
 int hw_vcd_close(hw_vcd *v)
 {
     if (!v)
@@ -282,9 +352,11 @@ int hw_vcd_close(hw_vcd *v)
     flush_until(v, HW_TIME_NEVER);
     write_header(v);
     int err = v->err;
-    if (ferror(v->f) && !err)
+    if (v->late)
+        err = copy_body(v, err);
+    if (ferror(v->out) && !err)
         err = EIO;
-    if (fclose(v->f) != 0 && !err)
+    if (fclose(v->out) != 0 && !err)
         err = errno ? errno : EIO;
     for (size_t i = 0; i < v->nsigs; i++) {
         free(v->sigs[i].scope);

@@ -578,7 +578,7 @@ static void test_vcd_trace(void **state)
     fclose(fp);
     unlink(path);
     assert_non_null(strstr(buf, "$scope module u0 $end"));
-    assert_non_null(strstr(buf, "$var wire 8 ! LSR $end"));
+    assert_non_null(strstr(buf, "$var wire 8 ! LSR [7:0] $end"));
     assert_non_null(strstr(buf, "$var wire 1 % TX $end"));
     assert_non_null(strstr(buf, "$var wire 1 ' irq4 $end"));
     /* the start bit of 0x55 at t0, then bits 1,0,1,0,... each 8680 ns */

@@ -1,5 +1,6 @@
 /* cmd_faults.c - `ntsim faults <image>`: the systematic DriverEntry fault sweep. */
 #include "cli.h"
+#include "cli_trace.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@ static const char FaultsUsage[] =
     "  --only N      run only injection point N (after the baseline); --only 0: the baseline alone\n"
     "  --list        print the injection points, one per line, and exit\n"
     "  --fail-on     the severity from which findings make the exit status 1 (default: error)\n"
+    "  --trace FILE  the machine trace of one run: --only N's run, else the baseline (docs/trace.md);\n"
+    "                --trace-filter LIST and --trace-ports as for `ntsim run`\n"
     "  exit 0: no finding at or above --fail-on; 1: findings; 2: usage, a corrupt image, a load error\n";
 
 static int CliParseNumber(const char *Text, unsigned long Max, unsigned long *Out)
@@ -30,11 +33,16 @@ typedef struct _CLI_FAULTS {
     uint32_t Ioctls[32];
     const char *Json, *Junit;
     int List, BaselineOnly;
+    CLI_TRACE Trace;
+    char TraceFilter[300];
 } CLI_FAULTS;
 
 static int CliFaultsOption(CLI_FAULTS *C, int Option, char **argv)
 {
     unsigned long Value;
+    int TraceOption = CliTraceOption(&C->Trace, Option, optarg, "faults");
+    if (TraceOption != 0)
+        return TraceOption < 0 ? CLI_EXIT_USAGE : 0;
     switch (Option) {
     case 'r': return CliAddRegFile("faults", optarg);
     case 'F': return CliSetFailOn("faults", optarg);
@@ -116,6 +124,7 @@ int CliFaults(int argc, char **argv)
         { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
         { "ioctl", required_argument, NULL, 'c' },   { "fail-on", required_argument, NULL, 'F' },
         { "pnp", required_argument, NULL, 'p' },
+        CLI_TRACE_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     CLI_FAULTS C;
@@ -140,6 +149,14 @@ int CliFaults(int argc, char **argv)
     C.Sweep.fail_on = CliFailOn();
     if (CliCheckReadable("faults", C.Sweep.image))
         return CLI_EXIT_USAGE;
+    if (!C.Trace.Path && (C.Trace.Filter[0] || C.Trace.Ports))
+        return CliUsageError("faults", "--trace-filter and --trace-ports need --trace FILE");
+    if (C.Trace.Path && C.List)
+        return CliUsageError("faults", "--trace traces a run; --list runs none to trace");
+    C.Sweep.trace_path = C.Trace.Path;
+    snprintf(C.TraceFilter, sizeof(C.TraceFilter), "%s%s%s", C.Trace.Filter[0] ? C.Trace.Filter : "default",
+             C.Trace.Ports ? "," : "", C.Trace.Ports ? "port" : "");
+    C.Sweep.trace_filter = C.Trace.Path ? C.TraceFilter : NULL;
     if (C.List)
         return CliFaultsList(&C);
     ntsim_sweep_result *Result = NULL;

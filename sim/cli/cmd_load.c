@@ -1,5 +1,6 @@
 /* cmd_load.c - `ntsim load <image>`: load, show the namespace, unload, audit. */
 #include "cli.h"
+#include "cli_trace.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -11,13 +12,20 @@ int CliLoad(int argc, char **argv)
         { "fail-on", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         CLI_PNP_LONG_OPTIONS,
+        CLI_TRACE_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
+    CLI_TRACE Trace = { 0 }; /* --trace, --trace-filter, --trace-ports (cli_trace.h) */
     CLI_PNP_OPTIONS Pnp = { 0 }; /* --bind & co.: a WDM driver, started on its devices (cmd_pnp.c) */
     int Option;
     opterr = 0;
     optind = 1;
     while ((Option = getopt_long(argc, argv, ":r:h", Options, NULL)) != -1) {
+        int TraceOption = CliTraceOption(&Trace, Option, optarg, "load");
+        if (TraceOption < 0)
+            return CLI_EXIT_USAGE;
+        if (TraceOption > 0)
+            continue;
         switch (Option) {
         case 'r':
             if (CliAddRegFile("load", optarg))
@@ -38,6 +46,7 @@ int CliLoad(int argc, char **argv)
         case 'h':
             printf("usage: ntsim load <image> [--reg FILE]... [--fail-on error|warning|info|never]\n"
                    "                  [--bind HWID[=IMAGE]]... [--upper-filter HWID=IMAGE]... [--inf FILE]\n"
+                   "                  [--trace FILE] [--trace-filter LIST] [--trace-ports]\n" CLI_TRACE_USAGE
                    "  exit 0: no finding at or above --fail-on (default error); 1: findings; 2: usage or load error\n");
             return CLI_EXIT_OK;
         case ':':
@@ -58,7 +67,7 @@ int CliLoad(int argc, char **argv)
         fprintf(stderr, "ntsim load: %s\n", ntsim_last_error());
         return CLI_EXIT_USAGE;
     }
-    if (CliImportRegFiles("load", Machine)) {
+    if (CliImportRegFiles("load", Machine) || CliTraceStart(Machine, &Trace, "load") != 0) {
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }

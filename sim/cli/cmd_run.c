@@ -7,6 +7,7 @@
  * can. */
 #include "cli.h"
 #include "script.h"
+#include "cli_trace.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -94,13 +95,15 @@ int CliRun(int argc, char **argv)
         { "for", required_argument, NULL, 'f' },    { "spurious-irq", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },         { "speaker", required_argument, NULL, 'w' },
         { "fail-on", required_argument, NULL, 'F' }, { "watchdog", required_argument, NULL, 'W' },
-        { "trace", required_argument, NULL, 't' },  { "no-dbgprint", no_argument, NULL, 'D' },
+        { "no-dbgprint", no_argument, NULL, 'D' },
         { "dbgprint", required_argument, NULL, 'L' },
         CLI_PNP_LONG_OPTIONS, CLI_SCRIPT_LONG_OPTIONS,
+        CLI_TRACE_LONG_OPTIONS, { "gtkw", required_argument, NULL, CLI_TRACE_GTKW },
         { NULL, 0, NULL, 0 },
     };
     CLI_PNP_OPTIONS Pnp = { 0 }; /* --bind & co.: the image is a WDM driver (cmd_pnp.c) */
-    const char *Vcd = NULL, *SpeakerWav = NULL, *Trace = NULL;
+    const char *Vcd = NULL, *SpeakerWav = NULL, *Gtkw = NULL;
+    CLI_TRACE Trace = { 0 }; /* --trace, --trace-filter, --trace-ports (cli_trace.h) */
     int ShowDbgPrint = 1, DbgLevel = -1, DbgComponent = -1;
     const char **Devices = calloc((size_t)argc + 1, sizeof(char *));
     size_t DeviceCount = 0;
@@ -122,7 +125,16 @@ int CliRun(int argc, char **argv)
         case 'v': Vcd = optarg; break;
         case 'S': Spurious = 1; break;
         case 'w': SpeakerWav = optarg; break;
-        case 't': Trace = optarg; break;
+        case 't': Trace.Path = optarg; break;
+        case CLI_TRACE_GTKW: Gtkw = optarg; break;
+        case CLI_TRACE_FILE:
+        case CLI_TRACE_FILTER:
+        case CLI_TRACE_PORTS:
+            if (CliTraceOption(&Trace, Option, optarg, "run") < 0) {
+                free(Devices);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'D': ShowDbgPrint = 0; break;
         case 'L':
             if (CliParseDbgPrintFilter(optarg, &DbgLevel, &DbgComponent)) {
@@ -180,10 +192,11 @@ int CliRun(int argc, char **argv)
         case 'h':
             printf("usage: ntsim run <image> [--device SPEC]... [--reg FILE]... [--vcd FILE] [--seed N] [--for DURATION]\n"
                    "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
-                   "                 [--watchdog MS] [--trace FILE.json|FILE|-] [--no-dbgprint]\n"
-                   "                 [--dbgprint LEVEL[,COMPONENT]]\n"
-                   "  --trace: every IRP, IRQL change, ISR, DPC, DbgPrint and finding, as Chrome trace JSON\n"
-                   "           (a .json name: open it in Perfetto) or as text (any other name, - = stdout)\n"
+                   "                 [--watchdog MS] [--trace FILE.json|FILE|-] [--trace-filter LIST] [--trace-ports]\n"
+                   "                 [--gtkw FILE] [--no-dbgprint] [--dbgprint LEVEL[,COMPONENT]]\n"
+                   CLI_TRACE_USAGE
+                   "  --vcd FILE: device signals, IRQL/ISR/DPC per CPU and IRPs in flight per device, as a\n"
+                   "           waveform, with FILE.gtkw (or --gtkw FILE) arranging it for GTKWave\n"
                    "  DbgPrint/KdPrint output is shown with its virtual time and driver unless --no-dbgprint;\n"
                    "  --dbgprint LEVEL[,COMPONENT] keeps DbgPrintEx output up to that level (0 error .. 3 info)\n"
                    "  and of that component only\n"
@@ -222,6 +235,11 @@ int CliRun(int argc, char **argv)
     Config.devices = DeviceCount ? (const char *const *)Devices : NULL;
     Config.spurious_irq = Spurious;
     Config.vcd_path = Vcd;
+    Config.gtkw_path = Gtkw;
+    if (Gtkw && !Vcd) {
+        free(Devices);
+        return CliUsageError("run", "--gtkw needs --vcd FILE (the save file arranges that VCD)");
+    }
     Config.speaker_wav = SpeakerWav;
     ntsim_machine *Machine = ntsim_machine_create(&Config);
     free(Devices);
@@ -233,8 +251,7 @@ int CliRun(int argc, char **argv)
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }
-    if (Trace && ntsim_trace_start(Machine, Trace, ntsim_trace_format_for(Trace)) != 0) {
-        fprintf(stderr, "ntsim run: %s\n", ntsim_last_error());
+    if (CliTraceStart(Machine, &Trace, "run") != 0) {
         ntsim_machine_destroy(Machine);
         return CLI_EXIT_USAGE;
     }

@@ -6,6 +6,7 @@
  * (loading, the host API) never fails. Every counted call is recorded as a point
  * (index, DDI, driver line) so a sweep can name what it failed. */
 #include "io/iop.h"
+#include "trace/trace.h"
 
 typedef struct _VI_POINT {
     ntsim_fault_point Public;
@@ -228,6 +229,8 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
         break;
     }
     Point->Public.injected = Fail;
+    if (Fail && TrEnabled) /* the trace shows where the run's failure path starts */
+        TrFaultEvent(Point->Driver, Ddi, Index, Point->Site);
     return Fail;
 }
 

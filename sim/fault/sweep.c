@@ -15,6 +15,7 @@
  * clean run. The parent merges reports in run order, so two sweeps print identical
  * reports. */
 #include "sweepp.h"
+#include "trace/trace.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -120,6 +121,16 @@ static void SweepChildConfigure(FILE *Out, ntsim_machine *Machine, const ntsim_s
             SweepChildError(Out, ntsim_last_error());
 }
 
+/* --trace: the chosen run (--only N, else the baseline) writes the machine trace. */
+static void SweepChildTrace(FILE *Out, ntsim_machine *Machine, const ntsim_sweep_options *Options, unsigned long Nth)
+{
+    if (!Options->trace_path || Nth != Options->only)
+        return;
+    if ((Options->trace_filter && ntsim_trace_filter(Machine, Options->trace_filter) != 0) ||
+        ntsim_trace_start(Machine, Options->trace_path, ntsim_trace_format_for(Options->trace_path)) != 0)
+        SweepChildError(Out, ntsim_last_error());
+}
+
 /* A bug-check parameter as reports show it: an address inside a loaded image
  * relative to that image (stable from run to run), anything else as it is. */
 static void SweepRenderParameter(uint64_t Value, char *Buffer, size_t Size)
@@ -156,6 +167,7 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
     ntsim_machine *Machine = ntsim_machine_create(&Config);
     SweepChildConfigure(Out, Machine, Options, Nth);
+    SweepChildTrace(Out, Machine, Options, Nth);
     if (Nth == 0) {
         /* The baseline maps the image first, alone: a header that passed the checks but
          * still crashes the dynamic loader ends this child, not the sweep (the parent
@@ -195,6 +207,8 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
         fprintf(Out, "F\t%s\t%d\t%s\t%s\n", F->rule, (int)F->severity, F->site, Message);
         free(Message);
     }
+    if (Options->trace_path)
+        ntsim_trace_stop(Machine); /* the child exits without destroying the machine */
     fprintf(Out, "E\n");
     fclose(Out);
     _exit(0);
@@ -542,6 +556,9 @@ static int SweepCheckOptions(const ntsim_sweep_options *Options)
         NtsimSetLastError("ntsim_sweep_run: fail_on %d is not an ntsim_fail_on value", (int)Options->fail_on);
         return NTSIM_E_ARGS;
     }
+    if (Options->trace_filter && TrSetFilter(Options->trace_filter) != 0)
+        return NTSIM_E_ARGS; /* checked here, applied in the traced run's child */
+    TrSetFilter("default");
     return IopCheckImageFile(Options->image);
 }
 

@@ -20,6 +20,7 @@
  * HalpDescribeRegisterFault() and reports the mapping, the register offset and the
  * driver line (finding MMIO-01) before the bug check. */
 #include "hal/halp.h"
+#include "trace/trace.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -214,6 +215,8 @@ static inline ULONG64 HalpRegisterRead(const volatile void *Register, ULONG Size
     } else if (!Bus || !hw_bus_mmio_read(Bus, Pa, Size, &Value)) {
         HalpNoDevice(M, Pa, Size, FALSE, Site);
     }
+    if (__builtin_expect(TrPorts, 0))
+        TrPortAccess(TrRegisterRead, Pa, Size, Value);
     HalpAdvance(HALP_MMIO_READ_NS);
     return Value;
 }
@@ -238,6 +241,8 @@ static inline void HalpRegisterWrite(volatile void *Register, ULONG Size, ULONG6
     } else if (!Bus || !hw_bus_mmio_write(Bus, Pa, Size, Value)) {
         HalpNoDevice(M, Pa, Size, TRUE, Site);
     }
+    if (__builtin_expect(TrPorts, 0))
+        TrPortAccess(TrRegisterWrite, Pa, Size, Value);
     HalpAdvance(HALP_MMIO_WRITE_NS);
 }
 

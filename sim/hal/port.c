@@ -12,6 +12,7 @@
  *   4. is a safe point: pending interrupts above the current IRQL are delivered.
  * The _BUFFER_ variants are Count single accesses to the same port (rep ins/outs). */
 #include "hal/halp.h"
+#include "trace/trace.h"
 
 static inline ULONG HalpPortNumber(ULONG_PTR Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site)
 {
@@ -36,6 +37,8 @@ static ULONG HalpRead(ULONG_PTR PortAddress, ULONG Size, NTSIM_SITE Site)
     hw_bus *Bus = HalpBus();
     if (Bus)
         hw_bus_io_read(Bus, (uint16_t)Port, Size, &Value);
+    if (__builtin_expect(TrPorts, 0))
+        TrPortAccess(TrPortRead, Port, Size, Value);
     HalpAdvance(HALP_PORT_ACCESS_NS); /* ends with the safe point */
     return Value;
 }
@@ -47,6 +50,8 @@ static void HalpWrite(ULONG_PTR PortAddress, ULONG Size, ULONG Value, NTSIM_SITE
     hw_bus *Bus = HalpBus();
     if (Bus)
         hw_bus_io_write(Bus, (uint16_t)Port, Size, Value);
+    if (__builtin_expect(TrPorts, 0))
+        TrPortAccess(TrPortWrite, Port, Size, Value);
     HalpAdvance(HALP_PORT_ACCESS_NS); /* ends with the safe point */
 }
 

@@ -34,6 +34,7 @@
 #include <hwmodel/pit8254.h>
 #include <hwmodel/uart16550.h>
 #include <hwmodel/vcd.h>
+#include "trace/trace.h"
 
 typedef enum { NtsimDevUart, NtsimDevPit, NtsimDevEdu, NtsimDevI8042, NtsimDevParport, NtsimDevPcspk, NtsimDevDma,
                NtsimDevFdc } NTSIM_DEVICE_KIND;
@@ -778,33 +779,41 @@ static int NtsimAddDevice(const char *Spec)
     return NTSIM_E_ARGS;
 }
 
-static int NtsimStartVcd(const char *Path)
+static int NtsimStartVcd(const char *Path, const char *GtkwPath)
 {
     NtsimVcd = hw_vcd_open(Path);
     if (NtsimVcd == NULL) { /* asked for and impossible: an error, not a run without it */
         NtsimSetLastError("cannot write the VCD file %s: %s", Path, strerror(errno));
         return NTSIM_E_IO;
     }
+    /* IRQL, ISR, DPC, IRPs in flight (sim/trace/vcdsignals.c) and the .gtkw */
+    int Rc = TrVcdAttach(NtsimVcd, Path, GtkwPath);
+    if (Rc != 0)
+        return Rc;
     uint64_t Lines = 0;
     for (size_t i = 0; i < NtsimDeviceCount; i++) {
         NTSIM_DEVICE *D = NtsimDevices[i];
+        char Prefix[32] = "";
         Lines |= 1ull << D->Irq;
         if (D->Kind == NtsimDevI8042) {
             Lines |= 1ull << D->AuxIrq;
             hw_i8042_trace(D->Kbc, NtsimVcd, "i8042");
+            snprintf(Prefix, sizeof(Prefix), "i8042");
         } else if (D->Kind == NtsimDevParport) {
-            char Prefix[32];
             snprintf(Prefix, sizeof(Prefix), "lpt%u", D->LptIndex + 1);
             hw_parport_trace(D->Lpt, NtsimVcd, Prefix);
         } else if (D->Kind == NtsimDevPcspk) {
             hw_pcspk_trace(D->Spk, NtsimVcd, "pcspk");
+            TrVcdAddHardware("pcspk", -1, D->Spec);
             continue;                           /* it has no interrupt line */
         }
         if (D->Kind == NtsimDevUart) {
-            char Prefix[32];
             snprintf(Prefix, sizeof(Prefix), "com%u", D->UartIndex + 1);
             hw_uart16550_trace(D->Uart, NtsimVcd, Prefix);
         }
+        TrVcdAddHardware(Prefix, (int)D->Irq, D->Spec);
+        if (D->Kind == NtsimDevI8042)
+            TrVcdAddHardware("", (int)D->AuxIrq, "i8042 auxiliary (mouse) line");
     }
     for (unsigned Line = 0; Line < HALP_IRQ_LINES; Line++)
         if (Lines & (1ull << Line))
@@ -833,7 +842,7 @@ int NtsimCreateMachineDevices(const ntsim_machine_config *Config)
         return NTSIM_E_ARGS;
     }
     if (Config->vcd_path)
-        return NtsimStartVcd(Config->vcd_path);
+        return NtsimStartVcd(Config->vcd_path, Config->gtkw_path);
     return 0;
 }
 
@@ -851,6 +860,7 @@ void NtsimDestroyMachineDevices(void)
                 hw_pcspk_trace(NtsimDevices[i]->Spk, NULL, NULL);
         if (HalpBus())
             hw_bus_vcd_detach(HalpBus());
+        TrVcdDetach(); /* writes the .gtkw */
         hw_vcd_close(NtsimVcd);
         NtsimVcd = NULL;
     }

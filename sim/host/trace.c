@@ -15,6 +15,15 @@ int ntsim_trace_start(ntsim_machine *Machine, const char *Path, int Format)
     return TrStart(Path, Format == NTSIM_TRACE_TEXT ? TrFormatText : TrFormatChrome);
 }
 
+int ntsim_trace_filter(ntsim_machine *Machine, const char *Categories)
+{
+    if (Machine == NULL || Machine != NtsimMachine) {
+        NtsimSetLastError("ntsim_trace_filter: not the current machine");
+        return NTSIM_E_ARGS;
+    }
+    return TrSetFilter(Categories);
+}
+
 int ntsim_trace_stop(ntsim_machine *Machine)
 {
     if (Machine == NULL || Machine != NtsimMachine)

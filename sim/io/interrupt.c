@@ -175,6 +175,8 @@ BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious)
 {
     if (Line >= HALP_IRQ_LINES || !IopLinesReady)
         return FALSE;
+    if (TrEnabled)
+        TrInterrupt(Line, Spurious);
     for (PLIST_ENTRY E = IopLines[Line].Flink; E != &IopLines[Line];) {
         PKINTERRUPT Interrupt = CONTAINING_RECORD(E, KINTERRUPT, LineLink);
         E = E->Flink; /* an ISR cannot disconnect (PASSIVE_LEVEL only), but stay safe */

@@ -417,6 +417,8 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
             IoMarkIrpPending(Irp);
         }
     }
+    if (TrEnabled) /* the IRP has left every device it was in */
+        TrIrpCompleted(Irp);
     if (Private == NULL)
         return;
     Private->Completed = TRUE;

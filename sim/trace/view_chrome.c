@@ -13,10 +13,12 @@
 #include <jansson.h>
 
 #define TR_PID 1
+#define TR_DEVICE_PID 2 /* device stacks: a track per device object (lane) */
 #define TR_NAMED_THREADS 4096
 
 static json_t *TrJsonText(const char *Text);
 static BOOLEAN TrFirstEvent;
+static BOOLEAN TrDeviceProcessNamed;
 static unsigned char TrThreadNamed[TR_NAMED_THREADS / 8];
 
 static void TrPut(FILE *Out, json_t *Object)
@@ -52,6 +54,7 @@ static void TrNameThread(FILE *Out, const TR_EVENT *Event)
 static void TrChromeBegin(FILE *Out)
 {
     TrFirstEvent = TRUE;
+    TrDeviceProcessNamed = FALSE;
     memset(TrThreadNamed, 0, sizeof(TrThreadNamed));
     fputs("[", Out);
     TrPut(Out, json_pack("{s:s, s:s, s:i, s:{s:s}}", "ph", "M", "name", "process_name", "pid", TR_PID, "args",
@@ -155,8 +158,9 @@ static void TrRoutineEvent(FILE *Out, const TR_EVENT *Event)
 static void TrTextEventOut(FILE *Out, const TR_EVENT *Event)
 {
     static const char *const Names[] = { [TrText] = "scheduler", [TrDebugPrint] = "DbgPrint",
-                                         [TrBugCheck] = "bug check", [TrFinding] = "finding" };
-    BOOLEAN Global = Event->Kind == TrBugCheck || Event->Kind == TrFinding;
+                                         [TrBugCheck] = "bug check", [TrFinding] = "finding",
+                                         [TrFaultInjected] = "fault injected" };
+    BOOLEAN Global = Event->Kind == TrBugCheck || Event->Kind == TrFinding || Event->Kind == TrFaultInjected;
     json_t *Object = TrBase("i", Event->Kind == TrText ? Event->Text : Names[Event->Kind],
                             Event->Kind == TrText ? "sched" : "driver", Event);
     json_object_set_new(Object, "s", json_string(Global ? "g" : "t"));
@@ -168,8 +172,66 @@ static void TrTextEventOut(FILE *Out, const TR_EVENT *Event)
     TrPut(Out, Object);
 }
 
+/* An IRP's time in a device: a slice on that device's track ("IRP#3 IRP_MJ_READ"), in
+ * the "device stacks" process. A device holding several IRPs at once has a track per
+ * IRP present (lanes), so slices on a track never overlap. */
+static void TrDeviceEvent(FILE *Out, const TR_EVENT *Event)
+{
+    if (!TrDeviceProcessNamed) {
+        TrDeviceProcessNamed = TRUE;
+        TrPut(Out, json_pack("{s:s, s:s, s:i, s:{s:s}}", "ph", "M", "name", "process_name", "pid", TR_DEVICE_PID,
+                             "args", "name", "device stacks"));
+    }
+    if (Event->NewTrack) {
+        char Label[300];
+        ULONG Lane = (Event->Track - 100000u) % 64u;
+        if (Lane)
+            snprintf(Label, sizeof(Label), "%s [%u]", Event->Device, Lane + 1);
+        else
+            snprintf(Label, sizeof(Label), "%s", Event->Device);
+        TrPut(Out, json_pack("{s:s, s:s, s:i, s:I, s:{s:o}}", "ph", "M", "name", "thread_name", "pid", TR_DEVICE_PID,
+                             "tid", (json_int_t)Event->Track, "args", "name", TrJsonText(Label)));
+    }
+    char Name[64];
+    snprintf(Name, sizeof(Name), "IRP#%u %s", Event->Irp, TrMajorName(Event->Major));
+    BOOLEAN Enter = Event->Kind == TrIrpEnterDevice;
+    json_t *Object = json_pack("{s:s, s:o, s:s, s:f, s:i, s:I}", "ph", Enter ? "B" : "E", "name", TrJsonText(Name),
+                               "cat", "devstack", "ts", (double)Event->Time / 1000.0, "pid", TR_DEVICE_PID, "tid",
+                               (json_int_t)Event->Track);
+    if (Enter)
+        json_object_set_new(Object, "args", TrIrpArgs(Event));
+    TrPut(Out, Object);
+}
+
+static void TrAccessEvent(FILE *Out, const TR_EVENT *Event)
+{
+    static const char *const Reads[] = { "READ_PORT_UCHAR", "READ_PORT_USHORT", "READ_PORT_ULONG", "READ_PORT_ULONG64" };
+    static const char *const Writes[] = { "WRITE_PORT_UCHAR", "WRITE_PORT_USHORT", "WRITE_PORT_ULONG",
+                                          "WRITE_PORT_ULONG64" };
+    static const char *const RegReads[] = { "READ_REGISTER_UCHAR", "READ_REGISTER_USHORT", "READ_REGISTER_ULONG",
+                                            "READ_REGISTER_ULONG64" };
+    static const char *const RegWrites[] = { "WRITE_REGISTER_UCHAR", "WRITE_REGISTER_USHORT", "WRITE_REGISTER_ULONG",
+                                             "WRITE_REGISTER_ULONG64" };
+    unsigned Size = Event->Minor == 8 ? 3 : Event->Minor == 4 ? 2 : Event->Minor == 2 ? 1 : 0;
+    const char *const *Names = Event->Kind == TrPortRead ? Reads : Event->Kind == TrPortWrite ? Writes
+                             : Event->Kind == TrRegisterRead ? RegReads : RegWrites;
+    json_t *Object = TrBase("i", Names[Size], "port", Event);
+    json_object_set_new(Object, "s", json_string("t"));
+    char Address[32], Value[32];
+    snprintf(Address, sizeof(Address), "0x%llx", (unsigned long long)Event->Information);
+    snprintf(Value, sizeof(Value), "0x%llx", (unsigned long long)Event->Value);
+    json_t *Args = json_pack("{s:s, s:s}", "address", Address, "value", Value);
+    TrAddString(Args, "driver", Event->Driver);
+    json_object_set_new(Object, "args", Args);
+    TrPut(Out, Object);
+}
+
 static void TrChromeWrite(FILE *Out, const TR_EVENT *Event)
 {
+    if (Event->Kind == TrIrpEnterDevice || Event->Kind == TrIrpLeaveDevice) {
+        TrDeviceEvent(Out, Event);
+        return;
+    }
     TrNameThread(Out, Event);
     switch (Event->Kind) {
     case TrIrpDispatch:
@@ -191,6 +253,21 @@ static void TrChromeWrite(FILE *Out, const TR_EVENT *Event)
     case TrDpcBegin:
     case TrDpcEnd:
         TrRoutineEvent(Out, Event);
+        return;
+    case TrInterruptDelivered: {
+        json_t *Object = TrBase("i", Event->Information ? "spurious interrupt delivered" : "interrupt delivered",
+                                "interrupt", Event);
+        json_object_set_new(Object, "s", json_string("t"));
+        json_object_set_new(Object, "args", json_pack("{s:I, s:i}", "line", (json_int_t)Event->Value, "irql",
+                                                      (int)Event->Irql));
+        TrPut(Out, Object);
+        return;
+    }
+    case TrPortRead:
+    case TrPortWrite:
+    case TrRegisterRead:
+    case TrRegisterWrite:
+        TrAccessEvent(Out, Event);
         return;
     default:
         TrTextEventOut(Out, Event);

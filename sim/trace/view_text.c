@@ -48,8 +48,20 @@ static void TrTextIrp(FILE *Out, const TR_EVENT *Event)
     }
 }
 
+static void TrTextAccess(FILE *Out, const TR_EVENT *Event)
+{
+    static const char *const Sizes[] = { "?", "UCHAR", "USHORT", "?", "ULONG", "?", "?", "?", "ULONG64" };
+    BOOLEAN Port = Event->Kind == TrPortRead || Event->Kind == TrPortWrite;
+    BOOLEAN Write = Event->Kind == TrPortWrite || Event->Kind == TrRegisterWrite;
+    fprintf(Out, "%s_%s_%s 0x%llx %s 0x%llx (%s)", Write ? "WRITE" : "READ", Port ? "PORT" : "REGISTER",
+            Sizes[Event->Minor <= 8 ? Event->Minor : 0], (unsigned long long)Event->Information, Write ? "<-" : "->",
+            (unsigned long long)Event->Value, Event->Driver ? Event->Driver : "system");
+}
+
 static void TrTextWrite(FILE *Out, const TR_EVENT *Event)
 {
+    if (Event->Kind == TrIrpEnterDevice || Event->Kind == TrIrpLeaveDevice)
+        return; /* the dispatch and completion lines tell it already */
     fprintf(Out, "%14.3f us  t%u cpu%u  ", (double)Event->Time / 1000.0, Event->Thread, Event->Cpu);
     const char *Driver = Event->Driver ? Event->Driver : "system";
     switch (Event->Kind) {
@@ -77,12 +89,26 @@ static void TrTextWrite(FILE *Out, const TR_EVENT *Event)
     case TrDpcEnd:
         fprintf(Out, "DPC of %s returned", Driver);
         break;
+    case TrInterruptDelivered:
+        fprintf(Out, "%sinterrupt line %lld delivered at IRQL %u", Event->Information ? "spurious " : "",
+                (long long)Event->Value, Event->Irql);
+        break;
+    case TrPortRead:
+    case TrPortWrite:
+    case TrRegisterRead:
+    case TrRegisterWrite:
+        TrTextAccess(Out, Event);
+        break;
     case TrDebugPrint:
         fprintf(Out, "DbgPrint %s: ", Driver);
         TrPutText(Out, Event->Text);
         break;
     case TrBugCheck:
         fputs("BUG CHECK ", Out);
+        TrPutText(Out, Event->Text);
+        break;
+    case TrFaultInjected:
+        fprintf(Out, "FAULT %s: ", Driver);
         TrPutText(Out, Event->Text);
         break;
     case TrFinding:

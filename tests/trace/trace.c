@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ntsim_test.h"
+#include "chrome_check.h"
 
 #define NS_PER_MS 1000000ull
 #define IOCTL_SERIAL_SET_BAUD_RATE 0x001B0004u
@@ -47,78 +48,6 @@ static void EchoThroughSerial(ntsim_machine *Machine)
     assert_int_equal(ntsim_driver_unload(Driver), 0);
 }
 
-static json_t *LoadTrace(const char *Path)
-{
-    json_error_t Error;
-    json_t *Root = json_load_file(Path, 0, &Error);
-    if (Root == NULL)
-        fail_msg("%s:%d: not JSON: %s", Path, Error.line, Error.text);
-    assert_true(json_is_array(Root));
-    return Root;
-}
-
-typedef struct {
-    size_t Slices, Isrs, Dpcs, IrqlCounters, FlowStarts, FlowEnds, ThreadNames, Dispatches;
-    int IrqlSeen[3];
-} TRACE_STATS;
-
-#define MAX_TID 64
-
-/* Checks every event against the trace-event format and counts what it saw. */
-static TRACE_STATS CheckChromeTrace(json_t *Root)
-{
-    TRACE_STATS S = { 0 };
-    int Depth[MAX_TID] = { 0 };
-    double LastTs = -1;
-    size_t Index;
-    json_t *Event;
-    json_array_foreach(Root, Index, Event) {
-        const char *Ph = json_string_value(json_object_get(Event, "ph"));
-        assert_non_null(Ph);
-        assert_non_null(json_string_value(json_object_get(Event, "name")));
-        assert_true(json_is_integer(json_object_get(Event, "pid")));
-        json_int_t Tid = json_integer_value(json_object_get(Event, "tid"));
-        if (strcmp(Ph, "M") == 0) {
-            S.ThreadNames += strcmp(json_string_value(json_object_get(Event, "name")), "thread_name") == 0;
-            continue;
-        }
-        assert_true(json_is_integer(json_object_get(Event, "tid")));
-        assert_true(Tid >= 0 && Tid < MAX_TID);
-        json_t *Ts = json_object_get(Event, "ts");
-        assert_true(json_is_number(Ts));
-        assert_true(json_number_value(Ts) >= LastTs); /* virtual time never goes back */
-        LastTs = json_number_value(Ts);
-        const char *Name = json_string_value(json_object_get(Event, "name"));
-        if (strcmp(Ph, "B") == 0) {
-            Depth[Tid]++;
-            S.Slices++;
-            S.Isrs += strcmp(Name, "ISR") == 0;
-            S.Dpcs += strcmp(Name, "DPC") == 0;
-            S.Dispatches += strncmp(Name, "IRP_MJ_", 7) == 0;
-        } else if (strcmp(Ph, "E") == 0) {
-            assert_true(Depth[Tid] > 0); /* every end closes a begin on the same thread */
-            Depth[Tid]--;
-        } else if (strcmp(Ph, "C") == 0) {
-            json_t *Value = json_object_get(json_object_get(Event, "args"), "IRQL");
-            assert_true(json_is_integer(Value));
-            json_int_t Irql = json_integer_value(Value);
-            if (Irql >= 0 && Irql <= 2)
-                S.IrqlSeen[Irql] = 1;
-            S.IrqlCounters++;
-        } else if (strcmp(Ph, "s") == 0 || strcmp(Ph, "t") == 0 || strcmp(Ph, "f") == 0) {
-            assert_true(json_is_integer(json_object_get(Event, "id")));
-            S.FlowStarts += Ph[0] == 's';
-            S.FlowEnds += Ph[0] == 'f';
-        } else {
-            assert_string_equal(Ph, "i");
-            const char *Scope = json_string_value(json_object_get(Event, "s"));
-            assert_true(Scope && (strcmp(Scope, "t") == 0 || strcmp(Scope, "g") == 0));
-        }
-    }
-    for (int i = 0; i < MAX_TID; i++)
-        assert_int_equal(Depth[i], 0);
-    return S;
-}
 
 static void test_chrome_trace_of_serial_echo(void **state)
 {
@@ -140,7 +69,55 @@ static void test_chrome_trace_of_serial_echo(void **state)
     assert_int_equal(S.FlowStarts, S.FlowEnds); /* every IRP the trace saw issued was completed */
     assert_true(S.IrqlSeen[0] && S.IrqlSeen[2]);
     assert_true(S.ThreadNames >= 1);
+    /* device-stack tracks: each IRP's time in \Device\Serial0 is a slice on its track */
+    assert_true(S.DeviceSlices >= S.Dispatches);
+    assert_true(S.DeviceTrackNames >= 2); /* the read stays while the write passes: two lanes */
+    assert_true(S.Interrupts >= 1);
+    assert_int_equal(S.PortAccesses, 0); /* off by default */
     json_decref(Root);
+}
+
+/* --trace-filter: port accesses on request, categories left out are not written,
+ * a word that is no category is refused with the list of those that are. */
+static void test_filter_ports_and_categories(void **state)
+{
+    (void)state;
+    ntsim_machine *Machine = BootSerial();
+    assert_int_equal(ntsim_trace_filter(Machine, "irp,bogus"), NTSIM_E_ARGS);
+    assert_non_null(strstr(ntsim_last_error(), "unknown category 'bogus'"));
+    assert_int_equal(ntsim_trace_filter(Machine, ""), NTSIM_E_ARGS);
+    assert_int_equal(ntsim_trace_filter(Machine, "irp,port"), 0);
+    assert_int_equal(ntsim_trace_start(Machine, TracePath, NTSIM_TRACE_CHROME), 0);
+    EchoThroughSerial(Machine);
+    ntsim_machine_destroy(Machine);
+
+    json_t *Root = LoadTrace(TracePath);
+    TRACE_STATS S = CheckChromeTrace(Root);
+    assert_true(S.PortAccesses >= 10);  /* the driver programs the UART */
+    assert_true(S.Dispatches >= 4);
+    assert_int_equal(S.Isrs, 0);        /* isr, dpc, irql left out */
+    assert_int_equal(S.Dpcs, 0);
+    assert_int_equal(S.IrqlCounters, 0);
+    json_decref(Root);
+}
+
+static void test_text_ports(void **state)
+{
+    (void)state;
+    ntsim_machine *Machine = BootSerial();
+    assert_int_equal(ntsim_trace_filter(Machine, "default,port"), 0);
+    assert_int_equal(ntsim_trace_start(Machine, TracePath, NTSIM_TRACE_TEXT), 0);
+    EchoThroughSerial(Machine);
+    ntsim_machine_destroy(Machine);
+    FILE *File = fopen(TracePath, "r");
+    assert_non_null(File);
+    static char Text[1 << 20];
+    size_t Length = fread(Text, 1, sizeof(Text) - 1, File);
+    fclose(File);
+    Text[Length] = 0;
+    assert_non_null(strstr(Text, "WRITE_PORT_UCHAR 0x3f8 <- 0x68 (serial)")); /* 'h' of hello */
+    assert_non_null(strstr(Text, "READ_PORT_UCHAR 0x3fd -> 0x"));            /* LSR */
+    assert_non_null(strstr(Text, "interrupt line 4 delivered at IRQL"));
 }
 
 static void test_text_trace_reads_as_a_story(void **state)
@@ -187,12 +164,14 @@ int main(void)
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_chrome_trace_of_serial_echo),
         cmocka_unit_test(test_off_by_default_and_bad_arguments),
+        cmocka_unit_test(test_filter_ports_and_categories),
     };
     int Failed = cmocka_run_group_tests(Tests, NULL, NULL);
     remove(TracePath);
     snprintf(TracePath, sizeof(TracePath), "%s/ntsim-trace-%d.log", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
              (int)getpid());
-    const struct CMUnitTest TextTests[] = { cmocka_unit_test(test_text_trace_reads_as_a_story) };
+    const struct CMUnitTest TextTests[] = { cmocka_unit_test(test_text_trace_reads_as_a_story),
+                                            cmocka_unit_test(test_text_ports) };
     Failed += cmocka_run_group_tests(TextTests, NULL, NULL);
     remove(TracePath);
     return Failed;

@@ -12,10 +12,18 @@
  * records a value for a future time (e.g. the bits of a character on a serial
  * line, known when it starts); it is written once the present passes it, or
  * at close.  Writing an unchanged value is skipped.
+ *
+ * Vectors are declared with an explicit range ("$var wire 8 # LSR [7:0] $end"),
+ * so a viewer names them LSR[7:0].
+ *
+ * hw_vcd_allow_late_signals, called before the first change, lets signals be
+ * declared at any time (a simulator's objects appear while it runs): changes are
+ * kept in a temporary file and the file is written whole at close.
  */
 #ifndef HWMODEL_VCD_H
 #define HWMODEL_VCD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hwmodel/clock.h"
@@ -36,6 +44,18 @@ int hw_vcd_close(hw_vcd *vcd);
 int hw_vcd_add_signal(hw_vcd *vcd, const char *name, unsigned width);
 /* Same, with the value dumped at time 0 instead of 'x'. */
 int hw_vcd_add_signal_init(hw_vcd *vcd, const char *name, unsigned width, uint64_t initial);
+/* 0, or -EBUSY once a change has been written, or -errno of tmpfile(). */
+int hw_vcd_allow_late_signals(hw_vcd *vcd);
+
+/* The signals declared so far, in declaration order (ids 0..count-1). */
+typedef struct hw_vcd_signal_desc {
+    const char *scope;    /* dotted scope below "hw", "" for none */
+    const char *leaf;
+    unsigned    width;
+} hw_vcd_signal_desc;
+size_t hw_vcd_signal_count(const hw_vcd *vcd);
+int hw_vcd_signal_info(const hw_vcd *vcd, size_t sig, hw_vcd_signal_desc *desc);
+
 void hw_vcd_change(hw_vcd *vcd, int sig, hw_time_t t, uint64_t value);
 void hw_vcd_schedule(hw_vcd *vcd, int sig, hw_time_t t, uint64_t value);
 /* A one-nanosecond pulse on a 1-bit signal: 1 at t, 0 at t + 1. */

@@ -70,6 +70,9 @@ typedef struct ntsim_machine_config {
      * -1 = off (pool from the host heap with an overrun pattern checked at free). */
     int special_pool;
     const char *speaker_wav; /* write the PC speaker's sound to this WAV file (adds a pcspk if none) */
+    /* With vcd_path: the GTKWave save file arranging its signals (docs/trace.md).
+     * NULL = the VCD's name with .gtkw, "" = none. */
+    const char *gtkw_path;
 } ntsim_machine_config;
 
 /* Host-side errors */
@@ -344,6 +347,10 @@ uint64_t ntsim_trace_event_count(ntsim_machine *machine);
 /* The format a file name implies: .json -> NTSIM_TRACE_CHROME, anything else (and "-")
  * -> NTSIM_TRACE_TEXT. */
 int ntsim_trace_format_for(const char *path);
+/* Which events the trace file gets: a comma-separated list of irp, irql, isr, dpc,
+ * sched, dbgprint, finding, port (READ/WRITE_PORT_* and _REGISTER_*, off by default),
+ * or "all" / "default". Holds until the machine is destroyed. 0 or NTSIM_E_ARGS. */
+int ntsim_trace_filter(ntsim_machine *machine, const char *categories);
 
 /* ---- kernel objects by handle, as a user-mode program holds them (docs/host-api.md) ----
  * A handle is what the driver sees in an IOCTL buffer (a HANDLE, 64 bits): the driver

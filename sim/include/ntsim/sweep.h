@@ -38,6 +38,12 @@ typedef struct ntsim_sweep_options {
      * START_DEVICE and the removal (ntsim_pnp_start, then ntsim_pnp_remove_all). An ID
      * not starting with "ACPI\" or "*" gets a root device ROOT\SWEEP\0000 to bind to. */
     const char *pnp_hardware_id;
+    /* The machine trace of one run (docs/trace.md): run `only` when set, else the
+     * baseline; format by name as ntsim_trace_format_for; trace_filter as
+     * ntsim_trace_filter (NULL = default). The file is finished even when the run
+     * bug-checks; a run killed by its timeout leaves it cut short. */
+    const char *trace_path;
+    const char *trace_filter;
 } ntsim_sweep_options;
 
 typedef struct ntsim_sweep_finding {
