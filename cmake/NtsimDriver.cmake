@@ -89,8 +89,13 @@ endfunction()
 # ARGS are passed to every `ntsim faults` call, the baseline's included (e.g. --reg FILE,
 # repeatable; --filter class=pool; --scenario; --fail-on warning). A test fails when the
 # run has findings at or above --fail-on (default: errors).
+#
+# With SHARDS <n>, the sweep is n tests instead, <prefix>/shard-<i>-of-<n>, each making
+# the runs k with k % n == i (`ntsim faults <image> --shard i/n ARGS...`; shard 0 also
+# reports the baseline): for drivers with thousands of points, where a test per point
+# would cost a process per point. No discovery is needed.
 function(ntsim_add_fault_sweep prefix)
-  cmake_parse_arguments(ARG "" "DRIVER" "ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "DRIVER;SHARDS" "ARGS" ${ARGN})
   if(NOT ARG_DRIVER)
     message(FATAL_ERROR "ntsim_add_fault_sweep(${prefix}): DRIVER <image-target> is required")
   endif()
@@ -100,6 +105,14 @@ function(ntsim_add_fault_sweep prefix)
     set(cli ntsim::ntsim-cli)
   else()
     message(FATAL_ERROR "ntsim_add_fault_sweep: the ntsim CLI target is not available")
+  endif()
+  if(ARG_SHARDS)
+    math(EXPR last "${ARG_SHARDS} - 1")
+    foreach(i RANGE ${last})
+      add_test(NAME ${prefix}/shard-${i}-of-${ARG_SHARDS}
+               COMMAND $<TARGET_FILE:${cli}> faults $<TARGET_FILE:${ARG_DRIVER}> --shard ${i}/${ARG_SHARDS} ${ARG_ARGS})
+    endforeach()
+    return()
   endif()
   string(MAKE_C_IDENTIFIER "${prefix}" id)
   set(script "${CMAKE_CURRENT_BINARY_DIR}/ntsim_sweep_${id}.cmake")

@@ -91,16 +91,18 @@ static double BenchIrpRoundTrip(int Verifier)
     return BenchIrpRoundTripTraced(Verifier, 0, NULL);
 }
 
-/* A full DriverEntry sweep of serial.sys (every injection point, audit on), 2 jobs. */
-static double BenchFaultSweep(void)
+/* A full DriverEntry sweep (every injection point, audit on), 2 jobs: persistent
+ * workers by default, or a child per run. serial.sys for fault_runs_per_sec;
+ * synthetic_findings.sys (64 points, every run with findings) for the _findings figure. */
+static double BenchFaultSweep(const char *Image, int ForkPerRun)
 {
     double Samples[5];
     for (int r = 0; r < 5; r++) {
-        ntsim_sweep_options Options = { .image = BenchDriver("serial.sys"), .jobs = 2 };
+        ntsim_sweep_options Options = { .image = BenchDriver(Image), .jobs = 2, .fork_per_run = ForkPerRun };
         ntsim_sweep_result *Result;
         double Start = BenchNow();
         if (ntsim_sweep_run(&Options, &Result) != 0) {
-            fprintf(stderr, "ntsim-bench: sweep failed: %s\n", ntsim_last_error());
+            fprintf(stderr, "ntsim-bench: sweep of %s failed: %s\n", Image, ntsim_last_error());
             exit(1);
         }
         double Elapsed = BenchNow() - Start;
@@ -180,6 +182,8 @@ double BenchKbdIrqLatency(const char *ImagePath);
 /* sim/bench/fdc.c: floppy sector reads by DMA */
 void BenchFdcRead(const char *FloppyPath, double *KibPerSec, double *Speedup);
 double BenchPnpStart(void);
+/* sim/bench/fuzz.c: the ntsim-fuzz harness */
+double BenchFuzzExecs(const char *EchoPath);
 double BenchPnpSweep(void);
 double BenchSymbolizeCold(const char *ImagePath); /* symbol.c */
 void BenchSymbolize(const char *ImagePath, double *FirstNs, double *CachedNs);
@@ -187,10 +191,16 @@ void BenchSymbolize(const char *ImagePath, double *FirstNs, double *CachedNs);
 int main(int argc, char **argv)
 {
     const char *Only = argc > 1 ? argv[1] : NULL;
-    /* The sweep forks a child per run: measure it first, while this process is small
-     * (every page the other benchmarks touch makes each fork dearer). */
-    if (!Only || strcmp(Only, "faults") == 0)
-        printf("fault_runs_per_sec %.0f runs/s\n", BenchFaultSweep());
+    /* The sweep forks its workers (or a child per run): measure it first, while this
+     * process is small (every page the other benchmarks touch makes each fork dearer). */
+    if (!Only || strcmp(Only, "faults") == 0) {
+        printf("fault_runs_per_sec %.0f runs/s\n", BenchFaultSweep("serial.sys", 0));
+        printf("fault_runs_per_sec_findings %.0f runs/s\n", BenchFaultSweep("synthetic_findings.sys", 0));
+        printf("fault_runs_per_sec_forked %.0f runs/s\n", BenchFaultSweep("serial.sys", 1));
+        printf("fault_runs_per_sec_findings_forked %.0f runs/s\n", BenchFaultSweep("synthetic_findings.sys", 1));
+    }
+    if (!Only || strcmp(Only, "fuzz") == 0)
+        printf("fuzz_execs_per_sec %.0f execs/s\n", BenchFuzzExecs(BenchDriver("echo.sys")));
     if (!Only || strcmp(Only, "irp") == 0) {
         printf("irp_roundtrip_ns %.0f ns\n", BenchIrpRoundTrip(1));
         printf("irp_roundtrip_nocheck_ns %.0f ns\n", BenchIrpRoundTrip(0));

@@ -16,6 +16,11 @@ static const char FaultsUsage[] =
     "  --fail-on     the severity from which findings make the exit status 1 (default: error)\n"
     "  --trace FILE  the machine trace of one run: --only N's run, else the baseline (docs/trace.md);\n"
     "                --trace-filter LIST and --trace-ports as for `ntsim run`\n"
+    "  --fork-per-run  a fresh child process per run (default: workers make many runs each)\n"
+    "  --shard I/N   make only the runs k with k % N == I (also TEST_SHARD_INDEX/TEST_TOTAL_SHARDS)\n"
+    "  --second-order[=MAX]  also fail up to MAX (default 8) failure-path calls of each run, one run each\n"
+    "usage: ntsim faults --merge SHARD.json... [--json FILE|-] [--junit FILE|-] [--fail-on ...]\n"
+    "  joins the JSON reports of a sharded sweep into the unsharded sweep's report\n"
     "  exit 0: no finding at or above --fail-on; 1: findings; 2: usage, a corrupt image, a load error\n";
 
 static int CliParseNumber(const char *Text, unsigned long Max, unsigned long *Out)
@@ -35,7 +40,44 @@ typedef struct _CLI_FAULTS {
     int List, BaselineOnly;
     CLI_TRACE Trace;
     char TraceFilter[300];
+    int Merge, Sharded; /* --merge; --shard given (the environment's shards then do not apply) */
 } CLI_FAULTS;
+
+/* "I/N": shard I (from 0) of N. */
+static int CliParseShard(CLI_FAULTS *C, const char *Text)
+{
+    unsigned long Index, Count;
+    char IndexText[32];
+    const char *Slash = strchr(Text, '/');
+    if (Slash == NULL || (size_t)(Slash - Text) >= sizeof(IndexText))
+        return CliUsageError("faults", "--shard takes I/N (shard I of N, I from 0), not '%s'", Text);
+    snprintf(IndexText, sizeof(IndexText), "%.*s", (int)(Slash - Text), Text);
+    if (CliParseNumber(IndexText, 1000000, &Index) || CliParseNumber(Slash + 1, 1000000, &Count) || Count == 0 ||
+        Index >= Count)
+        return CliUsageError("faults", "--shard takes I/N with 0 <= I < N, not '%s'", Text);
+    C->Sweep.shard_index = (unsigned)Index;
+    C->Sweep.shard_count = (unsigned)Count;
+    C->Sharded = 1;
+    return 0;
+}
+
+/* Bazel's and CI systems' sharding: TEST_TOTAL_SHARDS and TEST_SHARD_INDEX, and the
+ * status file touched to say this test shards. --shard and --only take precedence. */
+static int CliShardFromEnvironment(CLI_FAULTS *C)
+{
+    const char *Status = getenv("TEST_SHARD_STATUS_FILE");
+    if (Status && *Status) {
+        FILE *F = fopen(Status, "a");
+        if (F)
+            fclose(F);
+    }
+    const char *Total = getenv("TEST_TOTAL_SHARDS"), *Index = getenv("TEST_SHARD_INDEX");
+    if (C->Sharded || C->Sweep.only || C->BaselineOnly || !Total || !*Total)
+        return 0;
+    char Text[64];
+    snprintf(Text, sizeof(Text), "%s/%s", Index && *Index ? Index : "0", Total);
+    return CliParseShard(C, Text);
+}
 
 static int CliFaultsOption(CLI_FAULTS *C, int Option, char **argv)
 {
@@ -74,6 +116,18 @@ static int CliFaultsOption(CLI_FAULTS *C, int Option, char **argv)
                                            "not '%s'", optarg);
         C->Sweep.only = Value;
         C->BaselineOnly = Value == 0;
+        return 0;
+    case 'P': C->Sweep.fork_per_run = 1; return 0;
+    case 'M': C->Merge = 1; return 0;
+    case 'S': return CliParseShard(C, optarg);
+    case '2':
+        if (optarg == NULL) {
+            C->Sweep.second_order = 8;
+            return 0;
+        }
+        if (CliParseNumber(optarg, 100000, &Value) || Value == 0)
+            return CliUsageError("faults", "--second-order takes a bound from 1 to 100000, not '%s'", optarg);
+        C->Sweep.second_order = (unsigned)Value;
         return 0;
     case 't':
         if (CliParseNumber(optarg, 3600, &Value) || Value == 0)
@@ -114,6 +168,21 @@ static int CliFaultsReport(const CLI_FAULTS *C, const ntsim_sweep_result *Result
     return ntsim_sweep_failed(Result) ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
 }
 
+/* --merge: the shards' JSON reports in, one report out. */
+static int CliFaultsMerge(const CLI_FAULTS *C, int Count, char **Paths)
+{
+    if (Count == 0)
+        return CliUsageError("faults", "--merge needs the JSON reports of the shards");
+    ntsim_sweep_result *Result = NULL;
+    if (ntsim_sweep_merge((const char *const *)Paths, (size_t)Count, CliFailOn(), &Result) != 0) {
+        fprintf(stderr, "ntsim faults: %s\n", ntsim_last_error());
+        return CLI_EXIT_USAGE;
+    }
+    int Exit = CliFaultsReport(C, Result);
+    ntsim_sweep_free(Result);
+    return Exit;
+}
+
 int CliFaults(int argc, char **argv)
 {
     static const struct option Options[] = {
@@ -125,6 +194,8 @@ int CliFaults(int argc, char **argv)
         { "ioctl", required_argument, NULL, 'c' },   { "fail-on", required_argument, NULL, 'F' },
         { "pnp", required_argument, NULL, 'p' },
         CLI_TRACE_LONG_OPTIONS,
+        { "fork-per-run", no_argument, NULL, 'P' },  { "shard", required_argument, NULL, 'S' },
+        { "second-order", optional_argument, NULL, '2' }, { "merge", no_argument, NULL, 'M' },
         { NULL, 0, NULL, 0 },
     };
     CLI_FAULTS C;
@@ -140,8 +211,14 @@ int CliFaults(int argc, char **argv)
         if (CliFaultsOption(&C, Option, argv) != 0)
             return CLI_EXIT_USAGE;
     }
+    if (C.Merge)
+        return CliFaultsMerge(&C, argc - optind, argv + optind);
     if (optind != argc - 1)
         return CliUsageError("faults", optind >= argc ? "no driver image given" : "more than one driver image given");
+    if (C.Sharded && C.Sweep.only)
+        return CliUsageError("faults", "--shard and --only cannot be combined: --only names the one run to make");
+    if (CliShardFromEnvironment(&C) != 0)
+        return CLI_EXIT_USAGE;
     if (C.Json && C.Junit && strcmp(C.Json, "-") == 0 && strcmp(C.Junit, "-") == 0)
         return CliUsageError("faults", "--json - and --junit - cannot both write to standard output");
     C.Sweep.image = argv[optind];

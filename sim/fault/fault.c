@@ -17,6 +17,9 @@ typedef struct _VI_POINT {
 static ntsim_fault_config ViConfig;
 static char ViDriverFilter[128];
 static unsigned long ViCounter;
+/* nth=A+B: a second call to fail in the same run (the sweep's second-order pass: a
+ * call reached only on the failure path of call A fails too). 0 = none. */
+static unsigned long ViThen;
 static uint64_t ViRandom;
 /* Points live in fixed blocks that never move once allocated: a point's site and
  * driver strings are handed out by pointer (ntsim_fault_point_at), so growing the
@@ -48,6 +51,7 @@ void ViResetFaults(void)
     memset(&ViConfig, 0, sizeof(ViConfig));
     ViDriverFilter[0] = 0;
     ViCounter = 0;
+    ViThen = 0;
     for (size_t i = 0; i < ViPointBlockCount; i++)
         free(ViPointBlocks[i]);
     free(ViPointBlocks);
@@ -98,6 +102,7 @@ int ntsim_fault_configure_string(ntsim_machine *Machine, const char *Spec)
     memset(&Config, 0, sizeof(Config));
     Config.mode = NTSIM_FAULT_COUNT;
     char Driver[128] = "";
+    unsigned long Then = 0;
     const char *P = Spec;
     while (P && *P) {
         const char *End = strchr(P, ',');
@@ -111,7 +116,9 @@ int ntsim_fault_configure_string(ntsim_machine *Machine, const char *Spec)
         if (strcmp(Item, "nth") == 0 && Value) {
             Config.mode = NTSIM_FAULT_NTH;
             Config.nth = strtoul(Value, &Rest, 10);
-            if (*Rest || Config.nth == 0)
+            if (*Rest == '+' && Rest[1] >= '1' && Rest[1] <= '9') /* nth=A+B: fail call B too */
+                Then = strtoul(Rest + 1, &Rest, 10);
+            if (*Rest || Config.nth == 0 || (Then && Then <= Config.nth))
                 goto Bad;
         } else if (strcmp(Item, "sites") == 0 && !Value) {
             Config.mode = NTSIM_FAULT_SITES;
@@ -148,11 +155,14 @@ int ntsim_fault_configure_string(ntsim_machine *Machine, const char *Spec)
         P = End ? End + 1 : NULL;
         continue;
     Bad:
-        NtsimSetLastError("bad fault specification item '%.*s' in '%s' (expected nth=N, sites, random=P, seed=N, "
-                          "count, class=pool+irp+..., tag=ABCD, driver=NAME, entry)", (int)Length, P, Spec);
+        NtsimSetLastError("bad fault specification item '%.*s' in '%s' (expected nth=N, nth=N+M, sites, random=P, "
+                          "seed=N, count, class=pool+irp+..., tag=ABCD, driver=NAME, entry)", (int)Length, P, Spec);
         return NTSIM_E_ARGS;
     }
-    return ntsim_fault_configure(Machine, &Config);
+    int Rc = ntsim_fault_configure(Machine, &Config);
+    if (Rc == 0)
+        ViThen = Then;
+    return Rc;
 }
 
 static uint64_t ViNextRandom(void)
@@ -217,7 +227,7 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
     BOOLEAN Fail = FALSE;
     switch (ViConfig.mode) {
     case NTSIM_FAULT_NTH:
-        Fail = Index == ViConfig.nth;
+        Fail = Index == ViConfig.nth || Index == ViThen;
         break;
     case NTSIM_FAULT_SITES:
         Fail = !ViSiteAlreadyFailed(Point->Site);

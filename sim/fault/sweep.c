@@ -1,15 +1,24 @@
 /* sweep.c - the systematic fault sweep (ntsim faults, ntsim_sweep_run).
  *
  * Run 0 loads the driver with nothing injected and records every failable call
- * (the injection points). Run N fails point N. Every run is a fork()ed child, so the
- * driver's globals start clean and a crash or a hang is a finding, not the end of the
- * sweep. Children report over a pipe in a line protocol (tab-separated):
+ * (the injection points). Run N fails point N; in the second-order pass, run N+M also
+ * fails call M of that run, a call only its failure path made. Runs are made in
+ * fork()ed workers: many runs each (persistent mode: the image's writable data is put
+ * back and the machine recreated between runs, docs/faults.md), or one each with
+ * fork_per_run. A crash or a hang ends only the worker it happens in: it is a finding of
+ * the run it was in, and a fresh worker takes the next run. Workers report over a pipe
+ * in a line protocol (tab-separated):
+ *   R <slot>                         (a run begins: its place in the batch)
  *   S <rc> <DriverEntry status>      (once DriverEntry has returned)
  *   P <index> <ddi> <class> <site>   (run 0 only: the injection points)
+ *   N <index> <ddi> <class> <site>   (second order: a call only the failure path made)
+ *   C <count>                        (how many such calls, before the bound)
  *   B <code> <name> <p1> <p2> <p3> <p4> <driver> <site> <explanation>   (a bug check)
  *   F <rule> <severity> <culprit site> <message>
  *   M                                (run 0 only, first: the image is mapped)
+ *   T <seconds>                      (the run's wall time)
  *   E                                (last: the report above is complete)
+ *   G                                (the baseline's worker goes on with the first pass)
  * A run whose report has no E line ended some other way (the driver called exit, a
  * signal killed it, the host heap was wrecked): that is a finding of its own, never a
  * clean run. The parent merges reports in run order, so two sweeps print identical
@@ -24,25 +33,59 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 int IopCheckImageFile(const char *Path); /* sim/io/imagecheck.c */
 
-typedef struct _SWEEP_CHILD {
+/* A run to make: fail point Run (0: the baseline, nothing fails) and, in the
+ * second-order pass, also the Then-th failable call of that run. */
+typedef struct _SWEEP_JOB {
+    unsigned long Run, Then;
+} SWEEP_JOB;
+
+/* What every worker needs, inherited through fork. */
+typedef struct _SWEEP_CONTEXT {
+    const ntsim_sweep_options *Options;
+    const char **Known;       /* "DDI<tab>site" of every baseline point, sorted (second order) */
+    size_t KnownCount;
+    unsigned Jobs;
+    BOOLEAN Continue;         /* the baseline's worker may go on with the first pass (SweepMayContinue) */
+} SWEEP_CONTEXT;
+
+/* In the baseline's worker: the image is snapshotted, so it can go on with the runs. */
+static BOOLEAN SweepSnapshotted;
+static size_t SweepBaselinePoints;
+
+/* A forked worker making the runs of slots First..Last-1 of a batch. */
+typedef struct _SWEEP_WORKER {
     pid_t Pid;
     int Fd;
-    unsigned long Run;
-    size_t Slot;           /* position in the batch: reports are merged in this order */
+    size_t First, Last;
     double Start;
-    double Seconds;
     char *Output;
     size_t Length, Capacity;
-} SWEEP_CHILD;
+} SWEEP_WORKER;
+
+/* One run's report as the parent received it, kept until its turn to be merged. */
+typedef struct _SWEEP_DONE {
+    char *Output;
+    int WaitStatus;           /* 0 for a complete report; the worker's status for the run it died in */
+    double Seconds;
+    BOOLEAN Done;
+} SWEEP_DONE;
 
 static double SweepNow(void)
 {
     struct timespec T;
     clock_gettime(CLOCK_MONOTONIC, &T);
     return (double)T.tv_sec + (double)T.tv_nsec / 1e9;
+}
+
+static BOOLEAN SweepInShard(const ntsim_sweep_options *Options, unsigned long Run)
+{
+    return Options->shard_count <= 1 || Run % Options->shard_count == Options->shard_index;
 }
 
 static void SweepClean(char *Text)
@@ -104,10 +147,13 @@ static DECLSPEC_NORETURN void SweepChildError(FILE *Out, const char *Error)
     _exit(3);
 }
 
-static void SweepChildConfigure(FILE *Out, ntsim_machine *Machine, const ntsim_sweep_options *Options, unsigned long Nth)
+static void SweepChildConfigure(FILE *Out, ntsim_machine *Machine, const ntsim_sweep_options *Options, unsigned long Nth,
+                                unsigned long Then)
 {
     char Spec[1024];
-    size_t Used = (size_t)(Nth ? snprintf(Spec, sizeof(Spec), "nth=%lu", Nth) : snprintf(Spec, sizeof(Spec), "count"));
+    size_t Used = (size_t)(Then  ? snprintf(Spec, sizeof(Spec), "nth=%lu+%lu", Nth, Then)
+                           : Nth ? snprintf(Spec, sizeof(Spec), "nth=%lu", Nth)
+                                 : snprintf(Spec, sizeof(Spec), "count"));
     if (!Options->scenario_open && Options->ioctl_count == 0 && !Options->pnp_hardware_id)
         Used += (size_t)snprintf(Spec + Used, sizeof(Spec) - Used, ",entry");
     if (Options->filter && *Options->filter)
@@ -160,21 +206,76 @@ static void SweepChildBugCheck(FILE *Out, ntsim_machine *Machine)
     free(Explanation);
 }
 
-static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options, unsigned long Nth, int Fd)
+/* The report of one run is complete: the machine goes (everything the driver left is
+ * freed with it) before the end marker, so a host heap the run wrecked is that run's. */
+static void SweepReportFindings(FILE *Out, ntsim_machine *Machine)
 {
-    alarm(Options->timeout_seconds ? Options->timeout_seconds : 20);
-    FILE *Out = fdopen(Fd, "w");
+    SweepChildBugCheck(Out, Machine);
+    for (size_t i = 0; i < ntsim_finding_count(Machine); i++) {
+        const ntsim_finding *F = ntsim_finding_at(Machine, i);
+        char *Message = KiHostStrdup(F->message);
+        SweepClean(Message);
+        fprintf(Out, "F\t%s\t%d\t%s\t%s\n", F->rule, (int)F->severity, F->site, Message);
+        free(Message);
+    }
+}
+
+static int SweepCompareText(const void *A, const void *B)
+{
+    return strcmp(*(const char *const *)A, *(const char *const *)B);
+}
+
+/* Second-order candidates of run Nth: calls after the injected one from a DDI and line
+ * the baseline never reached (the failure path's own calls), at most Options->second_order. */
+static void SweepReportNewPoints(FILE *Out, ntsim_machine *Machine, const SWEEP_CONTEXT *Context, unsigned long Nth)
+{
+    size_t Found = 0;
+    for (size_t i = Nth; i < ntsim_fault_point_count(Machine); i++) {
+        const ntsim_fault_point *P = ntsim_fault_point_at(Machine, i);
+        char Key[600];
+        snprintf(Key, sizeof(Key), "%s\t%s", P->ddi, P->site);
+        const char *Text = Key;
+        if (Context->KnownCount && bsearch(&Text, Context->Known, Context->KnownCount, sizeof(char *), SweepCompareText))
+            continue;
+        if (Found++ < Context->Options->second_order)
+            fprintf(Out, "N\t%lu\t%s\t%s\t%s\n", P->index, P->ddi, P->fault_class, P->site);
+    }
+    if (Found)
+        fprintf(Out, "C\t%zu\n", Found);
+}
+
+/* The baseline's worker may make the first pass itself (SweepMayContinue): it keeps
+ * the image's data as mapped, before DriverEntry runs. The loader then skips the
+ * import check for the snapshotted image, so it is made here, with the loader's text. */
+static void SweepSnapshotBaseline(FILE *Out, const SWEEP_CONTEXT *Context)
+{
+    if (!Context->Continue)
+        return;
+    if (IopCheckImageImports(Context->Options->image) != 0)
+        SweepChildError(Out, ntsim_last_error());
+    SweepSnapshotted = IopSnapshotImage(Context->Options->image) == 0;
+}
+
+/* One run in this process, on a machine of its own: load with point Job->Run failing
+ * (and Job->Then, second order), the scenario, Unload, the report. */
+static void SweepRunOne(FILE *Out, const SWEEP_CONTEXT *Context, const SWEEP_JOB *Job)
+{
+    const ntsim_sweep_options *Options = Context->Options;
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
     ntsim_machine *Machine = ntsim_machine_create(&Config);
-    SweepChildConfigure(Out, Machine, Options, Nth);
-    SweepChildTrace(Out, Machine, Options, Nth);
-    if (Nth == 0) {
+    if (Machine == NULL)
+        SweepChildError(Out, ntsim_last_error());
+    SweepChildConfigure(Out, Machine, Options, Job->Run, Job->Then);
+    if (Job->Then == 0)
+        SweepChildTrace(Out, Machine, Options, Job->Run);
+    if (Job->Run == 0) {
         /* The baseline maps the image first, alone: a header that passed the checks but
          * still crashes the dynamic loader ends this child, not the sweep (the parent
          * maps the image only after this line). */
         if (IopCheckImageFile(Options->image) == 0 && dlopen(Options->image, RTLD_NOW | RTLD_LOCAL) != NULL) {
             fprintf(Out, "M\n");
             fflush(Out);
+            SweepSnapshotBaseline(Out, Context);
         }
     }
     ntsim_driver *Driver = NULL;
@@ -195,26 +296,107 @@ static DECLSPEC_NORETURN void SweepChildMain(const ntsim_sweep_options *Options,
         ntsim_pnp_remove_all(Machine); /* REMOVE_DEVICE, then Unload with its audit */
     /* Only the baseline defines the points: run N's list would cost the parent
      * N lines to read for nothing. */
-    for (size_t i = 0; Nth == 0 && i < ntsim_fault_point_count(Machine); i++) {
+    for (size_t i = 0; Job->Run == 0 && i < ntsim_fault_point_count(Machine); i++) {
         const ntsim_fault_point *P = ntsim_fault_point_at(Machine, i);
         fprintf(Out, "P\t%lu\t%s\t%s\t%s\n", P->index, P->ddi, P->fault_class, P->site);
     }
-    SweepChildBugCheck(Out, Machine);
-    for (size_t i = 0; i < ntsim_finding_count(Machine); i++) {
-        const ntsim_finding *F = ntsim_finding_at(Machine, i);
-        char *Message = KiHostStrdup(F->message);
-        SweepClean(Message);
-        fprintf(Out, "F\t%s\t%d\t%s\t%s\n", F->rule, (int)F->severity, F->site, Message);
-        free(Message);
+    if (Job->Run == 0)
+        SweepBaselinePoints = ntsim_fault_point_count(Machine);
+    if (Job->Run && !Job->Then && Options->second_order)
+        SweepReportNewPoints(Out, Machine, Context, Job->Run);
+    SweepReportFindings(Out, Machine);
+    if (Options->trace_path && Job->Then == 0 && Job->Run == Options->only)
+        ntsim_trace_stop(Machine); /* the traced run: finish the file before the machine goes */
+    ntsim_machine_destroy(Machine);
+}
+
+static void SweepWorkerRuns(FILE *Out, const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_t First, size_t Last)
+{
+    unsigned Timeout = Context->Options->timeout_seconds ? Context->Options->timeout_seconds : 20;
+    for (size_t Slot = First; Slot < Last; Slot++) {
+        double Start = SweepNow();
+        fprintf(Out, "R\t%zu\n", Slot);
+        alarm(Timeout);
+        SweepRunOne(Out, Context, &Jobs[Slot]);
+        fprintf(Out, "T\t%.6f\nE\n", SweepNow() - Start);
+        fflush(Out);
     }
-    if (Options->trace_path)
-        ntsim_trace_stop(Machine); /* the child exits without destroying the machine */
-    fprintf(Out, "E\n");
+    alarm(0);
+}
+
+/* The first pass's runs, as the parent numbers them: point N's run for each point of
+ * this shard (or only Options->only). Returns how many; Batch holds PointCount. */
+static size_t SweepFirstPassJobs(const ntsim_sweep_options *Options, size_t PointCount, SWEEP_JOB *Batch)
+{
+    size_t N = 0;
+    for (unsigned long Index = 1; Index <= PointCount; Index++)
+        if ((Options->only == 0 || Options->only == Index) && SweepInShard(Options, Index)) {
+            Batch[N].Run = Index;
+            Batch[N++].Then = 0;
+        }
+    return N;
+}
+
+/* A small first pass costs less made right here, after the baseline, than in workers
+ * forked for it: one process for the whole sweep. */
+#define SWEEP_SMALL_PASS 16
+
+static BOOLEAN SweepMayContinue(const SWEEP_CONTEXT *Context, size_t Count)
+{
+    /* (not with a second-order pass: its candidates are judged against the baseline's
+     * points, which only the parent has collected) */
+    return Context->Continue && !Context->Options->second_order && (Count <= SWEEP_SMALL_PASS || Context->Jobs == 1);
+}
+
+/* The baseline's worker goes on: "G", then the first pass's runs framed as a worker's.
+ * The parent reads them as if a worker given slots 0..N-1 had made them. */
+static void SweepContinue(FILE *Out, const SWEEP_CONTEXT *Context)
+{
+    if (!SweepSnapshotted)
+        return;
+    SWEEP_JOB *Batch = KiHostAlloc((SweepBaselinePoints ? SweepBaselinePoints : 1) * sizeof(SWEEP_JOB));
+    size_t Count = SweepFirstPassJobs(Context->Options, SweepBaselinePoints, Batch);
+    if (SweepMayContinue(Context, Count)) {
+        fprintf(Out, "G\n");
+        SweepWorkerRuns(Out, Context, Batch, 0, Count);
+    }
+    free(Batch);
+}
+
+/* A worker: the runs Jobs[First..Last) one after the other in this process, each
+ * report framed by "R <slot>" and "E". The alarm is the per-run watchdog: a hang ends
+ * the worker with SIGALRM, and the parent names the run it was in. */
+static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_t First,
+                                             size_t Last, int Fd)
+{
+    FILE *Out = fdopen(Fd, "w");
+#if defined(__GLIBC__)
+    /* Each machine allocates a blank 1.44 MB floppy. glibc raises its mmap threshold
+     * after the first such block is freed, and every later one would come from the
+     * heap and be cleared by hand, page by page; fixed, each is a fresh zero mapping
+     * that a run which never reads the floppy never touches. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+    SweepWorkerRuns(Out, Context, Jobs, First, Last);
+    if (Context->Continue && Last - First == 1 && Jobs[First].Run == 0)
+        SweepContinue(Out, Context);
     fclose(Out);
     _exit(0);
 }
 
-static int SweepStart(const ntsim_sweep_options *Options, unsigned long Run, size_t Slot, SWEEP_CHILD *Child)
+/* The body of a worker's loop, callable in this process (white-box tests run it many
+ * times in one process under LeakSanitizer): run (Run, Then), its report to Out. */
+void NtsimSweepRunHere(const ntsim_sweep_options *Options, unsigned long Run, unsigned long Then, FILE *Out)
+{
+    SWEEP_CONTEXT Context = { .Options = Options };
+    SWEEP_JOB Job = { Run, Then };
+    SweepRunOne(Out, &Context, &Job);
+    fprintf(Out, "E\n");
+    fflush(Out);
+}
+
+static int SweepStart(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_t First, size_t Last,
+                      SWEEP_WORKER *Worker)
 {
     int Pipe[2];
     if (pipe(Pipe) != 0)
@@ -229,30 +411,30 @@ static int SweepStart(const ntsim_sweep_options *Options, unsigned long Run, siz
     }
     if (Pid == 0) {
         close(Pipe[0]);
-        SweepChildMain(Options, Run, Pipe[1]);
+        SweepWorkerMain(Context, Jobs, First, Last, Pipe[1]);
     }
     close(Pipe[1]);
-    memset(Child, 0, sizeof(*Child));
-    Child->Pid = Pid;
-    Child->Fd = Pipe[0];
-    Child->Run = Run;
-    Child->Slot = Slot;
-    Child->Start = Start;
+    memset(Worker, 0, sizeof(*Worker));
+    Worker->Pid = Pid;
+    Worker->Fd = Pipe[0];
+    Worker->First = First;
+    Worker->Last = Last;
+    Worker->Start = Start;
     return 0;
 }
 
-static BOOLEAN SweepRead(SWEEP_CHILD *Child)
+static BOOLEAN SweepRead(SWEEP_WORKER *Worker)
 {
-    if (Child->Length + 4096 > Child->Capacity) {
-        Child->Capacity = Child->Capacity ? Child->Capacity * 2 : 16384;
-        Child->Output = KiHostRealloc(Child->Output, Child->Capacity);
+    if (Worker->Length + 4096 > Worker->Capacity) {
+        Worker->Capacity = Worker->Capacity ? Worker->Capacity * 2 : 16384;
+        Worker->Output = KiHostRealloc(Worker->Output, Worker->Capacity);
     }
-    ssize_t N = read(Child->Fd, Child->Output + Child->Length, Child->Capacity - Child->Length - 1);
+    ssize_t N = read(Worker->Fd, Worker->Output + Worker->Length, Worker->Capacity - Worker->Length - 1);
     if (N < 0 && errno == EINTR)
         return TRUE;
     if (N <= 0)
         return FALSE;
-    Child->Length += (size_t)N;
+    Worker->Length += (size_t)N;
     return TRUE;
 }
 
@@ -293,8 +475,70 @@ ntsim_sweep_point *SweepRunRecord(ntsim_sweep_result *R, unsigned long Run)
     return Run <= R->PointCount ? &R->Points[Run - 1] : NULL;
 }
 
-static void SweepAddFinding(ntsim_sweep_result *R, unsigned long Run, const char *Rule, ntsim_severity Severity,
-                            const char *Culprit, char *Message)
+/* Second-order records are appended in (Run, Then) order: a binary search finds one. */
+static size_t SweepSecondSlot(const ntsim_sweep_result *R, unsigned long Run, unsigned long Then)
+{
+    size_t Low = 0, High = R->SecondCount;
+    while (Low < High) {
+        size_t Mid = (Low + High) / 2;
+        const ntsim_sweep_point *P = &R->Seconds[Mid];
+        if (P->index < Run || (P->index == Run && P->then < Then))
+            Low = Mid + 1;
+        else
+            High = Mid;
+    }
+    return Low;
+}
+
+ntsim_sweep_point *SweepSecondRecord(ntsim_sweep_result *R, unsigned long Run, unsigned long Then)
+{
+    size_t i = SweepSecondSlot(R, Run, Then);
+    return i < R->SecondCount && R->Seconds[i].index == Run && R->Seconds[i].then == Then ? &R->Seconds[i] : NULL;
+}
+
+SWEEP_BUGCHECK *SweepSecondBugCheck(ntsim_sweep_result *R, unsigned long Run, unsigned long Then)
+{
+    ntsim_sweep_point *P = SweepSecondRecord(R, Run, Then);
+    return P ? &R->SecondBugChecks[P - R->Seconds] : NULL;
+}
+
+static ntsim_sweep_point *SweepRecordOf(ntsim_sweep_result *R, unsigned long Run, unsigned long Then)
+{
+    return Then ? SweepSecondRecord(R, Run, Then) : SweepRunRecord(R, Run);
+}
+
+static SWEEP_BUGCHECK *SweepBugCheckFor(ntsim_sweep_result *R, unsigned long Run, unsigned long Then)
+{
+    return Then ? SweepSecondBugCheck(R, Run, Then) : SweepBugCheckOf(R, Run);
+}
+
+ntsim_sweep_point *SweepAddSecond(ntsim_sweep_result *R, unsigned long Run, unsigned long Then, const char *Ddi,
+                                  const char *Class, const char *Site)
+{
+    size_t At = SweepSecondSlot(R, Run, Then);
+    R->Seconds = KiHostRealloc(R->Seconds, (R->SecondCount + 1) * sizeof(*R->Seconds));
+    R->SecondBugChecks = KiHostRealloc(R->SecondBugChecks, (R->SecondCount + 1) * sizeof(*R->SecondBugChecks));
+    memmove(&R->Seconds[At + 1], &R->Seconds[At], (R->SecondCount - At) * sizeof(*R->Seconds));
+    memmove(&R->SecondBugChecks[At + 1], &R->SecondBugChecks[At], (R->SecondCount - At) * sizeof(*R->SecondBugChecks));
+    R->SecondCount++;
+    ntsim_sweep_point *P = &R->Seconds[At];
+    memset(P, 0, sizeof(*P));
+    memset(&R->SecondBugChecks[At], 0, sizeof(R->SecondBugChecks[At]));
+    const ntsim_sweep_point *First = SweepRunRecord(R, Run);
+    P->index = Run;
+    P->ddi = KiHostStrdup(First ? First->ddi : "");
+    P->fault_class = KiHostStrdup(First ? First->fault_class : "");
+    P->site = KiHostStrdup(First ? First->site : "");
+    P->ended = KiHostStrdup("");
+    P->then = Then;
+    P->then_ddi = KiHostStrdup(Ddi);
+    P->then_class = KiHostStrdup(Class);
+    P->then_site = KiHostStrdup(Site);
+    return P;
+}
+
+void SweepAddFinding(ntsim_sweep_result *R, unsigned long Run, unsigned long Then, const char *Rule,
+                     ntsim_severity Severity, const char *Culprit, char *Message)
 {
     if (R->FindingCount == R->FindingCapacity) {
         R->FindingCapacity = R->FindingCapacity ? R->FindingCapacity * 2 : 32;
@@ -302,6 +546,7 @@ static void SweepAddFinding(ntsim_sweep_result *R, unsigned long Run, const char
     }
     ntsim_sweep_finding *F = &R->Findings[R->FindingCount++];
     F->run = Run;
+    F->then = Then;
     F->rule = KiHostStrdup(Rule);
     F->severity = Severity;
     const ntsim_sweep_point *P = Run && Run <= R->PointCount ? &R->Points[Run - 1] : NULL;
@@ -344,7 +589,7 @@ static char *SweepBugCheckMessage(const SWEEP_BUGCHECK *B, const char *Code)
 }
 
 /* A run that gave no complete report: say how it ended, and where it was. */
-static int SweepNoVerdict(ntsim_sweep_result *R, const SWEEP_CHILD *Child, int WaitStatus, BOOLEAN EntryReturned,
+static int SweepNoVerdict(ntsim_sweep_result *R, const SWEEP_JOB *Job, int WaitStatus, BOOLEAN EntryReturned,
                           int32_t EntryStatus, unsigned Timeout, ntsim_sweep_point *Record)
 {
     int Signal = WIFSIGNALED(WaitStatus) ? WTERMSIG(WaitStatus) : 0;
@@ -362,7 +607,7 @@ static int SweepNoVerdict(ntsim_sweep_result *R, const SWEEP_CHILD *Child, int W
     char *Message = Signal == SIGALRM
                         ? KiHostPrintf("the run did not finish in %u s (hang) %s", Timeout, Where)
                         : KiHostPrintf("run ended without a verdict: %s, %s", How, Where);
-    SweepAddFinding(R, Child->Run, Signal == SIGALRM ? "HANG" : "CRASH", NTSIM_SEV_ERROR, "", Message);
+    SweepAddFinding(R, Job->Run, Job->Then, Signal == SIGALRM ? "HANG" : "CRASH", NTSIM_SEV_ERROR, "", Message);
     if (Record) {
         free((char *)Record->ended);
         Record->ended = KiHostStrdup(How);
@@ -370,124 +615,329 @@ static int SweepNoVerdict(ntsim_sweep_result *R, const SWEEP_CHILD *Child, int W
     return NTSIM_RUN_NO_VERDICT;
 }
 
-/* Parse one child's report. Run 0 also defines the injection points. */
-static int SweepParse(ntsim_sweep_result *R, const ntsim_sweep_options *Options, SWEEP_CHILD *Child, int WaitStatus,
-                      char *Error, size_t ErrorSize)
+/* What one run's report said, line by line. */
+typedef struct _SWEEP_PARSED {
+    int Outcome;
+    int32_t EntryStatus;
+    BOOLEAN EntryReturned, Ended, Mapped;
+    char BugCheckCode[32];
+    double Seconds;
+} SWEEP_PARSED;
+
+/* One line of a run's report (fields split at tabs). FALSE: an X line, the sweep fails. */
+static BOOLEAN SweepParseLine(ntsim_sweep_result *R, const SWEEP_JOB *Job, char **Fields, int N, SWEEP_PARSED *Out,
+                              char *Error, size_t ErrorSize)
 {
-    Child->Output = Child->Output ? Child->Output : KiHostAlloc(1);
-    Child->Output[Child->Length] = 0;
-    int Outcome = NTSIM_RUN_CLEAN;
-    int32_t EntryStatus = 0;
-    BOOLEAN EntryReturned = FALSE, Ended = FALSE, Mapped = FALSE;
-    char BugCheckCode[32] = "";
+    switch (Fields[0][0]) {
+    case 'X':
+        snprintf(Error, ErrorSize, "%s", N >= 2 ? Fields[1] : "the run failed");
+        return FALSE;
+    case 'S':
+        if (N >= 3) {
+            Out->EntryReturned = TRUE;
+            Out->EntryStatus = (int32_t)strtol(Fields[2], NULL, 10);
+        }
+        break;
+    case 'P':
+        if (N >= 5 && Job->Run == 0)
+            SweepAddPoint(R, Fields);
+        break;
+    case 'N':
+        if (N >= 5 && Job->Then == 0 && Job->Run)
+            SweepAddSecond(R, Job->Run, strtoul(Fields[1], NULL, 10), Fields[2], Fields[3], Fields[4]);
+        break;
+    case 'C':
+        if (N >= 2)
+            R->SecondCandidates += strtoul(Fields[1], NULL, 10);
+        break;
+    case 'T':
+        if (N >= 2)
+            Out->Seconds = strtod(Fields[1], NULL);
+        break;
+    case 'B': {
+        SWEEP_BUGCHECK *B = SweepBugCheckFor(R, Job->Run, Job->Then);
+        if (N >= 10 && B) {
+            SweepSetBugCheck(B, Fields);
+            snprintf(Out->BugCheckCode, sizeof(Out->BugCheckCode), "%s", Fields[1]);
+        }
+        break;
+    }
+    case 'F':
+        if (N >= 5) {
+            ntsim_severity Severity = (ntsim_severity)atoi(Fields[2]);
+            const SWEEP_BUGCHECK *B = SweepBugCheckFor(R, Job->Run, Job->Then);
+            char *Message = strcmp(Fields[1], "BUGCHECK") == 0 && B && B->Name
+                                ? SweepBugCheckMessage(B, Out->BugCheckCode)
+                                : SweepStableText(Fields[4]);
+            SweepAddFinding(R, Job->Run, Job->Then, Fields[1], Severity, Fields[3], Message);
+            int O = Severity == NTSIM_SEV_ERROR ? NTSIM_RUN_ERRORS : Severity == NTSIM_SEV_WARNING ? NTSIM_RUN_WARNINGS : 0;
+            if (O > Out->Outcome)
+                Out->Outcome = O;
+        }
+        break;
+    case 'E': Out->Ended = TRUE; break;
+    case 'M': Out->Mapped = TRUE; break;
+    }
+    return TRUE;
+}
+
+/* Parse one run's report. Run 0 also defines the injection points. */
+static int SweepParse(ntsim_sweep_result *R, const ntsim_sweep_options *Options, const SWEEP_JOB *Job,
+                      SWEEP_DONE *Done, char *Error, size_t ErrorSize)
+{
+    SWEEP_PARSED Parsed;
+    memset(&Parsed, 0, sizeof(Parsed));
+    Parsed.Seconds = Done->Seconds;
     char *Save = NULL;
-    for (char *Line = strtok_r(Child->Output, "\n", &Save); Line; Line = strtok_r(NULL, "\n", &Save)) {
+    for (char *Line = strtok_r(Done->Output, "\n", &Save); Line; Line = strtok_r(NULL, "\n", &Save)) {
         char *Fields[12] = { 0 };
         int N = 0;
         /* strsep, not strtok: an empty field (a finding with no source line) counts */
         for (char *Rest = Line, *F; N < 12 && (F = strsep(&Rest, "\t")) != NULL;)
             Fields[N++] = F;
-        switch (Fields[0][0]) {
-        case 'X':
-            snprintf(Error, ErrorSize, "%s", N >= 2 ? Fields[1] : "the run failed");
+        if (!SweepParseLine(R, Job, Fields, N, &Parsed, Error, ErrorSize))
             return -1;
-        case 'S':
-            if (N >= 3) {
-                EntryReturned = TRUE;
-                EntryStatus = (int32_t)strtol(Fields[2], NULL, 10);
-            }
-            break;
-        case 'P':
-            if (N >= 5 && Child->Run == 0)
-                SweepAddPoint(R, Fields);
-            break;
-        case 'B':
-            if (N >= 10 && SweepBugCheckOf(R, Child->Run)) {
-                SweepSetBugCheck(SweepBugCheckOf(R, Child->Run), Fields);
-                snprintf(BugCheckCode, sizeof(BugCheckCode), "%s", Fields[1]);
-            }
-            break;
-        case 'F':
-            if (N >= 5) {
-                ntsim_severity Severity = (ntsim_severity)atoi(Fields[2]);
-                const SWEEP_BUGCHECK *B = SweepBugCheckOf(R, Child->Run);
-                char *Message = strcmp(Fields[1], "BUGCHECK") == 0 && B && B->Name
-                                    ? SweepBugCheckMessage(B, BugCheckCode)
-                                    : SweepStableText(Fields[4]);
-                SweepAddFinding(R, Child->Run, Fields[1], Severity, Fields[3], Message);
-                int O = Severity == NTSIM_SEV_ERROR ? NTSIM_RUN_ERRORS : Severity == NTSIM_SEV_WARNING ? NTSIM_RUN_WARNINGS : 0;
-                if (O > Outcome)
-                    Outcome = O;
-            }
-            break;
-        case 'E':
-            Ended = TRUE;
-            break;
-        case 'M':
-            Mapped = TRUE;
-            break;
-        }
     }
-    if (Child->Run == 0 && !Mapped) {
+    int WaitStatus = Done->WaitStatus;
+    if (Job->Run == 0 && !Parsed.Mapped) {
         int Signal = WIFSIGNALED(WaitStatus) ? WTERMSIG(WaitStatus) : 0;
         snprintf(Error, ErrorSize, "%s: corrupt image: the dynamic loader could not map it (%s %d)", R->Image,
                  Signal ? "signal" : "exit status", Signal ? Signal : WIFEXITED(WaitStatus) ? WEXITSTATUS(WaitStatus) : -1);
         return -1;
     }
-    if (Child->Run == 0 && R->BugChecks == NULL)
+    if (Job->Run == 0 && R->BugChecks == NULL)
         R->BugChecks = KiHostAlloc((R->PointCount ? R->PointCount : 1) * sizeof(*R->BugChecks));
-    ntsim_sweep_point *Record = SweepRunRecord(R, Child->Run);
-    if (!Ended || !WIFEXITED(WaitStatus) || WEXITSTATUS(WaitStatus) != 0)
-        Outcome = SweepNoVerdict(R, Child, WaitStatus, EntryReturned, EntryStatus,
+    ntsim_sweep_point *Record = SweepRecordOf(R, Job->Run, Job->Then);
+    int Outcome = Parsed.Outcome;
+    if (!Parsed.Ended || !WIFEXITED(WaitStatus) || WEXITSTATUS(WaitStatus) != 0)
+        Outcome = SweepNoVerdict(R, Job, WaitStatus, Parsed.EntryReturned, Parsed.EntryStatus,
                                  Options->timeout_seconds ? Options->timeout_seconds : 20, Record);
     if (Record) {
         Record->ran = 1;
-        Record->entry_returned = EntryReturned;
-        Record->entry_status = EntryReturned ? EntryStatus : 0;
+        Record->entry_returned = Parsed.EntryReturned;
+        Record->entry_status = Parsed.EntryReturned ? Parsed.EntryStatus : 0;
         Record->outcome = Outcome;
-        Record->bugcheck_code = BugCheckCode[0] ? (uint32_t)strtoul(BugCheckCode, NULL, 16) : 0;
-        Record->seconds = Child->Seconds;
+        Record->bugcheck_code = Parsed.BugCheckCode[0] ? (uint32_t)strtoul(Parsed.BugCheckCode, NULL, 16) : 0;
+        Record->seconds = Parsed.Seconds;
     }
     return 0;
 }
 
-static void SweepReap(SWEEP_CHILD *Child, SWEEP_CHILD *Done, int *DoneStatus, BOOLEAN *IsDone)
+/* The slot a "R <slot>" line starts, or -1. */
+static long SweepSlotLine(const char *Line)
 {
-    close(Child->Fd);
-    int Status = 0;
-    while (waitpid(Child->Pid, &Status, 0) < 0 && errno == EINTR)
-        ;
-    Child->Seconds = SweepNow() - Child->Start;
-    Done[Child->Slot] = *Child;
-    DoneStatus[Child->Slot] = Status;
-    IsDone[Child->Slot] = TRUE;
+    return Line[0] == 'R' && Line[1] == '\t' ? strtol(Line + 2, NULL, 10) : -1;
 }
 
-static int SweepRunBatch(const ntsim_sweep_options *Options, ntsim_sweep_result *R, const unsigned long *Runs,
-                         size_t Count, unsigned Jobs, char *Error, size_t ErrorSize)
+/* A worker ended: cut its output into the reports of the runs it made. A run without
+ * its end marker is the one the worker died in: it gets the worker's wait status.
+ * Returns the first slot the worker did not reach (to give to a fresh worker). */
+static size_t SweepSplit(SWEEP_WORKER *Worker, int Status, SWEEP_DONE *Done)
 {
-    SWEEP_CHILD *Children = KiHostAlloc(Jobs * sizeof(SWEEP_CHILD));
+    double Elapsed = SweepNow() - Worker->Start, Counted = 0;
+    Worker->Output = Worker->Output ? Worker->Output : KiHostAlloc(1);
+    Worker->Output[Worker->Length] = 0;
+    size_t Next = Worker->First;
+    char *Segment = NULL;
+    long Slot = -1;
+    for (char *P = Worker->Output;; ) {
+        char *End = strchr(P, '\n');
+        long Start = SweepSlotLine(P);
+        if (Start >= 0 || End == NULL) {
+            if (Slot >= (long)Worker->First && Slot < (long)Worker->Last) {
+                size_t Length = (size_t)(P - Segment);
+                SWEEP_DONE *D = &Done[Slot];
+                D->Output = KiHostAlloc(Length + 1);
+                memcpy(D->Output, Segment, Length);
+                D->Output[Length] = 0;
+                BOOLEAN Complete = Length >= 2 && strstr(D->Output, "\nE\n") != NULL;
+                D->WaitStatus = Complete ? 0 : Status;
+                const char *T = strstr(D->Output, "\nT\t");
+                D->Seconds = T ? strtod(T + 3, NULL) : Elapsed - Counted;
+                Counted += D->Seconds;
+                D->Done = TRUE;
+                Next = (size_t)Slot + 1;
+            }
+            if (End == NULL)
+                break;
+            Slot = Start;
+            Segment = End; /* from the newline: every line of the report follows a '\n' */
+        }
+        P = End + 1;
+    }
+    if (Next == Worker->First) { /* it died before its first run began */
+        Done[Next].Output = KiHostStrdup("");
+        Done[Next].WaitStatus = Status;
+        Done[Next].Seconds = Elapsed;
+        Done[Next].Done = TRUE;
+        Next++;
+    }
+    return Next;
+}
+
+/* Work not yet given to a worker: fresh slots from Next, and ranges a worker that died
+ * left unmade (made first, so slots finish roughly in order). */
+typedef struct _SWEEP_QUEUE {
+    size_t Next, Count, Chunk;
+    size_t (*Left)[2];
+    size_t LeftCount;
+} SWEEP_QUEUE;
+
+static BOOLEAN SweepTake(SWEEP_QUEUE *Q, size_t *First, size_t *Last)
+{
+    if (Q->LeftCount) {
+        Q->LeftCount--;
+        *First = Q->Left[Q->LeftCount][0];
+        *Last = Q->Left[Q->LeftCount][1];
+        return TRUE;
+    }
+    if (Q->Next >= Q->Count)
+        return FALSE;
+    *First = Q->Next;
+    *Last = Q->Count - Q->Next < Q->Chunk ? Q->Count : Q->Next + Q->Chunk;
+    Q->Next = *Last;
+    return TRUE;
+}
+
+static void SweepGiveBack(SWEEP_QUEUE *Q, size_t First, size_t Last)
+{
+    if (First >= Last)
+        return;
+    Q->Left[Q->LeftCount][0] = First;
+    Q->Left[Q->LeftCount][1] = Last;
+    Q->LeftCount++;
+}
+
+/* The first pass as the baseline's worker made it (after its "G" line), with how that
+ * worker ended, for the first pass to take as made. */
+typedef struct _SWEEP_TAIL {
+    char *Output;
+    int Status;
+    BOOLEAN Present;
+} SWEEP_TAIL;
+
+static void SweepCutTail(SWEEP_WORKER *Worker, int Status, SWEEP_TAIL *Tail)
+{
+    Worker->Output = Worker->Output ? Worker->Output : KiHostAlloc(1);
+    Worker->Output[Worker->Length] = 0;
+    char *Go = strstr(Worker->Output, "\nG\n");
+    if (Go == NULL)
+        return;
+    Tail->Output = KiHostStrdup(Go + 3);
+    Tail->Status = Status;
+    Tail->Present = TRUE;
+    Worker->Length = (size_t)(Go + 1 - Worker->Output);
+}
+
+static void SweepReap(SWEEP_WORKER *Worker, SWEEP_DONE *Done, SWEEP_QUEUE *Queue, SWEEP_TAIL *Tail)
+{
+    close(Worker->Fd);
+    int Status = 0;
+    while (waitpid(Worker->Pid, &Status, 0) < 0 && errno == EINTR)
+        ;
+    if (Tail)
+        SweepCutTail(Worker, Status, Tail);
+    size_t Next = SweepSplit(Worker, Status, Done);
+    SweepGiveBack(Queue, Next, Worker->Last);
+    free(Worker->Output);
+}
+
+/* Runs per worker: one in fork-per-run mode; else the batch shared among the jobs, in
+ * pieces of at most 256 so that a worker held up by a hang leaves work to the others. */
+static size_t SweepChunk(size_t Count, unsigned Jobs, BOOLEAN Persistent)
+{
+    if (!Persistent || Count == 0)
+        return 1;
+    size_t Chunk = (Count + Jobs - 1) / Jobs;
+    return Chunk > 256 ? 256 : Chunk;
+}
+
+/* Runs a worker made before the batch began (the baseline's, SweepContinue) count as
+ * made; the parent goes on from the first one it did not make. */
+static void SweepPrefill(const SWEEP_TAIL *Prefill, size_t Count, SWEEP_DONE *Done, SWEEP_QUEUE *Queue)
+{
+    if (Prefill == NULL || !Prefill->Present || Count == 0)
+        return;
+    SWEEP_WORKER Made = { .First = 0, .Last = Count, .Start = SweepNow() };
+    Made.Output = KiHostStrdup(Prefill->Output);
+    Made.Length = strlen(Made.Output);
+    Queue->Next = SweepSplit(&Made, Prefill->Status, Done);
+    free(Made.Output);
+}
+
+/* How this process holds the image for the workers it forks after the baseline: mapped
+ * and snapshotted (persistent workers), or only mapped (a child per run). Done before
+ * the first such fork, so a sweep the baseline's worker finished alone never maps the
+ * image here. */
+typedef struct _SWEEP_IMAGE {
+    BOOLEAN Prepared, Persistent;
+    void *Preloaded;
+} SWEEP_IMAGE;
+
+static void SweepPrepareImage(const ntsim_sweep_options *Options, SWEEP_IMAGE *Image)
+{
+    if (Image->Prepared)
+        return;
+    Image->Prepared = TRUE;
+    Image->Persistent = !Options->fork_per_run && IopSnapshotImage(Options->image) == 0;
+    if (!Image->Persistent)
+        Image->Preloaded = dlopen(Options->image, RTLD_NOW | RTLD_LOCAL);
+}
+
+static void SweepReleaseImage(SWEEP_IMAGE *Image)
+{
+    if (Image->Persistent)
+        IopReleaseImageSnapshot();
+    if (Image->Preloaded)
+        dlclose(Image->Preloaded);
+    memset(Image, 0, sizeof(*Image));
+}
+
+static BOOLEAN SweepHasWork(const SWEEP_QUEUE *Q)
+{
+    return Q->LeftCount > 0 || Q->Next < Q->Count;
+}
+
+/* Make the runs Batch[0..Count) in workers. Image: NULL for the baseline (its worker maps
+ * the image itself), else how the workers find it. */
+static int SweepRunBatch(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, const SWEEP_JOB *Batch, size_t Count,
+                         unsigned Jobs, SWEEP_IMAGE *Image, const SWEEP_TAIL *Prefill, SWEEP_TAIL *Tail, char *Error,
+                         size_t ErrorSize)
+{
+    SWEEP_WORKER *Workers = KiHostAlloc(Jobs * sizeof(SWEEP_WORKER));
     struct pollfd *Polls = KiHostAlloc(Jobs * sizeof(struct pollfd));
-    /* Results are parsed in run order: keep finished children until their turn. */
-    SWEEP_CHILD *Done = KiHostAlloc(Count * sizeof(SWEEP_CHILD));
-    int *DoneStatus = KiHostAlloc(Count * sizeof(int));
-    BOOLEAN *IsDone = KiHostAlloc(Count * sizeof(BOOLEAN));
-    size_t Next = 0, Active = 0, Parsed = 0;
+    /* Results are parsed in slot order: keep finished runs until their turn. */
+    SWEEP_DONE *Done = KiHostAlloc((Count ? Count : 1) * sizeof(SWEEP_DONE));
+    SWEEP_QUEUE Queue = { .Count = Count, .Chunk = SweepChunk(Count, Jobs, Image && Image->Persistent) };
+    Queue.Left = KiHostAlloc((Count + Jobs + 1) * sizeof(*Queue.Left));
+    SweepPrefill(Prefill, Count, Done, &Queue);
+    size_t Active = 0, Parsed = 0, First, Last;
     int Result = 0;
-    while ((Next < Count || Active > 0) && Result == 0) {
-        while (Active < Jobs && Next < Count) {
-            if (SweepStart(Options, Runs[Next], Next, &Children[Active]) != 0) {
+    while (Result == 0) {
+        while (Parsed < Count && Done[Parsed].Done && Result == 0) {
+            if (SweepParse(R, Context->Options, &Batch[Parsed], &Done[Parsed], Error, ErrorSize) != 0)
+                Result = NTSIM_E_LOAD;
+            free(Done[Parsed].Output);
+            Done[Parsed].Output = NULL;
+            R->Runs++;
+            Parsed++;
+        }
+        if (Image && !Image->Prepared && SweepHasWork(&Queue)) {
+            SweepPrepareImage(Context->Options, Image);
+            Queue.Chunk = SweepChunk(Count, Jobs, Image->Persistent);
+        }
+        while (Result == 0 && Active < Jobs && SweepTake(&Queue, &First, &Last)) {
+            if (SweepStart(Context, Batch, First, Last, &Workers[Active]) != 0) {
                 snprintf(Error, ErrorSize, "fork failed: %s", strerror(errno));
                 Result = NTSIM_E_IO;
                 break;
             }
             Active++;
-            Next++;
         }
-        if (Active == 0)
+        if (Active == 0 || Result != 0)
             break;
         for (size_t i = 0; i < Active; i++) {
-            Polls[i].fd = Children[i].Fd;
+            Polls[i].fd = Workers[i].Fd;
             Polls[i].events = POLLIN;
             Polls[i].revents = 0;
         }
@@ -496,48 +946,39 @@ static int SweepRunBatch(const ntsim_sweep_options *Options, ntsim_sweep_result 
             break;
         }
         for (size_t i = 0; i < Active;) {
-            if (Polls[i].revents && !SweepRead(&Children[i])) {
-                SweepReap(&Children[i], Done, DoneStatus, IsDone);
-                Children[i] = Children[Active - 1];
+            if (Polls[i].revents && !SweepRead(&Workers[i])) {
+                SweepReap(&Workers[i], Done, &Queue, Tail);
+                Workers[i] = Workers[Active - 1];
                 Polls[i] = Polls[Active - 1];
                 Active--;
                 continue;
             }
             i++;
         }
-        while (Parsed < Count && IsDone[Parsed] && Result == 0) {
-            if (SweepParse(R, Options, &Done[Parsed], DoneStatus[Parsed], Error, ErrorSize) != 0)
-                Result = NTSIM_E_LOAD;
-            free(Done[Parsed].Output);
-            R->Runs++;
-            Parsed++;
-        }
     }
     for (size_t i = 0; i < Active; i++) {
-        kill(Children[i].Pid, SIGKILL);
-        close(Children[i].Fd);
-        waitpid(Children[i].Pid, NULL, 0);
-        free(Children[i].Output);
+        kill(Workers[i].Pid, SIGKILL);
+        close(Workers[i].Fd);
+        waitpid(Workers[i].Pid, NULL, 0);
+        free(Workers[i].Output);
     }
     for (size_t i = Parsed; i < Count; i++)
-        if (IsDone[i])
-            free(Done[i].Output);
-    free(Children);
+        free(Done[i].Output);
+    free(Workers);
     free(Polls);
     free(Done);
-    free(DoneStatus);
-    free(IsDone);
+    free(Queue.Left);
     return Result;
 }
 
-static ntsim_sweep_result *SweepNewResult(const ntsim_sweep_options *Options)
+ntsim_sweep_result *SweepNewResult(const char *Image, ntsim_fail_on FailOn)
 {
     ntsim_sweep_result *R = KiHostAlloc(sizeof(*R));
-    R->Image = KiHostStrdup(Options->image);
-    const char *Base = strrchr(Options->image, '/');
-    Base = Base ? Base + 1 : Options->image;
+    R->Image = KiHostStrdup(Image);
+    const char *Base = strrchr(Image, '/');
+    Base = Base ? Base + 1 : Image;
     R->Driver = KiHostPrintf("%.*s", (int)strcspn(Base, "."), Base);
-    R->FailOn = Options->fail_on;
+    R->FailOn = FailOn;
     R->Baseline.ddi = KiHostStrdup("");
     R->Baseline.fault_class = KiHostStrdup("");
     R->Baseline.site = KiHostStrdup("");
@@ -559,7 +1000,104 @@ static int SweepCheckOptions(const ntsim_sweep_options *Options)
     if (Options->trace_filter && TrSetFilter(Options->trace_filter) != 0)
         return NTSIM_E_ARGS; /* checked here, applied in the traced run's child */
     TrSetFilter("default");
+    if (Options->shard_count > 1 && Options->shard_index >= Options->shard_count) {
+        NtsimSetLastError("ntsim_sweep_run: shard %u of %u does not exist (shards are numbered from 0)",
+                          Options->shard_index, Options->shard_count);
+        return NTSIM_E_ARGS;
+    }
     return IopCheckImageFile(Options->image);
+}
+
+/* Another shard reports the baseline: this one ran it only to learn the points. */
+static void SweepForgetBaseline(ntsim_sweep_result *R)
+{
+    for (size_t i = 0; i < R->FindingCount; i++) {
+        ntsim_sweep_finding *F = &R->Findings[i];
+        free((char *)F->rule);
+        free((char *)F->ddi);
+        free((char *)F->site);
+        free((char *)F->culprit);
+        free((char *)F->message);
+    }
+    R->FindingCount = 0;
+    R->Baseline.ran = 0;
+    R->Runs = 0;
+}
+
+/* The first pass: point N fails in run N (all of this shard's, or only Options->only). */
+static int SweepFirstPass(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, unsigned Jobs, SWEEP_IMAGE *Image,
+                          const SWEEP_TAIL *Made, char *Error, size_t ErrorSize)
+{
+    const ntsim_sweep_options *Options = Context->Options;
+    size_t Count = R->PointCount;
+    SWEEP_JOB *Batch = KiHostAlloc((Count ? Count : 1) * sizeof(SWEEP_JOB));
+    size_t N = SweepFirstPassJobs(Options, Count, Batch);
+    int Rc = 0;
+    if (Options->only && (Options->only > Count)) {
+        snprintf(Error, ErrorSize, "there is no injection point %lu (the driver makes %zu failable calls)",
+                 Options->only, Count);
+        Rc = NTSIM_E_ARGS;
+    } else {
+        Rc = SweepRunBatch(Context, R, Batch, N, Jobs, Image, Made, NULL, Error, ErrorSize);
+    }
+    free(Batch);
+    return Rc;
+}
+
+/* The second pass: each failure-path call the first pass found fails after its first. */
+static int SweepSecondPass(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, unsigned Jobs, SWEEP_IMAGE *Image,
+                           char *Error, size_t ErrorSize)
+{
+    size_t Count = R->SecondCount;
+    if (Count == 0)
+        return 0;
+    SWEEP_JOB *Batch = KiHostAlloc(Count * sizeof(SWEEP_JOB));
+    for (size_t i = 0; i < Count; i++) {
+        Batch[i].Run = R->Seconds[i].index;
+        Batch[i].Then = R->Seconds[i].then;
+    }
+    int Rc = SweepRunBatch(Context, R, Batch, Count, Jobs, Image, NULL, NULL, Error, ErrorSize);
+    free(Batch);
+    return Rc;
+}
+
+/* "DDI<tab>site" of every baseline point, sorted: a run's calls not in it were reached
+ * only because of its failure (second order). */
+static void SweepKnowBaseline(SWEEP_CONTEXT *Context, const ntsim_sweep_result *R)
+{
+    Context->Known = KiHostAlloc((R->PointCount ? R->PointCount : 1) * sizeof(char *));
+    for (size_t i = 0; i < R->PointCount; i++)
+        Context->Known[i] = KiHostPrintf("%s\t%s", R->Points[i].ddi, R->Points[i].site);
+    Context->KnownCount = R->PointCount;
+    qsort(Context->Known, Context->KnownCount, sizeof(char *), SweepCompareText);
+}
+
+static void SweepForgetKnown(SWEEP_CONTEXT *Context)
+{
+    for (size_t i = 0; i < Context->KnownCount; i++)
+        free((char *)Context->Known[i]);
+    free(Context->Known);
+}
+
+/* The injection runs, after the baseline. Once the baseline has mapped the image
+ * safely, this process maps it too, before the forks: every worker then finds it
+ * loaded (no driver code ever runs in this process) with its writable data
+ * snapshotted, so a worker can make run after run from fresh globals. */
+static int SweepInjectionRuns(const SWEEP_CONTEXT *Base, ntsim_sweep_result *R, unsigned Jobs, const SWEEP_TAIL *Made,
+                              char *Error, size_t ErrorSize)
+{
+    const ntsim_sweep_options *Options = Base->Options;
+    SWEEP_CONTEXT Context = *Base;
+    SWEEP_IMAGE Image = { FALSE, FALSE, NULL };
+    if (Options->second_order)
+        SweepKnowBaseline(&Context, R);
+    int Rc = SweepFirstPass(&Context, R, Jobs, &Image, Made, Error, ErrorSize);
+    if (Rc == 0 && Options->second_order)
+        Rc = SweepSecondPass(&Context, R, Jobs, &Image, Error, ErrorSize);
+    if (Options->second_order)
+        SweepForgetKnown(&Context);
+    SweepReleaseImage(&Image);
+    return Rc;
 }
 
 /* The baseline and then the injection runs (all, or only Options->only). */
@@ -574,32 +1112,24 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
         long N = sysconf(_SC_NPROCESSORS_ONLN);
         Jobs = N > 0 ? (unsigned)N : 1;
     }
-    ntsim_sweep_result *R = SweepNewResult(Options);
-    char Error[1024] = "";
-    unsigned long Baseline = 0;
-    Rc = SweepRunBatch(Options, R, &Baseline, 1, 1, Error, sizeof(Error));
-    /* Once the baseline has mapped it safely, map the image here, before the other
-     * forks: every child then finds it loaded with pristine globals (no driver code
-     * ever runs in this process) and skips the dynamic linker. */
-    void *Preloaded = Rc == 0 && !BaselineOnly ? dlopen(Options->image, RTLD_NOW | RTLD_LOCAL) : NULL;
-    if (Rc == 0 && !BaselineOnly) {
-        size_t Count = R->PointCount;
-        unsigned long *Runs = KiHostAlloc((Count ? Count : 1) * sizeof(unsigned long));
-        size_t N = 0;
-        for (size_t i = 0; i < Count; i++)
-            if (Options->only == 0 || Options->only == R->Points[i].index)
-                Runs[N++] = R->Points[i].index;
-        if (Options->only && N == 0) {
-            snprintf(Error, sizeof(Error), "there is no injection point %lu (the driver makes %zu failable calls)",
-                     Options->only, Count);
-            Rc = NTSIM_E_ARGS;
-        } else {
-            Rc = SweepRunBatch(Options, R, Runs, N, Jobs, Error, sizeof(Error));
-        }
-        free(Runs);
+    ntsim_sweep_result *R = SweepNewResult(Options->image, Options->fail_on);
+    if (Options->shard_count > 1) {
+        R->ShardIndex = Options->shard_index;
+        R->ShardCount = Options->shard_count;
     }
-    if (Preloaded)
-        dlclose(Preloaded);
+    char Error[1024] = "";
+    /* A persistent sweep's baseline worker may make a small first pass itself. */
+    SWEEP_CONTEXT Context = { .Options = Options, .Jobs = Jobs,
+                              .Continue = !BaselineOnly && !Options->fork_per_run };
+    SWEEP_JOB Baseline = { 0, 0 };
+    SWEEP_TAIL Made = { NULL, 0, FALSE };
+    Rc = SweepRunBatch(&Context, R, &Baseline, 1, 1, NULL, NULL, &Made, Error, sizeof(Error));
+    if (Rc == 0 && !SweepInShard(Options, 0))
+        SweepForgetBaseline(R);
+    Context.Continue = FALSE; /* only the baseline's worker goes on */
+    if (Rc == 0 && !BaselineOnly)
+        Rc = SweepInjectionRuns(&Context, R, Jobs, &Made, Error, sizeof(Error));
+    free(Made.Output);
     if (Rc != 0) {
         NtsimSetLastError("%s", Error[0] ? Error : "the sweep failed");
         ntsim_sweep_free(R);
@@ -618,6 +1148,27 @@ int ntsim_sweep_run(const ntsim_sweep_options *Options, ntsim_sweep_result **Out
 int ntsim_sweep_baseline(const ntsim_sweep_options *Options, ntsim_sweep_result **Out)
 {
     return SweepRunAll(Options, TRUE, Out);
+}
+
+size_t ntsim_sweep_second_order_count(const ntsim_sweep_result *R)
+{
+    size_t N = 0;
+    for (size_t i = 0; i < R->SecondCount; i++)
+        N += R->Seconds[i].ran != 0;
+    return N;
+}
+
+const ntsim_sweep_point *ntsim_sweep_second_order_at(const ntsim_sweep_result *R, size_t Index)
+{
+    for (size_t i = 0; i < R->SecondCount; i++)
+        if (R->Seconds[i].ran && Index-- == 0)
+            return &R->Seconds[i];
+    return NULL;
+}
+
+size_t ntsim_sweep_second_order_candidates(const ntsim_sweep_result *R)
+{
+    return R->SecondCandidates;
 }
 
 size_t ntsim_sweep_point_count(const ntsim_sweep_result *R) { return R->PointCount; }

@@ -67,7 +67,9 @@ static int SweepCompare(const void *A, const void *B)
     int C = strcmp(X->rule, Y->rule);
     if (C)
         return C;
-    return X->run < Y->run ? -1 : X->run > Y->run;
+    if (X->run != Y->run)
+        return X->run < Y->run ? -1 : 1;
+    return X->then < Y->then ? -1 : X->then > Y->then;
 }
 
 /* What DriverEntry did in a run: its status, or why there is none. */
@@ -95,7 +97,17 @@ static void SweepPrintFindings(FILE *Out, const ntsim_sweep_result *R)
         const ntsim_sweep_finding *F = Sorted[i];
         char Injected[600];
         snprintf(Injected, sizeof(Injected), "%s@%s", F->run ? F->ddi : "(none)", F->run ? F->site : "-");
-        fprintf(Out, "%-8s %-7s %-4lu %-40s %-20s %s\n", F->rule, SweepSeverityName(F->severity), F->run, Injected,
+        if (F->then) {
+            const ntsim_sweep_point *P = SweepSecondRecord((ntsim_sweep_result *)R, F->run, F->then);
+            size_t Used = strlen(Injected);
+            snprintf(Injected + Used, sizeof(Injected) - Used, " +%s@%s", P ? P->then_ddi : "?", P ? P->then_site : "?");
+        }
+        char Run[48];
+        if (F->then)
+            snprintf(Run, sizeof(Run), "%lu+%lu", F->run, F->then);
+        else
+            snprintf(Run, sizeof(Run), "%lu", F->run);
+        fprintf(Out, "%-8s %-7s %-4s %-40s %-20s %s\n", F->rule, SweepSeverityName(F->severity), Run, Injected,
                 F->culprit[0] ? F->culprit : "-", F->message);
     }
     free(Sorted);
@@ -113,6 +125,15 @@ void ntsim_sweep_print(FILE *Out, const ntsim_sweep_result *R)
         fprintf(Out, "  %3lu  %-34s %-24s DriverEntry -> %-30s %s\n", P->index, P->ddi, P->site,
                 SweepEntryText(P, Entry, sizeof(Entry)), SweepOutcomeName(P));
     }
+    for (size_t i = 0; i < R->SecondCount; i++) {
+        const ntsim_sweep_point *P = &R->Seconds[i];
+        if (!P->ran)
+            continue;
+        char Entry[160], Second[600];
+        snprintf(Second, sizeof(Second), "+%lu %s@%s", P->then, P->then_ddi, P->then_site);
+        fprintf(Out, "  %3lu  %-34s %-24s DriverEntry -> %-30s %s\n       then %s\n", P->index, P->ddi, P->site,
+                SweepEntryText(P, Entry, sizeof(Entry)), SweepOutcomeName(P), Second);
+    }
     if (R->FindingCount)
         SweepPrintFindings(Out, R);
     size_t Errors = ntsim_sweep_error_count(R), Warnings = ntsim_sweep_warning_count(R);
@@ -121,6 +142,11 @@ void ntsim_sweep_print(FILE *Out, const ntsim_sweep_result *R)
             Errors == 1 ? "" : "s", Warnings, Warnings == 1 ? "" : "s");
     if (Infos)
         fprintf(Out, ", %zu note%s", Infos, Infos == 1 ? "" : "s");
+    size_t Seconds = ntsim_sweep_second_order_count(R);
+    if (Seconds || R->SecondCandidates)
+        fprintf(Out, " in %lu run%s (%zu second-order of %zu failure-path calls)%s\n", R->Runs, R->Runs == 1 ? "" : "s",
+                Seconds, R->SecondCandidates, R->FindingCount == 0 ? " - the runs made are clean" : "");
+    else
     fprintf(Out, " in %lu run%s%s\n", R->Runs, R->Runs == 1 ? "" : "s",
             R->FindingCount == 0 ? (R->Runs > R->PointCount ? " - every failure path walked is clean" : " - the runs made are clean")
                                  : "");
@@ -147,10 +173,8 @@ static int SweepCloseOutput(FILE *Out, const char *Path)
     return 0;
 }
 
-static json_t *SweepJsonBugCheck(ntsim_sweep_result *R, unsigned long Run)
+static json_t *SweepJsonBugCheck(const ntsim_sweep_point *P, const SWEEP_BUGCHECK *B)
 {
-    const ntsim_sweep_point *P = SweepRunRecord(R, Run);
-    const SWEEP_BUGCHECK *B = SweepBugCheckOf(R, Run);
     if (P == NULL || B == NULL || B->Name == NULL || P->bugcheck_code == 0)
         return json_null();
     char Code[16];
@@ -159,16 +183,76 @@ static json_t *SweepJsonBugCheck(ntsim_sweep_result *R, unsigned long Run)
                      B->Params[1], B->Params[2], B->Params[3], "driver", B->Driver, "site", B->Site);
 }
 
-static json_t *SweepJsonRun(ntsim_sweep_result *R, unsigned long Run)
+/* A run's record: run 0 the baseline, run N point N failing; a second-order run also
+ * has "then", the second call failed in it. */
+static json_t *SweepJsonRun(const ntsim_sweep_point *P, const SWEEP_BUGCHECK *B, unsigned long Run)
 {
-    const ntsim_sweep_point *P = SweepRunRecord(R, Run);
     json_t *Object = json_pack("{s:I,s:s}", "run", (json_int_t)Run, "outcome", SweepOutcomeName(P));
     json_object_set_new(Object, "injected", Run ? json_pack("{s:s,s:s}", "ddi", P->ddi, "site", P->site) : json_null());
+    if (P->then)
+        json_object_set_new(Object, "then", json_pack("{s:I,s:s,s:s,s:s}", "index", (json_int_t)P->then, "ddi",
+                                                      P->then_ddi, "class", P->then_class, "site", P->then_site));
     json_object_set_new(Object, "entry_status",
                         P->entry_returned ? json_string(ntsim_status_name(P->entry_status)) : json_null());
-    json_object_set_new(Object, "bugcheck", SweepJsonBugCheck(R, Run));
+    char Code[16];
+    snprintf(Code, sizeof(Code), "0x%08X", (unsigned)P->entry_status);
+    json_object_set_new(Object, "entry_status_code", P->entry_returned ? json_string(Code) : json_null());
+    json_object_set_new(Object, "bugcheck", SweepJsonBugCheck(P, B));
     json_object_set_new(Object, "ended", P->ended[0] ? json_string(P->ended) : json_null());
     return Object;
+}
+
+/* Every run made, in report order: the baseline, then each point's run followed by
+ * its second-order runs. Calls Visit(Record, BugCheck, Context). */
+static void SweepEachRun(ntsim_sweep_result *R, void (*Visit)(const ntsim_sweep_point *, const SWEEP_BUGCHECK *, void *),
+                         void *Context)
+{
+    size_t Second = 0;
+    for (unsigned long Run = 0; Run <= R->PointCount; Run++) {
+        const ntsim_sweep_point *P = SweepRunRecord(R, Run);
+        if (P->ran)
+            Visit(P, SweepBugCheckOf(R, Run), Context);
+        for (; Second < R->SecondCount && R->Seconds[Second].index <= Run; Second++)
+            if (R->Seconds[Second].ran)
+                Visit(&R->Seconds[Second], &R->SecondBugChecks[Second], Context);
+    }
+}
+
+static void SweepJsonAppendRun(const ntsim_sweep_point *P, const SWEEP_BUGCHECK *B, void *Results)
+{
+    /* the baseline's record has index 0; a point's record has its own index */
+    json_array_append_new((json_t *)Results, SweepJsonRun(P, B, P->index));
+}
+
+/* Findings in report order: first-order runs by run, then second-order runs by (run,
+ * then); a run's own findings in the order it reported them. A merge of shards sorts
+ * to the same order. */
+static int SweepFindingOrder(const void *A, const void *B)
+{
+    const ntsim_sweep_finding *X = *(ntsim_sweep_finding *const *)A, *Y = *(ntsim_sweep_finding *const *)B;
+    if ((X->then != 0) != (Y->then != 0))
+        return X->then ? 1 : -1;
+    if (X->run != Y->run)
+        return X->run < Y->run ? -1 : 1;
+    if (X->then != Y->then)
+        return X->then < Y->then ? -1 : 1;
+    return X < Y ? -1 : X > Y;
+}
+
+void SweepSortFindings(ntsim_sweep_result *R)
+{
+    if (R->FindingCount == 0)
+        return;
+    const ntsim_sweep_finding **Sorted = KiHostAlloc((R->FindingCount ? R->FindingCount : 1) * sizeof(*Sorted));
+    for (size_t i = 0; i < R->FindingCount; i++)
+        Sorted[i] = &R->Findings[i];
+    qsort(Sorted, R->FindingCount, sizeof(*Sorted), SweepFindingOrder);
+    ntsim_sweep_finding *Copy = KiHostAlloc((R->FindingCount ? R->FindingCount : 1) * sizeof(*Copy));
+    for (size_t i = 0; i < R->FindingCount; i++)
+        Copy[i] = *Sorted[i];
+    memcpy(R->Findings, Copy, R->FindingCount * sizeof(*Copy));
+    free(Copy);
+    free(Sorted);
 }
 
 static json_t *SweepJson(const ntsim_sweep_result *Const)
@@ -183,6 +267,12 @@ static json_t *SweepJson(const ntsim_sweep_result *Const)
     json_object_set_new(Root, "runs", json_integer((json_int_t)R->Runs));
     json_object_set_new(Root, "errors", json_integer((json_int_t)ntsim_sweep_error_count(R)));
     json_object_set_new(Root, "warnings", json_integer((json_int_t)ntsim_sweep_warning_count(R)));
+    json_object_set_new(Root, "second_order",
+                        json_pack("{s:I,s:I}", "candidates", (json_int_t)R->SecondCandidates, "runs",
+                                  (json_int_t)ntsim_sweep_second_order_count(R)));
+    if (R->ShardCount > 1) /* a shard's report: ntsim faults --merge joins them */
+        json_object_set_new(Root, "shard", json_pack("{s:I,s:I}", "index", (json_int_t)R->ShardIndex, "count",
+                                                     (json_int_t)R->ShardCount));
     json_t *Points = json_array();
     for (size_t i = 0; i < R->PointCount; i++) {
         const ntsim_sweep_point *P = &R->Points[i];
@@ -191,16 +281,17 @@ static json_t *SweepJson(const ntsim_sweep_result *Const)
     }
     json_object_set_new(Root, "injection_points", Points);
     json_t *Results = json_array();
-    for (unsigned long Run = 0; Run <= R->PointCount; Run++)
-        if (SweepRunRecord(R, Run)->ran)
-            json_array_append_new(Results, SweepJsonRun(R, Run));
+    SweepEachRun(R, SweepJsonAppendRun, Results);
     json_object_set_new(Root, "results", Results);
     json_t *Findings = json_array();
     for (size_t i = 0; i < R->FindingCount; i++) {
         const ntsim_sweep_finding *F = &R->Findings[i];
-        json_array_append_new(Findings, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "run", (json_int_t)F->run, "rule",
-                                                  F->rule, "severity", SweepSeverityName(F->severity), "ddi", F->ddi,
-                                                  "site", F->site, "culprit", F->culprit, "message", F->message));
+        json_t *Finding = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "run", (json_int_t)F->run, "rule", F->rule,
+                                    "severity", SweepSeverityName(F->severity), "ddi", F->ddi, "site", F->site,
+                                    "culprit", F->culprit, "message", F->message);
+        if (F->then)
+            json_object_set_new(Finding, "then", json_integer((json_int_t)F->then));
+        json_array_append_new(Findings, Finding);
     }
     json_object_set_new(Root, "findings", Findings);
     return Root;
@@ -242,8 +333,9 @@ static void SweepXmlText(FILE *Out, const char *Text)
     }
 }
 
-static void SweepJunitCase(FILE *Out, const ntsim_sweep_result *R, unsigned long Run, const ntsim_sweep_point *P)
+static void SweepJunitCase(FILE *Out, const ntsim_sweep_result *R, const ntsim_sweep_point *P)
 {
+    unsigned long Run = P->index;
     fprintf(Out, "  <testcase classname=\"ntsim.faults.");
     SweepXmlText(Out, R->Driver);
     fprintf(Out, "\" name=\"");
@@ -252,6 +344,12 @@ static void SweepJunitCase(FILE *Out, const ntsim_sweep_result *R, unsigned long
         SweepXmlText(Out, P->ddi);
         fputc('@', Out);
         SweepXmlText(Out, P->site);
+        if (P->then) {
+            fprintf(Out, "+%lu-", P->then);
+            SweepXmlText(Out, P->then_ddi);
+            fputc('@', Out);
+            SweepXmlText(Out, P->then_site);
+        }
     } else {
         fputs("0-baseline", Out);
     }
@@ -259,7 +357,7 @@ static void SweepJunitCase(FILE *Out, const ntsim_sweep_result *R, unsigned long
     BOOLEAN Notes = FALSE;
     for (size_t i = 0; i < R->FindingCount; i++) {
         const ntsim_sweep_finding *F = &R->Findings[i];
-        if (F->run != Run)
+        if (F->run != Run || F->then != P->then)
             continue;
         if (!SweepCounts(R, F->severity)) {
             Notes = TRUE;
@@ -284,7 +382,7 @@ static void SweepJunitCase(FILE *Out, const ntsim_sweep_result *R, unsigned long
         fputs("    <system-out>", Out);
         for (size_t i = 0; i < R->FindingCount; i++) {
             const ntsim_sweep_finding *F = &R->Findings[i];
-            if (F->run != Run || SweepCounts(R, F->severity))
+            if (F->run != Run || F->then != P->then || SweepCounts(R, F->severity))
                 continue;
             fprintf(Out, "%s ", SweepSeverityName(F->severity));
             SweepXmlText(Out, F->rule);
@@ -297,31 +395,48 @@ static void SweepJunitCase(FILE *Out, const ntsim_sweep_result *R, unsigned long
     fputs("  </testcase>\n", Out);
 }
 
+typedef struct _SWEEP_JUNIT {
+    FILE *Out;
+    const ntsim_sweep_result *R;
+    size_t Tests;
+    double Seconds;
+} SWEEP_JUNIT;
+
+static void SweepJunitCount(const ntsim_sweep_point *P, const SWEEP_BUGCHECK *B, void *Context)
+{
+    (void)B;
+    SWEEP_JUNIT *J = Context;
+    J->Tests++;
+    J->Seconds += P->seconds;
+}
+
+static void SweepJunitVisit(const ntsim_sweep_point *P, const SWEEP_BUGCHECK *B, void *Context)
+{
+    (void)B;
+    SWEEP_JUNIT *J = Context;
+    SweepJunitCase(J->Out, J->R, P);
+}
+
 int ntsim_sweep_write_junit(const ntsim_sweep_result *Const, const char *Path)
 {
     ntsim_sweep_result *R = (ntsim_sweep_result *)Const;
     FILE *Out = SweepOpenOutput(Path);
     if (Out == NULL)
         return NTSIM_E_IO;
-    size_t Tests = 0, Failures = 0;
-    double Seconds = 0;
+    SWEEP_JUNIT Totals = { .Out = NULL, .R = R };
+    size_t Failures = 0;
     for (size_t i = 0; i < R->FindingCount; i++)
         if (SweepCounts(R, R->Findings[i].severity))
             Failures++;
-    for (unsigned long Run = 0; Run <= R->PointCount; Run++)
-        if (SweepRunRecord(R, Run)->ran) {
-            Tests++;
-            Seconds += SweepRunRecord(R, Run)->seconds;
-        }
+    SweepEachRun(R, SweepJunitCount, &Totals);
+    size_t Tests = Totals.Tests;
+    double Seconds = Totals.Seconds;
     fprintf(Out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"");
     SweepXmlText(Out, R->Image);
     fprintf(Out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" warnings=\"%zu\" time=\"%.3f\">\n", Tests, Failures,
             ntsim_sweep_warning_count(R), Seconds);
-    for (unsigned long Run = 0; Run <= R->PointCount; Run++) {
-        const ntsim_sweep_point *P = SweepRunRecord(R, Run);
-        if (P->ran)
-            SweepJunitCase(Out, R, Run, P);
-    }
+    SWEEP_JUNIT Cases = { .Out = Out, .R = R };
+    SweepEachRun(R, SweepJunitVisit, &Cases);
     fprintf(Out, "</testsuite>\n");
     return SweepCloseOutput(Out, Path);
 }
@@ -332,6 +447,9 @@ static void SweepFreePoint(ntsim_sweep_point *P)
     free((char *)P->fault_class);
     free((char *)P->site);
     free((char *)P->ended);
+    free((char *)P->then_ddi);
+    free((char *)P->then_class);
+    free((char *)P->then_site);
 }
 
 static void SweepFreeBugCheck(SWEEP_BUGCHECK *B)
@@ -353,6 +471,12 @@ void ntsim_sweep_free(ntsim_sweep_result *R)
         if (R->BugChecks)
             SweepFreeBugCheck(&R->BugChecks[i]);
     }
+    for (size_t i = 0; i < R->SecondCount; i++) {
+        SweepFreePoint(&R->Seconds[i]);
+        SweepFreeBugCheck(&R->SecondBugChecks[i]);
+    }
+    free(R->Seconds);
+    free(R->SecondBugChecks);
     SweepFreePoint(&R->Baseline);
     SweepFreeBugCheck(&R->BaselineBugCheck);
     for (size_t i = 0; i < R->FindingCount; i++) {

@@ -234,6 +234,56 @@ static const char *IopRefusal(const char *Name)
     return NULL;
 }
 
+#if defined(__linux__)
+#include <link.h>
+
+/* libntsim's mapped segments, found once: "is this address libntsim's" is then a range
+ * test, where dladdr would search the symbol table for the nearest symbol every time
+ * (that was most of a sweep baseline's import check). */
+static uintptr_t IopSelfRanges[8][2];
+static int IopSelfRangeCount = -1;
+
+static int IopFindSelf(struct dl_phdr_info *Info, size_t Size, void *Data)
+{
+    (void)Size;
+    uintptr_t Self = (uintptr_t)Data;
+    int Count = 0;
+    BOOLEAN Mine = FALSE;
+    for (int i = 0; i < Info->dlpi_phnum && Count < 8; i++) {
+        const ElfW(Phdr) *P = &Info->dlpi_phdr[i];
+        if (P->p_type != PT_LOAD)
+            continue;
+        IopSelfRanges[Count][0] = Info->dlpi_addr + P->p_vaddr;
+        IopSelfRanges[Count][1] = IopSelfRanges[Count][0] + P->p_memsz;
+        Mine |= Self >= IopSelfRanges[Count][0] && Self < IopSelfRanges[Count][1];
+        Count++;
+    }
+    if (!Mine)
+        return 0;
+    IopSelfRangeCount = Count;
+    return 1;
+}
+
+/* 1: Address is in libntsim; 0: it is not; -1: unknown (use dladdr). */
+static int IopInSelf(const void *Address)
+{
+    if (IopSelfRangeCount < 0 && dl_iterate_phdr(IopFindSelf, (void *)(uintptr_t)&ntsim_image_imports) == 0)
+        IopSelfRangeCount = 0;
+    if (IopSelfRangeCount <= 0)
+        return -1;
+    for (int i = 0; i < IopSelfRangeCount; i++)
+        if ((uintptr_t)Address >= IopSelfRanges[i][0] && (uintptr_t)Address < IopSelfRanges[i][1])
+            return 1;
+    return 0;
+}
+#else
+static int IopInSelf(const void *Address)
+{
+    (void)Address;
+    return -1;
+}
+#endif
+
 /* Does libntsim itself define Name? dlsym on its handle also searches its dependencies
  * (libc among them), so the definition's object is compared with libntsim's. */
 static BOOLEAN IopNtsimExports(const char *Name)
@@ -250,8 +300,13 @@ static BOOLEAN IopNtsimExports(const char *Name)
             Self = RTLD_DEFAULT;
     }
     void *Address = dlsym(Self, Name);
+    if (Address == NULL)
+        return FALSE;
+    int Known = IopInSelf(Address);
+    if (Known >= 0)
+        return Known == 1;
     Dl_info Where;
-    return Address != NULL && dladdr(Address, &Where) != 0 && Where.dli_fbase == SelfBase;
+    return dladdr(Address, &Where) != 0 && Where.dli_fbase == SelfBase;
 }
 
 static const char *IopPartialNote(const char *Name)

@@ -163,4 +163,12 @@ NTSTATUS ObpCreateSymbolicLinkUtf8(const char *LinkPath, const char *TargetPath,
 int IopCheckImageImports(const char *ImagePath);
 
 void IopDumpClaims(FILE *Out); /* resource.c, for `!arbiter` */
+
+/* sim/io/imagesnap.c: one image's writable data kept from right after mapping and put
+ * back before each DriverEntry of it (the persistent sweep). */
+int IopSnapshotImage(const char *Path);
+void *IopReuseSnapshottedImage(const char *Path, PDRIVER_INITIALIZE *Entry);
+void IopReleaseImageSnapshot(void);
+size_t IopImageSnapshotBytes(void);
+
 #endif

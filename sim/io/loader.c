@@ -117,7 +117,9 @@ int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIA
         return NTSIM_E_STATE;
     }
     void *Image = NULL;
-    if (ImagePath) {
+    if (ImagePath && (Image = IopReuseSnapshottedImage(ImagePath, &Entry)) != NULL) {
+        /* the snapshotted image: checked and mapped once, its data restored (imagesnap.c) */
+    } else if (ImagePath) {
         extern int IopCheckImageFile(const char *Path); /* sim/io/imagecheck.c: no mapping of a corrupt file */
         int Checked = IopCheckImageFile(ImagePath);
         if (Checked != 0)

@@ -156,6 +156,14 @@ size_t RtlpUtf8ToUtf16(const char *Src, size_t SrcBytes, WCHAR *Dst, size_t DstC
     while (Src != NULL && in < SrcBytes) {
         WCHAR buf[2];
         size_t used, n;
+        if ((UCHAR)Src[in] < 0x80 && (Dst == NULL || out < DstChars - 1)) {
+            /* ASCII, one code unit (registry paths are, and machine creation converts many) */
+            if (Dst != NULL)
+                Dst[out] = (WCHAR)(UCHAR)Src[in];
+            out++;
+            in++;
+            continue;
+        }
         ULONG cp = RtlpDecodeUtf8((const UCHAR *)Src + in, SrcBytes - in, &used);
 
         n = RtlpEncodeUtf16(cp, buf);

@@ -2,7 +2,11 @@
  * calls: IoCreateDevice first, then a cycle of four DDIs from four lines, so that
  * injection point N has a DDI and a site the test can compute. Every failure is undone
  * and logged, so each run of its sweep is clean: the sweep's own bookkeeping (points,
- * runs, names) is what the tests check. Built several times with -DSYNTHETIC_CALLS=N. */
+ * runs, names) is what the tests check. Built several times with -DSYNTHETIC_CALLS=N.
+ *
+ * With -DSYNTHETIC_FINDINGS every run has findings instead (the figure
+ * fault_runs_per_sec_findings): a failure path neither logs (FL-06) nor deletes the
+ * device (FL-01), and Unload leaves the device behind (IO-04). */
 #include <ntddk.h>
 
 #ifndef SYNTHETIC_CALLS
@@ -19,7 +23,11 @@ static UCHAR SyntheticBuffer[64];
 
 VOID SyntheticUnload(PDRIVER_OBJECT DriverObject)
 {
+#ifdef SYNTHETIC_FINDINGS
+    UNREFERENCED_PARAMETER(DriverObject);
+#else
     IoDeleteDevice(DriverObject->DeviceObject);
+#endif
 }
 
 NTSTATUS SyntheticCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -33,6 +41,11 @@ NTSTATUS SyntheticCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 
 static VOID SyntheticLogFailure(PDRIVER_OBJECT DriverObject, ULONG Call)
 {
+#ifdef SYNTHETIC_FINDINGS
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(Call);
+    return;
+#endif
     PIO_ERROR_LOG_PACKET Entry = IoAllocateErrorLogEntry(DriverObject, (UCHAR)sizeof(IO_ERROR_LOG_PACKET));
     if (Entry == NULL)
         return;
@@ -91,7 +104,9 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     /* calls 2..SYNTHETIC_CALLS: call k comes from line (k - 2) % 4 */
     for (ULONG Call = 0; Call + 1 < SYNTHETIC_CALLS; Call++) {
         if (!SyntheticCall(Call)) {
+#ifndef SYNTHETIC_FINDINGS
             IoDeleteDevice(Device);
+#endif
             SyntheticLogFailure(DriverObject, Call + 2);
             return STATUS_INSUFFICIENT_RESOURCES;
         }

@@ -1,7 +1,7 @@
 /*
  * ntsim/sweep.h - fault-injection sweeps: run a driver's DriverEntry once to count
- * its failable calls, then once per call with that call failing, each run in a fresh
- * child process, and audit every run.
+ * its failable calls, then once per call with that call failing, in forked worker
+ * processes (many runs each, or one with fork_per_run), and audit every run.
  */
 #ifndef NTSIM_SWEEP_H
 #define NTSIM_SWEEP_H
@@ -44,6 +44,19 @@ typedef struct ntsim_sweep_options {
      * bug-checks; a run killed by its timeout leaves it cut short. */
     const char *trace_path;
     const char *trace_filter;
+    /* How runs are isolated (docs/faults.md "Persistent mode"): by default a forked
+     * worker makes many runs, the image's writable data restored and the machine
+     * recreated between them; a run that crashes or hangs ends its worker and a fresh
+     * one takes the next run. 1: a fresh child per run, as before. */
+    int fork_per_run;
+    /* Sharding: this process makes only the runs k with k % shard_count == shard_index
+     * (the baseline, run 0, belongs to shard 0, but every shard runs it to count the
+     * points). shard_count 0 or 1: unsharded. Reports merge with ntsim_sweep_merge(). */
+    unsigned shard_index, shard_count;
+    /* Second-order pass: after the first pass, for each run N, up to second_order calls
+     * that run reached only because point N failed (sites the baseline never reached:
+     * the cleanup code) are failed too, one more run each. 0 = off. */
+    unsigned second_order;
 } ntsim_sweep_options;
 
 typedef struct ntsim_sweep_finding {
@@ -54,6 +67,7 @@ typedef struct ntsim_sweep_finding {
     const char *site;           /* injection point file:line */
     const char *culprit;        /* driver line the finding names (creator of a leak ...) */
     const char *message;
+    unsigned long then;         /* second-order run: the second point failed (its index in that run); 0 = none */
 } ntsim_sweep_finding;
 
 /* How a run ended (ntsim_sweep_point.outcome). */
@@ -74,6 +88,12 @@ typedef struct ntsim_sweep_point {
     uint32_t bugcheck_code;     /* the run's bug check, 0 = none */
     const char *ended;          /* for NTSIM_RUN_NO_VERDICT: "exit status 0", "signal 9 (Killed)", "timeout"; else "" */
     double seconds;             /* wall time of the run */
+    /* A second-order run (ntsim_sweep_second_order_at): index, ddi, site name the first
+     * failure; then the second call failed, as the then-th failable call of that run. */
+    unsigned long then;
+    const char *then_ddi;
+    const char *then_class;
+    const char *then_site;
 } ntsim_sweep_point;
 
 typedef struct ntsim_sweep_result ntsim_sweep_result;
@@ -95,11 +115,19 @@ int ntsim_sweep_failed(const ntsim_sweep_result *result);
 /* "clean" (no findings), "passed" (findings below the fail_on threshold) or "failed". */
 const char *ntsim_sweep_verdict(const ntsim_sweep_result *result);
 unsigned long ntsim_sweep_runs(const ntsim_sweep_result *result);
+/* The second-order runs made, in (first point, second point) order. */
+size_t ntsim_sweep_second_order_count(const ntsim_sweep_result *result);
+const ntsim_sweep_point *ntsim_sweep_second_order_at(const ntsim_sweep_result *result, size_t index);
+/* Failure-path calls the first pass found (before the second_order bound per run). */
+size_t ntsim_sweep_second_order_candidates(const ntsim_sweep_result *result);
+/* Merge the JSON reports of the shards of one sweep (every shard once) into the report
+ * the unsharded sweep gives. fail_on as in the options. */
+int ntsim_sweep_merge(const char *const *json_paths, size_t count, ntsim_fail_on fail_on, ntsim_sweep_result **result);
 void ntsim_sweep_print(FILE *out, const ntsim_sweep_result *result);
 /* JSON (schema in docs/faults.md) and JUnit XML reports; path "-" is standard output. */
 int ntsim_sweep_write_json(const ntsim_sweep_result *result, const char *path);
 int ntsim_sweep_write_junit(const ntsim_sweep_result *result, const char *path);
-#define NTSIM_SWEEP_JSON_SCHEMA 2
+#define NTSIM_SWEEP_JSON_SCHEMA 3
 void ntsim_sweep_free(ntsim_sweep_result *result);
 
 #ifdef __cplusplus
