@@ -52,6 +52,11 @@ int CliImportRegFiles(const char *Command, ntsim_machine *Machine);
 const char *const *CliRegFiles(size_t *Count);
 int CliSetFailOn(const char *Command, const char *Severity);
 ntsim_fail_on CliFailOn(void);
+/* --special-pool overrun|underrun|off (load, run, faults): sets NTSIM_SPECIAL_POOL, which
+ * every machine of this process and of its sweep children follows (docs/special-pool.md). */
+#define CLI_OPT_SPECIAL_POOL 0x200
+#define CLI_SPECIAL_POOL_OPTION { "special-pool", required_argument, NULL, CLI_OPT_SPECIAL_POOL }
+int CliSetSpecialPool(const char *Command, const char *Mode);
 /* Does a finding of this severity fail the command? */
 int CliFails(ntsim_severity Severity);
 #endif

@@ -9,7 +9,7 @@
 static const char FaultsUsage[] =
     "usage: ntsim faults <image> [--reg FILE]... [--jobs N] [--json FILE|-] [--junit FILE|-] [--only N]\n"
     "                    [--filter SPEC] [--scenario] [--ioctl CODE]... [--list] [--timeout SECONDS]\n"
-    "                    [--fail-on error|warning|info|never] [--pnp HWID]\n"
+    "                    [--fail-on error|warning|info|never] [--pnp HWID] [--special-pool overrun|underrun|off]\n"
     "  --pnp HWID    a WDM driver: bound to HWID, DriverEntry, AddDevice, START and removal swept (docs/pnp.md)\n"
     "  --only N      run only injection point N (after the baseline); --only 0: the baseline alone\n"
     "  --list        print the injection points, one per line, and exit\n"
@@ -88,6 +88,7 @@ static int CliFaultsOption(CLI_FAULTS *C, int Option, char **argv)
     switch (Option) {
     case 'r': return CliAddRegFile("faults", optarg);
     case 'F': return CliSetFailOn("faults", optarg);
+    case CLI_OPT_SPECIAL_POOL: return CliSetSpecialPool("faults", optarg);
     case 'J': C->Json = optarg; return 0;
     case 'U': C->Junit = optarg; return 0;
     case 'f': C->Sweep.filter = optarg; return 0;
@@ -192,7 +193,7 @@ int CliFaults(int argc, char **argv)
         { "scenario", no_argument, NULL, 's' },      { "list", no_argument, NULL, 'l' },
         { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
         { "ioctl", required_argument, NULL, 'c' },   { "fail-on", required_argument, NULL, 'F' },
-        { "pnp", required_argument, NULL, 'p' },
+        { "pnp", required_argument, NULL, 'p' },     CLI_SPECIAL_POOL_OPTION,
         CLI_TRACE_LONG_OPTIONS,
         { "fork-per-run", no_argument, NULL, 'P' },  { "shard", required_argument, NULL, 'S' },
         { "second-order", optional_argument, NULL, '2' }, { "merge", no_argument, NULL, 'M' },

@@ -12,7 +12,7 @@ int CliLoad(int argc, char **argv)
         { "fail-on", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         CLI_PNP_LONG_OPTIONS,
-        CLI_TRACE_LONG_OPTIONS,
+        CLI_TRACE_LONG_OPTIONS, CLI_SPECIAL_POOL_OPTION,
         { NULL, 0, NULL, 0 },
     };
     CLI_TRACE Trace = { 0 }; /* --trace, --trace-filter, --trace-ports (cli_trace.h) */
@@ -35,6 +35,10 @@ int CliLoad(int argc, char **argv)
             if (CliSetFailOn("load", optarg))
                 return CLI_EXIT_USAGE;
             break;
+        case CLI_OPT_SPECIAL_POOL:
+            if (CliSetSpecialPool("load", optarg))
+                return CLI_EXIT_USAGE;
+            break;
         case CLI_PNP_BIND:
         case CLI_PNP_UPPER:
         case CLI_PNP_LOWER:
@@ -45,6 +49,7 @@ int CliLoad(int argc, char **argv)
             break;
         case 'h':
             printf("usage: ntsim load <image> [--reg FILE]... [--fail-on error|warning|info|never]\n"
+                   "                  [--special-pool overrun|underrun|off]\n"
                    "                  [--bind HWID[=IMAGE]]... [--upper-filter HWID=IMAGE]... [--inf FILE]\n"
                    "                  [--trace FILE] [--trace-filter LIST] [--trace-ports]\n" CLI_TRACE_USAGE
                    "  exit 0: no finding at or above --fail-on (default error); 1: findings; 2: usage or load error\n");

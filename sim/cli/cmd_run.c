@@ -97,7 +97,7 @@ int CliRun(int argc, char **argv)
         { "fail-on", required_argument, NULL, 'F' }, { "watchdog", required_argument, NULL, 'W' },
         { "no-dbgprint", no_argument, NULL, 'D' },
         { "dbgprint", required_argument, NULL, 'L' },
-        CLI_PNP_LONG_OPTIONS, CLI_SCRIPT_LONG_OPTIONS,
+        CLI_PNP_LONG_OPTIONS, CLI_SCRIPT_LONG_OPTIONS, CLI_SPECIAL_POOL_OPTION,
         CLI_TRACE_LONG_OPTIONS, { "gtkw", required_argument, NULL, CLI_TRACE_GTKW },
         { NULL, 0, NULL, 0 },
     };
@@ -117,7 +117,9 @@ int CliRun(int argc, char **argv)
         case 'd': Devices[DeviceCount++] = optarg; break;
         case 'r': /* repeatable; --fail-on as in every command (sim/cli/main.c) */
         case 'F':
-            if (Option == 'r' ? CliAddRegFile("run", optarg) : CliSetFailOn("run", optarg)) {
+        case CLI_OPT_SPECIAL_POOL:
+            if (Option == 'r' ? CliAddRegFile("run", optarg) :
+                Option == 'F' ? CliSetFailOn("run", optarg) : CliSetSpecialPool("run", optarg)) {
                 free(Devices);
                 return CLI_EXIT_USAGE;
             }
@@ -194,6 +196,7 @@ int CliRun(int argc, char **argv)
                    "                 [--spurious-irq] [--speaker FILE.wav] [--fail-on error|warning|info|never]\n"
                    "                 [--watchdog MS] [--trace FILE.json|FILE|-] [--trace-filter LIST] [--trace-ports]\n"
                    "                 [--gtkw FILE] [--no-dbgprint] [--dbgprint LEVEL[,COMPONENT]]\n"
+                   "                 [--special-pool overrun|underrun|off]\n"
                    CLI_TRACE_USAGE
                    "  --vcd FILE: device signals, IRQL/ISR/DPC per CPU and IRPs in flight per device, as a\n"
                    "           waveform, with FILE.gtkw (or --gtkw FILE) arranging it for GTKWave\n"

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <dlfcn.h>
 #include <sys/wait.h>
@@ -14,7 +15,7 @@ static const char Usage[] =
     "usage: ntsim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  load <image> [--reg FILE]... [--fail-on SEVERITY]\n"
+    "  load <image> [--reg FILE]... [--fail-on SEVERITY] [--special-pool MODE]\n"
     "                                 load a driver, show the objects it created, unload it,\n"
     "                                 audit what it left behind\n"
     "  faults <image> [--reg FILE]... [--jobs N] [--json FILE] [--junit FILE] [--only N]\n"
@@ -44,6 +45,8 @@ static const char Usage[] =
     "  (SEVERITY: error - the default; a bug check or a run without a verdict is an error -,\n"
     "  warning, info, never), 2 bad usage, an unreadable or corrupt file, a load error.\n"
     "--reg FILE may be repeated: the files are imported in order. --json - / --junit -: stdout.\n"
+    "--special-pool overrun|underrun|off (load, run, faults): guard page after or before each\n"
+    "  driver pool block, or pool from the host heap (default overrun; docs/special-pool.md).\n"
     "\n"
     "environment: NTSIM_FAULTS (fault injection for any host program, see docs/faults.md),\n"
     "             NTSIM_DBGPRINT=1 (show DbgPrint output), NTSIM_QUIET=1 (no live findings),\n"
@@ -148,6 +151,14 @@ int CliSetFailOn(const char *Command, const char *Severity)
             return 0;
         }
     return CliUsageError(Command, "--fail-on takes error, warning, info or never, not '%s'", Severity);
+}
+
+int CliSetSpecialPool(const char *Command, const char *Mode)
+{
+    if (strcmp(Mode, "overrun") != 0 && strcmp(Mode, "underrun") != 0 && strcmp(Mode, "off") != 0)
+        return CliUsageError(Command, "--special-pool takes overrun, underrun or off, not '%s'", Mode);
+    setenv("NTSIM_SPECIAL_POOL", Mode, 1);
+    return 0;
 }
 
 ntsim_fail_on CliFailOn(void)

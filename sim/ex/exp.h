@@ -30,7 +30,9 @@ typedef struct _EXP_SPECIAL_BLOCK {
     char *Base;          /* the slot's data pages (the guard page follows) */
     size_t Length;
     struct _EXP_SPECIAL_CHUNK *Chunk;
-    char *Data;          /* the block (its pool header right before it); NULL: never used */
+    char *Data;          /* the block; NULL: never used */
+    char *Header;        /* its pool header: right before Data, or (underrun mode) at the end of the pages */
+    size_t Slack;        /* bytes between the block's end and the guard page or the header */
     size_t Size;
     BOOLEAN Freed;
     ULONG Tag;           /* recorded at free: the header is gone then */
@@ -44,6 +46,7 @@ typedef struct _EXP_POOL_BLOCK_INFO {
     char Site[160];
 } EXP_POOL_BLOCK_INFO;
 extern BOOLEAN ExpSpecialPoolOn;
+extern BOOLEAN ExpSpecialPoolUnderrun; /* guard page before each block (Verify Start) */
 void *ExpSpecialAllocate(size_t HeaderSize, size_t Size, EXP_SPECIAL_BLOCK **Block);
 EXP_SPECIAL_BLOCK *ExpSpecialLookup(const void *Address);
 void ExpSpecialRelease(EXP_SPECIAL_BLOCK *Block, ULONG Tag, const char *Owner, NTSIM_SITE AllocSite,

@@ -31,27 +31,35 @@ _Static_assert(sizeof(EXP_POOL_HEADER) % 16 == 0, "pool blocks stay 16-byte alig
 static EXP_POOL_HEADER *ExpQuarantine[EXP_QUARANTINE];
 static unsigned ExpQuarantineNext;
 
+/* The header is right before the block, except in special pool's underrun mode, where
+ * the block starts at its pages (after the guard page) and the header is at their end. */
 static EXP_POOL_HEADER *ExpHeader(PVOID P)
 {
-    return (EXP_POOL_HEADER *)P - 1;
+    EXP_SPECIAL_BLOCK *Special = ExpSpecialPoolUnderrun ? ExpSpecialLookup(P) : NULL;
+    return Special && Special->Data == (char *)P ? (EXP_POOL_HEADER *)Special->Header : (EXP_POOL_HEADER *)P - 1;
+}
+
+static unsigned char *ExpData(const EXP_POOL_HEADER *Header)
+{
+    return Header->Special ? (unsigned char *)Header->Special->Data : (unsigned char *)(Header + 1);
 }
 
 /* The bytes after the block that an overrun changes: 8 pattern bytes after a heap
- * block; for a special pool block the slack up to its 16-byte boundary (the guard
- * page follows). */
+ * block; for a special pool block the slack up to its guard page (or, underrun mode,
+ * up to its header). */
 static size_t ExpTrailerLength(const EXP_POOL_HEADER *Header)
 {
-    return Header->Special ? ((Header->Size + 15) & ~(size_t)15) - Header->Size : sizeof(ULONG64);
+    return Header->Special ? Header->Special->Slack : sizeof(ULONG64);
 }
 
 static void ExpWriteTrailer(EXP_POOL_HEADER *Header)
 {
-    memset((char *)(Header + 1) + Header->Size, 0xB5, ExpTrailerLength(Header));
+    memset(ExpData(Header) + Header->Size, 0xB5, ExpTrailerLength(Header));
 }
 
 static BOOLEAN ExpTrailerIntact(const EXP_POOL_HEADER *Header)
 {
-    const unsigned char *Trailer = (const unsigned char *)(Header + 1) + Header->Size;
+    const unsigned char *Trailer = ExpData(Header) + Header->Size;
     for (size_t i = 0; i < ExpTrailerLength(Header); i++)
         if (Trailer[i] != 0xB5)
             return FALSE;
@@ -60,7 +68,7 @@ static BOOLEAN ExpTrailerIntact(const EXP_POOL_HEADER *Header)
 
 void ExpDescribeLiveBlock(const void *Block, EXP_POOL_BLOCK_INFO *Info)
 {
-    const EXP_POOL_HEADER *Header = (const EXP_POOL_HEADER *)Block - 1;
+    const EXP_POOL_HEADER *Header = ExpHeader((PVOID)Block);
     Info->Tag = Header->Tag;
     KiFormatSite(Header->Track.Site, Info->Site, sizeof(Info->Site));
 }
@@ -85,7 +93,7 @@ PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const
     EXP_POOL_HEADER *Header = NULL;
     if (ExpSpecialPoolOn) {
         char *Data = ExpSpecialAllocate(sizeof(*Header), NumberOfBytes, &Special);
-        Header = Data ? (EXP_POOL_HEADER *)Data - 1 : NULL;
+        Header = Data ? (EXP_POOL_HEADER *)Special->Header : NULL;
     }
     if (Header == NULL) {
         Special = NULL;
@@ -101,9 +109,9 @@ PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const
     Header->Special = Special;
     ExpWriteTrailer(Header);
     /* Fresh pool is not zeroed on Windows; fill it so reliance on zeroes shows up. */
-    memset(Header + 1, 0xCD, NumberOfBytes);
+    memset(ExpData(Header), 0xCD, NumberOfBytes);
     IopTrack(&Header->Track, NtsimResPool, Site);
-    return Header + 1;
+    return ExpData(Header);
 }
 
 /* Untrack the block and give it back: special pool blocks become inaccessible (the
@@ -112,7 +120,7 @@ void KiForgetLocksIn(const void *Base, size_t Size); /* sim/ke/spinlock.c (SY-01
 
 static void ExpReleaseToHost(EXP_POOL_HEADER *Header, NTSIM_SITE FreeSite)
 {
-    KiForgetLocksIn(Header + 1, Header->Size); /* the block's spin locks go with it */
+    KiForgetLocksIn(ExpData(Header), Header->Size); /* the block's spin locks go with it */
     PDRIVER_OBJECT Owner = Header->Track.Owner;
     const char *OwnerName = Owner ? IopDriverServiceName(Owner) : NULL;
     if (!IsListEmpty(&Header->Track.Link))
@@ -140,7 +148,7 @@ void ExpFreePool(PVOID P, ULONG Tag, const char *Ddi, NTSIM_SITE Site)
                    Ddi, P, Special->AllocSite, Special->FreeSite);
     if (Special && Special->Data != (char *)P)
         KiBugCheck(0xC2, 0x46, (ULONG_PTR)P, 0, 0, Site, "%s(%p): not the start of a pool block", Ddi, P);
-    EXP_POOL_HEADER *Header = ExpHeader(P);
+    EXP_POOL_HEADER *Header = Special ? (EXP_POOL_HEADER *)Special->Header : ExpHeader(P);
     if (Header->Magic == EXP_POOL_FREED)
         KiBugCheck(0xC2, 0x7, 0, (ULONG_PTR)P, 0, Site, "%s(%p): the block was already freed", Ddi, P);
     if (Header->Magic != EXP_POOL_LIVE)
@@ -269,7 +277,7 @@ VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
 
 PVOID ExpBlockAddress(NTSIM_TRACK *Track)
 {
-    return CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track) + 1;
+    return ExpData(CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track));
 }
 
 /* Rule SY-03: dispatcher objects and spin locks must live in nonpaged memory. The
@@ -285,7 +293,7 @@ void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, co
             if (Track->Kind != NtsimResPool)
                 continue;
             EXP_POOL_HEADER *Header = CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track);
-            const char *Start = (const char *)(Header + 1);
+            const char *Start = (const char *)ExpData(Header);
             if (!ExpIsPagedType(Header->Type) || (const char *)Object < Start ||
                 (const char *)Object + Size > Start + Header->Size)
                 continue;

@@ -2,7 +2,10 @@
  *
  * Each block gets pages of its own, placed so that the block ends where an
  * inaccessible guard page begins: a read or write past the end faults at the access
- * itself. A freed block's pages become inaccessible and wait in a quarantine (oldest
+ * itself. In the underrun mode (Driver Verifier's "Verify Start") the guard page comes
+ * first and the block starts right after it, so an access before the block faults
+ * instead; the pool header then sits at the end of the block's pages, after a slack
+ * checked at free (where an overrun is found in that mode). A freed block's pages become inaccessible and wait in a quarantine (oldest
  * released first), so a use after free faults at the access too. The fault handler
  * (ke/bugcheck.c) asks ExpDescribeSpecialPoolFault whether an address belongs to such a
  * block and reports it with the block's allocating (and freeing) line, as bug check
@@ -36,6 +39,7 @@ typedef struct _EXP_SPECIAL_CHUNK {
     size_t Length;
     size_t SlotSize;               /* data pages + one guard page */
     unsigned SlotCount;
+    BOOLEAN GuardFirst;            /* underrun layout: guard page, then data pages */
     EXP_SPECIAL_BLOCK Slots[];     /* one record per slot */
 } EXP_SPECIAL_CHUNK;
 
@@ -44,6 +48,7 @@ static EXP_SPECIAL_BLOCK *ExpFreeSlots;              /* small slots ready for us
 static EXP_SPECIAL_BLOCK *ExpQuarantineFirst, *ExpQuarantineLast;
 static unsigned ExpQuarantineCount, ExpLiveCount;
 BOOLEAN ExpSpecialPoolOn;
+BOOLEAN ExpSpecialPoolUnderrun; /* set with ExpSpecialPoolOn at machine creation */
 
 static size_t ExpPageSize(void)
 {
@@ -95,8 +100,10 @@ static EXP_SPECIAL_CHUNK *ExpMapChunk(size_t SlotSize, unsigned SlotCount)
     Chunk->Length = Length;
     Chunk->SlotSize = SlotSize;
     Chunk->SlotCount = SlotCount;
+    Chunk->GuardFirst = ExpSpecialPoolUnderrun;
+    size_t Skip = Chunk->GuardFirst ? ExpPageSize() : 0;
     for (unsigned i = 0; i < SlotCount; i++) {
-        Chunk->Slots[i].Base = Base + i * SlotSize;
+        Chunk->Slots[i].Base = Base + i * SlotSize + Skip;
         Chunk->Slots[i].Length = SlotSize - ExpPageSize(); /* the data pages */
         Chunk->Slots[i].Chunk = Chunk;
     }
@@ -144,8 +151,11 @@ static void ExpRecycle(EXP_SPECIAL_BLOCK *Block)
     ExpFreeSlots = Block;
 }
 
-/* Pages for HeaderSize + Size bytes ending at a guard page; returns the block start
- * (the header goes right before it) or NULL when the host refuses. */
+/* Pages for HeaderSize + Size bytes next to a guard page; returns the block start or
+ * NULL when the host refuses. Block->Header is where the pool header goes: right before
+ * the block when the block ends at the guard page, at the end of the pages when it
+ * starts at the guard page; Block->Slack is the gap after the block (its pattern is
+ * the caller's). */
 void *ExpSpecialAllocate(size_t HeaderSize, size_t Size, EXP_SPECIAL_BLOCK **Out)
 {
     if (ExpLiveCount >= EXP_SPECIAL_MAX_LIVE)
@@ -159,7 +169,15 @@ void *ExpSpecialAllocate(size_t HeaderSize, size_t Size, EXP_SPECIAL_BLOCK **Out
         ExpRecycle(Block); /* still inaccessible: back where it came from */
         return NULL;
     }
-    Block->Data = Block->Base + Block->Length - Rounded;
+    if (Block->Chunk->GuardFirst) {
+        Block->Data = Block->Base;
+        Block->Header = Block->Base + Block->Length - HeaderSize;
+        Block->Slack = Block->Length - HeaderSize - Size;
+    } else {
+        Block->Data = Block->Base + Block->Length - Rounded;
+        Block->Header = Block->Data - HeaderSize;
+        Block->Slack = Rounded - Size;
+    }
     Block->Size = Size;
     Block->Freed = FALSE;
     ExpLiveCount++;
@@ -258,11 +276,20 @@ BOOLEAN ExpDescribeSpecialPoolFault(const void *Address, char *Buffer, size_t Si
         *Code = 0xD5;
         return TRUE;
     }
-    /* live: the only inaccessible page of its slot is the guard page after the block */
+    /* live: the only inaccessible page of its slot is its guard page, after the block
+     * or (underrun mode) before it */
     EXP_POOL_BLOCK_INFO Info;
     ExpDescribeLiveBlock(Block->Data, &Info);
-    snprintf(Buffer, Size, "pool overrun: an access at offset %zu of a %zu-byte pool block (tag '%s') allocated at %s",
-             (size_t)(A - Block->Data), Block->Size, ExpTagText(Info.Tag, Tag), Info.Site[0] ? Info.Site : "?");
-    *Code = 0xD6;
+    if (A < Block->Data)
+        snprintf(Buffer, Size,
+                 "pool underrun: an access %zu byte%s before the start of a %zu-byte pool block (tag '%s') allocated "
+                 "at %s",
+                 (size_t)(Block->Data - A), Block->Data - A == 1 ? "" : "s", Block->Size, ExpTagText(Info.Tag, Tag),
+                 Info.Site[0] ? Info.Site : "?");
+    else
+        snprintf(Buffer, Size,
+                 "pool overrun: an access at offset %zu of a %zu-byte pool block (tag '%s') allocated at %s",
+                 (size_t)(A - Block->Data), Block->Size, ExpTagText(Info.Tag, Tag), Info.Site[0] ? Info.Site : "?");
+    *Code = 0xD6; /* the same page fault in special pool, before or after the block */
     return TRUE;
 }

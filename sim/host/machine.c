@@ -45,12 +45,16 @@ int NtsimCheckMachine(ntsim_machine *Machine)
     return 0;
 }
 
-static BOOLEAN NtsimSpecialPoolWanted(const ntsim_machine_config *Config)
+/* NTSIM_SPECIAL_POOL (0/off, overrun, underrun) decides when the config leaves it to
+ * the default: 1 overrun, 2 underrun, -1 off. */
+static int NtsimSpecialPoolMode(const ntsim_machine_config *Config)
 {
     if (Config->special_pool != 0)
-        return Config->special_pool > 0;
+        return Config->special_pool > 0 ? Config->special_pool : -1;
     const char *Env = getenv("NTSIM_SPECIAL_POOL");
-    return Config->verifier != 0 && !(Env && strcmp(Env, "0") == 0);
+    if (Config->verifier == 0 || (Env && (strcmp(Env, "0") == 0 || strcmp(Env, "off") == 0)))
+        return -1;
+    return Env && strcmp(Env, "underrun") == 0 ? NTSIM_SPECIAL_POOL_UNDERRUN : NTSIM_SPECIAL_POOL_OVERRUN;
 }
 
 ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
@@ -86,7 +90,8 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     KiSehReset();
     VfSetQuiet((BOOLEAN)Machine->Config.quiet);
     VfEnabled = Machine->Config.verifier != 0;
-    ExpSpecialPoolOn = NtsimSpecialPoolWanted(&Machine->Config);
+    ExpSpecialPoolOn = NtsimSpecialPoolMode(&Machine->Config) > 0;
+    ExpSpecialPoolUnderrun = NtsimSpecialPoolMode(&Machine->Config) == NTSIM_SPECIAL_POOL_UNDERRUN;
     ViResetFaults();
     ObpInitialize();
     IopInitializeDrivers();

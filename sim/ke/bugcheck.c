@@ -362,7 +362,8 @@ static void KiReportSignalCrash(void)
                  KiSignalAddress, Where);
     } else if (ExpDescribeSpecialPoolFault(KiSignalAddress, Mmio, sizeof(Mmio), &Code)) {
         VfReport("MM-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
-        What = Code == 0xD5 ? "an access to freed pool (DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL)"
+        What = Code == 0xD5                          ? "an access to freed pool (DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL)"
+               : strncmp(Mmio, "pool underrun", 13) == 0 ? "an access before the start of a pool block (0xD6)"
                             : "an access beyond the end of a pool block (DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION)";
     }
     if (KiSignalNumber == SIGFPE || KiSignalNumber == SIGILL)

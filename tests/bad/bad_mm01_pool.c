@@ -3,7 +3,8 @@
  * in one way special pool catches at the access itself: a write or a read one past
  * the end, a write or a read after free, an overrun of a block it keeps; plus an
  * overrun into the slack of a block whose size is not a multiple of 16 (caught at
- * free) and a double free.
+ * free) and a double free; a write and a read just before the start of a block (an
+ * underrun: special pool's underrun mode catches those at the access).
  */
 #include <ntddk.h>
 
@@ -61,6 +62,20 @@ static VOID BadMisuse(ULONG Code)
         if (P) {
             ExFreePoolWithTag(P, BAD_TAG);
             ExFreePoolWithTag(P, BAD_TAG); /* LINE_MARK: double-free */
+        }
+        break;
+    case BAD_CODE(7):
+        P = ExAllocatePoolWithTag(NonPagedPoolNx, 40, BAD_TAG); /* LINE_MARK: underrun-alloc */
+        if (P) {
+            P[-1] = 5; /* LINE_MARK: underrun-write */
+            ExFreePoolWithTag(P, BAD_TAG);
+        }
+        break;
+    case BAD_CODE(8):
+        P = ExAllocatePoolWithTag(NonPagedPoolNx, 24, BAD_TAG); /* LINE_MARK: underread-alloc */
+        if (P) {
+            Sink = P[-8]; /* LINE_MARK: underread */
+            ExFreePoolWithTag(P, BAD_TAG);
         }
         break;
     default:

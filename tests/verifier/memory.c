@@ -121,6 +121,117 @@ static void without_special_pool_the_overrun_is_caught_at_free(void **state)
     assert_int_equal(ntsim_count_rule(ntsim_current_machine(), "MM-01"), 0);
 }
 
+/* ---- underrun mode (guard page before each block) against overrun mode ---- */
+
+/* A control that misuses pool without stopping the machine in this mode. */
+static void MissedAtTheAccess(int SpecialPool, unsigned Code)
+{
+    if (ntsim_current_machine())
+        ntsim_machine_destroy(ntsim_current_machine());
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1, .special_pool = SpecialPool };
+    ntsim_machine *m = ntsim_machine_create(&Config);
+    vt_load(m, "bad_mm01_pool", VT_STATUS_SUCCESS);
+    ntsim_file *f;
+    assert_int_equal(ntsim_open(m, "\\Device\\BadMm01", &f), VT_STATUS_SUCCESS);
+    size_t Returned;
+    assert_int_equal(ntsim_ioctl(f, BAD_CODE(Code), NULL, 0, NULL, 0, &Returned), VT_STATUS_SUCCESS);
+    assert_false(ntsim_machine_crashed(m, NULL));
+    assert_int_equal(ntsim_count_rule(m, "MM-01"), 0);
+}
+
+static void underrun_write_faults_at_the_access_in_underrun_mode(void **state)
+{
+    (void)state;
+    ntsim_bugcheck B = Misuse(NTSIM_SPECIAL_POOL_UNDERRUN, 7);
+    assert_int_equal(B.code, 0xD6);
+    ExpectText(B.explanation, "before the start of a pool block");
+    const ntsim_finding *F = vt_finding(ntsim_current_machine(), "MM-01", 0);
+    ExpectText(F->message, "pool underrun: an access 1 byte before the start of a 40-byte pool block (tag 'BMm1')");
+    ExpectText(F->message, vt_site(FILE, "underrun-alloc"));
+#if defined(__linux__)
+    ExpectText(F->message, vt_site(FILE, "underrun-write"));
+#endif
+}
+
+static void underrun_read_faults_at_the_access_in_underrun_mode(void **state)
+{
+    (void)state;
+    ntsim_bugcheck B = Misuse(NTSIM_SPECIAL_POOL_UNDERRUN, 8);
+    assert_int_equal(B.code, 0xD6);
+    const ntsim_finding *F = vt_finding(ntsim_current_machine(), "MM-01", 0);
+    ExpectText(F->message, "an access 8 bytes before the start of a 24-byte pool block");
+    ExpectText(F->message, vt_site(FILE, "underread-alloc"));
+#if defined(__linux__)
+    ExpectText(F->message, vt_site(FILE, "underread"));
+#endif
+}
+
+static void overrun_mode_misses_the_underrun(void **state)
+{
+    (void)state;
+    MissedAtTheAccess(NTSIM_SPECIAL_POOL_OVERRUN, 7);
+    MissedAtTheAccess(NTSIM_SPECIAL_POOL_OVERRUN, 8);
+}
+
+static void underrun_mode_misses_the_overrun_at_the_access(void **state)
+{
+    (void)state;
+    MissedAtTheAccess(NTSIM_SPECIAL_POOL_UNDERRUN, 0); /* a write one past the end: into the slack */
+    MissedAtTheAccess(NTSIM_SPECIAL_POOL_UNDERRUN, 1); /* a read one past the end */
+}
+
+static void underrun_mode_finds_the_overrun_at_free(void **state)
+{
+    (void)state;
+    ntsim_bugcheck B = Misuse(NTSIM_SPECIAL_POOL_UNDERRUN, 5);
+    assert_int_equal(B.code, 0xC1);
+    ExpectText(B.site, vt_site(FILE, "slack-free"));
+}
+
+static void underrun_mode_still_catches_use_after_free(void **state)
+{
+    (void)state;
+    ntsim_bugcheck B = Misuse(NTSIM_SPECIAL_POOL_UNDERRUN, 2);
+    assert_int_equal(B.code, 0xD5);
+    ExpectText(vt_finding(ntsim_current_machine(), "MM-01", 0)->message,
+               "use after free: an access at offset 8 of a 48-byte pool block");
+    B = Misuse(NTSIM_SPECIAL_POOL_UNDERRUN, 6);
+    assert_int_equal(B.code, 0xC2);
+}
+
+static void underrun_mode_from_the_environment(void **state)
+{
+    (void)state;
+    setenv("NTSIM_SPECIAL_POOL", "underrun", 1);
+    ntsim_bugcheck B = Misuse(0, 7);
+    unsetenv("NTSIM_SPECIAL_POOL");
+    assert_int_equal(B.code, 0xD6);
+    ExpectText(vt_finding(ntsim_current_machine(), "MM-01", 0)->message, "pool underrun");
+}
+
+static void correct_driver_is_quiet_in_underrun_mode(void **state)
+{
+    (void)state;
+    if (ntsim_current_machine())
+        ntsim_machine_destroy(ntsim_current_machine());
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1, .special_pool = NTSIM_SPECIAL_POOL_UNDERRUN };
+    ntsim_machine *m = ntsim_machine_create(&Config);
+    ntsim_driver *d = vt_load(m, "echo", VT_STATUS_SUCCESS);
+    ntsim_file *f;
+    assert_int_equal(ntsim_open(m, "\\\\.\\NtsimEcho", &f), VT_STATUS_SUCCESS);
+    size_t n;
+    assert_int_equal(ntsim_write(f, "underrun", 8, &n), VT_STATUS_SUCCESS);
+    char Buffer[9] = { 0 };
+    assert_int_equal(ntsim_read(f, Buffer, 8, &n), VT_STATUS_SUCCESS);
+    assert_string_equal(Buffer, "underrun");
+    ntsim_close(f);
+    vt_unload(d);
+    if (ntsim_finding_count(m))
+        vt_dump(m);
+    assert_int_equal(ntsim_finding_count(m), 0);
+    ntsim_machine_destroy(m);
+}
+
 static void correct_driver_is_quiet_under_special_pool(void **state)
 {
     (void)state;
@@ -262,6 +373,14 @@ int main(void)
         cmocka_unit_test(double_free_is_caught_without_touching_the_block),
         cmocka_unit_test(without_special_pool_the_overrun_is_caught_at_free),
         cmocka_unit_test(correct_driver_is_quiet_under_special_pool),
+        cmocka_unit_test(underrun_write_faults_at_the_access_in_underrun_mode),
+        cmocka_unit_test(underrun_read_faults_at_the_access_in_underrun_mode),
+        cmocka_unit_test(overrun_mode_misses_the_underrun),
+        cmocka_unit_test(underrun_mode_misses_the_overrun_at_the_access),
+        cmocka_unit_test(underrun_mode_finds_the_overrun_at_free),
+        cmocka_unit_test(underrun_mode_still_catches_use_after_free),
+        cmocka_unit_test(underrun_mode_from_the_environment),
+        cmocka_unit_test(correct_driver_is_quiet_in_underrun_mode),
         cmocka_unit_test(unprobed_user_buffer_is_reported_and_read),
         cmocka_unit_test(reading_past_the_probed_buffer_raises_in_the_driver),
         cmocka_unit_test(touching_a_completed_request_buffer_is_reported),

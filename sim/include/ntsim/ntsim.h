@@ -65,15 +65,21 @@ typedef struct ntsim_machine_config {
     const char *const *devices;
     int spurious_irq;       /* 1 = deliver a spurious interrupt right after every IoConnectInterrupt (HW-04) */
     const char *vcd_path;   /* record interrupt lines and UART signals to this VCD file */
-    /* Driver pool from special pool (docs/verifier.md, MM-01): 0 = on when the verifier
-     * is (the default; NTSIM_SPECIAL_POOL=0 in the environment turns it off), 1 = on,
-     * -1 = off (pool from the host heap with an overrun pattern checked at free). */
+    /* Driver pool from special pool (docs/special-pool.md, MM-01): 0 = on when the
+     * verifier is (the default; NTSIM_SPECIAL_POOL=0|overrun|underrun in the environment
+     * decides then), 1 = on, guard page after each block (overruns), 2 = on, guard page
+     * before each block (underruns), -1 = off (pool from the host heap with an overrun
+     * pattern checked at free). */
     int special_pool;
     const char *speaker_wav; /* write the PC speaker's sound to this WAV file (adds a pcspk if none) */
     /* With vcd_path: the GTKWave save file arranging its signals (docs/trace.md).
      * NULL = the VCD's name with .gtkw, "" = none. */
     const char *gtkw_path;
 } ntsim_machine_config;
+
+#define NTSIM_SPECIAL_POOL_OFF (-1)
+#define NTSIM_SPECIAL_POOL_OVERRUN 1
+#define NTSIM_SPECIAL_POOL_UNDERRUN 2
 
 /* Host-side errors */
 #define NTSIM_E_ARGS (-1)    /* bad arguments */
