@@ -1,0 +1,166 @@
+/* fuzz_cli.c - libFuzzer target: `ntsim` command lines (sim/cli), option parsing first.
+ *
+ * An input is an argument vector: arguments separated by NUL or newline bytes, the
+ * first one the subcommand. The CLI's main() is compiled into this file (renamed), so
+ * each input runs exactly what `ntsim ARGS...` would run in a fresh process, minus
+ * what a fuzzer must not do:
+ *  - the argument "@d" stands for a small driver image (tests/good's quietest), which
+ *    `load` and `imports` really load; every other command gets a path that does not
+ *    exist, so `run`, `faults` and `pnp --bind` stop at their image check after parsing
+ *    every option (no forked sweeps, no seconds of virtual time per input);
+ *  - arguments naming host resources (absolute paths, ports, ptys, host files) skip
+ *    the input, and `fuzz` (it execs ntsim-fuzz) is skipped; relative output files
+ *    (--json, --vcd, --trace ...) land in a private temporary directory.
+ * Oracle (besides ASan/UBSan/LSan): the exit status is 0, 1 or 2, and a 2 (usage or
+ * load error) always comes with a message on stderr. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <getopt.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define main NtsimCliMain
+#include "../../sim/cli/main.c"
+#undef main
+
+#ifndef FUZZ_CLI_DRIVER
+#error "FUZZ_CLI_DRIVER: the driver image \"@d\" stands for"
+#endif
+
+#define FUZZ_CLI_MAX_ARGS 64
+static const char Missing[] = "missing-image.sys"; /* never created in the work directory */
+static const char *const HostResources[] = { "/", "tcp", "pty", "file:", "drive", "fuzz" };
+
+static int NamesHostResource(const char *Argument)
+{
+    for (size_t i = 0; i < sizeof(HostResources) / sizeof(HostResources[0]); i++)
+        if (strstr(Argument, HostResources[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+/* A private directory to run in (output files of the command line land there); the
+ * fuzzer's own directory is back when the command returns (its corpus paths may be
+ * relative). */
+static const char *WorkDirectory(void)
+{
+    static char Template[] = "/tmp/ntsim-fuzz-cli-XXXXXX";
+    static int Made;
+    if (!Made++ && mkdtemp(Template) == NULL) {
+        perror("fuzz_cli: work directory");
+        abort();
+    }
+    return Template;
+}
+
+/* Split at NUL and newline; -1 when there are too many arguments. */
+static int SplitArguments(char *Text, size_t Size, char **Argv)
+{
+    int Argc = 0;
+    Argv[Argc++] = "ntsim";
+    size_t Start = 0;
+    for (size_t i = 0; i <= Size; i++) {
+        if (i < Size && Text[i] != '\0' && Text[i] != '\n')
+            continue;
+        Text[i] = '\0';
+        if (Argc == FUZZ_CLI_MAX_ARGS)
+            return -1;
+        Argv[Argc++] = Text + Start;
+        Start = i + 1;
+    }
+    Argv[Argc] = NULL;
+    return Argc;
+}
+
+/* The CLI's process-wide state, as a fresh process has it. */
+static void ResetCli(void)
+{
+    CliRegFileCount = 0;
+    CliFailOnSetting = NTSIM_FAIL_ON_ERROR;
+    unsetenv("NTSIM_SPECIAL_POOL");
+    char *Dummy[] = { "ntsim", NULL };
+    optind = 0; /* glibc and BSD: a full reinitialisation, forgetting a half-read "-abc" */
+    opterr = 0;
+    while (getopt(1, Dummy, "") != -1) {
+    }
+}
+
+/* Run the command line with stdout discarded and stderr captured; returns its status. */
+static int RunCommandLine(int Argc, char **Argv, char *Errors, size_t Size)
+{
+    fflush(NULL);
+    int SavedOut = dup(STDOUT_FILENO), SavedErr = dup(STDERR_FILENO);
+    int Null = open("/dev/null", O_WRONLY);
+    FILE *Capture = tmpfile();
+    if (SavedOut < 0 || SavedErr < 0 || Null < 0 || Capture == NULL)
+        abort();
+    dup2(Null, STDOUT_FILENO);
+    dup2(fileno(Capture), STDERR_FILENO);
+    struct sigaction Int, Term;
+    sigaction(SIGINT, NULL, &Int);
+    sigaction(SIGTERM, NULL, &Term);
+    int Home = open(".", O_RDONLY | O_DIRECTORY);
+    if (Home < 0 || chdir(WorkDirectory()) != 0)
+        abort();
+    int Rc = NtsimCliMain(Argc, Argv);
+    if (fchdir(Home) != 0)
+        abort();
+    close(Home);
+    sigaction(SIGINT, &Int, NULL);
+    sigaction(SIGTERM, &Term, NULL);
+    fflush(NULL);
+    dup2(SavedOut, STDOUT_FILENO);
+    dup2(SavedErr, STDERR_FILENO);
+    close(SavedOut);
+    close(SavedErr);
+    close(Null);
+    rewind(Capture);
+    size_t Got = fread(Errors, 1, Size - 1, Capture);
+    Errors[Got] = '\0';
+    fclose(Capture);
+    return Rc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
+{
+    if (Size > 2048)
+        return 0;
+    char *Text = malloc(Size + 1);
+    if (Text == NULL)
+        abort();
+    memcpy(Text, Data, Size);
+    char *Argv[FUZZ_CLI_MAX_ARGS + 1];
+    int Argc = SplitArguments(Text, Size, Argv);
+    int Skip = Argc < 0;
+    for (int i = 1; i < Argc && !Skip; i++)
+        Skip = NamesHostResource(Argv[i]);
+    if (Skip) {
+        free(Text);
+        return 0;
+    }
+    int RealImage = Argc > 1 && (strcmp(Argv[1], "load") == 0 || strcmp(Argv[1], "imports") == 0);
+    for (int i = 2; i < Argc; i++)
+        if (strcmp(Argv[i], "@d") == 0)
+            Argv[i] = RealImage ? FUZZ_CLI_DRIVER : (char *)Missing;
+    ResetCli();
+    char Errors[4096];
+    int Rc = RunCommandLine(Argc, Argv, Errors, sizeof(Errors));
+    if (Rc < 0 || Rc > 2) {
+        fprintf(stderr, "fuzz_cli: exit status %d (expected 0, 1 or 2); stderr:\n%s\n", Rc, Errors);
+        abort();
+    }
+    if (Rc == 2 && strspn(Errors, " \t\n") == strlen(Errors)) {
+        fprintf(stderr, "fuzz_cli: exit status 2 without a message\n");
+        abort();
+    }
+    if (ntsim_current_machine() != NULL) {
+        fprintf(stderr, "fuzz_cli: the command returned with its machine still alive\n");
+        abort();
+    }
+    free(Text);
+    return 0;
+}
