@@ -57,6 +57,7 @@ static uint64_t KiWallMs; /* the thread's copy of KiWatchdogConfig.wall_ms */
 /* simulator-thread state */
 hw_time_t KiWatchdogDeadline = HW_TIME_NEVER;
 static hw_time_t KiBudgetDeadline = HW_TIME_NEVER;
+static BOOLEAN KiBudgetArmed = TRUE; /* FALSE: KiBudgetDeadline holds the host call's start */
 KI_DISPATCH_RUN KiDispatchRun;
 BOOLEAN KiIdling;
 NTSIM_SITE KiWatchdogSite;
@@ -247,6 +248,7 @@ void KiWatchdogStart(void)
     uint64_t BudgetMs = KiEnvNumber("NTSIM_BUDGET_MS", KiWatchdogDefaults.budget_ns / 1000000u);
     KiWatchdogConfig.budget_ns = BudgetMs > UINT64_MAX / 1000000u ? UINT64_MAX : BudgetMs * 1000000u;
     KiBudgetDeadline = HW_TIME_NEVER;
+    KiBudgetArmed = TRUE;
     memset(&KiDispatchRun, 0, sizeof(KiDispatchRun));
     KiIdling = FALSE;
     KiWatchdogSite = KiNoSite;
@@ -305,13 +307,24 @@ static hw_time_t KiAddSaturating(hw_time_t A, uint64_t B)
     return B >= HW_TIME_NEVER - A ? HW_TIME_NEVER : A + B;
 }
 
+/* The budget is armed lazily: most host calls (an IRP round trip) never move virtual
+ * time, so the call only records its start and makes the deadline "now"; the first
+ * time step past it takes the slow path, which arms the real deadline (KiArmBudget). */
+static void KiArmBudget(void)
+{
+    KiBudgetArmed = TRUE;
+    KiBudgetDeadline = KiWatchdogConfig.budget_ns ? KiAddSaturating(KiBudgetDeadline, KiWatchdogConfig.budget_ns)
+                                                  : HW_TIME_NEVER;
+    KiRecomputeDeadline();
+}
+
 void KiWatchdogHostCallBegin(void)
 {
     uint64_t Seq = KiHostCallSeq + 1;
     KI_STORE(KiHostCallSeq, Seq);
     KI_STORE(KiHostCallActive, 1);
-    KiBudgetDeadline = KiWatchdogConfig.budget_ns ? KiAddSaturating(KiNow(), KiWatchdogConfig.budget_ns) : HW_TIME_NEVER;
-    KiRecomputeDeadline();
+    KiBudgetArmed = FALSE;
+    KiBudgetDeadline = KiWatchdogDeadline = KiNow(); /* the start; armed at the first step */
     if (__builtin_expect(KI_LOAD(KiInterruptSignal) != 0, 0)) {
         KI_STORE(KiFireSeq, Seq);
         KI_STORE(KiWatchdogPending, 1);
@@ -326,6 +339,8 @@ void KiWatchdogHostCallEnd(void)
 /* A host call with a deadline of its own (run_for, request_wait): the budget counts from it. */
 void KiWatchdogExtendBudget(hw_time_t Deadline)
 {
+    if (!KiBudgetArmed)
+        KiArmBudget();
     if (KiWatchdogConfig.budget_ns == 0)
         KiBudgetDeadline = HW_TIME_NEVER;
     else if (Deadline != HW_TIME_NEVER)
@@ -446,6 +461,8 @@ void KiWatchdogTimeSlow(void)
 {
     if (KiMachineCrashed())
         return;
+    if (!KiBudgetArmed)
+        KiArmBudget();
     if (KI_LOAD(KiWatchdogPending))
         KiWatchdogSafePoint(KiWatchdogSite);
     hw_time_t Now = KiNow();
