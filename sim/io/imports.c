@@ -176,6 +176,22 @@ static const unsigned char *IopSectionData(const IOP_FILE *File, const IOP_ELF_S
     return File->Data + Section->Offset;
 }
 
+/* A section read as a table of 64-bit records (symbols, relocations): also NULL when it
+ * is misaligned (File->Data is malloc's, so the offset decides). */
+static const void *IopSectionTable(const IOP_FILE *File, const IOP_ELF_SECTION *Section)
+{
+    if (Section == NULL || Section->Offset % 8 != 0)
+        return NULL;
+    return IopSectionData(File, Section);
+}
+
+/* Is the NUL-terminated name at Offset of a string table of Size bytes equal to Wanted? */
+static BOOLEAN IopNameIs(const char *Names, size_t Size, uint64_t Offset, const char *Wanted)
+{
+    size_t Length = strlen(Wanted);
+    return Names && Offset < Size && Size - Offset > Length && memcmp(Names + Offset, Wanted, Length + 1) == 0;
+}
+
 static const char *IopCheckElf(const IOP_FILE *File, const IOP_ELF_HEADER **Out)
 {
     static const unsigned char Magic[4] = { 0x7f, 'E', 'L', 'F' };
@@ -190,6 +206,8 @@ static const char *IopCheckElf(const IOP_FILE *File, const IOP_ELF_HEADER **Out)
     if (Header->Shentsize != sizeof(IOP_ELF_SECTION) ||
         !IopInFile(File, Header->Shoff, (uint64_t)Header->Shnum * sizeof(IOP_ELF_SECTION)))
         return "malformed ELF image: the section table lies outside the file";
+    if (Header->Shoff % 8 != 0)
+        return "malformed ELF image: the section table is misaligned";
     *Out = Header;
     return NULL;
 }
@@ -369,10 +387,10 @@ static BOOLEAN IopCalledThroughPlt(const IOP_FILE *File, const IOP_ELF_HEADER *H
 {
     for (unsigned s = 0; s < Header->Shnum; s++) {
         const IOP_ELF_SECTION *Section = IopSection(File, Header, s);
-        if (Section->Type != IOP_SHT_RELA || Section->Link != DynsymIndex || Section->Name >= NamesSize ||
-            strcmp(SectionNames + Section->Name, ".rela.plt") != 0)
+        if (Section->Type != IOP_SHT_RELA || Section->Link != DynsymIndex ||
+            !IopNameIs(SectionNames, NamesSize, Section->Name, ".rela.plt"))
             continue;
-        const IOP_ELF_RELA *Rela = (const IOP_ELF_RELA *)IopSectionData(File, Section);
+        const IOP_ELF_RELA *Rela = IopSectionTable(File, Section);
         if (Rela == NULL)
             continue;
         for (size_t r = 0; r < Section->Size / sizeof(IOP_ELF_RELA); r++)
@@ -404,8 +422,7 @@ static const char *IopReadImports(const IOP_FILE *File, IOP_IMPORTS *List)
         const IOP_ELF_SECTION *Section = IopSection(File, Header, s);
         if (Section->Type == IOP_SHT_DYNSYM)
             Dynsym = s;
-        else if (SectionNames && Section->Name < NamesSize &&
-                 strcmp(SectionNames + Section->Name, IOP_ALLOW_SECTION) == 0 && IopSectionData(File, Section)) {
+        else if (IopNameIs(SectionNames, NamesSize, Section->Name, IOP_ALLOW_SECTION) && IopSectionData(File, Section)) {
             List->Allowed = (const char *)IopSectionData(File, Section);
             List->AllowedSize = Section->Size;
         }
@@ -414,10 +431,10 @@ static const char *IopReadImports(const IOP_FILE *File, IOP_IMPORTS *List)
         return "no dynamic symbol table (is it a shared object built by ntsim_add_driver?)";
     const IOP_ELF_SECTION *Symbols = IopSection(File, Header, Dynsym);
     const IOP_ELF_SECTION *StringsSection = IopSection(File, Header, Symbols->Link);
-    const IOP_ELF_SYMBOL *Table = (const IOP_ELF_SYMBOL *)IopSectionData(File, Symbols);
+    const IOP_ELF_SYMBOL *Table = IopSectionTable(File, Symbols);
     const char *Strings = (const char *)IopSectionData(File, StringsSection);
     if (Table == NULL || Strings == NULL || Symbols->Entsize != sizeof(IOP_ELF_SYMBOL))
-        return "malformed ELF image: the dynamic symbol table lies outside the file";
+        return "malformed ELF image: the dynamic symbol table lies outside the file or is misaligned";
     for (uint32_t i = 1; i < Symbols->Size / sizeof(IOP_ELF_SYMBOL); i++) {
         const IOP_ELF_SYMBOL *Symbol = &Table[i];
         unsigned Bind = Symbol->Info >> 4, Type = Symbol->Info & 0xf;
@@ -453,7 +470,8 @@ int ntsim_image_imports(const char *image_path, ntsim_import **imports, size_t *
         NtsimSetLastError("%s: %s", image_path, Problem);
         return NTSIM_E_ARGS;
     }
-    qsort(List.Items, List.Count, sizeof(*List.Items), IopCompareImports);
+    if (List.Count) /* an image without imports has no array (qsort wants one) */
+        qsort(List.Items, List.Count, sizeof(*List.Items), IopCompareImports);
     *imports = List.Items;
     *count = List.Count;
     return 0;

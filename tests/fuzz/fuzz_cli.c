@@ -4,7 +4,7 @@
  * first one the subcommand. The CLI's main() is compiled into this file (renamed), so
  * each input runs exactly what `ntsim ARGS...` would run in a fresh process, minus
  * what a fuzzer must not do:
- *  - the argument "@d" stands for a small driver image (tests/good's quietest), which
+ *  - the argument "@d" stands for a small driver image (echo.sys), which
  *    `load` and `imports` really load; every other command gets a path that does not
  *    exist, so `run`, `faults` and `pnp --bind` stop at their image check after parsing
  *    every option (no forked sweeps, no seconds of virtual time per input);
