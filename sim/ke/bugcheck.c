@@ -209,6 +209,22 @@ VOID KeBugCheck(ULONG BugCheckCode)
 
 static void KiChainSignal(int Signal, siginfo_t *Info, void *Context);
 
+/* Leaving a signal handler by siglongjmp keeps the mask the handler ran with (our jump
+ * buffers do not save masks: the hot path would pay a system call). A wrapper around our
+ * handler (ThreadSanitizer's, a test framework's) may block every signal while it runs,
+ * and a second fault would then kill the process: unblock them on the way out. */
+static void KiUnblockSignalsForUnwind(void)
+{
+    sigset_t Set;
+    sigemptyset(&Set);
+    sigaddset(&Set, SIGSEGV);
+    sigaddset(&Set, SIGBUS);
+    sigaddset(&Set, SIGFPE);
+    sigaddset(&Set, SIGILL);
+    sigaddset(&Set, SIGVTALRM);
+    pthread_sigmask(SIG_UNBLOCK, &Set, NULL);
+}
+
 static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
 {
     if (KiTopFrame == NULL || KiCrash.Crashed) {
@@ -229,9 +245,11 @@ static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
         int Action = MiHandleUserFault(Info->si_addr, Pc);
         if (Action == MI_FAULT_RESUME)
             return; /* the page is open now: the access runs again */
+        KiUnblockSignalsForUnwind();
         if (Action == MI_FAULT_RAISE && KiSehActive())
             KiRaiseStatusAt(STATUS_ACCESS_VIOLATION, KiNoSite);
     }
+    KiUnblockSignalsForUnwind();
     KiSignalNumber = Signal;
     KiSignalAddress = Info->si_addr;
     KiSignalPc = KiContextPc(Context);
@@ -267,6 +285,7 @@ BOOLEAN KiInHostFrame(void)
  * report is made there, outside the handler (KiLeaveHost). */
 void KiUnwindFromSignal(int Signal, void *Pc, void *Address)
 {
+    KiUnblockSignalsForUnwind();
     KiSignalNumber = Signal;
     KiSignalAddress = Address;
     KiSignalPc = Pc;
