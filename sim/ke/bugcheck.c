@@ -395,20 +395,25 @@ static void KiReportSignalCrash(void)
     KiSignalStackValid = 0;
 }
 
+/* The calls come last, with nothing left to keep in registers: the common path (an
+ * outermost host call) then saves no registers and ends in a tail call. */
 void KiEnterHost(KI_HOST_FRAME *Frame)
 {
     extern volatile unsigned long KiHostSignalChanges; /* sim/ke/sighook.c */
     extern unsigned long KiSignalChangesSeen;
-    if (KiTopFrame == NULL && KiHostSignalChanges != KiSignalChangesSeen)
-        KiRefreshSignalHandlers(); /* the host swapped a fault handler in since the last call */
+    KI_HOST_FRAME *Prev = KiTopFrame;
     if (KiSelf == NULL)
         KiSelf = KiHostThread;
-    Frame->Prev = KiTopFrame;
+    Frame->Prev = Prev;
     Frame->SavedDriver = IopCurrentDriver();
     Frame->SavedIrql = KiCurrentIrql();
-    if (Frame->Prev == NULL && KiSelf && KiSelf->IsHost)
-        KiWatchdogHostCallBegin(); /* a host call starts: its budgets start */
     KiTopFrame = Frame;
+    if (Prev != NULL)
+        return;
+    if (__builtin_expect(KiHostSignalChanges != KiSignalChangesSeen, 0))
+        KiRefreshSignalHandlers(); /* the host swapped a fault handler in since the last call */
+    if (KiSelf && KiSelf->IsHost)
+        KiWatchdogHostCallBegin(); /* a host call starts: its budgets start */
 }
 
 void KiLeaveHost(KI_HOST_FRAME *Frame)
