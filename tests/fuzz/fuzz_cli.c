@@ -13,6 +13,7 @@
  *    (--json, --vcd, --trace ...) land in a private temporary directory.
  * Oracle (besides ASan/UBSan/LSan): the exit status is 0, 1 or 2, and a 2 (usage or
  * load error) always comes with a message on stderr. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -46,15 +47,36 @@ static int NamesHostResource(const char *Argument)
 /* A private directory to run in (output files of the command line land there); the
  * fuzzer's own directory is back when the command returns (its corpus paths may be
  * relative). */
+static char WorkTemplate[] = "/tmp/ntsim-fuzz-cli-XXXXXX";
+
+/* At exit: the files the command lines wrote, then the directory. */
+static void RemoveWorkDirectory(void)
+{
+    DIR *Directory = opendir(WorkTemplate);
+    if (Directory == NULL)
+        return;
+    struct dirent *Entry;
+    char Path[sizeof(WorkTemplate) + 256];
+    while ((Entry = readdir(Directory)) != NULL)
+        if (strcmp(Entry->d_name, ".") != 0 && strcmp(Entry->d_name, "..") != 0) {
+            snprintf(Path, sizeof(Path), "%s/%s", WorkTemplate, Entry->d_name);
+            unlink(Path);
+        }
+    closedir(Directory);
+    rmdir(WorkTemplate);
+}
+
 static const char *WorkDirectory(void)
 {
-    static char Template[] = "/tmp/ntsim-fuzz-cli-XXXXXX";
     static int Made;
-    if (!Made++ && mkdtemp(Template) == NULL) {
-        perror("fuzz_cli: work directory");
-        abort();
+    if (!Made++) {
+        if (mkdtemp(WorkTemplate) == NULL) {
+            perror("fuzz_cli: work directory");
+            abort();
+        }
+        atexit(RemoveWorkDirectory);
     }
-    return Template;
+    return WorkTemplate;
 }
 
 /* Split at NUL and newline; -1 when there are too many arguments. */
