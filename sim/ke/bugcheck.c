@@ -220,13 +220,15 @@ static void KiUnblockSignalsForUnwind(void)
     sigaddset(&Set, SIGSEGV);
     sigaddset(&Set, SIGBUS);
     sigaddset(&Set, SIGFPE);
-    sigaddset(&Set, SIGILL);
-    sigaddset(&Set, SIGVTALRM);
+    sigaddset(&Set, SIGILL); /* not SIGVTALRM: a host that blocks it keeps it blocked */
     pthread_sigmask(SIG_UNBLOCK, &Set, NULL);
 }
 
 static void KiFatalSignal(int Signal, siginfo_t *Info, void *Context)
 {
+    extern BOOLEAN KiWatchdogTextFault(const void *Address, void *Pc); /* watchdog.c */
+    if (Signal == SIGSEGV && KiWatchdogTextFault(Info->si_addr, KiContextPc(Context)))
+        return; /* driver code the watchdog had made non-executable: given back */
     if (KiTopFrame == NULL || KiCrash.Crashed) {
         KiChainSignal(Signal, Info, Context);
         return;

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -124,6 +125,118 @@ int ntsim_interrupted(void)
     return KI_LOAD(KiInterruptedSignal);
 }
 
+/* ---- the synchronous fallback: driver text made non-executable ----
+ *
+ * A signal can be held back from the spinning thread: ThreadSanitizer delivers an
+ * asynchronous signal only when the thread next enters an intercepted routine, which a
+ * loop that calls nothing never does; a host may block SIGVTALRM. The second stage then
+ * also takes execute permission from the loaded drivers' code pages: the spinning thread
+ * faults on its next instruction (a synchronous fault, delivered at once), and the fault
+ * handler gives the pages back and unwinds as the signal would have. Linux only (the
+ * driver images are found with dl_iterate_phdr). */
+#define KI_MAX_REVOKED 64
+static uintptr_t KiRevoked[KI_MAX_REVOKED][2];
+static unsigned KiRevokedCount;
+/* 0 none, 1 the watchdog thread is revoking, 2 revoked, 3 being given back: the ranges
+ * belong to whoever moved the state to 1 or 3. */
+enum { KI_TEXT_NORMAL, KI_TEXT_REVOKING, KI_TEXT_REVOKED, KI_TEXT_RESTORING };
+static int KiTextRevoked;
+
+#if defined(__linux__)
+static BOOLEAN KiIsDriverImage(const char *Name)
+{
+    size_t Length = Name ? strlen(Name) : 0;
+    return Length > 4 && strcmp(Name + Length - 4, ".sys") == 0;
+}
+
+/* The pages of each driver image's executable segments, less any page another segment
+ * of the image shares (it keeps its rights). */
+static int KiCollectDriverText(struct dl_phdr_info *Info, size_t Size, void *Data)
+{
+    (void)Size, (void)Data;
+    if (!KiIsDriverImage(Info->dlpi_name))
+        return 0;
+    uintptr_t Page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < Info->dlpi_phnum && KiRevokedCount < KI_MAX_REVOKED; i++) {
+        const ElfW(Phdr) *P = &Info->dlpi_phdr[i];
+        if (P->p_type != PT_LOAD || !(P->p_flags & PF_X) || (P->p_flags & PF_W))
+            continue;
+        uintptr_t Start = (Info->dlpi_addr + P->p_vaddr) & ~(Page - 1);
+        uintptr_t End = (Info->dlpi_addr + P->p_vaddr + P->p_memsz + Page - 1) & ~(Page - 1);
+        for (int k = 0; k < Info->dlpi_phnum; k++) {
+            const ElfW(Phdr) *Q = &Info->dlpi_phdr[k];
+            uintptr_t QStart = Info->dlpi_addr + Q->p_vaddr, QEnd = QStart + Q->p_memsz;
+            if (k == i || Q->p_type != PT_LOAD || QEnd <= Start || QStart >= End)
+                continue;
+            if (QStart <= Info->dlpi_addr + P->p_vaddr)
+                Start = (QEnd + Page - 1) & ~(Page - 1); /* shares our first page(s) */
+            else
+                End = QStart & ~(Page - 1);              /* shares our last page */
+        }
+        if (Start < End) {
+            KiRevoked[KiRevokedCount][0] = Start;
+            KiRevoked[KiRevokedCount][1] = End;
+            KiRevokedCount++;
+        }
+    }
+    return 0;
+}
+#endif
+
+static void KiRevokeDriverText(void)
+{
+#if defined(__linux__)
+    int Normal = KI_TEXT_NORMAL;
+    if (!__atomic_compare_exchange_n(&KiTextRevoked, &Normal, KI_TEXT_REVOKING, FALSE, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
+        return;
+    KiRevokedCount = 0;
+    dl_iterate_phdr(KiCollectDriverText, NULL);
+    for (unsigned i = 0; i < KiRevokedCount; i++)
+        mprotect((void *)KiRevoked[i][0], KiRevoked[i][1] - KiRevoked[i][0], PROT_READ);
+    __atomic_store_n(&KiTextRevoked, KI_TEXT_REVOKED, __ATOMIC_RELEASE);
+#endif
+}
+
+/* Async-signal-safe: from the fault handler, and when a host call ends. */
+static void KiRestoreDriverText(void)
+{
+    int State;
+    while ((State = __atomic_load_n(&KiTextRevoked, __ATOMIC_ACQUIRE)) == KI_TEXT_REVOKING)
+        ; /* the watchdog thread is at it: a few system calls */
+    if (State != KI_TEXT_REVOKED ||
+        !__atomic_compare_exchange_n(&KiTextRevoked, &State, KI_TEXT_RESTORING, FALSE, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
+        return;
+    for (unsigned i = 0; i < KiRevokedCount; i++)
+        mprotect((void *)KiRevoked[i][0], KiRevoked[i][1] - KiRevoked[i][0], PROT_READ | PROT_EXEC);
+    __atomic_store_n(&KiTextRevoked, KI_TEXT_NORMAL, __ATOMIC_RELEASE);
+}
+
+/* From the fault handler (ke/bugcheck.c): a fault on revoked driver text? The pages come
+ * back; when the watchdog fired for this host call the thread unwinds from here, as a
+ * delivered watchdog signal would (no return), else the access runs again. */
+BOOLEAN KiWatchdogTextFault(const void *Address, void *Pc)
+{
+    int State;
+    while ((State = __atomic_load_n(&KiTextRevoked, __ATOMIC_ACQUIRE)) == KI_TEXT_REVOKING ||
+           State == KI_TEXT_RESTORING)
+        ; /* the ranges are being written: wait for them */
+    if (State != KI_TEXT_REVOKED)
+        return FALSE;
+    BOOLEAN Ours = FALSE;
+    for (unsigned i = 0; i < KiRevokedCount; i++)
+        if ((uintptr_t)Address >= KiRevoked[i][0] && (uintptr_t)Address < KiRevoked[i][1])
+            Ours = TRUE;
+    if (!Ours)
+        return FALSE;
+    KiRestoreDriverText();
+    if (KiInHostFrame() && !KiMachineCrashed() && KI_LOAD(KiHostCallActive) &&
+        KI_LOAD(KiFireSeq) == KI_LOAD(KiHostCallSeq))
+        KiUnwindFromSignal(KI_WATCHDOG_SIGNAL, Pc, NULL);
+    return TRUE;
+}
+
 /* ---- the watchdog thread ---- */
 
 static void KiSignalHolder(int Force)
@@ -161,9 +274,13 @@ static void *KiWatchdogMain(void *Argument)
             KiSignalHolder(0);
             Stage = 1;
             Idle = 0;
-        } else if (Stage >= 1 && Idle * KI_WATCHDOG_TICK_MS >= (Interrupted ? 100u : Wall / 4 + 100u)) {
-            KiSignalHolder(1); /* no safe point came: unwind wherever the thread is */
+        } else if (Stage == 1 && Idle * KI_WATCHDOG_TICK_MS >= (Interrupted ? 100u : Wall / 4 + 100u)) {
+            KiRevokeDriverText(); /* the signal may be held back (TSan, a host's mask) */
             Stage = 2;
+            Idle = 0;
+        } else if (Stage >= 2 && Idle * KI_WATCHDOG_TICK_MS >= (Interrupted ? 100u : Wall / 4 + 100u)) {
+            KiSignalHolder(1); /* no safe point came: unwind wherever the thread is */
+            Stage = 3;
             Idle = 0;
         }
     }
@@ -185,6 +302,24 @@ __attribute__((constructor)) static void KiWatchdogRegisterFork(void)
 }
 
 #if defined(__linux__)
+/* ThreadSanitizer's runtime counts as the simulator's own code: a signal it held back
+ * arrives inside it (with the context of that moment), where no report should be made. */
+static int KiFindSanitizerText(struct dl_phdr_info *Info, size_t Size, void *Data)
+{
+    (void)Size, (void)Data;
+    if (Info->dlpi_name == NULL || strstr(Info->dlpi_name, "libtsan") == NULL)
+        return 0;
+    for (int k = 0; k < Info->dlpi_phnum && KiSimTextCount < RTL_NUMBER_OF(KiSimText); k++) {
+        const ElfW(Phdr) *Q = &Info->dlpi_phdr[k];
+        if (Q->p_type == PT_LOAD && (Q->p_flags & PF_X)) {
+            KiSimText[KiSimTextCount][0] = Info->dlpi_addr + Q->p_vaddr;
+            KiSimText[KiSimTextCount][1] = Info->dlpi_addr + Q->p_vaddr + Q->p_memsz;
+            KiSimTextCount++;
+        }
+    }
+    return 0;
+}
+
 static int KiFindSimText(struct dl_phdr_info *Info, size_t Size, void *Data)
 {
     (void)Size;
@@ -259,7 +394,10 @@ void KiWatchdogStart(void)
     KiWatchdogSetHolder();
 #if defined(__linux__)
     if (KiSimTextCount == 0)
+    {
         dl_iterate_phdr(KiFindSimText, (void *)(uintptr_t)&KiWatchdogStart);
+        dl_iterate_phdr(KiFindSanitizerText, NULL);
+    }
 #endif
     if (!KiWatchdogHandlerInstalled) {
         struct sigaction Action;
@@ -334,6 +472,8 @@ void KiWatchdogHostCallBegin(void)
 void KiWatchdogHostCallEnd(void)
 {
     KI_STORE(KiHostCallActive, 0);
+    if (__builtin_expect(KI_LOAD(KiTextRevoked) != 0, 0))
+        KiRestoreDriverText();
 }
 
 /* A host call with a deadline of its own (run_for, request_wait): the budget counts from it. */
