@@ -54,7 +54,7 @@ int CliSetFailOn(const char *Command, const char *Severity);
 ntsim_fail_on CliFailOn(void);
 /* --special-pool overrun|underrun|off (load, run, faults): sets NTSIM_SPECIAL_POOL, which
  * every machine of this process and of its sweep children follows (docs/special-pool.md). */
-#define CLI_OPT_SPECIAL_POOL 0x200
+#define CLI_OPT_SPECIAL_POOL 0x2A0 /* after CLI_SCRIPT_* (script.h) and CLI_TRACE_* (cli_trace.h) */
 #define CLI_SPECIAL_POOL_OPTION { "special-pool", required_argument, NULL, CLI_OPT_SPECIAL_POOL }
 int CliSetSpecialPool(const char *Command, const char *Mode);
 /* Does a finding of this severity fail the command? */
