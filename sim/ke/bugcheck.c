@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-static NTSIM_TLS KI_HOST_FRAME *KiTopFrame;
+NTSIM_TLS KI_HOST_FRAME *KiTopFrame; /* switched with the thread: KI_THREAD_LOCALS (kep.h) */
 
 static struct {
     BOOLEAN Crashed;
@@ -50,6 +50,7 @@ static const struct { ULONG Code; const char *Name; } KiBugCheckNames[] = {
     { 0x50, "PAGE_FAULT_IN_NONPAGED_AREA" },
     { 0x76, "PROCESS_HAS_LOCKED_PAGES" },
     { 0x7E, "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED" },
+    { 0x7F, "UNEXPECTED_KERNEL_MODE_TRAP" },
     { 0x93, "INVALID_KERNEL_HANDLE" },
     { 0x9F, "DRIVER_POWER_STATE_FAILURE" },
     { 0xC1, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION" },
@@ -381,6 +382,9 @@ static void KiReportSignalCrash(void)
     } else if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
         VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), KiSiteOfCode(KiSignalPc), "%s touched at %p by %s", Poison,
                  KiSignalAddress, Where);
+    } else if (KiDescribeStackOverflow(KiSignalAddress, Mmio, sizeof(Mmio))) {
+        What = Mmio; /* a kernel stack overflow: a double fault on Windows */
+        Code = 0x7F;
     } else if (ExpDescribeSpecialPoolFault(KiSignalAddress, Mmio, sizeof(Mmio), &Code)) {
         VfReport("MM-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
         What = Code == 0xD5                          ? "an access to freed pool (DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL)"
@@ -393,7 +397,8 @@ static void KiReportSignalCrash(void)
     char *Text = KiHostPrintf("%s at address %p by driver code at %s", What, KiSignalAddress, Where);
     if (Site.File == NULL)
         Site = KiSiteOfCode(KiSignalPc); /* the faulting line: the driver's, even without a DDI call */
-    KiRecordBugCheck(Code, (ULONG_PTR)KiSignalAddress, 0, (ULONG_PTR)KiSignalPc, 0, Site, Text);
+    /* 0x7F: P1 8 is EXCEPTION_DOUBLE_FAULT, what a kernel stack overflow raises */
+    KiRecordBugCheck(Code, Code == 0x7F ? 8 : (ULONG_PTR)KiSignalAddress, 0, (ULONG_PTR)KiSignalPc, 0, Site, Text);
     KiSignalStackValid = 0;
 }
 

@@ -5,8 +5,8 @@
 
 #include <dlfcn.h>
 
-static NTSIM_TLS const char *KiSiteFile;
-static NTSIM_TLS int KiSiteLine;
+NTSIM_TLS const char *KiSiteFile; /* switched with the thread: KI_THREAD_LOCALS */
+NTSIM_TLS int KiSiteLine;
 
 /* Every DDI call from a driver passes here first (nt/site.h): a safe point for
  * device interrupts, and in exploration mode a possible thread switch. */
@@ -42,10 +42,13 @@ __attribute__((noinline)) NTSIM_SITE KiTakeSite(void)
 /* For DDIs drivers reach through function pointers (the DMA_OPERATIONS table), where
  * no site macro ran: name the calling code as "image!Function+0xoffset" (Line 0),
  * from the return address. Cheap (dladdr, no debug information) and stable between
- * runs. Names are interned for the life of the process. */
+ * runs. Names are interned for the life of the process. Such a call is a DDI
+ * boundary like a macro-wrapped one: in exploration mode, a switch point. */
 NTSIM_SITE KiTakeSiteOrCaller(void *ReturnAddress)
 {
     NTSIM_SITE Site = KiTakeSite();
+    if (__builtin_expect(KiExploring, 0) && Site.File == NULL)
+        KiUnwrappedDdiCall(ReturnAddress);
     Dl_info Info;
     if (Site.File != NULL || ReturnAddress == NULL || !dladdr(ReturnAddress, &Info) || Info.dli_fname == NULL)
         return Site;

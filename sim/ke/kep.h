@@ -67,10 +67,30 @@ NTSIM_SITE KiSiteOfCode(void *Pc);
 void KiResetIrql(void);
 
 /* ---- the scheduler (sched.c): threads, the simulated CPU, waits, virtual time ----
- * Every kernel-side thread is a pthread; exactly one holds the simulated CPU and runs.
- * All the state below is touched only by the thread holding the CPU; handing the CPU
- * over is the only synchronisation (an acquire/release handoff, see sched.c). */
+ * Every kernel-side thread is a fiber switched on the host thread (default) or a
+ * pthread (NTSIM_THREADS=pthread); exactly one holds the simulated CPU and runs. All
+ * the state below is touched only by the thread holding the CPU; handing the CPU over
+ * is the only synchronisation (a fiber switch, or an acquire/release handoff). */
 #include <pthread.h>
+#include "ke/fiber.h"
+
+/* Per-thread variables of the simulator (NTSIM_TLS in context.c, bugcheck.c, seh.c,
+ * io/driver.c). A pthread has its own; fibers share the host thread's, so the fiber
+ * backend saves them here when a thread is switched out and reloads them when it
+ * resumes (sched.c, KiSaveLocals). */
+typedef struct _KI_THREAD_LOCALS {
+    const char *SiteFile;          /* context.c: the site macro's file and line */
+    int SiteLine;
+    NTSTATUS SehCode;              /* seh.c: the exception being handled */
+    struct _NTSIM_SEH_FRAME *SehTop; /* seh.c: the innermost __try */
+    KI_HOST_FRAME *TopFrame;       /* bugcheck.c: where a bug check unwinds to */
+    PDRIVER_OBJECT Driver;         /* io/driver.c: the driver whose code runs */
+} KI_THREAD_LOCALS;
+extern NTSIM_TLS const char *KiSiteFile;
+extern NTSIM_TLS int KiSiteLine;
+extern NTSIM_TLS NTSTATUS KiSehCode;
+extern NTSIM_TLS struct _NTSIM_SEH_FRAME *KiSehTop;
+extern NTSIM_TLS KI_HOST_FRAME *KiTopFrame;
 
 typedef enum _KI_THREAD_STATE {
     KiThreadInitialized, KiThreadReady, KiThreadRunning, KiThreadWaiting, KiThreadTerminated
@@ -104,6 +124,7 @@ struct _KTHREAD {
     BOOLEAN Cancel;                /* unwind to the base frame when next resumed */
     BOOLEAN Joined;
     BOOLEAN PthreadStarted;
+    BOOLEAN IsFiber;               /* runs on the fiber backend (else a pthread) */
     BOOLEAN WaitNext;              /* KeSetEvent(..., Wait=TRUE) was called */
     KIRQL WaitNextIrql;
     KIRQL SavedIrql;
@@ -114,6 +135,9 @@ struct _KTHREAD {
     pthread_cond_t Cond;
     volatile int Go;               /* the CPU was handed to this thread (atomic) */
     int Sleeping;                  /* parked on Cond (under the handoff mutex) */
+    KI_FIBER Fiber;                /* its context (fiber backend) and its stack (both) */
+    void *AltStack;                /* pthread backend: its signal stack (stack overflow) */
+    KI_THREAD_LOCALS Locals;       /* fiber backend: per-thread variables while switched out */
     LIST_ENTRY ReadyLink;
     LIST_ENTRY AllLink;
     LIST_ENTRY MutantList;         /* KMUTEX objects owned */
@@ -143,7 +167,7 @@ struct _KTHREAD {
 };
 typedef struct _KTHREAD KI_THREAD;
 
-extern NTSIM_TLS KI_THREAD *KiSelf;    /* the calling pthread's thread object */
+extern NTSIM_TLS KI_THREAD *KiSelf;    /* the running thread's object (switched with fibers) */
 extern KI_THREAD *KiHostThread;
 extern ULONG KiThreadCount;            /* threads created and not yet reaped, host included */
 extern BOOLEAN KiExploring;            /* exploration mode: switch at DDI boundaries */
@@ -153,7 +177,7 @@ void KiInitializeScheduler(unsigned Cpus, uint64_t Seed);
 void KiShutdownScheduler(void);
 uint64_t KiSeed(void);
 static inline KI_THREAD *KiCurrentThread(void) { return KiSelf ? KiSelf : KiHostThread; }
-/* Create a pthread-backed thread, Ready (it runs when the current thread blocks). */
+/* Create a thread (a fiber or a pthread), Ready (it runs when the current thread blocks). */
 KI_THREAD *KiCreateThread(const char *Name, PDRIVER_OBJECT Owner, PKSTART_ROUTINE Start, PVOID Context,
                           void (*WorkerMain)(KI_THREAD *));
 void KiReadyThread(KI_THREAD *Thread);
@@ -161,6 +185,13 @@ void KiReadyThread(KI_THREAD *Thread);
 void KiBlock(KI_THREAD *Self);
 /* Exploration mode: maybe give the CPU to another ready thread (DDI boundary). */
 void KiMaybeYield(void);
+/* Exploration mode, a DDI entered without the site macro: a switch point if Caller
+ * (the DDI's return address) is driver code, i.e. outside libntsim. */
+void KiUnwrappedDdiCall(void *Caller);
+/* The fault Address is in the guard page of a thread's stack: describe the overflow. */
+BOOLEAN KiDescribeStackOverflow(const void *Address, char *Buffer, size_t Size);
+/* "fiber" or "pthread": the backend of the current machine's threads. */
+const char *KiThreadBackend(void);
 /* Unwind the calling system thread to its base frame and terminate it. */
 DECLSPEC_NORETURN void KiExitThread(NTSTATUS Status);
 /* Cancel a thread of an unloaded driver: it never runs driver code again. */

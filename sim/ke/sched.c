@@ -1,13 +1,21 @@
 /* sched.c - the simulated CPU and the threads that take turns on it.
  *
- * Every kernel-side thread is a pthread, but exactly one holds the simulated CPU.
- * The holder runs until it blocks (a wait, a delay, thread exit) or, in exploration
- * mode, until the seeded scheduler decides to switch at a DDI boundary. Giving the
- * CPU away is a handoff: the giver marks the next thread's Go flag (release) and
- * signals its condition variable if it sleeps; the taker spins briefly, then sleeps
- * until Go is set (acquire). All simulator state is touched only by the CPU holder,
- * so the handoff is the only synchronisation needed, and nothing is locked on the
- * fast path: with a single thread (the usual IRP round trip) this file costs nothing.
+ * Exactly one kernel-side thread holds the simulated CPU. The holder runs until it
+ * blocks (a wait, a delay, thread exit) or, in exploration mode, until the seeded
+ * scheduler decides to switch at a DDI boundary. Two backends carry the threads
+ * (docs/scheduler.md, "The two thread backends"):
+ *  - fibers (the default): every simulated thread is a user-level context with its
+ *    own guarded stack, switched on the host thread that made the host call
+ *    (sim/ke/fiber.c). Giving the CPU away is a context switch: tens of nanoseconds,
+ *    whatever the load of the host. The simulator's per-thread variables (NTSIM_TLS)
+ *    belong to the host thread, so a switch saves the leaving thread's and the
+ *    arriving one reloads its own (KiSaveLocals/KiLoadLocals).
+ *  - pthreads (NTSIM_THREADS=pthread): every simulated thread is a pthread. The giver
+ *    marks the next thread's Go flag (release) and signals its condition variable if
+ *    it sleeps; the taker spins briefly, then sleeps until Go is set (acquire).
+ * All simulator state is touched only by the CPU holder, so the switch is the only
+ * synchronisation needed, and nothing is locked on the fast path: with a single
+ * thread (the usual IRP round trip) this file costs nothing.
  *
  * When the blocking thread finds no ready thread it does the idle work itself: it
  * runs queued DPCs, then jumps the virtual clock to the next event (timers, device
@@ -18,13 +26,14 @@
  * A bug check on a system thread unwinds that thread to its base frame; the thread
  * then stops the machine and hands the CPU to the host thread, which unwinds to the
  * host call in progress. ntsim_machine_destroy cancels the remaining threads one at a
- * time (each unwinds to its base frame without running driver code) and joins them. */
+ * time (each unwinds to its base frame without running driver code) and reaps them. */
 #include "ntsimp.h"
 #include "ke/kep.h"
 #include "trace/trace.h"
 
 #include <dlfcn.h>
 #include <sched.h>
+#include <signal.h>
 
 NTSIM_TLS KI_THREAD *KiSelf;
 KI_THREAD *KiHostThread;
@@ -36,6 +45,7 @@ static LIST_ENTRY KiReadyQueue = { &KiReadyQueue, &KiReadyQueue };
 static LIST_ENTRY KiAllThreads = { &KiAllThreads, &KiAllThreads };
 static pthread_mutex_t KiHandoffLock = PTHREAD_MUTEX_INITIALIZER;
 static KI_THREAD *KiRunning;
+static BOOLEAN KiFibers; /* this machine's threads are fibers (else pthreads) */
 static BOOLEAN KiStopped;
 static ULONG KiNextThreadId;
 static uint64_t KiSeedValue, KiRngState;
@@ -43,6 +53,7 @@ static char *KiTraceBuffer;
 static size_t KiTraceLength, KiTraceCapacity;
 
 #define KI_SPIN_ITERATIONS 1024
+#define KI_ALT_STACK_SIZE (64u * 1024u)
 #define KI_TRACE_LIMIT (8u << 20)
 
 static void KiDeleteThreadObject(PVOID Object);
@@ -163,6 +174,66 @@ Taken:
     __atomic_store_n(&Self->Go, 0, __ATOMIC_RELAXED);
 }
 
+/* ---- the fiber switch ---- */
+
+/* The leaving thread's per-thread variables go into its object. Its host frame goes
+ * first and stays cleared until the arriving thread loads its own: a watchdog signal
+ * in between finds no frame to unwind to (the stack is changing under it) and waits
+ * for the next safe point instead. */
+static inline void KiSaveLocals(KI_THREAD_LOCALS *Locals)
+{
+    Locals->TopFrame = KiTopFrame;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    KiTopFrame = NULL;
+    Locals->SiteFile = KiSiteFile;
+    Locals->SiteLine = KiSiteLine;
+    Locals->SehTop = KiSehTop;
+    Locals->SehCode = KiSehCode;
+    Locals->Driver = IopCurrentDriver();
+}
+
+static inline void KiLoadLocals(KI_THREAD *Self)
+{
+    KI_THREAD_LOCALS *Locals = &Self->Locals;
+    KiSelf = Self;
+    KiSiteFile = Locals->SiteFile;
+    KiSiteLine = Locals->SiteLine;
+    KiSehTop = Locals->SehTop;
+    KiSehCode = Locals->SehCode;
+    IopSetCurrentDriver(Locals->Driver);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    KiTopFrame = Locals->TopFrame;
+}
+
+/* Self gives the CPU to Next and returns when some thread gives it back. */
+static void KiTransfer(KI_THREAD *Self, KI_THREAD *Next)
+{
+    if (KiFibers) {
+        KiRunning = Next;
+        KiSaveLocals(&Self->Locals);
+        KiFiberSwitch(&Self->Fiber, &Next->Fiber, FALSE);
+        KiLoadLocals(Self);
+    } else {
+        KiGiveCpu(Next);
+        KiAwaitCpu(Self);
+    }
+}
+
+/* Self has ended: give the CPU to Next for good. A fiber never returns from this; a
+ * pthread returns to end (it is joined when reaped). */
+static void KiTransferFinal(KI_THREAD *Self, KI_THREAD *Next)
+{
+    if (!KiFibers) {
+        KiGiveCpu(Next);
+        return;
+    }
+    KiRunning = Next;
+    KiSaveLocals(&Self->Locals);
+    KiFiberSwitch(&Self->Fiber, &Next->Fiber, TRUE);
+    fprintf(stderr, "ntsim: thread %u was resumed after it ended\n", Self->Id);
+    abort();
+}
+
 /* The thread resumed on the CPU: restore the per-CPU state it had. */
 static void KiResume(KI_THREAD *Self)
 {
@@ -275,8 +346,7 @@ static void KiSwitch(KI_THREAD *Self, KI_THREAD *Next)
 {
     Self->SavedIrql = KiCurrentIrql();
     KiTrace("switch to t%u (%s)", Next->Id, Next->Name);
-    KiGiveCpu(Next);
-    KiAwaitCpu(Self);
+    KiTransfer(Self, Next);
     KiResume(Self);
 }
 
@@ -320,11 +390,10 @@ void KiMaybeYield(void)
 
 static void KiTerminate(KI_THREAD *Self);
 
-static void *KiThreadMain(void *Argument)
+/* A thread's life on its own stack, from the first time it gets the CPU. It ends by
+ * handing the CPU on (KiTerminate). */
+static void KiThreadBody(KI_THREAD *Self)
 {
-    KI_THREAD *Self = Argument;
-    KiSelf = Self;
-    KiAwaitCpu(Self);
     KiResume(Self);
     if (!Self->Cancel && !KiStopped) {
         KI_HOST_FRAME Frame;
@@ -343,7 +412,44 @@ static void *KiThreadMain(void *Argument)
         Self->BaseFrame = NULL;
     }
     KiTerminate(Self);
+}
+
+static void KiFiberMain(void *Argument)
+{
+    KI_THREAD *Self = Argument;
+    KiFiberStarted();
+    KiLoadLocals(Self);
+    KiThreadBody(Self); /* does not return: the last switch leaves for good */
+}
+
+static void *KiPthreadMain(void *Argument)
+{
+    KI_THREAD *Self = Argument;
+    KiSelf = Self;
+    /* a signal stack of its own, so that a stack overflow is reported, not fatal */
+    stack_t Alternate = { .ss_sp = Self->AltStack, .ss_size = KI_ALT_STACK_SIZE, .ss_flags = 0 }, Previous;
+    sigaltstack(&Alternate, &Previous);
+    KiAwaitCpu(Self);
+    KiThreadBody(Self);
+    sigaltstack(&Previous, NULL); /* a sanitizer's thread exit may free the one it set */
     return NULL;
+}
+
+static void KiStartPthread(KI_THREAD *T)
+{
+    pthread_cond_init(&T->Cond, NULL);
+    T->AltStack = KiHostAlloc(KI_ALT_STACK_SIZE);
+    pthread_attr_t Attributes;
+    pthread_attr_init(&Attributes);
+    int Error = !KiAllocateStack(&T->Fiber.Stack, KiDefaultStackSize()) ||
+                pthread_attr_setstack(&Attributes, KiStackLow(&T->Fiber.Stack), KiStackUsable(&T->Fiber.Stack)) != 0 ||
+                pthread_create(&T->Pthread, &Attributes, KiPthreadMain, T) != 0;
+    pthread_attr_destroy(&Attributes);
+    if (Error) {
+        fprintf(stderr, "ntsim: cannot start a host thread for simulated thread %u '%s'\n", T->Id, T->Name);
+        abort();
+    }
+    T->PthreadStarted = TRUE;
 }
 
 KI_THREAD *KiCreateThread(const char *Name, PDRIVER_OBJECT Owner, PKSTART_ROUTINE Start, PVOID Context,
@@ -366,14 +472,15 @@ KI_THREAD *KiCreateThread(const char *Name, PDRIVER_OBJECT Owner, PKSTART_ROUTIN
     InitializeListHead(&T->MutantList);
     InitializeListHead(&T->Track.Link);
     hw_timer_init(&T->WaitTimer, KiClock(), KiWaitTimeout, T);
-    pthread_cond_init(&T->Cond, NULL);
     InsertTailList(&KiAllThreads, &T->AllLink);
     KiThreadCount++;
-    if (pthread_create(&T->Pthread, NULL, KiThreadMain, T) != 0) {
-        fprintf(stderr, "ntsim: pthread_create failed\n");
+    T->IsFiber = KiFibers;
+    if (!KiFibers) {
+        KiStartPthread(T);
+    } else if (!KiFiberCreate(&T->Fiber, KiFiberMain, T, KiDefaultStackSize())) {
+        fprintf(stderr, "ntsim: out of memory for the stack of simulated thread %u '%s'\n", T->Id, T->Name);
         abort();
     }
-    T->PthreadStarted = TRUE;
     KiReadyThread(T);
     KiTrace("create t%u %s", T->Id, T->Name);
     return T;
@@ -386,7 +493,7 @@ static void KiTerminate(KI_THREAD *Self)
     if (Self->Cancel) {
         /* cancelled by the host (destroy, or its driver unloaded): hand back */
         Self->State = KiThreadTerminated;
-        KiGiveCpu(KiHostThread);
+        KiTransferFinal(Self, KiHostThread);
         return;
     }
     if (KiMachineCrashed() || KiStopped) {
@@ -397,7 +504,7 @@ static void KiTerminate(KI_THREAD *Self)
             RemoveEntryList(&KiHostThread->ReadyLink);
             InitializeListHead(&KiHostThread->ReadyLink);
         }
-        KiGiveCpu(KiHostThread);
+        KiTransferFinal(Self, KiHostThread);
         return;
     }
     KI_HOST_FRAME Frame;
@@ -433,7 +540,7 @@ static void KiTerminate(KI_THREAD *Self)
         KiStopped = TRUE;
         Next = KiHostThread;
     }
-    KiGiveCpu(Next);
+    KiTransferFinal(Self, Next);
 }
 
 void KiExitThread(NTSTATUS Status)
@@ -462,8 +569,7 @@ static void KiRunToEnd(KI_THREAD *Thread)
     KiTimerDisarm(&Thread->WaitTimer);
     Thread->Cancel = TRUE;
     Self->SavedIrql = KiCurrentIrql();
-    KiGiveCpu(Thread);
-    KiAwaitCpu(Self);
+    KiTransfer(Self, Thread);
     KiRunning = Self;
     KiWatchdogSetHolder();
     KiSetCurrentProcessor(Self->Cpu);
@@ -479,7 +585,22 @@ void KiCancelThread(KI_THREAD *Thread)
 static void KiDeleteThreadObject(PVOID Object)
 {
     KI_THREAD *T = Object;
-    pthread_cond_destroy(&T->Cond);
+    if (!T->IsFiber)
+        pthread_cond_destroy(&T->Cond);
+}
+
+/* Free what carried an ended thread: its fiber, or its pthread (joined) and stacks. */
+static void KiReleaseCarrier(KI_THREAD *T)
+{
+    if (T->IsFiber) {
+        KiFiberDestroy(&T->Fiber);
+        return;
+    }
+    if (T->PthreadStarted)
+        pthread_join(T->Pthread, NULL);
+    KiFreeStack(&T->Fiber.Stack);
+    free(T->AltStack);
+    T->AltStack = NULL;
 }
 
 void KiReapThreads(void)
@@ -490,13 +611,61 @@ void KiReapThreads(void)
         E = E->Flink;
         if (T->IsHost || T->State != KiThreadTerminated || T->Joined)
             continue;
-        pthread_join(T->Pthread, NULL);
+        KiReleaseCarrier(T);
         T->Joined = TRUE;
         IopUntrack(&T->Track); /* a thread that ended in a bug check is still tracked */
         RemoveEntryList(&T->AllLink);
         KiThreadCount--;
         ObpDereference(T);
     }
+}
+
+/* ---- exploration: DDIs reached without the site macro ---- */
+
+/* Is Pc code of libntsim itself (the simulator, the device models)? A DDI called from
+ * there is the simulator's own use of it, in the middle of its work: no switch point.
+ * Answers are cached by address (dladdr takes a lock and walks the loaded images). */
+static BOOLEAN KiIsSimulatorCode(void *Pc)
+{
+    static struct { void *Pc; BOOLEAN Inside; } Cache[512];
+    static const void *SimulatorBase;
+    size_t Slot = ((uintptr_t)Pc >> 2 ^ (uintptr_t)Pc >> 11) % RTL_NUMBER_OF(Cache);
+    if (Cache[Slot].Pc == Pc)
+        return Cache[Slot].Inside;
+    Dl_info Info;
+    if (SimulatorBase == NULL && dladdr((void *)KiIsSimulatorCode, &Info))
+        SimulatorBase = Info.dli_fbase;
+    /* unknown code counts as the simulator's: no switch where it is not sure */
+    BOOLEAN Inside = !dladdr(Pc, &Info) || Info.dli_fbase == SimulatorBase;
+    Cache[Slot].Pc = Pc;
+    Cache[Slot].Inside = Inside;
+    return Inside;
+}
+
+/* A DDI was entered with no site recorded: the driver called it through a pointer
+ * (the DMA_OPERATIONS table, an address it took), or the simulator called it. The
+ * former is a DDI boundary like any other. Only in exploration mode (the caller
+ * tests KiExploring) and only inside a host call (a bug check has a frame to reach). */
+void KiUnwrappedDdiCall(void *Caller)
+{
+    if (KiTopFrame == NULL || Caller == NULL || KiIsSimulatorCode(Caller))
+        return;
+    KiMaybeYield();
+}
+
+/* ---- stack overflows ---- */
+
+BOOLEAN KiDescribeStackOverflow(const void *Address, char *Buffer, size_t Size)
+{
+    for (PLIST_ENTRY E = KiAllThreads.Flink; E != &KiAllThreads; E = E->Flink) {
+        KI_THREAD *T = CONTAINING_RECORD(E, KI_THREAD, AllLink);
+        if (!KiStackGuardHit(&T->Fiber.Stack, Address))
+            continue;
+        snprintf(Buffer, Size, "a stack overflow: thread %u '%s' used up its %zu KiB stack (the guard region "
+                 "below it was hit)", T->Id, T->Name, KiStackUsable(&T->Fiber.Stack) / 1024);
+        return TRUE;
+    }
+    return FALSE;
 }
 
 /* ---- hang reports ---- */
@@ -629,6 +798,27 @@ static void KiHang(void)
 
 /* ---- machine life cycle ---- */
 
+/* NTSIM_THREADS=fiber|pthread picks the backend for each machine created after it is
+ * set (unset or empty: fibers). */
+static BOOLEAN KiChooseFibers(void)
+{
+    static BOOLEAN Warned;
+    const char *Choice = getenv("NTSIM_THREADS");
+    if (Choice == NULL || *Choice == 0 || strcmp(Choice, "fiber") == 0)
+        return TRUE;
+    if (strcmp(Choice, "pthread") == 0)
+        return FALSE;
+    if (!Warned)
+        fprintf(stderr, "ntsim: NTSIM_THREADS='%s' is neither 'fiber' nor 'pthread'; using fibers\n", Choice);
+    Warned = TRUE;
+    return TRUE;
+}
+
+const char *KiThreadBackend(void)
+{
+    return KiFibers ? "fiber" : "pthread";
+}
+
 void KiInitializeScheduler(unsigned Cpus, uint64_t Seed)
 {
     KiInitializeProcessors(Cpus);
@@ -659,7 +849,12 @@ void KiInitializeScheduler(unsigned Cpus, uint64_t Seed)
     InitializeListHead(&Host->MutantList);
     InitializeListHead(&Host->Track.Link);
     hw_timer_init(&Host->WaitTimer, KiClock(), KiWaitTimeout, Host);
-    pthread_cond_init(&Host->Cond, NULL);
+    KiFibers = KiChooseFibers();
+    Host->IsFiber = KiFibers;
+    if (KiFibers)
+        KiFiberAdoptCurrent(&Host->Fiber);
+    else
+        pthread_cond_init(&Host->Cond, NULL);
     InsertTailList(&KiAllThreads, &Host->AllLink);
     KiThreadCount = 1;
     KiHostThread = Host;
@@ -690,6 +885,8 @@ void KiShutdownScheduler(void)
     }
     KiReapThreads();
     IopUntrack(&KiHostThread->Track);
+    if (KiHostThread->IsFiber)
+        KiFiberDestroy(&KiHostThread->Fiber);
     RemoveEntryList(&KiHostThread->AllLink);
     ObpDereference(KiHostThread);
     KiHostThread = NULL;

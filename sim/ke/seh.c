@@ -1,8 +1,8 @@
 /* seh.c - run time of the __try/__except/__finally macros in nt/seh.h. */
 #include "ntsimp.h"
 
-static NTSIM_TLS NTSIM_SEH_FRAME *KiSehTop;
-static NTSIM_TLS NTSTATUS KiSehCode;
+NTSIM_TLS NTSIM_SEH_FRAME *KiSehTop; /* both switched with the thread: KI_THREAD_LOCALS (ke/kep.h) */
+NTSIM_TLS NTSTATUS KiSehCode;
 
 static void KiSehPop(NTSIM_SEH_FRAME *Frame)
 {
