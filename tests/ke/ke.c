@@ -778,6 +778,162 @@ static void test_same_seed_same_trace(void **state)
     free(e);
 }
 
+/* ---- exploration: DDIs reached through pointers are switch points too ---- */
+
+static PDMA_ADAPTER PointerAdapter;
+static char PointerLog[128];
+static volatile LONG PointerLogLength;
+
+/* No DDI in the loop goes through a site macro: only the DMA_OPERATIONS table. */
+static VOID PointerCaller(PVOID Context)
+{
+    PDMA_OPERATIONS Ops = PointerAdapter->DmaOperations;
+    for (int i = 0; i < 20; i++) {
+        PHYSICAL_ADDRESS Logical;
+        PointerLog[PointerLogLength++] = (char)(ULONG_PTR)Context;
+        PVOID Buffer = Ops->AllocateCommonBuffer(PointerAdapter, 64, &Logical, FALSE);
+        if (Buffer)
+            Ops->FreeCommonBuffer(PointerAdapter, 64, Logical, Buffer, FALSE);
+    }
+}
+
+static NTSTATUS PointerEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
+{
+    UNREFERENCED_PARAMETER(Driver);
+    UNREFERENCED_PARAMETER(Path);
+    DEVICE_DESCRIPTION Desc;
+    RtlZeroMemory(&Desc, sizeof(Desc));
+    Desc.Version = DEVICE_DESCRIPTION_VERSION;
+    Desc.Master = TRUE;
+    Desc.Dma32BitAddresses = TRUE;
+    Desc.InterfaceType = PCIBus;
+    Desc.MaximumLength = 4096;
+    ULONG MapRegisters;
+    PointerAdapter = IoGetDmaAdapter(NULL, &Desc, &MapRegisters);
+    if (PointerAdapter == NULL)
+        return STATUS_UNSUCCESSFUL;
+    HANDLE H[2];
+    PVOID T[2];
+    for (int i = 0; i < 2; i++) {
+        PsCreateSystemThread(&H[i], THREAD_ALL_ACCESS, NULL, NULL, NULL, PointerCaller, (PVOID)(ULONG_PTR)('A' + i));
+        ObReferenceObjectByHandle(H[i], THREAD_ALL_ACCESS, *PsThreadType, KernelMode, &T[i], NULL);
+        ZwClose(H[i]);
+    }
+    KeWaitForMultipleObjects(2, T, WaitAll, Executive, KernelMode, FALSE, NULL, NULL);
+    for (int i = 0; i < 2; i++)
+        ObDereferenceObject(T[i]);
+    PointerAdapter->DmaOperations->PutDmaAdapter(PointerAdapter);
+    return STATUS_DEVICE_NOT_READY;
+}
+
+/* The order in which the two threads ran their iterations, e.g. "AABAB...". */
+static void pointer_log(uint64_t seed, char *out, size_t size)
+{
+    ntsim_machine_config config = { .cpus = 1, .seed = seed, .verifier = 1, .quiet = 1 };
+    M = ntsim_machine_create(&config);
+    assert_non_null(M);
+    memset(PointerLog, 0, sizeof(PointerLog));
+    PointerLogLength = 0;
+    assert_status(run("kepointer", (ntsim_driver_entry)PointerEntry, NULL), STATUS_DEVICE_NOT_READY);
+    snprintf(out, size, "%s", PointerLog);
+    ntsim_machine_destroy(M);
+    M = NULL;
+}
+
+static int alternations(const char *log)
+{
+    int n = 0;
+    for (size_t i = 1; log[i]; i++)
+        n += log[i] != log[i - 1];
+    return n;
+}
+
+static void test_pointer_ddis_are_switch_points(void **state)
+{
+    (void)state;
+    char plain[128], seeded[128], again[128];
+    pointer_log(0, plain, sizeof(plain));
+    /* without a seed nothing switches at a DDI: each thread runs its loop through */
+    assert_string_equal(plain, "AAAAAAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBBBBB");
+    pointer_log(12345, seeded, sizeof(seeded));
+    pointer_log(12345, again, sizeof(again));
+    assert_int_equal(strlen(seeded), 40);
+    assert_string_equal(seeded, again);
+    /* the loop calls DDIs only through DMA_OPERATIONS: those calls were switch points */
+    assert_true(alternations(seeded) > 1);
+}
+
+/* ---- the fiber and pthread backends interleave identically ---- */
+
+static void test_backends_same_interleaving(void **state)
+{
+    (void)state;
+    const char *saved = getenv("NTSIM_THREADS");
+    char *restore = saved ? strdup(saved) : NULL;
+    ULONG rf, rp, df, dp;
+    setenv("NTSIM_THREADS", "fiber", 1);
+    char *fiber = explore(4242, &rf);
+    char *fiber_default = explore(0, &df);
+    setenv("NTSIM_THREADS", "pthread", 1);
+    char *pthread = explore(4242, &rp);
+    char *pthread_default = explore(0, &dp);
+    if (restore)
+        setenv("NTSIM_THREADS", restore, 1);
+    else
+        unsetenv("NTSIM_THREADS");
+    assert_non_null(strstr(fiber, "switch to"));
+    assert_string_equal(fiber, pthread);
+    assert_int_equal(rf, rp);
+    assert_string_equal(fiber_default, pthread_default);
+    assert_int_equal(df, dp);
+    free(fiber);
+    free(fiber_default);
+    free(pthread);
+    free(pthread_default);
+    free(restore);
+}
+
+/* ---- a system thread overflowing its stack: a bug check, not a dead host ---- */
+
+static volatile ULONG NeverDepth = ~0u;
+
+static ULONG Recurse(ULONG Depth)
+{
+    volatile UCHAR Pad[512];
+    Pad[0] = (UCHAR)Depth;
+    if (Depth == NeverDepth) /* never: keeps the recursion from looking infinite */
+        return Pad[0];
+    return Recurse(Depth + 1) + Pad[0];
+}
+
+static VOID Overflower(PVOID Context)
+{
+    *(ULONG *)Context = Recurse(0);
+}
+
+static NTSTATUS OverflowEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
+{
+    UNREFERENCED_PARAMETER(Driver);
+    UNREFERENCED_PARAMETER(Path);
+    static ULONG Result;
+    HANDLE H;
+    KeInitializeEvent(&Forever, NotificationEvent, FALSE);
+    PsCreateSystemThread(&H, THREAD_ALL_ACCESS, NULL, NULL, NULL, Overflower, &Result);
+    ZwClose(H);
+    KeWaitForSingleObject(&Forever, Executive, KernelMode, FALSE, NULL);
+    return STATUS_SUCCESS;
+}
+
+static void test_stack_overflow_on_system_thread(void **state)
+{
+    (void)state;
+    assert_int_equal(run("kestack", (ntsim_driver_entry)OverflowEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0x7F, 8); /* UNEXPECTED_KERNEL_MODE_TRAP, double fault */
+    assert_non_null(strstr(bc.explanation, "stack overflow: thread 2 'kestack!"));
+    /* the machine is stopped, the host goes on */
+    assert_int_equal(ntsim_run_for(M, MS(1)), NTSIM_E_CRASHED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +954,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bugcheck_on_system_thread, setup, teardown),
         cmocka_unit_test(test_same_seed_same_trace),
+        cmocka_unit_test(test_pointer_ddis_are_switch_points),
+        cmocka_unit_test(test_backends_same_interleaving),
+        cmocka_unit_test_setup_teardown(test_stack_overflow_on_system_thread, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
