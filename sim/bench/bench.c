@@ -169,6 +169,7 @@ static double BenchUartSpeedup(void)
 
 /* sim/bench/ke.c: the execution model */
 double BenchContextSwitch(void);
+double BenchContextSwitchLoaded(void); /* with a busy-spinning thread on every other core */
 double BenchDpcDispatch(void);
 double BenchTimerEvents(void);
 double BenchHwEvents(void);
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
     }
     if (!Only || strcmp(Only, "ke") == 0) {
         printf("ctx_switch_ns %.0f ns\n", BenchContextSwitch());
+        printf("ctx_switch_ns_loaded %.0f ns\n", BenchContextSwitchLoaded());
         printf("dpc_dispatch_ns %.1f ns\n", BenchDpcDispatch());
         printf("timer_events_per_sec %.0f events/s\n", BenchTimerEvents());
         printf("hw_events_per_sec %.0f events/s\n", BenchHwEvents());
