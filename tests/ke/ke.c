@@ -934,6 +934,43 @@ static void test_stack_overflow_on_system_thread(void **state)
     assert_int_equal(ntsim_run_for(M, MS(1)), NTSIM_E_CRASHED);
 }
 
+/* ---- the wall-clock watchdog stops a system thread that spins (TM-01) ---- */
+
+static volatile LONG SpinForever;
+
+static VOID Spinner(PVOID Context)
+{
+    UNREFERENCED_PARAMETER(Context);
+    while (SpinForever == 0) { /* no DDI: virtual time stands still */
+    }
+}
+
+static NTSTATUS SpinThreadEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
+{
+    UNREFERENCED_PARAMETER(Driver);
+    UNREFERENCED_PARAMETER(Path);
+    HANDLE H;
+    KeInitializeEvent(&Forever, NotificationEvent, FALSE);
+    PsCreateSystemThread(&H, THREAD_ALL_ACCESS, NULL, NULL, NULL, Spinner, NULL);
+    ZwClose(H);
+    KeWaitForSingleObject(&Forever, Executive, KernelMode, FALSE, NULL);
+    return STATUS_SUCCESS;
+}
+
+static void test_watchdog_stops_spinning_thread(void **state)
+{
+    (void)state;
+    ntsim_watchdog w;
+    ntsim_watchdog_get(&w);
+    w.wall_ms = 150; /* the signal reaches the host thread the spinning thread runs on */
+    ntsim_watchdog_set(&w);
+    assert_int_equal(run("kespin", (ntsim_driver_entry)SpinThreadEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0x4E544801, ~0ull); /* NTSIM_HANG */
+    assert_non_null(strstr(bc.explanation, "busy loop"));
+    assert_non_null(strstr(bc.explanation, "thread 2 'kespin!"));
+    assert_int_equal(ntsim_run_for(M, MS(1)), NTSIM_E_CRASHED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -957,6 +994,7 @@ int main(void)
         cmocka_unit_test(test_pointer_ddis_are_switch_points),
         cmocka_unit_test(test_backends_same_interleaving),
         cmocka_unit_test_setup_teardown(test_stack_overflow_on_system_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watchdog_stops_spinning_thread, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
