@@ -23,20 +23,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define KI_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KI_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define KI_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define KI_TSAN 1
-#endif
-#endif
 #ifdef KI_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
@@ -179,9 +165,11 @@ const char *KiFiberImplementation(void)
 }
 #endif
 
+#ifdef KI_ASAN
 /* The fiber that switched away last: the one arriving learns its stack's bounds
  * from AddressSanitizer (how the host thread's stack becomes known). */
 static KI_FIBER *KiFiberLeaving;
+#endif
 
 static inline void KiFiberArrived(void *FakeStack)
 {
@@ -204,7 +192,9 @@ void KiFiberSwitch(KI_FIBER *From, KI_FIBER *To, int FromEnds)
 #ifdef KI_TSAN
     __tsan_switch_to_fiber(To->TsanFiber, 0);
 #endif
+#ifdef KI_ASAN
     KiFiberLeaving = From;
+#endif
 #ifdef KI_FIBER_ASM
     KiFiberSwap(&From->Sp, To->Sp);
 #else

@@ -10,6 +10,23 @@
 #define NTSIM_FIBER_H
 #include <stddef.h>
 
+/* Built with AddressSanitizer / ThreadSanitizer (gcc defines the first, clang answers
+ * the second). */
+#if defined(__SANITIZE_ADDRESS__)
+#define KI_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KI_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define KI_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KI_TSAN 1
+#endif
+#endif
+
 /* A thread stack: an mmap'ed region whose lowest KI_STACK_GUARD bytes are PROT_NONE,
  * so an overflow faults instead of running into other memory. */
 typedef struct _KI_STACK {

@@ -34,6 +34,9 @@
 #include <dlfcn.h>
 #include <sched.h>
 #include <signal.h>
+#ifdef KI_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 NTSIM_TLS KI_THREAD *KiSelf;
 KI_THREAD *KiHostThread;
@@ -390,6 +393,21 @@ void KiMaybeYield(void)
 
 static void KiTerminate(KI_THREAD *Self);
 
+/* The thread unwound to its base frame (a bug check, a fault, the watchdog). From a
+ * signal handler that jump starts on the alternate signal stack, where
+ * AddressSanitizer cannot tell which stack it leaves, so the redzones of the frames it
+ * abandoned stay poisoned: clear them before new frames reuse the space. */
+static void KiStackUnwound(KI_THREAD *Self)
+{
+#ifdef KI_ASAN
+    char *Low = KiStackLow(&Self->Fiber.Stack), *Here = __builtin_frame_address(0);
+    if (Self->Fiber.Stack.Base && Here > Low && Here <= Low + KiStackUsable(&Self->Fiber.Stack))
+        __asan_unpoison_memory_region(Low, (size_t)(Here - Low));
+#else
+    (void)Self;
+#endif
+}
+
 /* A thread's life on its own stack, from the first time it gets the CPU. It ends by
  * handing the CPU on (KiTerminate). */
 static void KiThreadBody(KI_THREAD *Self)
@@ -407,6 +425,8 @@ static void KiThreadBody(KI_THREAD *Self)
                 Self->StartRoutine(Self->StartContext);
                 IopSetCurrentDriver(Saved);
             }
+        } else {
+            KiStackUnwound(Self);
         }
         KiLeaveHost(&Frame);
         Self->BaseFrame = NULL;
