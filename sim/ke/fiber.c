@@ -33,7 +33,8 @@
 
 /* ---- the switch ---- */
 
-#if defined(__x86_64__) || defined(__aarch64__)
+/* -DNTSIM_FIBER_UCONTEXT forces the fallback (to test it on a common machine). */
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(NTSIM_FIBER_UCONTEXT)
 #define KI_FIBER_ASM 1
 
 #if defined(__APPLE__)
@@ -223,7 +224,7 @@ void KiFiberAdoptCurrent(KI_FIBER *Fiber)
 int KiFiberCreate(KI_FIBER *Fiber, void (*Entry)(void *), void *Argument, size_t StackSize)
 {
     memset(Fiber, 0, sizeof(*Fiber));
-    if (!KiAllocateStack(&Fiber->Stack, StackSize))
+    if (!KiAllocateStack(&Fiber->Stack, StackSize ? StackSize : KiDefaultStackSize()))
         return 0;
     Fiber->AsanBottom = KiStackLow(&Fiber->Stack);
     Fiber->AsanSize = KiStackUsable(&Fiber->Stack);

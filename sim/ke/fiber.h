@@ -58,7 +58,8 @@ size_t KiDefaultStackSize(void);
 
 /* The calling context becomes a fiber others can switch to (the host thread). */
 void KiFiberAdoptCurrent(KI_FIBER *Fiber);
-/* A new fiber that runs Entry(Argument) on a fresh stack when first switched to.
+/* A new fiber that runs Entry(Argument) on a fresh stack (StackSize usable bytes, 0:
+ * KiDefaultStackSize) when first switched to.
  * Entry must never return (it ends by switching away with FromEnds set). */
 int KiFiberCreate(KI_FIBER *Fiber, void (*Entry)(void *), void *Argument, size_t StackSize);
 /* Free a fiber that has ended (never the one running). */
