@@ -190,8 +190,6 @@ void KiMaybeYield(void);
 void KiUnwrappedDdiCall(void *Caller);
 /* The fault Address is in the guard page of a thread's stack: describe the overflow. */
 BOOLEAN KiDescribeStackOverflow(const void *Address, char *Buffer, size_t Size);
-/* "fiber" or "pthread": the backend of the current machine's threads. */
-const char *KiThreadBackend(void);
 /* Unwind the calling system thread to its base frame and terminate it. */
 DECLSPEC_NORETURN void KiExitThread(NTSTATUS Status);
 /* Cancel a thread of an unloaded driver: it never runs driver code again. */

@@ -834,11 +834,6 @@ static BOOLEAN KiChooseFibers(void)
     return TRUE;
 }
 
-const char *KiThreadBackend(void)
-{
-    return KiFibers ? "fiber" : "pthread";
-}
-
 void KiInitializeScheduler(unsigned Cpus, uint64_t Seed)
 {
     KiInitializeProcessors(Cpus);
