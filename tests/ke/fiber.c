@@ -41,10 +41,11 @@ static void EntryA(void *Argument)
 static void EntryB(void *Argument)
 {
     (void)Argument;
-    volatile double e = Seed;
+    double e = Seed;
     for (;;) {
         Log[LogLength++] = 20;
-        e *= 1.5; /* clobbers floating-point registers between A's switches */
+        e = e * 1.5 + Seed; /* clobbers floating-point registers between A's switches */
+        Seed = e > 1e6 ? 1.25 : Seed;
         KiFiberSwitch(&FiberB, &FiberA, 0);
     }
 }
