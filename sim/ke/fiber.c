@@ -153,11 +153,11 @@ const char *KiFiberImplementation(void)
 
 static KI_FIBER *KiFiberStarting; /* the fiber the first switch to starts */
 
+static void KiFiberRun(void *Argument);
+
 static void KiFiberUcEntry(void)
 {
-    KI_FIBER *Fiber = KiFiberStarting;
-    Fiber->Entry(Fiber->Argument);
-    abort(); /* Entry never returns */
+    KiFiberRun(KiFiberStarting);
 }
 
 const char *KiFiberImplementation(void)
@@ -205,9 +205,14 @@ void KiFiberSwitch(KI_FIBER *From, KI_FIBER *To, int FromEnds)
     KiFiberArrived(FakeStack);
 }
 
-void KiFiberStarted(void)
+/* Where every new fiber begins: complete the switch that started it, run its entry. */
+static void KiFiberRun(void *Argument)
 {
+    KI_FIBER *Fiber = Argument;
     KiFiberArrived(NULL);
+    Fiber->Entry(Fiber->Argument);
+    fprintf(stderr, "ntsim: a fiber's entry returned (it must switch away for good)\n");
+    abort();
 }
 
 void KiFiberAdoptCurrent(KI_FIBER *Fiber)
@@ -231,7 +236,7 @@ int KiFiberCreate(KI_FIBER *Fiber, void (*Entry)(void *), void *Argument, size_t
     Fiber->Entry = Entry;
     Fiber->Argument = Argument;
 #ifdef KI_FIBER_ASM
-    Fiber->Sp = KiFiberInitialFrame((char *)KiStackLow(&Fiber->Stack) + KiStackUsable(&Fiber->Stack), Entry, Argument);
+    Fiber->Sp = KiFiberInitialFrame((char *)KiStackLow(&Fiber->Stack) + KiStackUsable(&Fiber->Stack), KiFiberRun, Fiber);
 #else
     ucontext_t *Context = KiHostAlloc(sizeof(ucontext_t));
     getcontext(Context);

@@ -40,7 +40,7 @@ typedef struct _KI_FIBER {
     const void *AsanBottom; /* the usable stack, for AddressSanitizer */
     size_t AsanSize;
     void *TsanFiber;        /* ThreadSanitizer's context of this fiber */
-    void (*Entry)(void *);  /* what it runs (the ucontext fallback reads these) */
+    void (*Entry)(void *);  /* what it runs */
     void *Argument;
 } KI_FIBER;
 
@@ -67,8 +67,6 @@ void KiFiberDestroy(KI_FIBER *Fiber);
 /* Save the running context in From and continue To. Returns when someone switches
  * back to From. FromEnds: From will never run again (its sanitizer state goes). */
 void KiFiberSwitch(KI_FIBER *From, KI_FIBER *To, int FromEnds);
-/* First thing on a new fiber: completes the switch that started it. */
-void KiFiberStarted(void);
 /* "x86-64 assembly", "AArch64 assembly" or "ucontext" (docs, bench output). */
 const char *KiFiberImplementation(void);
 #endif

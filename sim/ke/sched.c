@@ -437,7 +437,6 @@ static void KiThreadBody(KI_THREAD *Self)
 static void KiFiberMain(void *Argument)
 {
     KI_THREAD *Self = Argument;
-    KiFiberStarted();
     KiLoadLocals(Self);
     KiThreadBody(Self); /* does not return: the last switch leaves for good */
 }
