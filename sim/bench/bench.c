@@ -168,7 +168,7 @@ static double BenchUartSpeedup(void)
 }
 
 /* sim/bench/ke.c: the execution model */
-double BenchContextSwitch(void);
+double BenchContextSwitch(double *CpuNs);
 double BenchContextSwitchLoaded(void); /* with a busy-spinning thread on every other core */
 double BenchDpcDispatch(void);
 double BenchTimerEvents(void);
@@ -210,7 +210,9 @@ int main(int argc, char **argv)
         printf("trace_events_per_sec %.0f events/s\n", Events);
     }
     if (!Only || strcmp(Only, "ke") == 0) {
-        printf("ctx_switch_ns %.0f ns\n", BenchContextSwitch());
+        double SwitchCpu;
+        printf("ctx_switch_ns %.0f ns\n", BenchContextSwitch(&SwitchCpu));
+        printf("ctx_switch_cpu_ns %.0f ns\n", SwitchCpu);
         printf("ctx_switch_ns_loaded %.0f ns\n", BenchContextSwitchLoaded());
         printf("dpc_dispatch_ns %.1f ns\n", BenchDpcDispatch());
         printf("timer_events_per_sec %.0f events/s\n", BenchTimerEvents());
