@@ -53,7 +53,7 @@ static void NtsimAddAcpiDevice(IOP_ROOT_DEVICE_SPEC *Spec, const char *PnpId, co
     char DeviceId[32], Ids[64];
     snprintf(DeviceId, sizeof(DeviceId), "ACPI\\%s", PnpId);
     int n = snprintf(Ids, sizeof(Ids) - 1, "ACPI\\%s%c*%s", PnpId, 0, PnpId);
-    Ids[n + 1] = 0;
+    Ids[n > 0 && (size_t)n < sizeof(Ids) - 1 ? (size_t)n + 1 : sizeof(Ids) - 1] = 0;
     Spec->DeviceId = DeviceId;
     Spec->InstanceId = Instance;
     Spec->HardwareIds = Ids;
@@ -179,10 +179,17 @@ int ntsim_pnp_add_root_device(ntsim_machine *Machine, const char *Name, const ch
         NtsimSetLastError("ntsim_pnp_add_root_device: a name without '\\' and a hardware ID are required");
         return NTSIM_E_ARGS;
     }
-    char DeviceId[160], Ids[300];
+    /* MAX_DEVICE_ID_LEN is 200: "ROOT\<name>" and each ID must fit */
+    if (strlen(Name) > 150 || strlen(HardwareId) > 200) {
+        NtsimSetLastError("ntsim_pnp_add_root_device: the name (at most 150 characters) or the hardware ID (at most "
+                          "200, MAX_DEVICE_ID_LEN) is too long");
+        return NTSIM_E_ARGS;
+    }
+    char DeviceId[160], Ids[204];
     snprintf(DeviceId, sizeof(DeviceId), "ROOT\\%s", Name);
-    size_t n = (size_t)snprintf(Ids, sizeof(Ids) - 1, "%s", HardwareId);
-    Ids[n + 1] = 0;
+    size_t n = strlen(HardwareId);
+    memcpy(Ids, HardwareId, n);
+    Ids[n] = Ids[n + 1] = 0; /* a one-string multi-string */
     IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = DeviceId, .InstanceId = "0000", .HardwareIds = Ids, .Description = Name };
     if (IopRootAddDevice(&Spec) == NULL) {
         NtsimSetLastError("ntsim_pnp_add_root_device: ROOT\\%s\\0000 already exists", Name);

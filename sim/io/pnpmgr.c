@@ -1012,6 +1012,8 @@ NTSTATUS IoReportDetectedDevice(PDRIVER_OBJECT DriverObject, INTERFACE_TYPE Lega
         *P = (char)toupper((unsigned char)*P);
     snprintf(Instance, sizeof(Instance), "%04u", IopDetectedCount++);
     size_t n = (size_t)snprintf(Ids, sizeof(Ids) - 1, "DETECTED\\%s", Service);
+    if (n > sizeof(Ids) - 2)
+        n = sizeof(Ids) - 2; /* truncated: the multi-string still ends in two NULs */
     Ids[n + 1] = 0;
     IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = DeviceId, .InstanceId = Instance, .HardwareIds = Ids, .Description = Service,
                                   .Requirements = Requirements, .RequirementCount = Count };

@@ -24,6 +24,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Sanitizer reports go to the real stderr even while a command's stderr is captured
+ * (otherwise a report made during a command vanishes into the capture file). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define FUZZ_CLI_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_CLI_SANITIZED 1
+#endif
+#ifdef FUZZ_CLI_SANITIZED
+#include <sanitizer/common_interface_defs.h>
+#define FUZZ_CLI_REPORT_TO(fd) __sanitizer_set_report_fd((void *)(intptr_t)(fd))
+#else
+#define FUZZ_CLI_REPORT_TO(fd) ((void)(fd))
+#endif
+
 #define main NtsimCliMain
 #include "../../sim/cli/main.c"
 #undef main
@@ -120,6 +137,7 @@ static int RunCommandLine(int Argc, char **Argv, char *Errors, size_t Size)
     FILE *Capture = tmpfile();
     if (SavedOut < 0 || SavedErr < 0 || Null < 0 || Capture == NULL)
         abort();
+    FUZZ_CLI_REPORT_TO(SavedErr);
     dup2(Null, STDOUT_FILENO);
     dup2(fileno(Capture), STDERR_FILENO);
     struct sigaction Int, Term;
@@ -137,6 +155,7 @@ static int RunCommandLine(int Argc, char **Argv, char *Errors, size_t Size)
     fflush(NULL);
     dup2(SavedOut, STDOUT_FILENO);
     dup2(SavedErr, STDERR_FILENO);
+    FUZZ_CLI_REPORT_TO(STDERR_FILENO);
     close(SavedOut);
     close(SavedErr);
     close(Null);
