@@ -469,13 +469,13 @@ static int CliParseCancel(CLI_STEP *Step, char **W, int N, char *Error, size_t S
  * a debugger-style dump (ntsim_inspect, docs/inspect.md); the command is checked when it runs. */
 static int CliParseInspect(CLI_STEP *Step, char **W, int N, char *Error, size_t Size)
 {
-    static const char *const Verbs[] = { "!drvobj", "!devobj", "!devstack", "!irp", "!object", "!arbiter" };
+    static const char *const Verbs[] = { "!drvobj", "!devobj", "!devstack", "!irp", "!object", "!locks", "!arbiter" };
     size_t v = 0;
     while (N >= 2 && v < sizeof(Verbs) / sizeof(Verbs[0]) && strcmp(W[1], Verbs[v]))
         v++;
     if (N < 2 || v == sizeof(Verbs) / sizeof(Verbs[0]))
         return CliFail(Error, Size, "usage: inspect !drvobj NAME | !devobj PATH | !devstack PATH | !irp | "
-                                    "!object [PATH] | !arbiter");
+                                    "!object [PATH] | !locks | !arbiter");
     char Command[600] = "";
     for (int i = 1; i < N; i++) {
         size_t Used = strlen(Command);

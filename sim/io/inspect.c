@@ -206,6 +206,12 @@ int ntsim_inspect(ntsim_machine *Machine, const char *Command, FILE *Out)
         return IopDumpLiveIrps(Out);
     if (strcmp(Verb, "!object") == 0)
         return IopDumpObject(Out, Argument[0] ? Argument : "\\");
+    if (strcmp(Verb, "!locks") == 0) {
+        fprintf(Out, "locks held:\n");
+        if (KiDumpHeldLocks(Out) == 0)
+            fprintf(Out, "  none\n");
+        return 0;
+    }
     if (strcmp(Verb, "!arbiter") == 0) {
         IopDumpClaims(Out);
         return 0;
@@ -219,6 +225,6 @@ int ntsim_inspect(ntsim_machine *Machine, const char *Command, FILE *Out)
         return 0;
     }
     fprintf(Out, "ntsim_inspect: unknown command '%s' (!drvobj NAME, !devobj PATH, !devstack PATH, !irp, "
-                 "!object [PATH], !arbiter, !analyze -v)\n", Verb);
+                 "!object [PATH], !locks, !arbiter, !analyze -v)\n", Verb);
     return NTSIM_E_ARGS;
 }

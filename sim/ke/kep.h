@@ -199,6 +199,7 @@ void KiReapThreads(void);
 void KiTrace(const char *Format, ...) __attribute__((format(printf, 1, 2)));
 /* Describe every thread and what it waits on (hang and deadlock reports). */
 void KiDescribeThreads(char *Buffer, size_t Size);
+ULONG KiDumpHeldLocks(FILE *Out); /* `!locks`: one line per lock held, the count */
 BOOLEAN KiMachineStopped(void);
 
 /* wait.c: the dispatcher */

@@ -672,6 +672,27 @@ void KiUnwrappedDdiCall(void *Caller)
     KiMaybeYield();
 }
 
+/* `!locks` (sim/io/inspect.c): every lock each thread holds, with where it was taken. */
+ULONG KiDumpHeldLocks(FILE *Out)
+{
+    ULONG Count = 0;
+    for (PLIST_ENTRY E = KiAllThreads.Flink; E != &KiAllThreads; E = E->Flink) {
+        KI_THREAD *T = CONTAINING_RECORD(E, KI_THREAD, AllLink);
+        if (T->State == KiThreadTerminated)
+            continue;
+        for (ULONG i = 0; i < T->HeldCount; i++) {
+            const KI_HELD_LOCK *H = &T->Held[i];
+            char At[300];
+            KiFormatSite(H->Site, At, sizeof(At));
+            fprintf(Out, "  %-11s %p  held by thread %u '%s'%s%s%s%s\n", H->Kind, H->Lock, T->Id, T->Name,
+                    H->Owner ? ", driver " : "", H->Owner ? IopDriverServiceName(H->Owner) : "",
+                    At[0] ? ", acquired at " : "", At);
+            Count++;
+        }
+    }
+    return Count;
+}
+
 /* ---- stack overflows ---- */
 
 BOOLEAN KiDescribeStackOverflow(const void *Address, char *Buffer, size_t Size)

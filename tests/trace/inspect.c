@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#define NTSIM_NO_SITES 1
+#include <ntddk.h>
 #include <ntsim/ntsim.h>
 
 static char *Inspect(ntsim_machine *Machine, const char *Command, int Expect)
@@ -92,8 +94,41 @@ static void dumps_of_serial_with_a_pending_read(void **state)
     ntsim_machine_destroy(Machine);
 }
 
+/* !locks: what each thread holds. The host thread plays kernel code here: it takes a
+ * fast mutex and a spin lock, as a driver routine it calls would. */
+static void held_locks(void **state)
+{
+    (void)state;
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+    ntsim_machine *Machine = ntsim_machine_create(&Config);
+    char *Text = Inspect(Machine, "!locks", 0);
+    Expect(Text, "locks held:\n  none");
+    free(Text);
+    FAST_MUTEX Mutex;
+    KSPIN_LOCK Lock;
+    KIRQL Old;
+    ExInitializeFastMutex(&Mutex);
+    KeInitializeSpinLock(&Lock);
+    ExAcquireFastMutex(&Mutex);
+    KeAcquireSpinLock(&Lock, &Old);
+    Text = Inspect(Machine, "!locks", 0);
+    char Needle[64];
+    snprintf(Needle, sizeof(Needle), "fast mutex  %p  held by thread 1", (void *)&Mutex);
+    Expect(Text, Needle);
+    snprintf(Needle, sizeof(Needle), "spin lock   %p  held by thread 1", (void *)&Lock);
+    Expect(Text, Needle);
+    free(Text);
+    KeReleaseSpinLock(&Lock, Old);
+    ExReleaseFastMutex(&Mutex);
+    Text = Inspect(Machine, "!locks", 0);
+    Expect(Text, "  none");
+    free(Text);
+    ntsim_machine_destroy(Machine);
+}
+
 int main(void)
 {
-    const struct CMUnitTest Tests[] = { cmocka_unit_test(dumps_of_serial_with_a_pending_read) };
+    const struct CMUnitTest Tests[] = { cmocka_unit_test(dumps_of_serial_with_a_pending_read),
+                                        cmocka_unit_test(held_locks) };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
