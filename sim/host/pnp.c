@@ -11,12 +11,19 @@
  * ports, a fixed edge-triggered interrupt line, a fixed DMA channel. */
 #define NTSIM_MAX_LEGACY_REQUIREMENTS 4
 
-static void NtsimRequirePorts(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, unsigned Io, unsigned Length)
+/* The next descriptor of Spec's list, zeroed, fixed and device-exclusive. */
+static IO_RESOURCE_DESCRIPTOR *NtsimRequire(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, UCHAR Type)
 {
     IO_RESOURCE_DESCRIPTOR *D = &Req[Spec->RequirementCount++];
     memset(D, 0, sizeof(*D));
-    D->Type = CmResourceTypePort;
+    D->Type = Type;
     D->ShareDisposition = CmResourceShareDeviceExclusive;
+    return D;
+}
+
+static void NtsimRequirePorts(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, unsigned Io, unsigned Length)
+{
+    IO_RESOURCE_DESCRIPTOR *D = NtsimRequire(Spec, Req, CmResourceTypePort);
     D->Flags = CM_RESOURCE_PORT_IO | CM_RESOURCE_PORT_16_BIT_DECODE;
     D->u.Port.Length = Length;
     D->u.Port.Alignment = 1;
@@ -26,10 +33,7 @@ static void NtsimRequirePorts(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR
 
 static void NtsimRequireIrq(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, unsigned Irq)
 {
-    IO_RESOURCE_DESCRIPTOR *D = &Req[Spec->RequirementCount++];
-    memset(D, 0, sizeof(*D));
-    D->Type = CmResourceTypeInterrupt;
-    D->ShareDisposition = CmResourceShareDeviceExclusive;
+    IO_RESOURCE_DESCRIPTOR *D = NtsimRequire(Spec, Req, CmResourceTypeInterrupt);
     D->Flags = CM_RESOURCE_INTERRUPT_LATCHED;
     D->u.Interrupt.MinimumVector = Irq;
     D->u.Interrupt.MaximumVector = Irq;
@@ -37,10 +41,7 @@ static void NtsimRequireIrq(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *
 
 static void NtsimRequireDma(IOP_ROOT_DEVICE_SPEC *Spec, IO_RESOURCE_DESCRIPTOR *Req, unsigned Channel)
 {
-    IO_RESOURCE_DESCRIPTOR *D = &Req[Spec->RequirementCount++];
-    memset(D, 0, sizeof(*D));
-    D->Type = CmResourceTypeDma;
-    D->ShareDisposition = CmResourceShareDeviceExclusive;
+    IO_RESOURCE_DESCRIPTOR *D = NtsimRequire(Spec, Req, CmResourceTypeDma);
     D->Flags = CM_RESOURCE_DMA_8;
     D->u.Dma.MinimumChannel = Channel;
     D->u.Dma.MaximumChannel = Channel;

@@ -165,24 +165,36 @@ static BOOLEAN IopPciMultiFunction(const IOP_PCI_FUNCTION *F)
     return (IopPciRead(F, HW_PCI_HEADER_TYPE, 1) & 0x80) != 0;
 }
 
-/* BusRelations of the PCI bus: every function present in configuration space. */
-static void IopPciEnumerate(PDEVICE_OBJECT Self)
+/* Every function present in configuration space, bus by bus, device by device; the
+ * functions past 0 only of a multi-function device (its header type says so). One
+ * walk for enumeration and for noticing a hot-plugged function. Returns the count. */
+static ULONG IopPciForEachFunction(void (*Visit)(PDEVICE_OBJECT Bus, const IOP_PCI_FUNCTION *F), PDEVICE_OBJECT Bus)
 {
+    ULONG Count = 0;
     if (HalpPci() == NULL)
-        return;
-    for (unsigned Bus = 0; Bus < HW_PCI_MAX_BUSES; Bus++)
+        return 0;
+    for (unsigned B = 0; B < HW_PCI_MAX_BUSES; B++)
         for (unsigned Device = 0; Device < HW_PCI_DEVICES; Device++)
             for (unsigned Function = 0; Function < HW_PCI_FUNCTIONS; Function++) {
-                IOP_PCI_FUNCTION F = { .Bus = Bus, .Device = Device, .Function = Function };
+                IOP_PCI_FUNCTION F = { .Bus = B, .Device = Device, .Function = Function };
                 if (!IopPciProbe(&F)) {
                     if (Function == 0)
                         break;
                     continue;
                 }
-                IopPciReportFunction(Self, &F);
+                Count++;
+                if (Visit)
+                    Visit(Bus, &F);
                 if (Function == 0 && !IopPciMultiFunction(&F))
                     break;
             }
+    return Count;
+}
+
+/* BusRelations of the PCI bus: a PDO for every function present. */
+static void IopPciEnumerate(PDEVICE_OBJECT Self)
+{
+    IopPciForEachFunction(IopPciReportFunction, Self);
 }
 
 /* ---- what the PDO of a function offers its drivers: configuration space through
@@ -285,20 +297,6 @@ NTSTATUS IopPciReadWriteConfig(PDEVICE_OBJECT Pdo, PIO_STACK_LOCATION Stack, PIR
     return Moved == Stack->Parameters.ReadWriteConfig.Length ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
 }
 
-static ULONG IopPciCountFunctions(void)
-{
-    ULONG Count = 0;
-    if (HalpPci() == NULL)
-        return 0;
-    for (unsigned Bus = 0; Bus < HW_PCI_MAX_BUSES; Bus++)
-        for (unsigned Device = 0; Device < HW_PCI_DEVICES; Device++)
-            for (unsigned Function = 0; Function < HW_PCI_FUNCTIONS; Function++) {
-                IOP_PCI_FUNCTION F = { .Bus = Bus, .Device = Device, .Function = Function };
-                Count += IopPciProbe(&F);
-            }
-    return Count;
-}
-
 static PDEVICE_OBJECT IopPciBus;  /* this machine's PCI bus PDO, once reported */
 static ULONG IopPciFunctionsSeen; /* functions present when the bus was last told to re-enumerate */
 
@@ -308,7 +306,7 @@ static ULONG IopPciFunctionsSeen; /* functions present when the bus was last tol
  * bus re-enumerate, as a PCI hot-plug controller's notification would. */
 void IopPciAddBus(void)
 {
-    ULONG Functions = IopPciCountFunctions();
+    ULONG Functions = IopPciForEachFunction(NULL, NULL);
     if (Functions == 0)
         return;
     IOP_ROOT_DEVICE_SPEC Spec = { .DeviceId = "ACPI\\PNP0A03", .InstanceId = "0",
