@@ -268,7 +268,7 @@ static void InfRegValue(IOP_BIND_REG *R, ULONG Flags, char Fields[][256], int Fi
 static void InfAddRegSection(const INF *Inf, const char *Section, BOOLEAN DriverKey, INF_REGS *Regs)
 {
     char Lower[300];
-    snprintf(Lower, sizeof(Lower), "%s", Section);
+    snprintf(Lower, sizeof(Lower), "%.299s", Section); /* section names are short; a longer one matches nothing */
     InfLower(Lower);
     for (int i = 0; i < Inf->Count && Regs->Count < INF_MAX_REGS; i++) {
         const INF_LINE *L = &Inf->Lines[i];

@@ -120,6 +120,7 @@ void IopReleaseImageSnapshot(void)
         free(IopSnapshot.Ranges[i].Saved);
     if (IopSnapshot.Handle)
         dlclose(IopSnapshot.Handle);
+    KiWatchdogImagesChanged();
     free(IopSnapshot.Path);
     memset(&IopSnapshot, 0, sizeof(IopSnapshot));
 }
@@ -140,6 +141,7 @@ int IopSnapshotImage(const char *Path)
     }
     IopSnapshot.Handle = Handle;
     IopSnapshot.Entry = Entry;
+    KiWatchdogImagesChanged();
     IOP_FIND_IMAGE Find = { .Inside = (uintptr_t)Entry };
     dl_iterate_phdr(IopSnapshotSegments, &Find);
     if (!Find.Found || Find.HasTls || Find.Error[0]) {

@@ -89,6 +89,7 @@ static void IopUnloadImage(IOP_DRIVER *Driver)
     if (Driver->Image && getenv("NTSIM_KEEP_IMAGES") == NULL)
         dlclose(Driver->Image);
     Driver->Image = NULL;
+    KiWatchdogImagesChanged();
 }
 
 static const char *IopExplainDlError(const char *Error, char *Buffer, size_t Size)
@@ -141,6 +142,7 @@ int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIA
             dlclose(Image);
             return NTSIM_E_LOAD;
         }
+        KiWatchdogImagesChanged();
     }
     IopCreateServiceKey(ServiceName);
     IOP_DRIVER *Driver = IopCreateDriverObject(ServiceName);

@@ -290,6 +290,7 @@ extern BOOLEAN KiIdling;
 extern NTSIM_SITE KiWatchdogSite;
 void KiWatchdogStart(void);
 void KiWatchdogStop(void);
+void KiWatchdogImagesChanged(void);
 void KiWatchdogSetHolder(void);
 void KiWatchdogHostCallBegin(void);
 void KiWatchdogHostCallEnd(void);

@@ -141,6 +141,13 @@ static unsigned KiRevokedCount;
  * belong to whoever moved the state to 1 or 3. */
 enum { KI_TEXT_NORMAL, KI_TEXT_REVOKING, KI_TEXT_REVOKED, KI_TEXT_RESTORING };
 static int KiTextRevoked;
+/* The driver images' text as the loading thread last found it (KiWatchdogImagesChanged):
+ * the watchdog thread only copies it. Walking the loaded objects from the watchdog
+ * thread itself raced with dlopen as ThreadSanitizer sees it (ld.so's own lock is
+ * invisible to it), and the loading thread is the one that knows when the list changed. */
+static uintptr_t KiDriverText[KI_MAX_REVOKED][2];
+static unsigned KiDriverTextCount;
+static int KiDriverTextBusy; /* a spin flag: held for one walk, never across driver code */
 
 #if defined(__linux__)
 static BOOLEAN KiIsDriverImage(const char *Name)
@@ -157,7 +164,7 @@ static int KiCollectDriverText(struct dl_phdr_info *Info, size_t Size, void *Dat
     if (!KiIsDriverImage(Info->dlpi_name))
         return 0;
     uintptr_t Page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    for (int i = 0; i < Info->dlpi_phnum && KiRevokedCount < KI_MAX_REVOKED; i++) {
+    for (int i = 0; i < Info->dlpi_phnum && KiDriverTextCount < KI_MAX_REVOKED; i++) {
         const ElfW(Phdr) *P = &Info->dlpi_phdr[i];
         if (P->p_type != PT_LOAD || !(P->p_flags & PF_X) || (P->p_flags & PF_W))
             continue;
@@ -174,24 +181,41 @@ static int KiCollectDriverText(struct dl_phdr_info *Info, size_t Size, void *Dat
                 End = QStart & ~(Page - 1);              /* shares our last page */
         }
         if (Start < End) {
-            KiRevoked[KiRevokedCount][0] = Start;
-            KiRevoked[KiRevokedCount][1] = End;
-            KiRevokedCount++;
+            KiDriverText[KiDriverTextCount][0] = Start;
+            KiDriverText[KiDriverTextCount][1] = End;
+            KiDriverTextCount++;
         }
     }
     return 0;
 }
 #endif
 
+/* The loader, on its own thread, after each dlopen or dlclose of a driver image. */
+void KiWatchdogImagesChanged(void)
+{
+#if defined(__linux__)
+    while (__atomic_exchange_n(&KiDriverTextBusy, 1, __ATOMIC_ACQUIRE))
+        ; /* the watchdog thread is copying: a few dozen words */
+    KiDriverTextCount = 0;
+    dl_iterate_phdr(KiCollectDriverText, NULL);
+    __atomic_store_n(&KiDriverTextBusy, 0, __ATOMIC_RELEASE);
+#endif
+}
+
 static void KiRevokeDriverText(void)
 {
 #if defined(__linux__)
     int Normal = KI_TEXT_NORMAL;
+    if (__atomic_exchange_n(&KiDriverTextBusy, 1, __ATOMIC_ACQUIRE))
+        return; /* the loader is walking: the forced signal stage still comes */
     if (!__atomic_compare_exchange_n(&KiTextRevoked, &Normal, KI_TEXT_REVOKING, FALSE, __ATOMIC_ACQUIRE,
-                                     __ATOMIC_RELAXED))
+                                     __ATOMIC_RELAXED)) {
+        __atomic_store_n(&KiDriverTextBusy, 0, __ATOMIC_RELEASE);
         return;
-    KiRevokedCount = 0;
-    dl_iterate_phdr(KiCollectDriverText, NULL);
+    }
+    memcpy(KiRevoked, KiDriverText, sizeof(KiRevoked));
+    KiRevokedCount = KiDriverTextCount;
+    __atomic_store_n(&KiDriverTextBusy, 0, __ATOMIC_RELEASE);
     for (unsigned i = 0; i < KiRevokedCount; i++)
         mprotect((void *)KiRevoked[i][0], KiRevoked[i][1] - KiRevoked[i][0], PROT_READ);
     __atomic_store_n(&KiTextRevoked, KI_TEXT_REVOKED, __ATOMIC_RELEASE);
@@ -292,6 +316,7 @@ static void KiWatchdogForked(void)
     KiWatchdogThreadUp = 0; /* threads do not survive fork: the child starts its own */
     KiHostCallActive = 0;
     KiForkedChild = 1;
+    KiDriverTextBusy = 0; /* the watchdog thread that may have held it is gone */
 }
 
 /* At load time, so that a process which forks before it ever creates a machine (the
