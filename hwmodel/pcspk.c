@@ -12,6 +12,11 @@
 
 #define AMPLITUDE 16000.0
 #define DC_BLOCK 0.995
+/* What a long run may cost: samples kept in memory stop at HW_PCSPK_KEEP_MAX (about
+ * three minutes at 44.1 kHz, 16 MiB), and a WAV stops where its 32-bit data size ends.
+ * Past both, the cursor only walks the line's edges (for the VCD), so an hour of
+ * virtual time no longer means 160 million samples rendered one by one. */
+#define WAV_MAX_SAMPLES (0xFFFFFFD3u / 2u)
 
 struct hw_pcspk {
     hw_pit8254 *pit;
@@ -87,13 +92,13 @@ static void emit(hw_pcspk *s, double fraction)
     s->x1 = x;
     s->y1 = y;
     int16_t v = (int16_t)(y > 32767 ? 32767 : y < -32768 ? -32768 : y);
-    if (s->wav) {
+    if (s->wav && s->wav_samples < WAV_MAX_SAMPLES) {
         uint8_t b[2] = { (uint8_t)v, (uint8_t)((uint16_t)v >> 8) };
         if (fwrite(b, 1, 2, s->wav) != 2)
             s->write_error = true;
         s->wav_samples++;
     }
-    if (s->keep) {
+    if (s->keep && s->count < HW_PCSPK_KEEP_MAX) {
         if (s->count == s->cap) {
             size_t nc = s->cap ? s->cap * 2 : 65536;
             int16_t *n = realloc(s->samples, nc * sizeof(*n));
@@ -106,12 +111,31 @@ static void emit(hw_pcspk *s, double fraction)
     }
 }
 
+static bool emitting(const hw_pcspk *s)
+{
+    return (s->wav && s->wav_samples < WAV_MAX_SAMPLES) || (s->keep && s->count < HW_PCSPK_KEEP_MAX);
+}
+
+static void follow_edge(hw_pcspk *s)
+{
+    s->level = line_at(s, s->t);
+    s->change = next_edge(s, s->t);
+    s->edges++;
+    if (s->vcd)
+        hw_vcd_change(s->vcd, s->sig_out, s->t, s->level);
+}
+
 static void render_until(hw_pcspk *s, hw_time_t now)
 {
     if (!s->valid) {
         s->level = line_at(s, s->t);
         s->change = next_edge(s, s->t);
         s->valid = true;
+    }
+    while (s->t < now && !emitting(s)) {
+        s->t = s->change < now ? s->change : now;
+        if (s->t == s->change)
+            follow_edge(s);
     }
     while (s->t < now) {
         hw_time_t end = sample_start(s, s->k + 1), stop = now;
@@ -127,12 +151,11 @@ static void render_until(hw_pcspk *s, hw_time_t now)
             s->k++;
             s->high_ns = 0;
         }
-        if (s->t == s->change) {
-            s->level = line_at(s, s->t);
-            s->change = next_edge(s, s->t);
-            s->edges++;
-            if (s->vcd)
-                hw_vcd_change(s->vcd, s->sig_out, s->t, s->level);
+        if (s->t == s->change)
+            follow_edge(s);
+        if (!emitting(s)) {
+            render_until(s, now); /* the edges that remain */
+            return;
         }
     }
 }

@@ -187,6 +187,30 @@ static void test_wav_file(void **state)
     assert_true(err < 0);
 }
 
+/* A long run keeps the first HW_PCSPK_KEEP_MAX samples and stops there (the fuzzer's
+ * `pnp --for 49249` grew the buffer past 4 GB), while the line's edges are still
+ * followed for as long as the tone plays. */
+static void test_long_run_keeps_a_bounded_prefix(void **state)
+{
+    fx *f = *state;
+    tone(f, 440);
+    run_for(f, HW_S(400));
+    hw_pcspk_flush(f->spk);
+    size_t n = 0;
+    const int16_t *s = hw_pcspk_samples(f->spk, &n);
+    assert_int_equal(n, HW_PCSPK_KEEP_MAX);
+    assert_int_equal(hw_pcspk_sample_count(f->spk), HW_PCSPK_KEEP_MAX);
+    /* the kept prefix is the tone, not silence */
+    assert_true(zero_crossings(s + n - 44100, 44100) > 800);
+    /* about 880 edges a second for all 400 seconds, not only the kept ones */
+    uint64_t edges = hw_pcspk_edges(f->spk);
+    assert_true(edges > 880ull * 399 && edges < 880ull * 401);
+    run_for(f, HW_S(3600)); /* an idle hour after the cap: nothing to render */
+    out8(f, 0x61, 0x00);
+    hw_pcspk_flush(f->spk);
+    assert_int_equal(hw_pcspk_sample_count(f->spk), HW_PCSPK_KEEP_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +218,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_silence_when_gated_off_and_after_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bit_banged_square_wave, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wav_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_run_keeps_a_bounded_prefix, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,13 +23,15 @@ extern "C" {
 #endif
 
 #define HW_PCSPK_RATE 44100u
+/* keep_samples keeps at most this many (the first ones); a WAV ends at 4 GiB */
+#define HW_PCSPK_KEEP_MAX ((size_t)1 << 23)
 
 typedef struct hw_pcspk hw_pcspk;
 
 typedef struct hw_pcspk_config {
     uint32_t    sample_rate;   /* 0: 44100 */
     const char *wav_path;      /* NULL: no file */
-    bool        keep_samples;  /* also keep every sample in memory */
+    bool        keep_samples;  /* also keep the samples in memory (the first HW_PCSPK_KEEP_MAX) */
 } hw_pcspk_config;
 
 /* Attaches to the PIT's counter 2 (one speaker per PIT).  NULL on error with
