@@ -154,9 +154,15 @@ int CliPnp(int argc, char **argv)
         case CLI_PNP_LOWER:
         case CLI_PNP_ROOT:
         case CLI_PNP_INF: Error = CliPnpAddBinding(&Pnp, Option, optarg, "pnp"); break;
-        case 'S': case 's': case 'B': case 'x': case 'X': case 'z': case 'w': case 'k': case 'f':
+        case 'S': case 's': case 'B': case 'x': case 'X': case 'z': case 'w': case 'k': case 'f': {
+            uint64_t Ns;
+            if (Option == 'f' && CliParseDuration(optarg, &Ns)) {
+                Error = CliUsageError("pnp", "--for takes a duration (e.g. 0.5, 2s, 250ms), not '%s'", optarg);
+                break;
+            }
             Steps[StepCount++] = (CLI_PNP_STEP){ Option, optarg };
             break;
+        }
         case 'h': Error = -1; break;
         case ':': Error = CliUsageError("pnp", "option %s needs a value", argv[optind - 1]); break;
         default: Error = CliUsageError("pnp", "unknown option '%s'", argv[optind - 1]); break;
@@ -185,13 +191,9 @@ int CliPnp(int argc, char **argv)
         Error = CliPnpStart(Machine, &Pnp, NULL, "pnp");
     for (size_t i = 0; !Error && i < StepCount; i++) {
         if (Steps[i].Option == 'f') {
-            char *End;
-            double Seconds = strtod(Steps[i].Argument, &End);
-            if (End == Steps[i].Argument || Seconds < 0 || (*End && strcmp(End, "s"))) {
-                Error = CliUsageError("pnp", "--for takes seconds (e.g. 0.5 or 2s), not '%s'", Steps[i].Argument);
-                break;
-            }
-            ntsim_run_for(Machine, (uint64_t)(Seconds * 1e9));
+            uint64_t Ns = 0;
+            CliParseDuration(Steps[i].Argument, &Ns); /* checked with the options */
+            ntsim_run_for(Machine, Ns);
             continue;
         }
         Error = CliPnpAction(Machine, Steps[i].Option, Steps[i].Argument);

@@ -27,37 +27,6 @@ static void CliOnSignal(int Signal)
     ntsim_interrupt(Signal);
 }
 
-/* "10s", "250ms", "20us", "100ns", "2m"; a bare number is seconds. */
-static int CliParseDuration(const char *Text, uint64_t *Ns)
-{
-    char *End;
-    if (!isdigit((unsigned char)Text[0]) && Text[0] != '.')
-        return -1; /* no sign, no "nan", "inf", no leading blanks */
-    if (strpbrk(Text, "xXpP"))
-        return -1; /* no hexadecimal floating point */
-    double V = strtod(Text, &End);
-    if (End == Text || !isfinite(V) || V < 0)
-        return -1;
-    double Scale = 1e9;
-    if (*End == 0 || !strcmp(End, "s"))
-        Scale = 1e9;
-    else if (!strcmp(End, "ms"))
-        Scale = 1e6;
-    else if (!strcmp(End, "us"))
-        Scale = 1e3;
-    else if (!strcmp(End, "ns"))
-        Scale = 1;
-    else if (!strcmp(End, "m") || !strcmp(End, "min"))
-        Scale = 60e9;
-    else
-        return -1;
-    double Total = V * Scale;
-    if (!(Total < 1.8e19))
-        return -1;
-    *Ns = (uint64_t)Total;
-    return 0;
-}
-
 /* "LEVEL[,COMPONENT]": a DPFLTR level by number or name, an optional component ID. */
 static int CliParseDbgPrintFilter(const char *Text, int *Level, int *Component)
 {

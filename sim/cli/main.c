@@ -1,7 +1,9 @@
 /* main.c - `ntsim`: load drivers into the simulated machine and check them. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,6 +58,37 @@ static const char Usage[] =
     "environment: NTSIM_FAULTS (fault injection for any host program, see docs/faults.md),\n"
     "             NTSIM_DBGPRINT=1 (show DbgPrint output), NTSIM_QUIET=1 (no live findings),\n"
     "             NTSIM_WATCHDOG_MS, NTSIM_BUDGET_MS (stop driver code that spins, docs/watchdog.md)\n";
+
+/* "10s", "250ms", "20us", "100ns", "2m"; a bare number is seconds. */
+int CliParseDuration(const char *Text, uint64_t *Ns)
+{
+    char *End;
+    if (!isdigit((unsigned char)Text[0]) && Text[0] != '.')
+        return -1; /* no sign, no "nan", "inf", no leading blanks */
+    if (strpbrk(Text, "xXpP"))
+        return -1; /* no hexadecimal floating point */
+    double V = strtod(Text, &End);
+    if (End == Text || !isfinite(V) || V < 0)
+        return -1;
+    double Scale = 1e9;
+    if (*End == 0 || !strcmp(End, "s"))
+        Scale = 1e9;
+    else if (!strcmp(End, "ms"))
+        Scale = 1e6;
+    else if (!strcmp(End, "us"))
+        Scale = 1e3;
+    else if (!strcmp(End, "ns"))
+        Scale = 1;
+    else if (!strcmp(End, "m") || !strcmp(End, "min"))
+        Scale = 60e9;
+    else
+        return -1;
+    double Total = V * Scale;
+    if (!(Total < 1.8e19))
+        return -1;
+    *Ns = (uint64_t)Total;
+    return 0;
+}
 
 int CliUsageError(const char *Command, const char *Format, ...)
 {

@@ -292,28 +292,6 @@ static int CliParseLength(const char *Word, size_t *Length, char *Error, size_t 
     return 0;
 }
 
-/* 10ms, 2s, 500us, 100ns (virtual time); a bare number is seconds. */
-static int CliParseDuration(const char *Word, uint64_t *Ns)
-{
-    static const struct { const char *Unit; double Scale; } Units[] = {
-        { "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "ns", 1 },
-    };
-    char *End;
-    if (!isdigit((unsigned char)Word[0]) || strpbrk(Word, "xXpPeE"))
-        return -1;
-    double V = strtod(Word, &End);
-    for (size_t i = 0; i < sizeof(Units) / sizeof(Units[0]); i++) {
-        if (strcmp(End, Units[i].Unit))
-            continue;
-        double Total = V * Units[i].Scale;
-        if (!(Total >= 0 && Total < 1.8e19))
-            return -1;
-        *Ns = (uint64_t)Total;
-        return 0;
-    }
-    return -1;
-}
-
 /* #N naming a request written before this line. */
 static int CliParseReference(const char *Word, unsigned *Number, char *Error, size_t Size)
 {
