@@ -8,6 +8,7 @@
  *    `load` and `imports` really load; every other command gets a path that does not
  *    exist, so `run`, `faults` and `pnp --bind` stop at their image check after parsing
  *    every option (no forked sweeps, no seconds of virtual time per input);
+ *  - `--for` longer than a second of virtual time skips the input (pnp runs it);
  *  - arguments naming host resources (absolute paths, ports, ptys, host files) skip
  *    the input, and `fuzz` (it execs ntsim-fuzz) is skipped; relative output files
  *    (--json, --vcd, --trace ...) land in a private temporary directory.
@@ -58,6 +59,21 @@ static int NamesHostResource(const char *Argument)
     for (size_t i = 0; i < sizeof(HostResources) / sizeof(HostResources[0]); i++)
         if (strstr(Argument, HostResources[i]) != NULL)
             return 1;
+    return 0;
+}
+
+/* `pnp --for` really runs the default machine (no image needed): more than a second of
+ * virtual time per input is a long run the user asked for, not a bug, and would only
+ * turn into libFuzzer timeouts. */
+#define FUZZ_CLI_MAX_VIRTUAL_NS 1000000000ull
+
+static int AsksForALongRun(int Argc, char **Argv)
+{
+    for (int i = 1; i + 1 < Argc; i++) {
+        uint64_t Ns;
+        if (strcmp(Argv[i], "--for") == 0 && CliParseDuration(Argv[i + 1], &Ns) == 0 && Ns > FUZZ_CLI_MAX_VIRTUAL_NS)
+            return 1;
+    }
     return 0;
 }
 
@@ -179,6 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
     int Skip = Argc < 0;
     for (int i = 1; i < Argc && !Skip; i++)
         Skip = NamesHostResource(Argv[i]);
+    Skip = Skip || AsksForALongRun(Argc, Argv);
     if (Skip) {
         free(Text);
         return 0;
