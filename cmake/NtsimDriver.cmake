@@ -5,8 +5,9 @@
 #
 # REACTOS_COMPAT (opt-in, for public ReactOS driver sources) adds ntsim's
 # reactos-compat include folder: <pseh/pseh2.h>, ReactOS's exception macros mapped onto
-# ntsim's own __try/__except/__finally. It is not a WDK header and is never on the path
-# otherwise.
+# ntsim's own __try/__except/__finally, and <ndk/haltypes.h>, a stand-in for ReactOS's
+# native-API header that declares only what the corpus drivers use (docs/compatibility.md).
+# They are not WDK headers and are never on the path otherwise.
 #
 # Produces <name>.sys in ${CMAKE_BINARY_DIR}/drivers (a loadable shared object; the
 # suffix is .sys on every host). The image is compiled as a WDK driver would be:

@@ -4,6 +4,8 @@
  * failure status naming the first one that did not. */
 #include <ntddk.h>
 #include <pseh/pseh2.h>
+/* the folder's NDK stand-in, as parport includes it: it must compile after ntddk.h */
+#include <ndk/haltypes.h>
 
 static int YieldFromTry(void)
 {

@@ -1,0 +1,16 @@
+/* ndk/haltypes.h - the ReactOS Native Development Kit's HAL types header, for building
+ * public ReactOS driver sources on ntsim (opt-in: ntsim_add_driver(... REACTOS_COMPAT)).
+ *
+ * Not a WDK header: the NDK is ReactOS's own description of undocumented native-API
+ * types. ntsim does not reproduce it; this stand-in declares only what the corpus
+ * drivers that include it use (docs/compatibility.md). The one such driver, parport,
+ * uses nothing from it beyond the documented kernel-mode definitions (its configuration
+ * counts through IoGetConfigurationInformation, CM_RESOURCE_LIST, port access), which
+ * ntddk.h provides; so the header brings in ntddk.h and adds nothing undocumented.
+ * Written for ntsim. */
+#ifndef NTSIM_REACTOS_NDK_HALTYPES_H
+#define NTSIM_REACTOS_NDK_HALTYPES_H
+
+#include <ntddk.h>
+
+#endif
