@@ -14,79 +14,27 @@
  *
  * I/O: writes are copied into a transmit ring that the ISR drains into the FIFO on
  * THRE interrupts (a write completes once buffered); reads pend until bytes arrive
- * (the ISR fills a receive ring, a DPC completes the oldest read). With the device
+ * (the ISR fills a receive ring, a DPC completes the oldest read). With no read
+ * timeouts set a read completes with whatever has arrived; with SERIAL_TIMEOUTS set
+ * (IOCTL_SERIAL_SET_TIMEOUTS) reads follow the documented serial semantics: complete
+ * when the buffer is full, or with STATUS_TIMEOUT and what has arrived when the total
+ * or the interval timeout runs out (MAXULONG interval: return at once). With the device
  * parameter Echo (REG_DWORD 1 in the device's "Device Parameters" key) every received
- * byte is also transmitted back.
+ * byte is also transmitted back. The serial IOCTLs (baud rate, line control, modem
+ * lines, timeouts, purge, statistics ...) are in ioctl.c.
  */
-#include <ntddk.h>
-#include <ntddser.h>
 #include <ntstrsafe.h>
-
-#define WDMSER_TAG 'SmdW'
-#define RING_SIZE 1024
-#define FIFO_DEPTH 16
-
-#define UART_RBR 0
-#define UART_THR 0
-#define UART_DLL 0
-#define UART_IER 1
-#define UART_DLM 1
-#define UART_IIR 2
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define IER_RDA 0x01
-#define IER_THRE 0x02
-#define IIR_NO_INTERRUPT 0x01
-#define IIR_ID_MASK 0x0E
-#define IIR_RDA 0x04
-#define IIR_TIMEOUT 0x0C
-#define IIR_THRE 0x02
-#define IIR_RLS 0x06
-#define LSR_DR 0x01
-#define LSR_THRE 0x20
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
-#define MCR_DTR 0x01
-#define MCR_RTS 0x02
-#define MCR_OUT2 0x08
-#define FCR_ENABLE_RESET_TRIGGER8 0x87
+#include "wdmserial.h"
 
 /* {86E0D1E0-8089-11D0-9CE4-08003E301F73} GUID_DEVINTERFACE_COMPORT */
 DEFINE_GUID(WdmSerialComPortInterface, 0x86e0d1e0L, 0x8089, 0x11d0, 0x9c, 0xe4, 0x08, 0x00, 0x3e, 0x30, 0x1f, 0x73);
-
-typedef enum { NotStarted, Started, StopPending, Stopped, RemovePending, SurpriseRemoved, Deleted } DEVICE_PNP_STATE;
-
-typedef struct _RING {
-    UCHAR Data[RING_SIZE];
-    ULONG Head, Tail; /* Head: next to read; Tail: next to write */
-} RING;
-
-typedef struct _DEVICE_EXTENSION {
-    PDEVICE_OBJECT Self;
-    PDEVICE_OBJECT Pdo;
-    PDEVICE_OBJECT Lower;
-    IO_REMOVE_LOCK RemoveLock;
-    DEVICE_PNP_STATE State, PreviousState;
-    UNICODE_STRING InterfaceName;
-    LONG OpenCount;
-    BOOLEAN Echo;
-    PUCHAR Port;
-    PKINTERRUPT Interrupt;
-    KDPC ReadDpc;
-    KSPIN_LOCK ReadLock;
-    LIST_ENTRY PendingReads;
-    RING Rx, Tx; /* touched at DIRQL: only inside the ISR or KeSynchronizeExecution */
-    ULONG RxDropped;
-} DEVICE_EXTENSION, *PDEVICE_EXTENSION;
 
 DRIVER_INITIALIZE DriverEntry;
 static DRIVER_ADD_DEVICE WdmSerialAddDevice;
 static DRIVER_UNLOAD WdmSerialUnload;
 static DRIVER_DISPATCH WdmSerialPnp, WdmSerialPower, WdmSerialCreateClose, WdmSerialRead, WdmSerialWrite;
 static KSERVICE_ROUTINE WdmSerialIsr;
-static KDEFERRED_ROUTINE WdmSerialReadDpc;
+static KDEFERRED_ROUTINE WdmSerialReadDpc, WdmSerialReadTimeoutDpc;
 static DRIVER_CANCEL WdmSerialCancelRead;
 static IO_COMPLETION_ROUTINE WdmSerialStartCompletion, SystemPowerUp;
 static REQUEST_POWER_COMPLETE DevicePowerDone;
@@ -119,10 +67,52 @@ static BOOLEAN RingGet(RING *R, PUCHAR Byte)
 static VOID FeedTransmitter(PDEVICE_EXTENSION Ext)
 {
     UCHAR Byte;
-    for (int i = 0; i < FIFO_DEPTH && RingGet(&Ext->Tx, &Byte); i++)
+    /* with the FIFO off (IOCTL_SERIAL_SET_FIFO_CONTROL) the holding register takes one byte */
+    int Room = (Ext->Settings.Fcr & FCR_ENABLE) ? FIFO_DEPTH : 1;
+    for (int i = 0; i < Room && RingGet(&Ext->Tx, &Byte); i++) {
         WRITE_PORT_UCHAR(Ext->Port + UART_THR, Byte);
+        Ext->Perf.TransmittedCount++;
+    }
     UCHAR Ier = IER_RDA | (Ext->Tx.Head != Ext->Tx.Tail ? IER_THRE : 0);
     WRITE_PORT_UCHAR(Ext->Port + UART_IER, Ier);
+}
+
+/* The line status errors that came with a received byte (or a line status interrupt). */
+static VOID CountLineErrors(PDEVICE_EXTENSION Ext, UCHAR Lsr)
+{
+    if (Lsr & LSR_OE) {
+        Ext->Perf.SerialOverrunErrorCount++;
+        Ext->Errors |= SERIAL_ERROR_OVERRUN;
+    }
+    if (Lsr & LSR_PE) {
+        Ext->Perf.ParityErrorCount++;
+        Ext->Errors |= SERIAL_ERROR_PARITY;
+    }
+    if (Lsr & LSR_FE) {
+        Ext->Perf.FrameErrorCount++;
+        Ext->Errors |= SERIAL_ERROR_FRAMING;
+    }
+    if (Lsr & LSR_BI)
+        Ext->Errors |= SERIAL_ERROR_BREAK;
+}
+
+static BOOLEAN DrainReceiver(PDEVICE_EXTENSION Ext)
+{
+    BOOLEAN Received = FALSE;
+    UCHAR Lsr;
+    while ((Lsr = READ_PORT_UCHAR(Ext->Port + UART_LSR)) & LSR_DR) {
+        CountLineErrors(Ext, Lsr);
+        UCHAR Byte = READ_PORT_UCHAR(Ext->Port + UART_RBR);
+        Ext->Perf.ReceivedCount++;
+        if (!RingPut(&Ext->Rx, Byte)) {
+            Ext->Perf.BufferOverrunErrorCount++;
+            Ext->Errors |= SERIAL_ERROR_QUEUEOVERRUN;
+        }
+        if (Ext->Echo)
+            RingPut(&Ext->Tx, Byte);
+        Received = TRUE;
+    }
+    return Received;
 }
 
 static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
@@ -137,24 +127,17 @@ static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
         switch (Iir & IIR_ID_MASK) {
         case IIR_RDA:
         case IIR_TIMEOUT:
-            while (READ_PORT_UCHAR(Ext->Port + UART_LSR) & LSR_DR) {
-                UCHAR Byte = READ_PORT_UCHAR(Ext->Port + UART_RBR);
-                if (!RingPut(&Ext->Rx, Byte))
-                    Ext->RxDropped++;
-                if (Ext->Echo)
-                    RingPut(&Ext->Tx, Byte);
-                Received = TRUE;
-            }
+            Received |= DrainReceiver(Ext);
             FeedTransmitter(Ext);
             break;
         case IIR_THRE:
             FeedTransmitter(Ext);
             break;
         case IIR_RLS:
-            READ_PORT_UCHAR(Ext->Port + UART_LSR);
+            CountLineErrors(Ext, READ_PORT_UCHAR(Ext->Port + UART_LSR));
             break;
         default:
-            READ_PORT_UCHAR(Ext->Port + 6); /* modem status: read to clear */
+            READ_PORT_UCHAR(Ext->Port + UART_MSR); /* modem status: read to clear */
             break;
         }
         Iir = READ_PORT_UCHAR(Ext->Port + UART_IIR);
@@ -164,15 +147,11 @@ static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
     return TRUE;
 }
 
+/* START: the line as the settings say (ioctl.c), then the receive interrupt. */
 static VOID ProgramUart(PDEVICE_EXTENSION Ext)
 {
     WRITE_PORT_UCHAR(Ext->Port + UART_IER, 0);
-    WRITE_PORT_UCHAR(Ext->Port + UART_LCR, LCR_DLAB);
-    WRITE_PORT_UCHAR(Ext->Port + UART_DLL, 1); /* 115200 baud with the 1.8432 MHz clock */
-    WRITE_PORT_UCHAR(Ext->Port + UART_DLM, 0);
-    WRITE_PORT_UCHAR(Ext->Port + UART_LCR, LCR_8N1);
-    WRITE_PORT_UCHAR(Ext->Port + UART_FCR, FCR_ENABLE_RESET_TRIGGER8);
-    WRITE_PORT_UCHAR(Ext->Port + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+    WdmSerialProgramLine(Ext);
     WRITE_PORT_UCHAR(Ext->Port + UART_IER, IER_RDA);
 }
 
@@ -184,7 +163,10 @@ static BOOLEAN QuietUart(PVOID Context)
     return TRUE;
 }
 
-/* ---- reads ---- */
+/* ---- reads ----
+ * The oldest pending read (the head) is the only one that collects bytes; its total
+ * timeout starts when it becomes the head, its interval timeout restarts with every
+ * byte that arrives for it. Bytes stay in the receive ring until the read completes. */
 
 typedef struct _COPY_CONTEXT {
     PDEVICE_EXTENSION Ext;
@@ -201,6 +183,13 @@ static BOOLEAN TakeReceived(PVOID Context)
     return TRUE;
 }
 
+static BOOLEAN MeasureReceived(PVOID Context)
+{
+    COPY_CONTEXT *C = Context;
+    C->Copied = RingCount(&C->Ext->Rx);
+    return TRUE;
+}
+
 static BOOLEAN PutTransmit(PVOID Context)
 {
     COPY_CONTEXT *C = Context;
@@ -210,32 +199,132 @@ static BOOLEAN PutTransmit(PVOID Context)
     return TRUE;
 }
 
-/* Complete the oldest pending read with what has arrived (called at DISPATCH_LEVEL). */
+static ULONG ReceivedCount(PDEVICE_EXTENSION Ext)
+{
+    COPY_CONTEXT C = { Ext, NULL, 0, 0 };
+    if (Ext->Interrupt)
+        KeSynchronizeExecution(Ext->Interrupt, MeasureReceived, &C);
+    return C.Copied;
+}
+
+static ULONG ReadLength(PIRP Irp)
+{
+    return IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length;
+}
+
+static PIRP HeadRead(PDEVICE_EXTENSION Ext)
+{
+    if (IsListEmpty(&Ext->PendingReads))
+        return NULL;
+    return CONTAINING_RECORD(Ext->PendingReads.Flink, IRP, Tail.Overlay.ListEntry);
+}
+
+static BOOLEAN NoReadTimeouts(const SERIAL_TIMEOUTS *T)
+{
+    return T->ReadIntervalTimeout == 0 && T->ReadTotalTimeoutMultiplier == 0 && T->ReadTotalTimeoutConstant == 0;
+}
+
+/* Whether the head read of Length bytes completes now, Available bytes having arrived. */
+static BOOLEAN ReadSatisfied(const SERIAL_TIMEOUTS *T, ULONG Length, ULONG Available)
+{
+    if (NoReadTimeouts(T))
+        return Available > 0; /* no timeouts set: this sample returns whatever has arrived */
+    if (T->ReadIntervalTimeout == MAXULONG) {
+        if (T->ReadTotalTimeoutMultiplier == 0 && T->ReadTotalTimeoutConstant == 0)
+            return TRUE;          /* return at once, with whatever is there */
+        if (T->ReadTotalTimeoutMultiplier == MAXULONG)
+            return Available > 0; /* the first byte completes it */
+    }
+    return Available >= min(Length, RING_SIZE - 1); /* a longer read cannot fill from the ring */
+}
+
+/* The total timeout of a read of Length bytes in ms; 0: none. */
+static ULONG ReadTotalTimeout(const SERIAL_TIMEOUTS *T, ULONG Length)
+{
+    if (T->ReadIntervalTimeout == MAXULONG && T->ReadTotalTimeoutMultiplier == MAXULONG)
+        return T->ReadTotalTimeoutConstant;
+    ULONGLONG Total = (ULONGLONG)T->ReadTotalTimeoutMultiplier * Length + T->ReadTotalTimeoutConstant;
+    return Total > MAXULONG ? MAXULONG : (ULONG)Total;
+}
+
+static VOID SetTimerMs(PKTIMER Timer, PKDPC Dpc, ULONG Milliseconds)
+{
+    LARGE_INTEGER Due;
+    Due.QuadPart = -(LONGLONG)Milliseconds * 10000;
+    KeSetTimer(Timer, Due, Dpc);
+}
+
+static VOID StopReadTimers(PDEVICE_EXTENSION Ext)
+{
+    KeCancelTimer(&Ext->TotalTimer);
+    KeRemoveQueueDpc(&Ext->TotalDpc);
+    KeCancelTimer(&Ext->IntervalTimer);
+    KeRemoveQueueDpc(&Ext->IntervalDpc);
+}
+
+/* The head changed (it completed, was cancelled, or a read arrived on an empty queue):
+ * the old head's timers stop, the new head's total timeout starts. Caller holds ReadLock. */
+static VOID ArmHead(PDEVICE_EXTENSION Ext)
+{
+    StopReadTimers(Ext);
+    Ext->HeadSeen = 0;
+    Ext->ArmedRead = HeadRead(Ext);
+    if (Ext->ArmedRead == NULL)
+        return;
+    ULONG Total = ReadTotalTimeout(&Ext->Settings.Timeouts, ReadLength(Ext->ArmedRead));
+    if (Total != 0)
+        SetTimerMs(&Ext->TotalTimer, &Ext->TotalDpc, Total);
+}
+
+/* Take the head off the queue unless its cancellation is under way. Caller holds ReadLock. */
+static PIRP UnlinkHead(PDEVICE_EXTENSION Ext, PIRP Head)
+{
+    if (IoSetCancelRoutine(Head, NULL) == NULL)
+        return NULL; /* being cancelled: its cancel routine removes it */
+    RemoveEntryList(&Head->Tail.Overlay.ListEntry);
+    ArmHead(Ext);
+    return Head;
+}
+
+/* The head if it is complete now; else its interval timeout restarts on new bytes.
+ * Caller holds ReadLock. */
+static PIRP TakeHeadIfSatisfied(PDEVICE_EXTENSION Ext)
+{
+    PIRP Head = HeadRead(Ext);
+    if (Head == NULL)
+        return NULL;
+    const SERIAL_TIMEOUTS *T = &Ext->Settings.Timeouts;
+    ULONG Available = ReceivedCount(Ext);
+    if (ReadSatisfied(T, ReadLength(Head), Available))
+        return UnlinkHead(Ext, Head);
+    if (Available > Ext->HeadSeen && T->ReadIntervalTimeout != 0 && T->ReadIntervalTimeout != MAXULONG)
+        SetTimerMs(&Ext->IntervalTimer, &Ext->IntervalDpc, T->ReadIntervalTimeout);
+    Ext->HeadSeen = Available;
+    return NULL;
+}
+
+static VOID FinishRead(PDEVICE_EXTENSION Ext, PIRP Irp, NTSTATUS Status)
+{
+    COPY_CONTEXT C = { Ext, Irp->AssociatedIrp.SystemBuffer, ReadLength(Irp), 0 };
+    if (Ext->Interrupt)
+        KeSynchronizeExecution(Ext->Interrupt, TakeReceived, &C);
+    Irp->IoStatus.Status = Status;
+    Irp->IoStatus.Information = C.Copied;
+    IoCompleteRequest(Irp, IO_SERIAL_INCREMENT);
+    IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+}
+
+/* Complete every read that is complete now (called at DISPATCH_LEVEL). */
 static VOID ServeReads(PDEVICE_EXTENSION Ext)
 {
     for (;;) {
         KIRQL Irql;
         KeAcquireSpinLock(&Ext->ReadLock, &Irql);
-        PIRP Irp = NULL;
-        if (!IsListEmpty(&Ext->PendingReads) && Ext->Rx.Head != Ext->Rx.Tail) {
-            PLIST_ENTRY Entry = Ext->PendingReads.Flink;
-            Irp = CONTAINING_RECORD(Entry, IRP, Tail.Overlay.ListEntry);
-            if (IoSetCancelRoutine(Irp, NULL) == NULL) {
-                Irp = NULL; /* being cancelled: its cancel routine removes it */
-            } else {
-                RemoveEntryList(Entry);
-            }
-        }
+        PIRP Irp = TakeHeadIfSatisfied(Ext);
         KeReleaseSpinLock(&Ext->ReadLock, Irql);
         if (Irp == NULL)
             return;
-        COPY_CONTEXT C = { Ext, Irp->AssociatedIrp.SystemBuffer,
-                           IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length, 0 };
-        KeSynchronizeExecution(Ext->Interrupt, TakeReceived, &C);
-        Irp->IoStatus.Status = STATUS_SUCCESS;
-        Irp->IoStatus.Information = C.Copied;
-        IoCompleteRequest(Irp, IO_SERIAL_INCREMENT);
-        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+        FinishRead(Ext, Irp, STATUS_SUCCESS);
     }
 }
 
@@ -247,6 +336,22 @@ static VOID WdmSerialReadDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
     ServeReads(Context);
 }
 
+/* The head's total or interval timeout ran out: it completes with what has arrived. */
+static VOID WdmSerialReadTimeoutDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
+{
+    PDEVICE_EXTENSION Ext = Context;
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Arg1);
+    UNREFERENCED_PARAMETER(Arg2);
+    KeAcquireSpinLockAtDpcLevel(&Ext->ReadLock);
+    PIRP Head = HeadRead(Ext);
+    PIRP Irp = Head != NULL && Head == Ext->ArmedRead ? UnlinkHead(Ext, Head) : NULL;
+    KeReleaseSpinLockFromDpcLevel(&Ext->ReadLock);
+    if (Irp != NULL)
+        FinishRead(Ext, Irp, STATUS_TIMEOUT);
+    ServeReads(Ext); /* the next read may be complete already */
+}
+
 static VOID WdmSerialCancelRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
@@ -254,6 +359,8 @@ static VOID WdmSerialCancelRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     KIRQL Irql;
     KeAcquireSpinLock(&Ext->ReadLock, &Irql);
     RemoveEntryList(&Irp->Tail.Overlay.ListEntry);
+    if (Irp == Ext->ArmedRead)
+        ArmHead(Ext);
     KeReleaseSpinLock(&Ext->ReadLock, Irql);
     Irp->IoStatus.Status = STATUS_CANCELLED;
     Irp->IoStatus.Information = 0;
@@ -261,8 +368,8 @@ static VOID WdmSerialCancelRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
 }
 
-/* Every pending read fails with Status (surprise removal, stop, remove). */
-static VOID FailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
+/* Every pending read fails with Status (surprise removal, stop, remove, a purge). */
+VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
 {
     for (;;) {
         KIRQL Irql;
@@ -276,6 +383,8 @@ static VOID FailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
                 break;
             }
         }
+        if (Irp != NULL && Irp == Ext->ArmedRead)
+            ArmHead(Ext);
         KeReleaseSpinLock(&Ext->ReadLock, Irql);
         if (Irp == NULL)
             return;
@@ -288,7 +397,7 @@ static VOID FailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
 
 /* ---- create, close, read, write ---- */
 
-static NTSTATUS CompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
+NTSTATUS WdmSerialCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
 {
     Irp->IoStatus.Status = Status;
     Irp->IoStatus.Information = Information;
@@ -303,10 +412,10 @@ static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     if (Stack->MajorFunction == IRP_MJ_CREATE) {
         NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
         if (!NT_SUCCESS(Status))
-            return CompleteIrp(Irp, Status, 0);
+            return WdmSerialCompleteIrp(Irp, Status, 0);
         if (Ext->State != Started) {
             IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-            return CompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
+            return WdmSerialCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
         }
         InterlockedIncrement(&Ext->OpenCount);
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
@@ -314,7 +423,7 @@ static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         InterlockedDecrement(&Ext->OpenCount);
     } else { /* IRP_MJ_CLEANUP: nothing per handle beyond the reads' own cancellation */
     }
-    return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+    return WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);
 }
 
 static NTSTATUS WdmSerialRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -322,14 +431,14 @@ static NTSTATUS WdmSerialRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
     NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
     if (!NT_SUCCESS(Status))
-        return CompleteIrp(Irp, Status, 0);
+        return WdmSerialCompleteIrp(Irp, Status, 0);
     if (Ext->State != Started) {
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-        return CompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
+        return WdmSerialCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
     }
     if (IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length == 0) {
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-        return CompleteIrp(Irp, STATUS_SUCCESS, 0);
+        return WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);
     }
     KIRQL Irql;
     KeAcquireSpinLock(&Ext->ReadLock, &Irql);
@@ -337,10 +446,12 @@ static NTSTATUS WdmSerialRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     if (Irp->Cancel && IoSetCancelRoutine(Irp, NULL) != NULL) {
         KeReleaseSpinLock(&Ext->ReadLock, Irql);
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-        return CompleteIrp(Irp, STATUS_CANCELLED, 0);
+        return WdmSerialCompleteIrp(Irp, STATUS_CANCELLED, 0);
     }
     IoMarkIrpPending(Irp);
     InsertTailList(&Ext->PendingReads, &Irp->Tail.Overlay.ListEntry);
+    if (HeadRead(Ext) == Irp)
+        ArmHead(Ext); /* the only read: its timeouts start now */
     KeReleaseSpinLock(&Ext->ReadLock, Irql);
     /* the remove lock stays held until the read completes */
     KeInsertQueueDpc(&Ext->ReadDpc, NULL, NULL); /* bytes may already be waiting */
@@ -352,16 +463,16 @@ static NTSTATUS WdmSerialWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
     NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
     if (!NT_SUCCESS(Status))
-        return CompleteIrp(Irp, Status, 0);
+        return WdmSerialCompleteIrp(Irp, Status, 0);
     if (Ext->State != Started) {
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-        return CompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
+        return WdmSerialCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
     }
     COPY_CONTEXT C = { Ext, Irp->AssociatedIrp.SystemBuffer,
                        IoGetCurrentIrpStackLocation(Irp)->Parameters.Write.Length, 0 };
     KeSynchronizeExecution(Ext->Interrupt, PutTransmit, &C);
     IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-    return CompleteIrp(Irp, C.Copied ? STATUS_SUCCESS : STATUS_DEVICE_BUSY, C.Copied);
+    return WdmSerialCompleteIrp(Irp, C.Copied ? STATUS_SUCCESS : STATUS_DEVICE_BUSY, C.Copied);
 }
 
 /* ---- Plug and Play ---- */
@@ -449,6 +560,7 @@ static VOID StopHardware(PDEVICE_EXTENSION Ext, BOOLEAN HardwarePresent)
     IoDisconnectInterrupt(Ext->Interrupt);
     Ext->Interrupt = NULL;
     KeRemoveQueueDpc(&Ext->ReadDpc);
+    StopReadTimers(Ext); /* no read is pending any more: nothing may fire after this */
 }
 
 static NTSTATUS PassDown(PDEVICE_EXTENSION Ext, PIRP Irp)
@@ -477,7 +589,7 @@ static NTSTATUS HandleRemove(PDEVICE_EXTENSION Ext, PIRP Irp)
 {
     if (Ext->State != SurpriseRemoved) {
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
-        FailPendingReads(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
         StopHardware(Ext, TRUE);
     }
     Ext->State = Deleted;
@@ -496,7 +608,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
     NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
     if (!NT_SUCCESS(Status))
-        return CompleteIrp(Irp, Status, 0);
+        return WdmSerialCompleteIrp(Irp, Status, 0);
     switch (Stack->MinorFunction) {
     case IRP_MN_START_DEVICE:
         Status = HandleStart(Ext, Irp);
@@ -504,7 +616,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     case IRP_MN_QUERY_STOP_DEVICE:
     case IRP_MN_QUERY_REMOVE_DEVICE:
         if (Ext->OpenCount > 0) { /* a port in use is not given up */
-            Status = CompleteIrp(Irp, STATUS_DEVICE_BUSY, 0);
+            Status = WdmSerialCompleteIrp(Irp, STATUS_DEVICE_BUSY, 0);
             break;
         }
         Ext->PreviousState = Ext->State;
@@ -517,10 +629,10 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         Status = ForwardAndWait(Ext, Irp);
         if (Ext->State == StopPending || Ext->State == RemovePending)
             Ext->State = Ext->PreviousState;
-        Status = CompleteIrp(Irp, STATUS_SUCCESS, 0);
+        Status = WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);
         break;
     case IRP_MN_STOP_DEVICE:
-        FailPendingReads(Ext, STATUS_DEVICE_NOT_READY);
+        WdmSerialFailPendingReads(Ext, STATUS_DEVICE_NOT_READY);
         StopHardware(Ext, TRUE);
         Ext->State = Stopped;
         Irp->IoStatus.Status = STATUS_SUCCESS;
@@ -529,7 +641,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     case IRP_MN_SURPRISE_REMOVAL:
         Ext->State = SurpriseRemoved;
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
-        FailPendingReads(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
         StopHardware(Ext, FALSE); /* the UART is gone: do not touch it */
         Irp->IoStatus.Status = STATUS_SUCCESS;
         Status = PassDown(Ext, Irp);
@@ -622,6 +734,11 @@ static NTSTATUS WdmSerialAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     KeInitializeSpinLock(&Ext->ReadLock);
     InitializeListHead(&Ext->PendingReads);
     KeInitializeDpc(&Ext->ReadDpc, WdmSerialReadDpc, Ext);
+    KeInitializeTimer(&Ext->TotalTimer);
+    KeInitializeTimer(&Ext->IntervalTimer);
+    KeInitializeDpc(&Ext->TotalDpc, WdmSerialReadTimeoutDpc, Ext);
+    KeInitializeDpc(&Ext->IntervalDpc, WdmSerialReadTimeoutDpc, Ext);
+    WdmSerialDefaultSettings(&Ext->Settings);
     Status = IoRegisterDeviceInterface(Pdo, &WdmSerialComPortInterface, NULL, &Ext->InterfaceName);
     if (!NT_SUCCESS(Status)) {
         IoDeleteDevice(Fdo);
@@ -652,6 +769,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     DriverObject->MajorFunction[IRP_MJ_CLEANUP] = WdmSerialCreateClose;
     DriverObject->MajorFunction[IRP_MJ_READ] = WdmSerialRead;
     DriverObject->MajorFunction[IRP_MJ_WRITE] = WdmSerialWrite;
+    DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = WdmSerialDeviceControl;
     DriverObject->MajorFunction[IRP_MJ_PNP] = WdmSerialPnp;
     DriverObject->MajorFunction[IRP_MJ_POWER] = WdmSerialPower;
     DriverObject->DriverExtension->AddDevice = WdmSerialAddDevice;

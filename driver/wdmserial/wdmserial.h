@@ -1,0 +1,106 @@
+/* wdmserial.h - what the WDM serial sample's two files share: the 16550's registers,
+ * the device extension, and the routines one file calls in the other
+ * (wdmserial.c: PnP, power, reads, writes, the ISR; ioctl.c: the serial IOCTLs). */
+#ifndef WDMSERIAL_H
+#define WDMSERIAL_H
+
+#include <ntddk.h>
+#include <ntddser.h>
+
+#define WDMSER_TAG 'SmdW'
+#define RING_SIZE 1024
+#define FIFO_DEPTH 16
+#define UART_CLOCK_BAUD 115200 /* 1.8432 MHz / 16: the rate of divisor 1 */
+
+#define UART_RBR 0
+#define UART_THR 0
+#define UART_DLL 0
+#define UART_IER 1
+#define UART_DLM 1
+#define UART_IIR 2
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_MSR 6
+#define IER_RDA 0x01
+#define IER_THRE 0x02
+#define IIR_NO_INTERRUPT 0x01
+#define IIR_ID_MASK 0x0E
+#define IIR_RDA 0x04
+#define IIR_TIMEOUT 0x0C
+#define IIR_THRE 0x02
+#define IIR_RLS 0x06
+#define LSR_DR 0x01
+#define LSR_OE 0x02
+#define LSR_PE 0x04
+#define LSR_FE 0x08
+#define LSR_BI 0x10
+#define LSR_THRE 0x20
+#define LCR_DLAB 0x80
+#define MCR_DTR 0x01
+#define MCR_RTS 0x02
+#define MCR_OUT2 0x08
+#define FCR_ENABLE 0x01
+#define FCR_RX_RESET 0x02
+#define FCR_TX_RESET 0x04
+#define FCR_ENABLE_RESET_TRIGGER8 0x87
+
+typedef enum { NotStarted, Started, StopPending, Stopped, RemovePending, SurpriseRemoved, Deleted } DEVICE_PNP_STATE;
+
+typedef struct _RING {
+    UCHAR Data[RING_SIZE];
+    ULONG Head, Tail; /* Head: next to read; Tail: next to write */
+} RING;
+
+static inline ULONG RingCount(const RING *R)
+{
+    return (R->Tail + RING_SIZE - R->Head) % RING_SIZE;
+}
+
+/* The line as the IOCTLs set it; kept across STOP/START (START programs the UART from it). */
+typedef struct _SERIAL_SETTINGS {
+    ULONG BaudRate;
+    SERIAL_LINE_CONTROL LineControl;
+    SERIAL_TIMEOUTS Timeouts;
+    SERIAL_HANDFLOW HandFlow;
+    ULONG WaitMask;
+    UCHAR Mcr;   /* the modem control register as last written */
+    UCHAR Fcr;   /* the FIFO control register as last written (write-only in the UART) */
+} SERIAL_SETTINGS;
+
+typedef struct _DEVICE_EXTENSION {
+    PDEVICE_OBJECT Self;
+    PDEVICE_OBJECT Pdo;
+    PDEVICE_OBJECT Lower;
+    IO_REMOVE_LOCK RemoveLock;
+    DEVICE_PNP_STATE State, PreviousState;
+    UNICODE_STRING InterfaceName;
+    LONG OpenCount;
+    BOOLEAN Echo;
+    PUCHAR Port;
+    PKINTERRUPT Interrupt;
+    KDPC ReadDpc;
+    KSPIN_LOCK ReadLock;
+    LIST_ENTRY PendingReads;       /* the oldest (the head) collects bytes and runs the timeouts */
+    PIRP ArmedRead;                /* the head whose timeouts are running */
+    ULONG HeadSeen;                /* bytes the head had seen at the last look (interval timeout) */
+    KTIMER TotalTimer, IntervalTimer;
+    KDPC TotalDpc, IntervalDpc;
+    SERIAL_SETTINGS Settings;
+    /* touched at DIRQL: only inside the ISR or KeSynchronizeExecution */
+    RING Rx, Tx;
+    SERIALPERF_STATS Perf;
+    ULONG Errors;                  /* SERIAL_ERROR_* since the last IOCTL_SERIAL_GET_COMMSTATUS */
+} DEVICE_EXTENSION, *PDEVICE_EXTENSION;
+
+/* wdmserial.c */
+NTSTATUS WdmSerialCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
+VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status);
+
+/* ioctl.c */
+DRIVER_DISPATCH WdmSerialDeviceControl;
+VOID WdmSerialDefaultSettings(SERIAL_SETTINGS *Settings);
+KSYNCHRONIZE_ROUTINE WdmSerialProgramLine;
+
+#endif
