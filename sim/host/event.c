@@ -1,5 +1,5 @@
-/* event.c (host) - events a test creates and holds as a user-mode program holds them:
- * by handle. The handle goes to the driver in an IOCTL buffer; the driver references
+/* event.c (host) - events and semaphores a test creates and holds as a user-mode
+ * program holds them: by handle. The handle goes to the driver in an IOCTL buffer; the driver references
  * it with ObReferenceObjectByHandle(..., *ExEventObjectType, UserMode, ...), sets the
  * KEVENT later (from a DPC, a thread, a completion), and the test waits for it here,
  * in virtual time, with the rest of the machine running. */
@@ -67,16 +67,32 @@ int32_t ntsim_event_reset(ntsim_machine *Machine, ntsim_handle Handle)
 
 /* The wait under a host frame (kept apart: nothing of the caller's lives across the
  * frame's sigsetjmp). */
-static NTSTATUS NtsimWaitEvent(PKEVENT Event, hw_time_t Deadline)
+static NTSTATUS NtsimWaitObject(PVOID Object, hw_time_t Deadline, const char *Ddi)
 {
     volatile NTSTATUS Status = STATUS_TIMEOUT;
     KI_HOST_FRAME Frame;
     if (KI_HOST_TRY(&Frame)) {
-        PVOID Objects[1] = { Event };
-        Status = KiWaitInternal(1, Objects, WaitAny, Deadline, "ntsim_event_wait");
+        PVOID Objects[1] = { Object };
+        Status = KiWaitInternal(1, Objects, WaitAny, Deadline, Ddi);
     }
     KiLeaveHost(&Frame);
     return Status;
+}
+
+/* Wait for a referenced event or semaphore, then drop the reference: 1 signalled,
+ * 0 timed out, NTSIM_E_CRASHED. */
+static int NtsimWaitReferenced(PVOID Object, uint64_t TimeoutNs, const char *Ddi, const char *What)
+{
+    hw_time_t Deadline = TimeoutNs == UINT64_MAX || TimeoutNs > HW_TIME_NEVER - 1 - KiNow() ? HW_TIME_NEVER
+                                                                                          : KiNow() + TimeoutNs;
+    NTSTATUS Status = NtsimWaitObject(Object, Deadline, Ddi);
+    KiReapThreads();
+    ObpDereference(Object);
+    if (KiMachineCrashed()) {
+        NtsimSetLastError("the machine stopped while the host waited for %s", What);
+        return NTSIM_E_CRASHED;
+    }
+    return Status == STATUS_WAIT_0 ? 1 : 0;
 }
 
 int ntsim_event_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t TimeoutNs)
@@ -85,16 +101,47 @@ int ntsim_event_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t Timeo
     int32_t Check = NtsimReferenceEvent(Machine, Handle, &Event);
     if (Check)
         return Check;
-    hw_time_t Deadline = TimeoutNs == UINT64_MAX || TimeoutNs > HW_TIME_NEVER - 1 - KiNow() ? HW_TIME_NEVER
-                                                                                          : KiNow() + TimeoutNs;
-    NTSTATUS Status = NtsimWaitEvent(Event, Deadline);
-    KiReapThreads();
-    ObpDereference(Event);
-    if (KiMachineCrashed()) {
-        NtsimSetLastError("the machine stopped while the host waited for an event");
-        return NTSIM_E_CRASHED;
+    return NtsimWaitReferenced(Event, TimeoutNs, "ntsim_event_wait", "an event");
+}
+
+/* ---- semaphores (sim/ex/semaphore.c) ---- */
+
+extern OBJECT_TYPE ExpSemaphoreObjectType;
+NTSTATUS ExpCreateSemaphoreObject(LONG Count, LONG Limit, PKSEMAPHORE *Semaphore);
+
+int32_t ntsim_semaphore_create(ntsim_machine *Machine, int32_t InitialCount, int32_t Limit, ntsim_handle *Handle)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    if (Handle == NULL || Limit <= 0 || InitialCount < 0 || InitialCount > Limit) {
+        NtsimSetLastError("a semaphore needs 0 <= initial count <= limit, limit > 0, and a handle to fill "
+                          "(got %d, %d)", (int)InitialCount, (int)Limit);
+        return NTSIM_E_ARGS;
     }
-    return Status == STATUS_WAIT_0 ? 1 : 0;
+    PKSEMAPHORE Semaphore;
+    ExpCreateSemaphoreObject(InitialCount, Limit, &Semaphore);
+    HANDLE Created;
+    /* no driver is running: the handle is the host's, outside every driver's leak audit */
+    ObpCreateHandle(Semaphore, SEMAPHORE_ALL_ACCESS, KiNoSite, &Created);
+    ObpDereference(Semaphore);
+    *Handle = (ntsim_handle)(ULONG_PTR)Created;
+    return STATUS_SUCCESS;
+}
+
+int ntsim_semaphore_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t TimeoutNs)
+{
+    int Check = NtsimCheckMachine(Machine);
+    if (Check)
+        return Check;
+    PVOID Object;
+    NTSTATUS Status = ObpReferenceHandle((HANDLE)(ULONG_PTR)Handle, &ExpSemaphoreObjectType, &Object);
+    if (!NT_SUCCESS(Status)) {
+        NtsimSetLastError("handle 0x%llx is not an open semaphore handle (%s)", (unsigned long long)Handle,
+                          ntsim_status_name(Status));
+        return NTSIM_E_ARGS;
+    }
+    return NtsimWaitReferenced(Object, TimeoutNs, "ntsim_semaphore_wait", "a semaphore");
 }
 
 int32_t ntsim_handle_close(ntsim_machine *Machine, ntsim_handle Handle)

@@ -2,4 +2,5 @@
 #ifndef NTSIM_NTIFS_H
 #define NTSIM_NTIFS_H
 #include <ntddk.h>
+#include <nt/ps.h>
 #endif

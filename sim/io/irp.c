@@ -456,7 +456,7 @@ BOOLEAN IoCancelIrp(PIRP Irp)
 
 PEPROCESS IoGetCurrentProcess(VOID)
 {
-    return (PEPROCESS)(ULONG_PTR)0x1000;
+    return PsGetCurrentProcess(); /* the system process (sim/ps/process.c) */
 }
 
 BOOLEAN IoIs32bitProcess(PIRP Irp)

@@ -145,6 +145,22 @@ static NTSTATUS ObpReferenceCurrentThread(POBJECT_TYPE Type, PVOID *Object, POBJ
     return STATUS_SUCCESS;
 }
 
+/* NtCurrentProcess(): the system process, every thread's (sim/ps/process.c). */
+static NTSTATUS ObpReferenceCurrentProcess(POBJECT_TYPE Type, PVOID *Object, POBJECT_HANDLE_INFORMATION Information)
+{
+    extern PVOID PspSystemProcessObject(void);
+    PVOID Process = PspSystemProcessObject();
+    if (Type != NULL && ObpGetObjectType(Process) != Type)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    ObpReference(Process);
+    *Object = Process;
+    if (Information) {
+        Information->HandleAttributes = 0;
+        Information->GrantedAccess = PROCESS_ALL_ACCESS;
+    }
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
                                    KPROCESSOR_MODE AccessMode, PVOID *Object,
                                    POBJECT_HANDLE_INFORMATION HandleInformation)
@@ -154,6 +170,8 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POB
     KiTakeSite();
     if (Handle == NtCurrentThread()) /* the pseudo-handle: the calling thread's object */
         return ObpReferenceCurrentThread(ObjectType, Object, HandleInformation);
+    if (Handle == NtCurrentProcess())
+        return ObpReferenceCurrentProcess(ObjectType, Object, HandleInformation);
     OBP_HANDLE_ENTRY *Entry = ObpLookupHandle(Handle);
     if (Entry == NULL)
         return STATUS_INVALID_HANDLE;

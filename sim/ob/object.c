@@ -1,5 +1,6 @@
 /* object.c - object headers, reference counts and the Ob* reference routines. */
 #include "ob/obp.h"
+#include <nt/ps.h> /* ObGetObjectType */
 
 static OBP_HEADER *ObpCheckedHeader(PVOID Object, const char *Ddi, NTSIM_SITE Site)
 {
@@ -93,4 +94,10 @@ NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POB
 VOID ObMakeTemporaryObject(PVOID Object)
 {
     ObpRemoveName(Object);
+}
+
+POBJECT_TYPE ObGetObjectType(PVOID Object)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    return ObpCheckedHeader(Object, "ObGetObjectType", Site)->Type;
 }

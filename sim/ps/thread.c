@@ -44,16 +44,6 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
     KiExitThread(ExitStatus);
 }
 
-HANDLE PsGetCurrentProcessId(VOID)
-{
-    return (HANDLE)(ULONG_PTR)4;
-}
-
-PEPROCESS PsGetCurrentProcess(VOID)
-{
-    return (PEPROCESS)(ULONG_PTR)0x1000;
-}
-
 BOOLEAN PsIsSystemThread(PETHREAD Thread)
 {
     return !((KI_THREAD *)Thread)->IsHost;

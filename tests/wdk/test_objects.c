@@ -1,7 +1,7 @@
 /* wdk/objects - object types as data exports, ObReferenceObjectByHandle/ByPointer type
- * checks, events by handle (ZwCreateEvent & co., IoCreateNotificationEvent), handle waits,
+ * checks, the system process and its token as objects, events and semaphores by handle (ZwCreateEvent & co., IoCreateNotificationEvent), handle waits,
  * and the host's events handed to a driver in an IOCTL (wdk_event.sys). */
-#include <ntddk.h>
+#include <ntifs.h>
 #include "wdktest.h"
 #include "drivers/wdkioctl.h"
 
@@ -38,6 +38,85 @@ static void test_object_types(void **state)
 {
     (void)state;
     assert_status(run_entry("types", (ntsim_driver_entry)TypesEntry, NULL), STATUS_DEVICE_NOT_READY);
+}
+
+/* The system process and its primary token are objects of their types: every way of
+ * naming the process gives the same object, a wrong type is a mismatch. */
+static NTSTATUS ProcessEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    PEPROCESS Current = PsGetCurrentProcess();
+    if (Current == NULL || Current != IoGetCurrentProcess() || Current != PsInitialSystemProcess)
+        return STATUS_UNSUCCESSFUL;
+    PVOID Object = NULL;
+    if (ObReferenceObjectByHandle(NtCurrentProcess(), PROCESS_ALL_ACCESS, *PsProcessType, KernelMode, &Object,
+                                  NULL) != STATUS_SUCCESS || Object != Current)
+        return STATUS_UNSUCCESSFUL + 1;
+    ObDereferenceObject(Object);
+    if (ObReferenceObjectByHandle(NtCurrentProcess(), 0, *PsThreadType, KernelMode, &Object, NULL) !=
+        STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 2;
+    if (ObReferenceObjectByPointer(Current, 0, *SeTokenObjectType, KernelMode) != STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 3;
+    if (ObGetObjectType(Current) != *PsProcessType)
+        return STATUS_UNSUCCESSFUL + 4;
+    PEPROCESS Found = NULL;
+    if (PsLookupProcessByProcessId(PsGetCurrentProcessId(), &Found) != STATUS_SUCCESS || Found != Current ||
+        PsGetProcessId(Found) != (HANDLE)(ULONG_PTR)4)
+        return STATUS_UNSUCCESSFUL + 5;
+    ObDereferenceObject(Found);
+    if (PsLookupProcessByProcessId((HANDLE)(ULONG_PTR)8, &Found) != STATUS_INVALID_CID)
+        return STATUS_UNSUCCESSFUL + 6;
+    HANDLE Token;
+    if (ZwOpenProcessTokenEx(NtCurrentProcess(), TOKEN_QUERY, OBJ_KERNEL_HANDLE, &Token) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 7;
+    PACCESS_TOKEN Primary = PsReferencePrimaryToken(Current);
+    NTSTATUS Status = STATUS_DEVICE_NOT_READY;
+    if (ObReferenceObjectByHandle(Token, TOKEN_QUERY, *PsProcessType, KernelMode, &Object, NULL) !=
+        STATUS_OBJECT_TYPE_MISMATCH)
+        Status = STATUS_UNSUCCESSFUL + 8;
+    else if (ObReferenceObjectByHandle(Token, TOKEN_QUERY, *SeTokenObjectType, KernelMode, &Object, NULL) !=
+                 STATUS_SUCCESS || Object != Primary || ObGetObjectType(Object) != *SeTokenObjectType)
+        Status = STATUS_UNSUCCESSFUL + 9;
+    else
+        ObDereferenceObject(Object);
+    PsDereferencePrimaryToken(Primary);
+    ZwClose(Token);
+    /* a process handle must name a process */
+    HANDLE Event;
+    ZwCreateEvent(&Event, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
+    if (ZwOpenProcessToken(Event, TOKEN_QUERY, &Token) != STATUS_OBJECT_TYPE_MISMATCH)
+        Status = STATUS_UNSUCCESSFUL + 10;
+    ZwClose(Event);
+    return Status;
+}
+
+static void test_system_process_and_token(void **state)
+{
+    (void)state;
+    assert_status(run_entry("process", (ntsim_driver_entry)ProcessEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_null(find("FL-01", NULL)); /* the token handle was closed */
+}
+
+/* A driver that keeps the token handle open is told so at its end, like any handle. */
+static NTSTATUS LeakTokenEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    HANDLE Token;
+    if (ZwOpenProcessToken(NtCurrentProcess(), TOKEN_QUERY, &Token) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL;
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_leaked_token_handle(void **state)
+{
+    (void)state;
+    assert_status(run_entry("leaktoken", (ntsim_driver_entry)LeakTokenEntry, NULL), STATUS_DEVICE_NOT_READY);
+    const ntsim_finding *F = find("FL-01", "Token");
+    assert_non_null(F);
+    assert_non_null(strstr(F->site, "test_objects.c"));
 }
 
 static NTSTATUS EventHandleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
@@ -399,6 +478,43 @@ static void test_host_event_set_by_driver(void **state)
     expect_no_errors();
 }
 
+/* A semaphore the host creates, released by the driver from a DPC: the host's waits take
+ * one count each; an event IOCTL given the semaphore's handle is refused by type. */
+static void test_host_semaphore_released_by_driver(void **state)
+{
+    (void)state;
+    ntsim_driver *d = load_image("wdk_event.sys");
+    ntsim_file *f = NULL;
+    assert_status(ntsim_open(M, "\\\\.\\WdkEvent", &f), 0);
+    ntsim_handle h = 0;
+    assert_int_equal(ntsim_semaphore_create(M, 0, 5, &h), 0);
+    assert_int_equal(ntsim_semaphore_wait(M, h, 0), 0); /* count 0: a poll times out */
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_SET_EVENT_LATER, &h, sizeof(h), NULL, 0, NULL), STATUS_OBJECT_TYPE_MISMATCH);
+    uint64_t start = ntsim_now_ns(M);
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_RELEASE_SEMAPHORE_LATER, &h, sizeof(h), NULL, 0, NULL), 0);
+    assert_int_equal(ntsim_semaphore_wait(M, h, UINT64_MAX), 1);
+    assert_int_equal(ntsim_now_ns(M) - start, 10u * 1000 * 1000); /* the driver's timer: 10 ms */
+    assert_int_equal(ntsim_semaphore_wait(M, h, 0), 1);         /* released by 2: a second count */
+    assert_int_equal(ntsim_semaphore_wait(M, h, 1000000), 0);   /* and no third */
+    /* an event handle given to the semaphore IOCTL: refused by type as well */
+    ntsim_handle e = 0;
+    assert_status(ntsim_event_create(M, 1, 0, &e), 0);
+    assert_status(ntsim_ioctl(f, IOCTL_WDK_RELEASE_SEMAPHORE_LATER, &e, sizeof(e), NULL, 0, NULL),
+                  STATUS_OBJECT_TYPE_MISMATCH);
+    assert_int_equal(ntsim_semaphore_wait(M, e, 0), NTSIM_E_ARGS);
+    assert_non_null(strstr(ntsim_last_error(), "not an open semaphore handle"));
+    assert_int_equal(ntsim_event_wait(M, h, 0), NTSIM_E_ARGS);
+    int32_t bad = -1;
+    ntsim_handle unused;
+    assert_int_equal(ntsim_semaphore_create(M, 3, 2, &unused), NTSIM_E_ARGS); /* count above the limit */
+    assert_int_equal(ntsim_semaphore_create(M, 0, bad, &unused), NTSIM_E_ARGS);
+    assert_status(ntsim_handle_close(M, e), 0);
+    assert_status(ntsim_handle_close(M, h), 0);
+    assert_status(ntsim_close(f), 0);
+    assert_int_equal(ntsim_driver_unload(d), 0);
+    expect_no_errors();
+}
+
 /* A notification event wakes the host and stays set; closing the host handle while the
  * driver still holds a reference keeps the event alive until the driver drops it. */
 static void test_host_event_outlives_handle(void **state)
@@ -451,6 +567,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_object_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_system_process_and_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leaked_token_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_semaphore_released_by_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_object_by_pointer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zw_open_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_by_handle, setup, teardown),

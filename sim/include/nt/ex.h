@@ -28,6 +28,8 @@ NTKERNELAPI PETHREAD PsGetCurrentThread(VOID);
 NTKERNELAPI HANDLE PsGetCurrentThreadId(VOID);
 NTKERNELAPI HANDLE PsGetCurrentProcessId(VOID);
 NTKERNELAPI PEPROCESS PsGetCurrentProcess(VOID);
+NTKERNELAPI HANDLE PsGetProcessId(PEPROCESS Process);
+extern NTKERNELAPI PEPROCESS PsInitialSystemProcess; /* the system process (ntsim's only one) */
 NTKERNELAPI BOOLEAN PsIsSystemThread(PETHREAD Thread);
 NTKERNELAPI BOOLEAN PsGetVersion(PULONG MajorVersion, PULONG MinorVersion, PULONG BuildNumber, PUNICODE_STRING CSDVersion);
 

@@ -371,6 +371,12 @@ int32_t ntsim_event_reset(ntsim_machine *machine, ntsim_handle handle);
  * event: 1 signalled (a synchronization event is reset by the wait), 0 timed out,
  * NTSIM_E_CRASHED if the machine stopped, NTSIM_E_ARGS if the handle is not an event. */
 int ntsim_event_wait(ntsim_machine *machine, ntsim_handle handle, uint64_t timeout_ns);
+/* Create a semaphore with 0 <= initial_count <= limit, limit > 0 (NTSIM_E_ARGS otherwise);
+ * the driver references the handle with *ExSemaphoreObjectType and KeReleaseSemaphore's
+ * it. Waiting takes one count: 1 acquired, 0 timed out, NTSIM_E_CRASHED, NTSIM_E_ARGS if
+ * the handle is not a semaphore. Close it with ntsim_handle_close. */
+int32_t ntsim_semaphore_create(ntsim_machine *machine, int32_t initial_count, int32_t limit, ntsim_handle *handle);
+int ntsim_semaphore_wait(ntsim_machine *machine, ntsim_handle handle, uint64_t timeout_ns);
 int32_t ntsim_handle_close(ntsim_machine *machine, ntsim_handle handle);
 
 /* ---- cancellation (sim/host/cancel.c) ----

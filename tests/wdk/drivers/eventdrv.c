@@ -1,6 +1,7 @@
-/* eventdrv.c - wdk_event.sys: takes an event handle from user mode in an IOCTL, as a
- * driver that signals an application does: ObReferenceObjectByHandle with
- * *ExEventObjectType and UserMode gives the KEVENT, which a timer DPC sets 10 ms later. */
+/* eventdrv.c - wdk_event.sys: takes an event or semaphore handle from user mode in an
+ * IOCTL, as a driver that signals an application does: ObReferenceObjectByHandle with
+ * *ExEventObjectType (*ExSemaphoreObjectType) and UserMode gives the KEVENT (KSEMAPHORE),
+ * which a timer DPC sets (releases by 2) 10 ms later. */
 #include <ntddk.h>
 #include "wdkioctl.h"
 
@@ -8,6 +9,7 @@ static PDEVICE_OBJECT EventDevice;
 static KTIMER EventTimer;
 static KDPC EventDpc;
 static PKEVENT PendingEvent; /* referenced until the DPC sets it */
+static PKSEMAPHORE PendingSemaphore; /* referenced until the DPC releases it */
 
 static VOID EventDpcRoutine(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
 {
@@ -20,6 +22,12 @@ static VOID EventDpcRoutine(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
     if (Event) {
         KeSetEvent(Event, IO_NO_INCREMENT, FALSE);
         ObDereferenceObject(Event);
+    }
+    PKSEMAPHORE Semaphore = PendingSemaphore;
+    PendingSemaphore = NULL;
+    if (Semaphore) {
+        KeReleaseSemaphore(Semaphore, IO_NO_INCREMENT, 2, FALSE);
+        ObDereferenceObject(Semaphore);
     }
 }
 
@@ -35,19 +43,25 @@ static NTSTATUS EventDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     UNREFERENCED_PARAMETER(DeviceObject);
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
-    if (Stack->Parameters.DeviceIoControl.IoControlCode != IOCTL_WDK_SET_EVENT_LATER)
+    ULONG Code = Stack->Parameters.DeviceIoControl.IoControlCode;
+    if (Code != IOCTL_WDK_SET_EVENT_LATER && Code != IOCTL_WDK_RELEASE_SEMAPHORE_LATER)
         return EventComplete(Irp, STATUS_INVALID_DEVICE_REQUEST);
     if (Stack->Parameters.DeviceIoControl.InputBufferLength < sizeof(HANDLE))
         return EventComplete(Irp, STATUS_BUFFER_TOO_SMALL);
-    if (PendingEvent != NULL)
+    if (PendingEvent != NULL || PendingSemaphore != NULL)
         return EventComplete(Irp, STATUS_DEVICE_BUSY);
     HANDLE Handle = *(PHANDLE)Irp->AssociatedIrp.SystemBuffer;
+    BOOLEAN IsEvent = Code == IOCTL_WDK_SET_EVENT_LATER;
     PVOID Object;
-    NTSTATUS Status = ObReferenceObjectByHandle(Handle, EVENT_MODIFY_STATE, *ExEventObjectType, Irp->RequestorMode,
-                                                &Object, NULL);
+    NTSTATUS Status = ObReferenceObjectByHandle(Handle, IsEvent ? EVENT_MODIFY_STATE : SEMAPHORE_MODIFY_STATE,
+                                                IsEvent ? *ExEventObjectType : *ExSemaphoreObjectType,
+                                                Irp->RequestorMode, &Object, NULL);
     if (!NT_SUCCESS(Status))
         return EventComplete(Irp, Status);
-    PendingEvent = Object;
+    if (IsEvent)
+        PendingEvent = Object;
+    else
+        PendingSemaphore = Object;
     LARGE_INTEGER Due;
     Due.QuadPart = -10 * 1000 * 10; /* 10 ms */
     KeSetTimer(&EventTimer, Due, &EventDpc);
@@ -64,9 +78,13 @@ static VOID EventUnload(PDRIVER_OBJECT DriverObject)
 {
     UNICODE_STRING Link = RTL_CONSTANT_STRING(L"\\??\\WdkEvent");
     UNREFERENCED_PARAMETER(DriverObject);
-    if (KeCancelTimer(&EventTimer) && PendingEvent) {
-        ObDereferenceObject(PendingEvent);
+    if (KeCancelTimer(&EventTimer)) {
+        if (PendingEvent)
+            ObDereferenceObject(PendingEvent);
+        if (PendingSemaphore)
+            ObDereferenceObject(PendingSemaphore);
         PendingEvent = NULL;
+        PendingSemaphore = NULL;
     }
     IoDeleteSymbolicLink(&Link);
     IoDeleteDevice(EventDevice);

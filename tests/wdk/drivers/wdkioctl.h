@@ -12,6 +12,7 @@
 #define IOCTL_WDK_REMOVE_CONTEXT WDK_CTL(0x804) /* wdk_csq: IoCsqRemoveIrp on it, complete with info 7 */
 #define IOCTL_WDK_QUEUE_NOCANCEL WDK_CTL(0x805) /* wdk_cancel: pend without a cancel routine */
 #define IOCTL_WDK_SET_EVENT_LATER WDK_CTL(0x806) /* wdk_event: in: HANDLE; set it 10 ms later */
+#define IOCTL_WDK_RELEASE_SEMAPHORE_LATER WDK_CTL(0x807) /* wdk_event: in: HANDLE; release it by 2, 10 ms later */
 
 typedef struct _WDK_COUNTS {
     unsigned int Queued;    /* in the queue now */
