@@ -23,8 +23,8 @@
  * byte is also transmitted back. The serial IOCTLs (baud rate, line control, modem
  * lines, timeouts, purge, statistics ...) are in ioctl.c.
  */
-#include <ntstrsafe.h>
 #include "wdmserial.h"
+#include <ntstrsafe.h>
 
 /* {86E0D1E0-8089-11D0-9CE4-08003E301F73} GUID_DEVINTERFACE_COMPORT */
 DEFINE_GUID(WdmSerialComPortInterface, 0x86e0d1e0L, 0x8089, 0x11d0, 0x9c, 0xe4, 0x08, 0x00, 0x3e, 0x30, 0x1f, 0x73);
