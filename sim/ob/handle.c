@@ -120,6 +120,18 @@ NTSTATUS NtClose(HANDLE Handle)
     return ObpCloseHandle(Handle);
 }
 
+/* ZwClose for a kernel-mode caller (a bad handle is bug check 0x93); with UserMode, as
+ * NtClose on behalf of an application, a bad handle is only STATUS_INVALID_HANDLE. */
+NTSTATUS ObCloseHandle(HANDLE Handle, KPROCESSOR_MODE PreviousMode)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    NTSTATUS Status = ObpCloseHandle(Handle);
+    if (Status == STATUS_INVALID_HANDLE && PreviousMode == KernelMode && IopCurrentDriver() != NULL)
+        KiBugCheck(0x93, (ULONG_PTR)Handle, 0, 0, 0, Site,
+                   "ObCloseHandle(%p, KernelMode): not an open handle (INVALID_KERNEL_HANDLE)", Handle);
+    return Status;
+}
+
 NTSTATUS ZwMakeTemporaryObject(HANDLE Handle)
 {
     PVOID Object;
@@ -161,13 +173,9 @@ static NTSTATUS ObpReferenceCurrentProcess(POBJECT_TYPE Type, PVOID *Object, POB
     return STATUS_SUCCESS;
 }
 
-NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
-                                   KPROCESSOR_MODE AccessMode, PVOID *Object,
-                                   POBJECT_HANDLE_INFORMATION HandleInformation)
+static NTSTATUS ObpReferenceByHandle(HANDLE Handle, POBJECT_TYPE ObjectType, PVOID *Object,
+                                     POBJECT_HANDLE_INFORMATION HandleInformation)
 {
-    (void)DesiredAccess;
-    (void)AccessMode;
-    KiTakeSite();
     if (Handle == NtCurrentThread()) /* the pseudo-handle: the calling thread's object */
         return ObpReferenceCurrentThread(ObjectType, Object, HandleInformation);
     if (Handle == NtCurrentProcess())
@@ -181,4 +189,26 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POB
         HandleInformation->GrantedAccess = Entry->Access;
     }
     return Status;
+}
+
+NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                   KPROCESSOR_MODE AccessMode, PVOID *Object,
+                                   POBJECT_HANDLE_INFORMATION HandleInformation)
+{
+    (void)DesiredAccess;
+    (void)AccessMode;
+    KiTakeSite();
+    return ObpReferenceByHandle(Handle, ObjectType, Object, HandleInformation);
+}
+
+/* The tag names the reference for a debugger's reference tracing; ntsim keeps none. */
+NTSTATUS ObReferenceObjectByHandleWithTag(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                          KPROCESSOR_MODE AccessMode, ULONG Tag, PVOID *Object,
+                                          POBJECT_HANDLE_INFORMATION HandleInformation)
+{
+    (void)DesiredAccess;
+    (void)AccessMode;
+    (void)Tag;
+    KiTakeSite();
+    return ObpReferenceByHandle(Handle, ObjectType, Object, HandleInformation);
 }

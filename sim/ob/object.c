@@ -62,13 +62,21 @@ LONG_PTR ObfReferenceObject(PVOID Object)
     return ++Header->PointerCount;
 }
 
-LONG_PTR ObfDereferenceObject(PVOID Object)
+/* The tag names the reference for a debugger's reference tracing; ntsim keeps none. */
+LONG_PTR ObfReferenceObjectWithTag(PVOID Object, ULONG Tag)
 {
+    (void)Tag;
     NTSIM_SITE Site = KiTakeSite();
-    OBP_HEADER *Header = ObpCheckedHeader(Object, "ObDereferenceObject", Site);
+    OBP_HEADER *Header = ObpCheckedHeader(Object, "ObReferenceObjectWithTag", Site);
+    return ++Header->PointerCount;
+}
+
+static LONG_PTR ObpDereferenceChecked(PVOID Object, const char *Ddi, NTSIM_SITE Site)
+{
+    OBP_HEADER *Header = ObpCheckedHeader(Object, Ddi, Site);
     if (Header->PointerCount <= 0)
         KiBugCheck(0x18, 0, (ULONG_PTR)Object, 2, (ULONG_PTR)Header->PointerCount, Site,
-                   "ObDereferenceObject(%p): reference count already zero", Object);
+                   "%s(%p): reference count already zero", Ddi, Object);
     extern OBJECT_TYPE IopFileType;
     extern void IopOnFileDereference(PVOID Object);
     if (Header->Type == &IopFileType)
@@ -79,16 +87,54 @@ LONG_PTR ObfDereferenceObject(PVOID Object)
     return Remaining;
 }
 
+LONG_PTR ObfDereferenceObject(PVOID Object)
+{
+    return ObpDereferenceChecked(Object, "ObDereferenceObject", KiTakeSite());
+}
+
+LONG_PTR ObfDereferenceObjectWithTag(PVOID Object, ULONG Tag)
+{
+    (void)Tag;
+    return ObpDereferenceChecked(Object, "ObDereferenceObjectWithTag", KiTakeSite());
+}
+
+/* Windows defers the deletion to a worker thread so that the caller may hold locks;
+ * ntsim's deletion takes no lock a driver could hold, so it happens at once. */
+VOID ObDereferenceObjectDeferDelete(PVOID Object)
+{
+    ObpDereferenceChecked(Object, "ObDereferenceObjectDeferDelete", KiTakeSite());
+}
+
+VOID ObDereferenceObjectDeferDeleteWithTag(PVOID Object, ULONG Tag)
+{
+    (void)Tag;
+    ObpDereferenceChecked(Object, "ObDereferenceObjectDeferDeleteWithTag", KiTakeSite());
+}
+
+static NTSTATUS ObpReferenceByPointer(PVOID Object, POBJECT_TYPE ObjectType, const char *Ddi, NTSIM_SITE Site)
+{
+    OBP_HEADER *Header = ObpCheckedHeader(Object, Ddi, Site);
+    if (ObjectType && Header->Type != ObjectType)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    Header->PointerCount++;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
                                     KPROCESSOR_MODE AccessMode)
 {
     (void)DesiredAccess;
     (void)AccessMode;
-    OBP_HEADER *Header = ObpCheckedHeader(Object, "ObReferenceObjectByPointer", KiTakeSite());
-    if (ObjectType && Header->Type != ObjectType)
-        return STATUS_OBJECT_TYPE_MISMATCH;
-    Header->PointerCount++;
-    return STATUS_SUCCESS;
+    return ObpReferenceByPointer(Object, ObjectType, "ObReferenceObjectByPointer", KiTakeSite());
+}
+
+NTSTATUS ObReferenceObjectByPointerWithTag(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType,
+                                           KPROCESSOR_MODE AccessMode, ULONG Tag)
+{
+    (void)DesiredAccess;
+    (void)AccessMode;
+    (void)Tag;
+    return ObpReferenceByPointer(Object, ObjectType, "ObReferenceObjectByPointerWithTag", KiTakeSite());
 }
 
 VOID ObMakeTemporaryObject(PVOID Object)

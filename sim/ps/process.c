@@ -55,6 +55,40 @@ static BOOLEAN PspIsProcess(PVOID Object)
     return Object != NULL && ObpHeader(Object)->Magic == OBP_MAGIC && ObpGetObjectType(Object) == &PspProcessObjectType;
 }
 
+BOOLEAN PsIsSystemProcess(PEPROCESS Process)
+{
+    return Process == (PEPROCESS)PspSystemProcess.Body;
+}
+
+/* Every thread belongs to the system process. */
+PEPROCESS PsGetThreadProcess(PETHREAD Thread)
+{
+    (void)Thread;
+    return (PEPROCESS)PspSystemProcess.Body;
+}
+
+PEPROCESS IoThreadToProcess(PETHREAD Thread)
+{
+    (void)Thread;
+    return (PEPROCESS)PspSystemProcess.Body;
+}
+
+HANDLE PsGetThreadProcessId(PETHREAD Thread)
+{
+    (void)Thread;
+    return (HANDLE)(ULONG_PTR)PSP_SYSTEM_PROCESS_ID;
+}
+
+PEPROCESS PsGetCurrentThreadProcess(VOID)
+{
+    return (PEPROCESS)PspSystemProcess.Body;
+}
+
+HANDLE PsGetCurrentThreadProcessId(VOID)
+{
+    return (HANDLE)(ULONG_PTR)PSP_SYSTEM_PROCESS_ID;
+}
+
 HANDLE PsGetProcessId(PEPROCESS Process)
 {
     NTSIM_SITE Site = KiTakeSite();

@@ -44,6 +44,11 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus)
     KiExitThread(ExitStatus);
 }
 
+HANDLE PsGetThreadId(PETHREAD Thread)
+{
+    return (HANDLE)(ULONG_PTR)(((KI_THREAD *)Thread)->Id * 4); /* as PsGetCurrentThreadId numbers them */
+}
+
 BOOLEAN PsIsSystemThread(PETHREAD Thread)
 {
     return !((KI_THREAD *)Thread)->IsHost;

@@ -119,6 +119,69 @@ static void test_leaked_token_handle(void **state)
     assert_non_null(strstr(F->site, "test_objects.c"));
 }
 
+/* The tagged and deferred-delete forms of the reference routines, ObCloseHandle, and the
+ * thread-to-process routines. */
+static NTSTATUS TaggedEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    const ULONG Tag = 'gaTW';
+    HANDLE H;
+    if (!NT_SUCCESS(ZwCreateEvent(&H, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE)))
+        return STATUS_UNSUCCESSFUL;
+    PVOID Event = NULL;
+    if (ObReferenceObjectByHandleWithTag(H, EVENT_MODIFY_STATE, *PsThreadType, KernelMode, Tag, &Event, NULL) !=
+        STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 1;
+    if (ObReferenceObjectByHandleWithTag(H, EVENT_MODIFY_STATE, *ExEventObjectType, KernelMode, Tag, &Event, NULL) !=
+        STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 2;
+    if (ObReferenceObjectByPointerWithTag(Event, 0, *PsThreadType, KernelMode, Tag) != STATUS_OBJECT_TYPE_MISMATCH ||
+        ObReferenceObjectByPointerWithTag(Event, 0, *ExEventObjectType, KernelMode, Tag) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 3;
+    ObReferenceObjectWithTag(Event, Tag);
+    /* the handle goes; the three references keep the event alive and usable */
+    if (ObCloseHandle(H, KernelMode) != STATUS_SUCCESS || ObCloseHandle(H, UserMode) != STATUS_INVALID_HANDLE)
+        return STATUS_UNSUCCESSFUL + 4;
+    KeSetEvent(Event, IO_NO_INCREMENT, FALSE);
+    if (KeReadStateEvent(Event) != 1)
+        return STATUS_UNSUCCESSFUL + 5;
+    ObDereferenceObjectWithTag(Event, Tag);
+    ObDereferenceObjectDeferDeleteWithTag(Event, Tag);
+    ObDereferenceObjectDeferDelete(Event); /* the last one: the event is deleted */
+    PETHREAD Thread = PsGetCurrentThread();
+    if (PsGetThreadId(Thread) != PsGetCurrentThreadId() || PsGetThreadProcess(Thread) != PsGetCurrentProcess() ||
+        IoThreadToProcess(Thread) != PsGetCurrentProcess() || PsGetThreadProcessId(Thread) != PsGetCurrentProcessId() ||
+        PsGetCurrentThreadProcess() != PsGetCurrentProcess() || PsGetCurrentThreadProcessId() != (HANDLE)(ULONG_PTR)4 ||
+        !PsIsSystemProcess(PsGetCurrentProcess()))
+        return STATUS_UNSUCCESSFUL + 6;
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_tagged_references_and_thread_process(void **state)
+{
+    (void)state;
+    assert_status(run_entry("tagged", (ntsim_driver_entry)TaggedEntry, NULL), STATUS_DEVICE_NOT_READY);
+    expect_no_errors();
+}
+
+/* A kernel-mode ObCloseHandle of a handle that is not open is bug check 0x93, as ZwClose. */
+static NTSTATUS BadCloseEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    ObCloseHandle((HANDLE)(ULONG_PTR)0x7FF0, KernelMode);
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_close_handle_kernel_mode_bad_handle(void **state)
+{
+    (void)state;
+    run_entry("badclose", (ntsim_driver_entry)BadCloseEntry, NULL);
+    ntsim_bugcheck bc = expect_bugcheck(0x93);
+    assert_non_null(strstr(bc.explanation, "ObCloseHandle"));
+}
+
 static NTSTATUS EventHandleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     UNREFERENCED_PARAMETER(DriverObject);
@@ -569,6 +632,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_object_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_system_process_and_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leaked_token_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tagged_references_and_thread_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_handle_kernel_mode_bad_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_semaphore_released_by_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_object_by_pointer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zw_open_file, setup, teardown),

@@ -29,6 +29,9 @@ NTKERNELAPI HANDLE PsGetCurrentThreadId(VOID);
 NTKERNELAPI HANDLE PsGetCurrentProcessId(VOID);
 NTKERNELAPI PEPROCESS PsGetCurrentProcess(VOID);
 NTKERNELAPI HANDLE PsGetProcessId(PEPROCESS Process);
+NTKERNELAPI HANDLE PsGetThreadId(PETHREAD Thread);
+NTKERNELAPI HANDLE PsGetThreadProcessId(PETHREAD Thread);
+NTKERNELAPI PEPROCESS IoThreadToProcess(PETHREAD Thread);
 extern NTKERNELAPI PEPROCESS PsInitialSystemProcess; /* the system process (ntsim's only one) */
 NTKERNELAPI BOOLEAN PsIsSystemThread(PETHREAD Thread);
 NTKERNELAPI BOOLEAN PsGetVersion(PULONG MajorVersion, PULONG MinorVersion, PULONG BuildNumber, PUNICODE_STRING CSDVersion);

@@ -22,6 +22,10 @@ typedef PVOID PACCESS_TOKEN;
 #endif
 
 NTKERNELAPI NTSTATUS PsLookupProcessByProcessId(HANDLE ProcessId, PEPROCESS *Process);
+NTKERNELAPI PEPROCESS PsGetThreadProcess(PETHREAD Thread);
+NTKERNELAPI PEPROCESS PsGetCurrentThreadProcess(VOID);
+NTKERNELAPI HANDLE PsGetCurrentThreadProcessId(VOID);
+NTKERNELAPI BOOLEAN PsIsSystemProcess(PEPROCESS Process);
 NTKERNELAPI PACCESS_TOKEN PsReferencePrimaryToken(PEPROCESS Process);
 NTKERNELAPI VOID PsDereferencePrimaryToken(PACCESS_TOKEN PrimaryToken);
 NTKERNELAPI NTSTATUS ZwOpenProcessTokenEx(HANDLE ProcessHandle, ACCESS_MASK DesiredAccess, ULONG HandleAttributes,
