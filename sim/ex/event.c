@@ -11,7 +11,7 @@
 #include "ntsimp.h"
 #include "ke/kep.h"
 
-extern OBJECT_TYPE ExpEventObjectType, ExpSemaphoreObjectType, PsThreadTypeObject;
+extern OBJECT_TYPE ExpEventObjectType, ExpSemaphoreObjectType, ExpTimerObjectType, PsThreadTypeObject;
 
 /* Create an unnamed or named event object with one reference (the caller's). */
 NTSTATUS ExpCreateEventObject(EVENT_TYPE Type, BOOLEAN State, PCUNICODE_STRING Name, PKEVENT *Event)
@@ -207,7 +207,8 @@ PKEVENT IoCreateSynchronizationEvent(PUNICODE_STRING EventName, PHANDLE EventHan
 static BOOLEAN ExpIsWaitable(PVOID Object)
 {
     POBJECT_TYPE Type = ObpGetObjectType(Object);
-    return Type == &ExpEventObjectType || Type == &ExpSemaphoreObjectType || Type == &PsThreadTypeObject;
+    return Type == &ExpEventObjectType || Type == &ExpSemaphoreObjectType || Type == &ExpTimerObjectType ||
+           Type == &PsThreadTypeObject;
 }
 
 static NTSTATUS ExpWaitHandles(ULONG Count, HANDLE Handles[], WAIT_TYPE WaitType, PLARGE_INTEGER Timeout,

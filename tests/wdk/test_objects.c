@@ -182,6 +182,96 @@ static void test_close_handle_kernel_mode_bad_handle(void **state)
     assert_non_null(strstr(bc.explanation, "ObCloseHandle"));
 }
 
+/* Timer objects by handle: a synchronization timer waited on by handle expires at its due
+ * time in virtual time; cancel; a named timer opened again; no exported type matches it;
+ * an APC routine is refused. */
+static NTSTATUS TimerEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    UNICODE_STRING Name = RTL_CONSTANT_STRING(L"\\BaseNamedObjects\\WdkTimer");
+    OBJECT_ATTRIBUTES Attributes;
+    InitializeObjectAttributes(&Attributes, &Name, OBJ_KERNEL_HANDLE, NULL, NULL);
+    HANDLE T, Again;
+    if (ZwCreateTimer(&T, TIMER_ALL_ACCESS, &Attributes, SynchronizationTimer) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL;
+    LARGE_INTEGER Due, Timeout;
+    Due.QuadPart = MS(5);
+    Timeout.QuadPart = MS(20);
+    BOOLEAN Previous = TRUE;
+    LONGLONG Start = (LONGLONG)KeQueryInterruptTime();
+    if (ZwSetTimer(T, &Due, NULL, NULL, FALSE, 0, &Previous) != STATUS_SUCCESS || Previous)
+        return STATUS_UNSUCCESSFUL + 1;
+    if (ZwWaitForSingleObject(T, FALSE, &Timeout) != STATUS_SUCCESS ||
+        (LONGLONG)KeQueryInterruptTime() - Start != 5 * 10000)
+        return STATUS_UNSUCCESSFUL + 2; /* expired at 5 ms exactly */
+    Timeout.QuadPart = MS(1);
+    if (ZwWaitForSingleObject(T, FALSE, &Timeout) != STATUS_TIMEOUT)
+        return STATUS_UNSUCCESSFUL + 3; /* a synchronization timer is reset by the wait */
+    Due.QuadPart = MS(50);
+    ZwSetTimer(T, &Due, NULL, NULL, FALSE, 0, NULL);
+    BOOLEAN State = TRUE;
+    if (ZwCancelTimer(T, &State) != STATUS_SUCCESS || State)
+        return STATUS_UNSUCCESSFUL + 4;
+    Timeout.QuadPart = MS(60);
+    if (ZwWaitForSingleObject(T, FALSE, &Timeout) != STATUS_TIMEOUT)
+        return STATUS_UNSUCCESSFUL + 5; /* cancelled: never expires */
+    if (ZwOpenTimer(&Again, TIMER_ALL_ACCESS, &Attributes) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 6;
+    PVOID Object = NULL;
+    if (ObReferenceObjectByHandle(Again, 0, *ExEventObjectType, KernelMode, &Object, NULL) != STATUS_OBJECT_TYPE_MISMATCH)
+        return STATUS_UNSUCCESSFUL + 7;
+    if (ObReferenceObjectByHandle(Again, 0, NULL, KernelMode, &Object, NULL) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL + 8;
+    NTSTATUS Status = KeReadStateTimer(Object) == FALSE ? STATUS_DEVICE_NOT_READY : STATUS_UNSUCCESSFUL + 9;
+    ObDereferenceObject(Object);
+    if (ZwSetTimer(Again, &Due, (PTIMER_APC_ROUTINE)(ULONG_PTR)1, NULL, FALSE, 0, NULL) != STATUS_NOT_IMPLEMENTED)
+        Status = STATUS_UNSUCCESSFUL + 10;
+    /* set, then every handle closed: the timer goes with its object, and is not left running */
+    ZwSetTimer(Again, &Due, NULL, NULL, FALSE, 0, NULL);
+    ZwClose(Again);
+    ZwClose(T);
+    HANDLE Event;
+    ZwCreateEvent(&Event, EVENT_ALL_ACCESS, NULL, NotificationEvent, FALSE);
+    if (ZwSetTimer(Event, &Due, NULL, NULL, FALSE, 0, NULL) != STATUS_OBJECT_TYPE_MISMATCH)
+        Status = STATUS_UNSUCCESSFUL + 11;
+    ZwClose(Event);
+    return Status;
+}
+
+static void test_timer_objects(void **state)
+{
+    (void)state;
+    assert_status(run_entry("timers", (ntsim_driver_entry)TimerEntry, NULL), STATUS_DEVICE_NOT_READY);
+    assert_int_equal(ntsim_run_for(M, 100u * 1000 * 1000), 0); /* the deleted timer never fires */
+    expect_no_errors();
+}
+
+/* A timer object left set with its handle open when DriverEntry fails: the handle is a
+ * leak finding; reclaiming it deletes the object and stops the timer. */
+static NTSTATUS LeakTimerEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    HANDLE T;
+    if (ZwCreateTimer(&T, TIMER_ALL_ACCESS, NULL, NotificationTimer) != STATUS_SUCCESS)
+        return STATUS_UNSUCCESSFUL;
+    LARGE_INTEGER Due;
+    Due.QuadPart = MS(5);
+    ZwSetTimer(T, &Due, NULL, NULL, FALSE, 10, NULL); /* periodic, every 10 ms */
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_leaked_timer_handle(void **state)
+{
+    (void)state;
+    assert_status(run_entry("leaktimer", (ntsim_driver_entry)LeakTimerEntry, NULL), STATUS_DEVICE_NOT_READY);
+    const ntsim_finding *F = find("FL-01", "Timer");
+    assert_non_null(F);
+    assert_non_null(strstr(F->site, "test_objects.c"));
+    assert_int_equal(ntsim_run_for(M, 50u * 1000 * 1000), 0); /* reclaimed: nothing fires into it */
+}
+
 static NTSTATUS EventHandleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     UNREFERENCED_PARAMETER(DriverObject);
@@ -634,6 +724,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leaked_token_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tagged_references_and_thread_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_handle_kernel_mode_bad_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_objects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leaked_timer_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_semaphore_released_by_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_object_by_pointer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zw_open_file, setup, teardown),
