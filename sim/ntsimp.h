@@ -31,11 +31,26 @@ typedef struct _NTSIM_SITE {
     int Line;
 } NTSIM_SITE;
 
-/* Take the site recorded by the DDI macro that led here, and clear it so that a
- * later call without a macro (function pointer) does not inherit a stale line. */
-NTSIM_SITE KiTakeSite(void);
 /* SY-04 from the per-DDI table (sim/verifier/irqltable.c): ReturnAddress is inside the DDI. */
 void VfCheckDdiIrql(void *ReturnAddress, KIRQL Irql, NTSIM_SITE Site);
+/* Take the site recorded by the DDI macro that led here, and clear it so that a
+ * later call without a macro (function pointer) does not inherit a stale line.
+ * Inline: every DDI starts here. A driver's call (a site was set) above PASSIVE_LEVEL
+ * goes on to the SY-04 table check, whose helper is not inlined so that its return
+ * address lies inside the DDI (sim/ke/context.c). */
+extern NTSIM_TLS const char *KiSiteFile;
+extern NTSIM_TLS int KiSiteLine;
+KIRQL KiCurrentIrql(void);
+void KiCheckSiteIrql(NTSIM_SITE Site);
+static inline NTSIM_SITE KiTakeSite(void)
+{
+    NTSIM_SITE Site = { KiSiteFile, KiSiteLine };
+    KiSiteFile = NULL;
+    KiSiteLine = 0;
+    if (Site.File != NULL && __builtin_expect(KiCurrentIrql() > PASSIVE_LEVEL, 0))
+        KiCheckSiteIrql(Site);
+    return Site;
+}
 int VfDdiMaxIrql(const char *Name); /* -1: no entry */
 static const NTSIM_SITE KiNoSite = { NULL, 0 };
 /* The same, or, when no site macro ran (a DDI called through a function pointer), the

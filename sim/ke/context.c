@@ -23,20 +23,12 @@ void NtsimSetSite(const char *File, int Line)
     KiSiteLine = Line;
 }
 
-/* Not inlined: its return address is inside the DDI, which the SY-04 table check
- * (sim/verifier/irqltable.c) names. That check runs only for a driver's call (a site
- * was set) above PASSIVE_LEVEL, where every DDI is allowed: one compare otherwise. */
-__attribute__((noinline)) NTSIM_SITE KiTakeSite(void)
+/* The slow half of KiTakeSite (ntsimp.h), for a driver's call above PASSIVE_LEVEL.
+ * Not inlined: its return address is inside the DDI, which the SY-04 table check
+ * (sim/verifier/irqltable.c) names. */
+__attribute__((noinline)) void KiCheckSiteIrql(NTSIM_SITE Site)
 {
-    NTSIM_SITE Site = { KiSiteFile, KiSiteLine };
-    KiSiteFile = NULL;
-    KiSiteLine = 0;
-    if (Site.File != NULL) {
-        KIRQL Irql = KiCurrentIrql();
-        if (__builtin_expect(Irql > PASSIVE_LEVEL, 0))
-            VfCheckDdiIrql(__builtin_return_address(0), Irql, Site);
-    }
-    return Site;
+    VfCheckDdiIrql(__builtin_return_address(0), KiCurrentIrql(), Site);
 }
 
 /* For DDIs drivers reach through function pointers (the DMA_OPERATIONS table), where

@@ -71,14 +71,17 @@ void *MiAllocateUser(size_t Size)
     return P;
 }
 
+/* Twice per request: the lower half (buffered and direct I/O) is tested first, with
+ * one compare; only other addresses can be protected buffers (userbuf.c). */
 void MiFreeUser(void *Address)
 {
-    if (MiIsProtectedUser(Address)) {
-        MiFreeProtectedUser(Address);
+    if ((uintptr_t)Address - (uintptr_t)MiUserBase < MI_USER_SIZE / 2) {
+        if (MiUserLive && --MiUserLive == 0)
+            MiUserUsed = 0;
         return;
     }
-    if (Address && MiUserLive && --MiUserLive == 0)
-        MiUserUsed = 0;
+    if (MiIsProtectedUser(Address))
+        MiFreeProtectedUser(Address);
 }
 
 BOOLEAN MiIsUserRange(const void *Address, size_t Length)
