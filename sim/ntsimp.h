@@ -24,6 +24,9 @@
 #include <strings.h>
 
 #define NTSIM_TLS __thread __attribute__((tls_model("initial-exec")))
+/* Simulator-internal globals the hot paths test (TrEnabled, VfEnabled...): not exported
+ * from libntsim, so code reads them directly rather than through the GOT. */
+#define NTSIM_HIDDEN __attribute__((visibility("hidden")))
 
 /* ---- source sites ---- */
 typedef struct _NTSIM_SITE {
@@ -148,7 +151,7 @@ void VfReport(const char *Rule, ntsim_severity Severity, PDRIVER_OBJECT Driver, 
 
 /* Run-time checks that cost time on hot paths (dispatch result rules) are skipped
  * when the machine was created with verifier = 0. Leak audits always run. */
-extern BOOLEAN VfEnabled;
+extern NTSIM_HIDDEN BOOLEAN VfEnabled;
 
 /* Stop the simulated machine: record the bug check and unwind to the host call that
  * entered the simulator. Never returns. */
@@ -162,6 +165,7 @@ typedef struct _KI_HOST_FRAME {
     sigjmp_buf Jump;
     PDRIVER_OBJECT SavedDriver;
     KIRQL SavedIrql;
+    BOOLEAN Outermost; /* the host thread's outermost call: the watchdog's budgets run */
 } KI_HOST_FRAME;
 void KiEnterHost(KI_HOST_FRAME *Frame);
 void KiLeaveHost(KI_HOST_FRAME *Frame);

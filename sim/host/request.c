@@ -314,7 +314,8 @@ static inline __attribute__((always_inline)) int32_t NtsimFinishSynchronous(ntsi
     if (Information)
         *Information = Request->Information;
     Status = Request->Status;
-    ntsim_request_free(Request);
+    RemoveEntryList(&Request->Link); /* ntsim_request_free of a completed request, inline */
+    NtsimReleaseRequest(Request);
     return Status;
 }
 
@@ -359,10 +360,12 @@ static int32_t NtsimIoctl(ntsim_file *File, uint32_t Code, const void *In, size_
     if (InLength > 0xFFFFFFFFu || OutLength > 0xFFFFFFFFu)
         return STATUS_INVALID_PARAMETER;
     char RawIn[96], RawOut[96];
-    NTSIM_RAW_NAMES Names = { RawIn, RawOut }, *Raw = NULL;
+    NTSIM_RAW_NAMES Names, *Raw = NULL;
     if (METHOD_FROM_CTL_CODE(Code) == METHOD_NEITHER) { /* only these buffers are handed to the driver raw (and described in UM-01) */
         snprintf(RawIn, sizeof(RawIn), "input buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
         snprintf(RawOut, sizeof(RawOut), "output buffer of IOCTL 0x%X (METHOD_NEITHER)", Code);
+        Names.In = RawIn;
+        Names.Out = RawOut;
         Raw = &Names;
     }
     ntsim_request *Request = NtsimNewRequest(File, In, InLength, Out, OutLength, Raw);

@@ -406,20 +406,22 @@ static void KiReportSignalCrash(void)
  * outermost host call) then saves no registers and ends in a tail call. */
 void KiEnterHost(KI_HOST_FRAME *Frame)
 {
-    extern volatile unsigned long KiHostSignalChanges; /* sim/ke/sighook.c */
-    extern unsigned long KiSignalChangesSeen;
+    extern NTSIM_HIDDEN volatile unsigned long KiHostSignalChanges; /* sim/ke/sighook.c */
+    extern NTSIM_HIDDEN unsigned long KiSignalChangesSeen;
     KI_HOST_FRAME *Prev = KiTopFrame;
-    if (KiSelf == NULL)
-        KiSelf = KiHostThread;
+    KI_THREAD *Self = KiSelf;
+    if (Self == NULL)
+        KiSelf = Self = KiHostThread;
     Frame->Prev = Prev;
     Frame->SavedDriver = IopCurrentDriver();
     Frame->SavedIrql = KiCurrentIrql();
+    Frame->Outermost = Prev == NULL && Self && Self->IsHost; /* KiLeaveHost needs no second look */
     KiTopFrame = Frame;
     if (Prev != NULL)
         return;
     if (__builtin_expect(KiHostSignalChanges != KiSignalChangesSeen, 0))
         KiRefreshSignalHandlers(); /* the host swapped a fault handler in since the last call */
-    if (KiSelf && KiSelf->IsHost)
+    if (Frame->Outermost)
         KiWatchdogHostCallBegin(); /* a host call starts: its budgets start */
 }
 
@@ -430,7 +432,7 @@ void KiLeaveHost(KI_HOST_FRAME *Frame)
     KiTopFrame = Frame->Prev;
     if (KiSignalPending)
         KiReportSignalCrash();
-    if (Frame->Prev == NULL && KiSelf && KiSelf->IsHost)
+    if (Frame->Outermost)
         KiWatchdogHostCallEnd();
     IopSetCurrentDriver(Frame->SavedDriver);
     if (KiCrash.Crashed)

@@ -168,9 +168,9 @@ struct _KTHREAD {
 typedef struct _KTHREAD KI_THREAD;
 
 extern NTSIM_TLS KI_THREAD *KiSelf;    /* the running thread's object (switched with fibers) */
-extern KI_THREAD *KiHostThread;
+extern NTSIM_HIDDEN KI_THREAD *KiHostThread;
 extern ULONG KiThreadCount;            /* threads created and not yet reaped, host included */
-extern BOOLEAN KiExploring;            /* exploration mode: switch at DDI boundaries */
+extern NTSIM_HIDDEN BOOLEAN KiExploring;            /* exploration mode: switch at DDI boundaries */
 extern BOOLEAN KiTracing;
 
 void KiInitializeScheduler(unsigned Cpus, uint64_t Seed);
@@ -282,9 +282,9 @@ typedef struct _KI_DISPATCH_RUN {
     hw_time_t Since;
 } KI_DISPATCH_RUN;
 extern ntsim_watchdog KiWatchdogConfig;
-extern int KiWatchdogPending;
-extern uint64_t KiWatchdogProgress;
-extern hw_time_t KiWatchdogDeadline;
+extern NTSIM_HIDDEN int KiWatchdogPending;
+extern NTSIM_HIDDEN uint64_t KiWatchdogProgress;
+extern NTSIM_HIDDEN hw_time_t KiWatchdogDeadline;
 extern KI_DISPATCH_RUN KiDispatchRun;
 extern BOOLEAN KiIdling;
 extern NTSIM_SITE KiWatchdogSite;
@@ -338,7 +338,7 @@ int MiHandleUserFault(void *Address, void *Pc);
 BOOLEAN KiSehActive(void); /* seh.c */
 void KdpResetOutput(void); /* debug.c */
 void MiFlushUserFindings(void);
-extern volatile unsigned MiPendingCount;
+extern NTSIM_HIDDEN volatile unsigned MiPendingCount;
 /* sim/io: the service name of a driver ("echo"). */
 const char *IopDriverServiceName(PDRIVER_OBJECT Driver);
 #endif

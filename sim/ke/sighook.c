@@ -20,8 +20,8 @@
 #include <dlfcn.h>
 #include <signal.h>
 
-volatile unsigned long KiHostSignalChanges; /* changes to fatal-signal handlers, by anyone */
-unsigned long KiSignalChangesSeen;
+NTSIM_HIDDEN volatile unsigned long KiHostSignalChanges; /* changes to fatal-signal handlers, by anyone */
+NTSIM_HIDDEN unsigned long KiSignalChangesSeen;
 
 typedef int (*KI_SIGACTION)(int, const struct sigaction *, struct sigaction *);
 typedef void (*KI_SIGNAL_HANDLER)(int);

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-extern BOOLEAN TrEnabled;
+extern __attribute__((visibility("hidden"))) BOOLEAN TrEnabled; /* internal: read without the GOT */
 extern BOOLEAN TrPorts;
 
 struct hw_vcd;
