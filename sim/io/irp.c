@@ -170,6 +170,28 @@ static ULONG IopIrpTraceId(PIRP Irp)
     return Private->TraceId;
 }
 
+/* The trace hooks, out of line and cold: with tracing off, the dispatch and completion
+ * paths keep one branch per hook and carry no trace state across the driver's code
+ * (TrEnabled is tested again; the IRP's number is looked up again). */
+static __attribute__((noinline, cold)) void IopTraceIrp(TR_KIND Kind, PIRP Irp, PDEVICE_OBJECT Device, int64_t Value,
+                                                        uint64_t Information)
+{
+    TrIrp(Kind, IopIrpTraceId(Irp), Irp, Device, Value, Information);
+}
+
+/* After the dispatch routine: the IRP may be freed by now, but an IRP with a private
+ * part freed during its dispatch is released only when the dispatch ends. */
+static __attribute__((noinline, cold)) void IopTraceDispatchDone(IOP_IRP_PRIVATE *Private, UCHAR Major,
+                                                                 PDEVICE_OBJECT Device, NTSTATUS Status)
+{
+    TrIrpDone(Private ? Private->TraceId : 0, Major, Device, Status);
+}
+
+static __attribute__((noinline, cold)) void IopTraceCompleted(PIRP Irp)
+{
+    TrIrpCompleted(Irp);
+}
+
 void IopSetFinalCompletion(PIRP Irp, IOP_FINAL_COMPLETION Routine, void *Context)
 {
     IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
@@ -304,16 +326,13 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
     CHAR Level = Irp->CurrentLocation;
     KIRQL Irql = KiCurrentIrql();
     NTSTATUS Status;
-    ULONG TraceId = 0;
-    if (TrEnabled) {
-        TraceId = IopIrpTraceId(Irp);
-        TrIrp(TrIrpDispatch, TraceId, Irp, Device, 0, 0);
-    }
+    if (TrEnabled)
+        IopTraceIrp(TrIrpDispatch, Irp, Device, 0, 0);
     if (Private)
         Private->DispatchDepth++;
     IOP_CALL_DRIVER(Driver, Status = Routine(Device, Irp));
     if (TrEnabled)
-        TrIrpDone(TraceId, Major, Device, Status);
+        IopTraceDispatchDone(Private, Major, Device, Status);
     if (KiCurrentThread()->HeldCount) /* a spin lock or fast mutex still held (sim/ke/lockorder.c) */
         KiCheckLocksAtReturn(Driver, "dispatch routine", Site);
     if (KiCurrentIrql() != Irql) {
@@ -401,13 +420,10 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
                    "IoCompleteRequest(%p) with a cancel routine still set", Irp);
     if (Private)
         Private->CompletionStatus = Irp->IoStatus.Status;
-    /* read once: only the host starts or stops a trace, never a completion routine */
-    BOOLEAN Tracing = TrEnabled;
-    ULONG TraceId = Tracing ? IopIrpTraceId(Irp) : 0;
-    if (Tracing)
-        TrIrp(TrIrpComplete, TraceId, Irp,
-              Irp->CurrentLocation <= Irp->StackCount ? IoGetCurrentIrpStackLocation(Irp)->DeviceObject : NULL,
-              Irp->IoStatus.Status, Irp->IoStatus.Information);
+    if (TrEnabled)
+        IopTraceIrp(TrIrpComplete, Irp,
+                    Irp->CurrentLocation <= Irp->StackCount ? IoGetCurrentIrpStackLocation(Irp)->DeviceObject : NULL,
+                    Irp->IoStatus.Status, Irp->IoStatus.Information);
     while (Irp->CurrentLocation <= Irp->StackCount) {
         PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
         CHAR Level = Irp->CurrentLocation;
@@ -423,8 +439,8 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
             PDEVICE_OBJECT Device =
                 Irp->CurrentLocation == Irp->StackCount + 1 ? NULL : IoGetCurrentIrpStackLocation(Irp)->DeviceObject;
             NTSTATUS Status;
-            if (Tracing)
-                TrIrp(TrIrpCompletionRoutine, TraceId, Irp, Device, 0, 0);
+            if (TrEnabled)
+                IopTraceIrp(TrIrpCompletionRoutine, Irp, Device, 0, 0);
             BOOLEAN PendingReturned = Irp->PendingReturned;
             IOP_CALL_DRIVER(IopCompletionOwner(Device, Private), Status = Routine(Device, Irp, Context));
             if (Status == STATUS_MORE_PROCESSING_REQUIRED)
@@ -436,8 +452,8 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
             IoMarkIrpPending(Irp);
         }
     }
-    if (Tracing) /* the IRP has left every device it was in */
-        TrIrpCompleted(Irp);
+    if (TrEnabled) /* the IRP has left every device it was in */
+        IopTraceCompleted(Irp);
     if (Private == NULL)
         return;
     Private->Completed = TRUE;
