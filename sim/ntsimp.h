@@ -45,7 +45,7 @@ extern NTSIM_TLS const char *KiSiteFile;
 extern NTSIM_TLS int KiSiteLine;
 KIRQL KiCurrentIrql(void);
 void KiCheckSiteIrql(NTSIM_SITE Site);
-static inline NTSIM_SITE KiTakeSite(void)
+static inline __attribute__((always_inline)) NTSIM_SITE KiTakeSite(void) /* inlined at -O0 too */
 {
     NTSIM_SITE Site = { KiSiteFile, KiSiteLine };
     KiSiteFile = NULL;

@@ -209,6 +209,12 @@ int main(int argc, char **argv)
         printf("irp_roundtrip_traced_ns %.0f ns\n", BenchIrpRoundTripTraced(1, 1, &Events));
         printf("trace_events_per_sec %.0f events/s\n", Events);
     }
+    /* One figure alone, for an instruction count (docs/performance.md):
+     * valgrind --tool=callgrind --toggle-collect=ntsim_ioctl ntsim-bench irp-check */
+    if (Only && strcmp(Only, "irp-check") == 0)
+        printf("irp_roundtrip_ns %.0f ns\n", BenchIrpRoundTrip(1));
+    if (Only && strcmp(Only, "irp-nocheck") == 0)
+        printf("irp_roundtrip_nocheck_ns %.0f ns\n", BenchIrpRoundTrip(0));
     if (!Only || strcmp(Only, "ke") == 0) {
         double SwitchCpu;
         printf("ctx_switch_ns %.0f ns\n", BenchContextSwitch(&SwitchCpu));
