@@ -15,6 +15,11 @@
 
 static CM_KEY *CmpRoot;
 static LONGLONG CmpClock;
+/* The registry of a machine as it stood right after creation (CmpSaveTemplate), and
+ * whether the simulator's own writes are skipped while a copy of it stands in. */
+static CM_KEY *CmpTemplateRoot;
+static LONGLONG CmpTemplateClock;
+static BOOLEAN CmpReplaying;
 
 #define CMP_MAX_KEY_NAME_CHARS 255
 
@@ -498,7 +503,7 @@ void CmpShutdown(void)
 NTSTATUS CmpCreateKeyPath(const char *Utf8Path, void **Node)
 {
     CM_KEY *Key;
-    NTSTATUS Status = CmpWalkPathUtf8(Utf8Path, TRUE, &Key);
+    NTSTATUS Status = CmpWalkPathUtf8(Utf8Path, !CmpReplaying, &Key);
     if (Node)
         *Node = NT_SUCCESS(Status) ? Key : NULL;
     if (NT_SUCCESS(Status))
@@ -520,6 +525,8 @@ NTSTATUS CmpSetValueUtf8(const char *KeyPath, const char *Name, ULONG Type, cons
     CM_KEY *Key;
     USHORT Length;
     WCHAR *Wide;
+    if (CmpReplaying)
+        return STATUS_SUCCESS; /* the template holds it already */
     NTSTATUS Status = CmpWalkPathUtf8(KeyPath, TRUE, &Key);
 
     if (!NT_SUCCESS(Status))
@@ -533,6 +540,8 @@ NTSTATUS CmpSetValueUtf8(const char *KeyPath, const char *Name, ULONG Type, cons
 
 NTSTATUS CmpSetStringValueUtf8(const char *KeyPath, const char *Name, ULONG Type, const char *Utf8Text)
 {
+    if (CmpReplaying)
+        return STATUS_SUCCESS;
     size_t Chars;
     WCHAR *Wide = CmpUtf8ToWideAll(Utf8Text ? Utf8Text : "", &Chars);
     NTSTATUS Status = CmpSetValueUtf8(KeyPath, Name, Type, Wide, (ULONG)((Chars + 1) * sizeof(WCHAR)));
@@ -583,6 +592,8 @@ NTSTATUS CmpDeleteValueUtf8(const char *KeyPath, const char *Name)
     CM_KEY *Key;
     USHORT Length;
     WCHAR *Wide;
+    if (CmpReplaying)
+        return STATUS_SUCCESS;
     NTSTATUS Status = CmpWalkPathUtf8(KeyPath, FALSE, &Key);
 
     if (!NT_SUCCESS(Status))
@@ -597,6 +608,8 @@ NTSTATUS CmpDeleteValueUtf8(const char *KeyPath, const char *Name)
 void CmpDeleteTree(const char *KeyPath)
 {
     CM_KEY *Key;
+    if (CmpReplaying)
+        return;
     if (!NT_SUCCESS(CmpWalkPathUtf8(KeyPath, FALSE, &Key)))
         return;
     if (Key->Fixed || Key->Parent == NULL)
@@ -604,4 +617,88 @@ void CmpDeleteTree(const char *KeyPath)
     else
         CmpDeleteKey(Key, TRUE);
     CmpReleaseKey(Key);
+}
+
+/* ---- the machine template (docs/performance.md, "Persistent sweeps") ----
+ *
+ * Describing the default PC's devices makes a few hundred keys and values through the
+ * UTF-8 helpers (a conversion and a path walk each). A process that makes many equal
+ * machines (a persistent fault sweep) builds that registry once, keeps a copy, and
+ * gives every later machine a copy of the copy: the same keys and values in the same
+ * order, the same classes, flags and last-write times, and the same write clock, so
+ * the tree cannot be told from one built step by step. While a copy stands in, the
+ * device code runs as usual but its writes through the helpers are skipped (the copy
+ * holds what they wrote the first time). */
+
+static WCHAR *CmpCopyBytes(const WCHAR *Text, USHORT Length)
+{
+    return Text ? CmpCopyName(Text, Length) : NULL;
+}
+
+static CM_KEY *CmpCopySubtree(const CM_KEY *Source, CM_KEY *Parent)
+{
+    CM_KEY *Key = KiHostAlloc(sizeof(CM_KEY));
+    *Key = *Source;
+    Key->Parent = Parent;
+    Key->References = 1; /* the tree's; no key object points at a copy */
+    Key->Name = CmpCopyBytes(Source->Name, Source->NameLength);
+    Key->Class = CmpCopyBytes(Source->Class, Source->ClassLength);
+    Key->SubKeys = NULL;
+    Key->SubKeyCapacity = Key->SubKeyCount;
+    if (Key->SubKeyCount) {
+        Key->SubKeys = KiHostAlloc(Key->SubKeyCount * sizeof(CM_KEY *));
+        for (ULONG i = 0; i < Key->SubKeyCount; i++)
+            Key->SubKeys[i] = CmpCopySubtree(Source->SubKeys[i], Key);
+    }
+    Key->Values = NULL;
+    Key->ValueCapacity = Key->ValueCount;
+    if (Key->ValueCount)
+        Key->Values = KiHostAlloc(Key->ValueCount * sizeof(CM_VALUE *));
+    for (ULONG i = 0; i < Key->ValueCount; i++) {
+        const CM_VALUE *From = Source->Values[i];
+        CM_VALUE *Value = KiHostAlloc(sizeof(CM_VALUE));
+        *Value = *From;
+        Value->Name = CmpCopyBytes(From->Name, From->NameLength);
+        Value->Data = KiHostAlloc(From->DataLength ? From->DataLength : 1);
+        if (From->DataLength)
+            memcpy(Value->Data, From->Data, From->DataLength);
+        Key->Values[i] = Value;
+    }
+    return Key;
+}
+
+/* Keep the tree as it stands (the registry right after machine creation). */
+void CmpSaveTemplate(void)
+{
+    CmpDropTemplate();
+    if (CmpRoot == NULL)
+        return;
+    CmpTemplateRoot = CmpCopySubtree(CmpRoot, NULL);
+    CmpTemplateClock = CmpClock;
+}
+
+void CmpDropTemplate(void)
+{
+    if (CmpTemplateRoot == NULL)
+        return;
+    CmpDiscardSubtree(CmpTemplateRoot);
+    CmpTemplateRoot = NULL;
+}
+
+/* Instead of CmpInitialize: a copy of the template. FALSE when there is none. */
+BOOLEAN CmpInitializeFromTemplate(void)
+{
+    if (CmpTemplateRoot == NULL)
+        return FALSE;
+    CmpShutdown();
+    CmpRoot = CmpCopySubtree(CmpTemplateRoot, NULL);
+    CmpClock = CmpTemplateClock;
+    return TRUE;
+}
+
+/* Between CmpInitializeFromTemplate and the end of machine creation: the simulator's
+ * registry writes are skipped (the template holds them). */
+void CmpSetReplaying(BOOLEAN Replaying)
+{
+    CmpReplaying = Replaying;
 }

@@ -6,8 +6,14 @@
 #include <dlfcn.h>
 
 ntsim_machine *NtsimMachine;
+/* Set by a persistent sweep's worker: default-PC machines start from a registry
+ * template (sim/cm/tree.c, docs/performance.md). */
+BOOLEAN NtsimMachineTemplates;
 
 void CmpInitialize(void);
+BOOLEAN CmpInitializeFromTemplate(void); /* sim/cm/tree.c */
+void CmpSaveTemplate(void);
+void CmpSetReplaying(BOOLEAN Replaying);
 void CmpShutdown(void);
 void VfResetFindings(void);
 void VfSetQuiet(BOOLEAN Quiet);
@@ -91,13 +97,22 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     VfSetQuiet((BOOLEAN)Machine->Config.quiet);
     VfEnabled = Machine->Config.verifier != 0;
     ExpSpecialPoolOn = NtsimSpecialPoolMode(&Machine->Config) > 0;
-    ExpSpecialPoolUnderrun = NtsimSpecialPoolMode(&Machine->Config) == NTSIM_SPECIAL_POOL_UNDERRUN;
+    ExpSpecialSetLayout(NtsimSpecialPoolMode(&Machine->Config) == NTSIM_SPECIAL_POOL_UNDERRUN);
     ViResetFaults();
     ObpInitialize();
     IopInitializeDrivers();
     MiInitializeUserSpace();
-    CmpInitialize();
-    if (NtsimCreateMachineDevices(&Machine->Config) != 0) {
+    /* The default PC's registry, built once per process when templates are on. */
+    BOOLEAN Templated = NtsimMachineTemplates && !Machine->Config.devices && !Machine->Config.speaker_wav;
+    BOOLEAN Replaying = Templated && CmpInitializeFromTemplate();
+    if (!Replaying)
+        CmpInitialize();
+    CmpSetReplaying(Replaying);
+    int Devices = NtsimCreateMachineDevices(&Machine->Config);
+    CmpSetReplaying(FALSE);
+    if (Devices == 0 && Templated && !Replaying)
+        CmpSaveTemplate();
+    if (Devices != 0) {
         char Error[2048];
         snprintf(Error, sizeof(Error), "%s", ntsim_last_error());
         ntsim_machine_destroy(Machine);
