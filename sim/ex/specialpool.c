@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #define EXP_SPECIAL_QUARANTINE 512  /* freed blocks kept inaccessible */
-#define EXP_SLOTS_PER_CHUNK 256     /* small-block slots mapped at once */
+#define EXP_SLOTS_PER_CHUNK 64      /* small-block slots mapped at once (chunks are kept: see above) */
 #define EXP_SPECIAL_MAX_LIVE 16384  /* beyond this, normal pool */
 
 /* A mapped range: a chunk of equal slots, or one large block (SlotCount 1). */
@@ -285,6 +285,8 @@ static void ExpResetChunk(EXP_SPECIAL_CHUNK *Chunk)
 {
     for (unsigned i = 0; i < Chunk->SlotCount; i++) {
         EXP_SPECIAL_BLOCK *Slot = &Chunk->Slots[i];
+        if (Slot->Data == NULL && !Slot->Open)
+            continue; /* not in use since the last reset (a discarded block's record is unreachable) */
         if (Slot->Open) /* a block nobody reclaimed (a machine that stopped) */
             mprotect(Slot->Base, Slot->Length, PROT_NONE);
         Slot->Open = FALSE;

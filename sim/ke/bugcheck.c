@@ -307,8 +307,12 @@ static BOOLEAN KiHandlersInstalled;
  * simulated code and to restore when the machine is destroyed. */
 void KiInstallSignalHandlers(void)
 {
-    void *Warm[2];
-    backtrace(Warm, 2); /* loads the unwinder now: the fault handler must not be the first caller */
+    static BOOLEAN Warmed;
+    if (!Warmed) { /* loads the unwinder now: the fault handler must not be the first caller */
+        void *Warm[2];
+        backtrace(Warm, 2);
+        Warmed = TRUE;
+    }
     static char AltStack[64 * 1024];
     stack_t Stack = { .ss_sp = AltStack, .ss_size = sizeof(AltStack), .ss_flags = 0 };
     sigaltstack(&Stack, NULL);
