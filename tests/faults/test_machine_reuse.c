@@ -1,0 +1,200 @@
+/* test_machine_reuse.c - what a persistent sweep's worker keeps from one machine to the
+ * next (docs/performance.md, "Persistent sweeps") leaves every machine exactly as a
+ * fresh one: the registry copied from the template equals the one built step by step
+ * (keys, values, order, last-write times, the write clock that goes on from there),
+ * and a special pool slot used by an earlier machine reads as a fresh mapping. The
+ * drivers are linked into this file. */
+#include <ntddk.h>
+
+#include "ntsim_test.h"
+
+/* White-box: sim/host/machine.c (set by a persistent sweep's worker). */
+extern BOOLEAN NtsimMachineTemplates;
+
+/* ---- the registry: text of the whole tree and write times seen by a driver ---- */
+
+typedef struct {
+    LARGE_INTEGER Adapter; /* HARDWARE\DESCRIPTION\System\MultifunctionAdapter\0 (made by machine creation) */
+    LARGE_INTEGER Created; /* a key this driver creates: the write clock after creation */
+    NTSTATUS Status;
+} TIMES_SEEN;
+
+static TIMES_SEEN Seen;
+
+static NTSTATUS QueryWriteTime(HANDLE Key, LARGE_INTEGER *Time)
+{
+    UCHAR Buffer[sizeof(KEY_BASIC_INFORMATION) + 64 * sizeof(WCHAR)];
+    ULONG Length = 0;
+    NTSTATUS Status = ZwQueryKey(Key, KeyBasicInformation, Buffer, sizeof(Buffer), &Length);
+    if (NT_SUCCESS(Status))
+        *Time = ((PKEY_BASIC_INFORMATION)Buffer)->LastWriteTime;
+    return Status;
+}
+
+static NTSTATUS OpenOrCreate(PCWSTR Path, BOOLEAN Create, HANDLE *Key)
+{
+    UNICODE_STRING Name;
+    OBJECT_ATTRIBUTES Attributes;
+    RtlInitUnicodeString(&Name, Path);
+    InitializeObjectAttributes(&Attributes, &Name, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    if (Create)
+        return ZwCreateKey(Key, KEY_ALL_ACCESS, &Attributes, 0, NULL, REG_OPTION_VOLATILE, NULL);
+    return ZwOpenKey(Key, KEY_READ, &Attributes);
+}
+
+static VOID TimesUnload(PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+}
+
+static NTSTATUS TimesEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DriverObject->DriverUnload = TimesUnload;
+    HANDLE Key;
+    Seen.Status = OpenOrCreate(L"\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0", FALSE,
+                               &Key);
+    if (!NT_SUCCESS(Seen.Status))
+        return STATUS_SUCCESS;
+    Seen.Status = QueryWriteTime(Key, &Seen.Adapter);
+    ZwClose(Key);
+    if (!NT_SUCCESS(Seen.Status))
+        return STATUS_SUCCESS;
+    Seen.Status = OpenOrCreate(L"\\Registry\\Machine\\SOFTWARE\\ReuseTest", TRUE, &Key);
+    if (!NT_SUCCESS(Seen.Status))
+        return STATUS_SUCCESS;
+    Seen.Status = QueryWriteTime(Key, &Seen.Created);
+    ZwDeleteKey(Key);
+    ZwClose(Key);
+    return STATUS_SUCCESS;
+}
+
+/* One machine: the exported registry (the caller frees it) and the times the driver saw. */
+static char *MachineRegistry(TIMES_SEEN *Times)
+{
+    ntsim_machine *Machine = TestMachine();
+    char *Text = ntsim_reg_export_text(Machine, "\\Registry");
+    assert_non_null(Text);
+    ntsim_driver *Driver = NULL;
+    int32_t Status = -1;
+    memset(&Seen, 0, sizeof(Seen));
+    assert_int_equal(ntsim_driver_load_entry(Machine, "reusetimes", (ntsim_driver_entry)TimesEntry, &Driver, &Status),
+                     0);
+    assert_int_equal(Status, STATUS_SUCCESS);
+    assert_int_equal(ntsim_driver_unload(Driver), 0);
+    assert_int_equal(Seen.Status, STATUS_SUCCESS);
+    *Times = Seen;
+    ntsim_machine_destroy(Machine);
+    return Text;
+}
+
+/* Built step by step, then (templates on) built once and kept, then copied twice: the
+ * same tree, the same write times, and the clock goes on from the same value. */
+static void test_registry_template_equals_fresh_build(void **State)
+{
+    (void)State;
+    TIMES_SEEN Fresh, Times;
+    NtsimMachineTemplates = FALSE;
+    char *Expected = MachineRegistry(&Fresh);
+    assert_non_null(strstr(Expected, "SerialController")); /* the devices' description is in it */
+    assert_true(Fresh.Created.QuadPart > Fresh.Adapter.QuadPart);
+    NtsimMachineTemplates = TRUE;
+    for (int Round = 0; Round < 3; Round++) { /* round 0 builds the template, 1 and 2 copy it */
+        char *Text = MachineRegistry(&Times);
+        if (strcmp(Text, Expected) != 0)
+            fail_msg("round %d: the registry differs from a fresh build:\n%s\n----\n%s", Round, Text, Expected);
+        assert_int_equal(Times.Adapter.QuadPart, Fresh.Adapter.QuadPart);
+        assert_int_equal(Times.Created.QuadPart, Fresh.Created.QuadPart);
+        free(Text);
+    }
+    NtsimMachineTemplates = FALSE;
+    free(Expected);
+}
+
+/* A machine with its own device list is not the default PC: it never takes the
+ * default PC's template (its registry describes its own devices). */
+static void test_template_only_for_default_pc(void **State)
+{
+    (void)State;
+    TIMES_SEEN Times;
+    NtsimMachineTemplates = TRUE;
+    free(MachineRegistry(&Times)); /* the default PC's template exists now */
+    static const char *const Devices[] = { "uart16550,io=0x2F8,irq=3", NULL };
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1, .devices = Devices };
+    ntsim_machine *Machine = ntsim_machine_create(&Config);
+    assert_non_null(Machine);
+    char *Text = ntsim_reg_export_text(Machine, "\\Registry\\Machine\\HARDWARE\\DESCRIPTION");
+    assert_non_null(Text);
+    assert_null(strstr(Text, "ParallelController")); /* the default PC has one, this machine none */
+    assert_non_null(strstr(Text, "SerialController"));
+    free(Text);
+    ntsim_machine_destroy(Machine);
+    NtsimMachineTemplates = FALSE;
+}
+
+/* ---- special pool: a slot an earlier machine used reads as a fresh mapping ---- */
+
+typedef struct {
+    ULONG_PTR Page;     /* the page the block landed in */
+    BOOLEAN PageClean;  /* the bytes before the pool header read zero */
+    BOOLEAN Allocated;
+} POOL_SEEN;
+
+static POOL_SEEN PoolSeen;
+
+#define REUSE_TAG 'esuR'
+
+static NTSTATUS ScribbleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    UCHAR *Block = ExAllocatePoolWithTag(NonPagedPoolNx, 24, REUSE_TAG);
+    if (Block == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    PoolSeen.Allocated = TRUE;
+    /* overrun layout: the block ends at the page's end, its header right before it;
+     * the page's first bytes belong to nobody */
+    UCHAR *Page = (UCHAR *)((ULONG_PTR)Block & ~(ULONG_PTR)(PAGE_SIZE - 1));
+    PoolSeen.Page = (ULONG_PTR)Page;
+    PoolSeen.PageClean = TRUE;
+    for (int i = 0; i < 256; i++)
+        if (Page[i] != 0)
+            PoolSeen.PageClean = FALSE;
+    RtlFillMemory(Page, 256, 0xAB); /* left for whoever gets this page next */
+    ExFreePoolWithTag(Block, REUSE_TAG);
+    return STATUS_DEVICE_CONFIGURATION_ERROR; /* nothing left behind: a failed load */
+}
+
+static void ScribbleOnce(POOL_SEEN *Out)
+{
+    ntsim_machine *Machine = TestMachine();
+    int32_t Status = 0;
+    memset(&PoolSeen, 0, sizeof(PoolSeen));
+    assert_int_equal(ntsim_driver_load_entry(Machine, "reusepool", (ntsim_driver_entry)ScribbleEntry, NULL, &Status), 0);
+    assert_int_equal(Status, STATUS_DEVICE_CONFIGURATION_ERROR);
+    assert_true(PoolSeen.Allocated);
+    *Out = PoolSeen;
+    ntsim_machine_destroy(Machine);
+}
+
+static void test_special_pool_slot_reused_as_fresh(void **State)
+{
+    (void)State;
+    POOL_SEEN First, Second;
+    ScribbleOnce(&First);
+    ScribbleOnce(&Second);
+    assert_true(First.PageClean);
+    /* the second machine got the slot the first one scribbled on, cleared */
+    assert_int_equal(Second.Page, First.Page);
+    assert_true(Second.PageClean);
+}
+
+int main(void)
+{
+    const struct CMUnitTest Tests[] = {
+        cmocka_unit_test(test_registry_template_equals_fresh_build),
+        cmocka_unit_test(test_template_only_for_default_pc),
+        cmocka_unit_test(test_special_pool_slot_reused_as_fresh),
+    };
+    return cmocka_run_group_tests(Tests, NULL, NULL);
+}
