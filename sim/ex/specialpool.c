@@ -57,6 +57,9 @@ static EXP_SPECIAL_BLOCK *ExpQuarantineFirst, *ExpQuarantineLast;
 static unsigned ExpQuarantineCount, ExpLiveCount;
 static EXP_SPECIAL_CHUNK **ExpKeptChunks; /* small-slot chunks in mapping order (kept across machines) */
 static size_t ExpKeptCount;
+#define EXP_KEPT_LARGE 16                  /* large blocks' mappings kept for the next machines */
+static EXP_SPECIAL_CHUNK *ExpKeptLarge[EXP_KEPT_LARGE];
+static unsigned ExpKeptLargeCount;
 BOOLEAN ExpSpecialPoolOn;
 BOOLEAN ExpSpecialPoolUnderrun; /* set with ExpSpecialPoolOn at machine creation */
 
@@ -140,7 +143,13 @@ static void ExpPushSlots(EXP_SPECIAL_CHUNK *Chunk)
 static EXP_SPECIAL_BLOCK *ExpTakeSlot(size_t DataPages)
 {
     size_t Page = ExpPageSize();
-    if (DataPages > 1) { /* a chunk of its own */
+    if (DataPages > 1) { /* a chunk of its own: one an earlier machine left, or a new one */
+        for (unsigned i = 0; i < ExpKeptLargeCount; i++)
+            if (ExpKeptLarge[i]->SlotSize == (DataPages + 1) * Page) {
+                EXP_SPECIAL_CHUNK *Kept = ExpKeptLarge[i];
+                ExpKeptLarge[i] = ExpKeptLarge[--ExpKeptLargeCount];
+                return &Kept->Slots[0];
+            }
         EXP_SPECIAL_CHUNK *Chunk = ExpMapChunk((DataPages + 1) * Page, 1);
         return Chunk ? &Chunk->Slots[0] : NULL;
     }
@@ -264,7 +273,7 @@ static void ExpUnmapKept(void)
     }
     free(ExpKeptChunks);
     ExpKeptChunks = NULL;
-    ExpKeptCount = 0;
+    ExpKeptCount = ExpKeptLargeCount = 0;
     ExpFreeSlots = ExpQuarantineFirst = ExpQuarantineLast = NULL;
     ExpQuarantineCount = ExpLiveCount = 0;
 }
@@ -278,42 +287,68 @@ void ExpSpecialSetLayout(BOOLEAN Underrun)
     ExpSpecialPoolUnderrun = Underrun;
 }
 
-/* A kept chunk as the next machine finds it: every slot inaccessible, never used by
- * that machine (no sites, no block: a stale pointer into it is an unknown address, as
- * in a fresh mapping), on the free list in slot order. */
+/* A kept slot as the next machine finds it: inaccessible, never used by that machine
+ * (no sites, no block: a stale pointer into it is an unknown address, as in a fresh
+ * mapping). A slot not in use since the last reset needs nothing (a discarded
+ * block's record is unreachable). */
+static void ExpResetSlot(EXP_SPECIAL_BLOCK *Slot)
+{
+    if (Slot->Data == NULL && !Slot->Open)
+        return;
+    if (Slot->Open) /* a block nobody reclaimed (a machine that stopped) */
+        mprotect(Slot->Base, Slot->Length, PROT_NONE);
+    Slot->Open = FALSE;
+    Slot->Data = Slot->Header = NULL;
+    Slot->Freed = FALSE;
+    Slot->Size = Slot->Slack = 0;
+    Slot->Tag = 0;
+    Slot->AllocSite[0] = Slot->FreeSite[0] = Slot->Owner[0] = 0;
+}
+
+/* A kept small-slot chunk: every slot reset, on the free list in slot order. */
 static void ExpResetChunk(EXP_SPECIAL_CHUNK *Chunk)
 {
-    for (unsigned i = 0; i < Chunk->SlotCount; i++) {
-        EXP_SPECIAL_BLOCK *Slot = &Chunk->Slots[i];
-        if (Slot->Data == NULL && !Slot->Open)
-            continue; /* not in use since the last reset (a discarded block's record is unreachable) */
-        if (Slot->Open) /* a block nobody reclaimed (a machine that stopped) */
-            mprotect(Slot->Base, Slot->Length, PROT_NONE);
-        Slot->Open = FALSE;
-        Slot->Data = Slot->Header = NULL;
-        Slot->Freed = FALSE;
-        Slot->Size = Slot->Slack = 0;
-        Slot->Tag = 0;
-        Slot->AllocSite[0] = Slot->FreeSite[0] = Slot->Owner[0] = 0;
-    }
+    for (unsigned i = 0; i < Chunk->SlotCount; i++)
+        ExpResetSlot(&Chunk->Slots[i]);
     ExpPushSlots(Chunk);
 }
 
-/* Machine teardown: large blocks' mappings go back to the host, the small-slot chunks
- * stay for the next machine (see the top of the file). (Live blocks were reclaimed by
- * the leak audit before this.) */
+/* Large blocks' mappings: up to EXP_KEPT_LARGE stay (reset), the rest go. */
+static void ExpKeepOrUnmapLarge(const void *Node, VISIT Order, int Depth)
+{
+    (void)Depth;
+    if (Order != postorder && Order != leaf)
+        return;
+    EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK *const *)Node;
+    if (ExpKeptLargeCount < EXP_KEPT_LARGE && Chunk->GuardFirst == ExpSpecialPoolUnderrun) {
+        ExpResetSlot(&Chunk->Slots[0]);
+        ExpKeptLarge[ExpKeptLargeCount++] = Chunk;
+    } else {
+        munmap(Chunk->Base, Chunk->Length);
+        Chunk->Length = 0; /* marks it for the loop below */
+    }
+}
+
+/* Machine teardown: the small-slot chunks and some large blocks' mappings stay for the
+ * next machine (see the top of the file), the rest go back to the host. (Live blocks
+ * were reclaimed by the leak audit before this.) */
 void ExpSpecialFlush(void)
 {
     for (size_t i = 0; i < ExpKeptCount; i++) /* keep them out of the walk below */
         tdelete(ExpKeptChunks[i], &ExpChunkTree, ExpCompareRanges);
-    twalk(ExpChunkTree, ExpUnmapAll);
+    for (unsigned i = 0; i < ExpKeptLargeCount; i++) /* kept earlier, not taken since */
+        tdelete(ExpKeptLarge[i], &ExpChunkTree, ExpCompareRanges);
+    twalk(ExpChunkTree, ExpKeepOrUnmapLarge);
     while (ExpChunkTree) {
         EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK **)ExpChunkTree;
         tdelete(Chunk, &ExpChunkTree, ExpCompareRanges);
-        free(Chunk);
+        if (Chunk->Length == 0)
+            free(Chunk);
     }
     ExpFreeSlots = ExpQuarantineFirst = ExpQuarantineLast = NULL;
     ExpQuarantineCount = ExpLiveCount = 0;
+    for (unsigned i = 0; i < ExpKeptLargeCount; i++)
+        tsearch(ExpKeptLarge[i], &ExpChunkTree, ExpCompareRanges);
     for (size_t i = ExpKeptCount; i-- > 0;) { /* the first chunk's slots first */
         tsearch(ExpKeptChunks[i], &ExpChunkTree, ExpCompareRanges);
         ExpResetChunk(ExpKeptChunks[i]);

@@ -135,8 +135,8 @@ static void test_template_only_for_default_pc(void **State)
 /* ---- special pool: a slot an earlier machine used reads as a fresh mapping ---- */
 
 typedef struct {
-    ULONG_PTR Page;     /* the page the block landed in */
-    BOOLEAN PageClean;  /* the bytes before the pool header read zero */
+    ULONG_PTR Page[2];     /* the first page of each block: a one-page and a two-page block */
+    BOOLEAN PageClean[2];  /* the bytes before the pool header read zero */
     BOOLEAN Allocated;
 } POOL_SEEN;
 
@@ -144,24 +144,32 @@ static POOL_SEEN PoolSeen;
 
 #define REUSE_TAG 'esuR'
 
+/* Allocate Size bytes, look at the first bytes of the block's first page (overrun
+ * layout: the block ends where its pages end, its header right before it; the pages'
+ * first bytes belong to nobody), leave a pattern there, free. */
+static BOOLEAN Scribble(SIZE_T Size, int Index)
+{
+    UCHAR *Block = ExAllocatePoolWithTag(NonPagedPoolNx, Size, REUSE_TAG);
+    if (Block == NULL)
+        return FALSE;
+    UCHAR *Page = (UCHAR *)(((ULONG_PTR)Block + Size - 1) & ~(ULONG_PTR)(PAGE_SIZE - 1));
+    if (Size > PAGE_SIZE)
+        Page -= PAGE_SIZE;
+    PoolSeen.Page[Index] = (ULONG_PTR)Page;
+    PoolSeen.PageClean[Index] = TRUE;
+    for (int i = 0; i < 256; i++)
+        if (Page[i] != 0)
+            PoolSeen.PageClean[Index] = FALSE;
+    RtlFillMemory(Page, 256, 0xAB); /* left for whoever gets this page next */
+    ExFreePoolWithTag(Block, REUSE_TAG);
+    return TRUE;
+}
+
 static NTSTATUS ScribbleEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     UNREFERENCED_PARAMETER(DriverObject);
     UNREFERENCED_PARAMETER(RegistryPath);
-    UCHAR *Block = ExAllocatePoolWithTag(NonPagedPoolNx, 24, REUSE_TAG);
-    if (Block == NULL)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    PoolSeen.Allocated = TRUE;
-    /* overrun layout: the block ends at the page's end, its header right before it;
-     * the page's first bytes belong to nobody */
-    UCHAR *Page = (UCHAR *)((ULONG_PTR)Block & ~(ULONG_PTR)(PAGE_SIZE - 1));
-    PoolSeen.Page = (ULONG_PTR)Page;
-    PoolSeen.PageClean = TRUE;
-    for (int i = 0; i < 256; i++)
-        if (Page[i] != 0)
-            PoolSeen.PageClean = FALSE;
-    RtlFillMemory(Page, 256, 0xAB); /* left for whoever gets this page next */
-    ExFreePoolWithTag(Block, REUSE_TAG);
+    PoolSeen.Allocated = Scribble(24, 0) && Scribble(6000, 1);
     return STATUS_DEVICE_CONFIGURATION_ERROR; /* nothing left behind: a failed load */
 }
 
@@ -183,10 +191,12 @@ static void test_special_pool_slot_reused_as_fresh(void **State)
     POOL_SEEN First, Second;
     ScribbleOnce(&First);
     ScribbleOnce(&Second);
-    assert_true(First.PageClean);
-    /* the second machine got the slot the first one scribbled on, cleared */
-    assert_int_equal(Second.Page, First.Page);
-    assert_true(Second.PageClean);
+    for (int i = 0; i < 2; i++) {
+        assert_true(First.PageClean[i]);
+        /* the second machine got the pages the first one scribbled on, cleared */
+        assert_int_equal(Second.Page[i], First.Page[i]);
+        assert_true(Second.PageClean[i]);
+    }
 }
 
 int main(void)
