@@ -619,7 +619,7 @@ void CmpDeleteTree(const char *KeyPath)
     CmpReleaseKey(Key);
 }
 
-/* ---- the machine template (docs/performance.md, "Persistent sweeps") ----
+/* ---- the machine template (docs/faults.md, "What a worker keeps between runs") ----
  *
  * Describing the default PC's devices makes a few hundred keys and values through the
  * UTF-8 helpers (a conversion and a path walk each). A process that makes many equal

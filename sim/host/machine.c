@@ -7,7 +7,7 @@
 
 ntsim_machine *NtsimMachine;
 /* Set by a persistent sweep's worker: default-PC machines start from a registry
- * template (sim/cm/tree.c, docs/performance.md). */
+ * template (sim/cm/tree.c, docs/faults.md "What a worker keeps between runs"). */
 BOOLEAN NtsimMachineTemplates;
 
 void CmpInitialize(void);

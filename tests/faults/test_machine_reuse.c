@@ -1,5 +1,5 @@
 /* test_machine_reuse.c - what a persistent sweep's worker keeps from one machine to the
- * next (docs/performance.md, "Persistent sweeps") leaves every machine exactly as a
+ * next (docs/faults.md, "What a worker keeps between runs") leaves every machine exactly as a
  * fresh one: the registry copied from the template equals the one built step by step
  * (keys, values, order, last-write times, the write clock that goes on from there),
  * and a special pool slot used by an earlier machine reads as a fresh mapping. The
