@@ -199,12 +199,53 @@ static void test_special_pool_slot_reused_as_fresh(void **State)
     }
 }
 
+/* The kept chunks are laid out for one mode: a machine of the other mode (underrun: the
+ * guard page before the block) gets chunks of its own layout, and back again. */
+static ULONG_PTR LayoutOffset;
+
+static NTSTATUS LayoutEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    UCHAR *Block = ExAllocatePoolWithTag(NonPagedPoolNx, 24, REUSE_TAG);
+    if (Block == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    LayoutOffset = (ULONG_PTR)Block & (PAGE_SIZE - 1);
+    ExFreePoolWithTag(Block, REUSE_TAG);
+    return STATUS_DEVICE_CONFIGURATION_ERROR;
+}
+
+static ULONG_PTR BlockOffsetIn(int SpecialPool)
+{
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1, .special_pool = SpecialPool };
+    ntsim_machine *Machine = ntsim_machine_create(&Config);
+    assert_non_null(Machine);
+    int32_t Status = 0;
+    LayoutOffset = 1; /* no block is at an odd address */
+    assert_int_equal(ntsim_driver_load_entry(Machine, "reuselayout", (ntsim_driver_entry)LayoutEntry, NULL, &Status), 0);
+    assert_int_equal(Status, STATUS_DEVICE_CONFIGURATION_ERROR);
+    ntsim_machine_destroy(Machine);
+    return LayoutOffset;
+}
+
+static void test_special_pool_layout_follows_the_machine(void **State)
+{
+    (void)State;
+    for (int Round = 0; Round < 2; Round++) {
+        assert_int_equal(BlockOffsetIn(1), PAGE_SIZE - 32); /* overrun: the block ends at the guard page */
+        assert_int_equal(BlockOffsetIn(1), PAGE_SIZE - 32);
+        assert_int_equal(BlockOffsetIn(2), 0);              /* underrun: it starts right after it */
+        assert_int_equal(BlockOffsetIn(2), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_registry_template_equals_fresh_build),
         cmocka_unit_test(test_template_only_for_default_pc),
         cmocka_unit_test(test_special_pool_slot_reused_as_fresh),
+        cmocka_unit_test(test_special_pool_layout_follows_the_machine),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
