@@ -57,7 +57,7 @@ typedef struct _SWEEP_CONTEXT {
 
 /* In the baseline's worker: the image is snapshotted, so it can go on with the runs. */
 static BOOLEAN SweepSnapshotted;
-extern BOOLEAN NtsimMachineTemplates; /* sim/host/machine.c */
+extern BOOLEAN NtsimPersistentWorker; /* sim/host/machine.c */
 static size_t SweepBaselinePoints;
 
 /* A forked worker making the runs of slots First..Last-1 of a batch. */
@@ -374,7 +374,7 @@ static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, cons
     FILE *Out = fdopen(Fd, "w");
     /* every run's machine is the default PC: one registry build per worker (not worth
      * keeping for a child that makes a single run) */
-    NtsimMachineTemplates = !Context->Options->fork_per_run;
+    NtsimPersistentWorker = !Context->Options->fork_per_run;
 #if defined(__GLIBC__)
     /* Each machine allocates a blank 1.44 MB floppy. glibc raises its mmap threshold
      * after the first such block is freed, and every later one would come from the

@@ -6,9 +6,11 @@
 #include <dlfcn.h>
 
 ntsim_machine *NtsimMachine;
-/* Set by a persistent sweep's worker: default-PC machines start from a registry
- * template (sim/cm/tree.c, docs/faults.md "What a worker keeps between runs"). */
-BOOLEAN NtsimMachineTemplates;
+/* Set by a persistent sweep's worker, a process that makes one default-PC machine after
+ * another and nothing else: those machines start from a registry template (sim/cm/tree.c),
+ * and the fault handlers stay installed from one machine to the next (docs/faults.md,
+ * "What a worker keeps between runs"). */
+BOOLEAN NtsimPersistentWorker;
 
 void CmpInitialize(void);
 BOOLEAN CmpInitializeFromTemplate(void); /* sim/cm/tree.c */
@@ -103,7 +105,7 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     IopInitializeDrivers();
     MiInitializeUserSpace();
     /* The default PC's registry, built once per process when templates are on. */
-    BOOLEAN Templated = NtsimMachineTemplates && !Machine->Config.devices && !Machine->Config.speaker_wav;
+    BOOLEAN Templated = NtsimPersistentWorker && !Machine->Config.devices && !Machine->Config.speaker_wav;
     BOOLEAN Replaying = Templated && CmpInitializeFromTemplate();
     if (!Replaying)
         CmpInitialize();
@@ -193,7 +195,8 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
     KiResetBugCheck();
     NtsimMachine = NULL;
     KiWatchdogStop();
-    KiRestoreSignalHandlers();
+    if (!NtsimPersistentWorker) /* (a worker's next machine installs them again at once) */
+        KiRestoreSignalHandlers();
     free(Machine);
 }
 

@@ -9,7 +9,7 @@
 #include "ntsim_test.h"
 
 /* White-box: sim/host/machine.c (set by a persistent sweep's worker). */
-extern BOOLEAN NtsimMachineTemplates;
+extern BOOLEAN NtsimPersistentWorker;
 
 /* ---- the registry: text of the whole tree and write times seen by a driver ---- */
 
@@ -94,11 +94,11 @@ static void test_registry_template_equals_fresh_build(void **State)
 {
     (void)State;
     TIMES_SEEN Fresh, Times;
-    NtsimMachineTemplates = FALSE;
+    NtsimPersistentWorker = FALSE;
     char *Expected = MachineRegistry(&Fresh);
     assert_non_null(strstr(Expected, "SerialController")); /* the devices' description is in it */
     assert_true(Fresh.Created.QuadPart > Fresh.Adapter.QuadPart);
-    NtsimMachineTemplates = TRUE;
+    NtsimPersistentWorker = TRUE;
     for (int Round = 0; Round < 3; Round++) { /* round 0 builds the template, 1 and 2 copy it */
         char *Text = MachineRegistry(&Times);
         if (strcmp(Text, Expected) != 0)
@@ -107,7 +107,7 @@ static void test_registry_template_equals_fresh_build(void **State)
         assert_int_equal(Times.Created.QuadPart, Fresh.Created.QuadPart);
         free(Text);
     }
-    NtsimMachineTemplates = FALSE;
+    NtsimPersistentWorker = FALSE;
     free(Expected);
 }
 
@@ -117,7 +117,7 @@ static void test_template_only_for_default_pc(void **State)
 {
     (void)State;
     TIMES_SEEN Times;
-    NtsimMachineTemplates = TRUE;
+    NtsimPersistentWorker = TRUE;
     free(MachineRegistry(&Times)); /* the default PC's template exists now */
     static const char *const Devices[] = { "uart16550,io=0x2F8,irq=3", NULL };
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1, .devices = Devices };
@@ -129,7 +129,7 @@ static void test_template_only_for_default_pc(void **State)
     assert_non_null(strstr(Text, "SerialController"));
     free(Text);
     ntsim_machine_destroy(Machine);
-    NtsimMachineTemplates = FALSE;
+    NtsimPersistentWorker = FALSE;
 }
 
 /* ---- special pool: a slot an earlier machine used reads as a fresh mapping ---- */
