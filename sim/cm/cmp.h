@@ -60,6 +60,7 @@ typedef struct _CM_VALUE {
     ULONG Type;
     UCHAR *Data;
     ULONG DataLength;
+    BOOLEAN InlineName, InlineData; /* in the value's own block (a template copy): not freed alone */
 } CM_VALUE;
 
 typedef struct _CM_KEY {
@@ -72,6 +73,7 @@ typedef struct _CM_KEY {
     BOOLEAN Volatile;
     BOOLEAN Deleted;
     BOOLEAN Fixed; /* a hive root made by CmpInitialize: cannot be deleted */
+    BOOLEAN InlineNames; /* Name and Class in the node's own block (a template copy): not freed alone */
     LONG References; /* 1 for the tree + 1 per key object */
     LARGE_INTEGER LastWriteTime;
     struct _CM_KEY **SubKeys; /* creation order */

@@ -100,8 +100,10 @@ void CmpReferenceKey(CM_KEY *Key)
 
 static void CmpFreeValue(CM_VALUE *Value)
 {
-    free(Value->Name);
-    free(Value->Data);
+    if (!Value->InlineName)
+        free(Value->Name);
+    if (!Value->InlineData)
+        free(Value->Data);
     free(Value);
 }
 
@@ -111,8 +113,10 @@ static void CmpFreeNode(CM_KEY *Key)
         CmpFreeValue(Key->Values[i]);
     free(Key->Values);
     free(Key->SubKeys);
-    free(Key->Name);
-    free(Key->Class);
+    if (!Key->InlineNames) {
+        free(Key->Name);
+        free(Key->Class);
+    }
     free(Key);
 }
 
@@ -195,9 +199,10 @@ NTSTATUS CmpSetValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength, ULONG Ty
             Key->Values = KiHostRealloc(Key->Values, Key->ValueCapacity * sizeof(CM_VALUE *));
         }
         Key->Values[Key->ValueCount++] = Value;
-    } else {
+    } else if (!Value->InlineData) {
         free(Value->Data);
     }
+    Value->InlineData = FALSE;
     Value->Type = Type;
     Value->Data = Copy;
     Value->DataLength = Size;
@@ -630,19 +635,45 @@ void CmpDeleteTree(const char *KeyPath)
  * device code runs as usual but its writes through the helpers are skipped (the copy
  * holds what they wrote the first time). */
 
-static WCHAR *CmpCopyBytes(const WCHAR *Text, USHORT Length)
+#define CMP_INLINE_ALIGN(n) (((size_t)(n) + 7) & ~(size_t)7)
+
+/* A value with its name and data in one block (data 8-aligned: callers read a REG_DWORD
+ * or REG_QWORD in place). */
+static CM_VALUE *CmpCopyValue(const CM_VALUE *From)
 {
-    return Text ? CmpCopyName(Text, Length) : NULL;
+    size_t NameBytes = CMP_INLINE_ALIGN(From->NameLength + sizeof(WCHAR)); /* terminated, as CmpCopyName makes them */
+    char *Block = KiHostAlloc(sizeof(CM_VALUE) + NameBytes + (From->DataLength ? From->DataLength : 1));
+    CM_VALUE *Value = (CM_VALUE *)Block;
+    *Value = *From;
+    Value->Name = (WCHAR *)(Block + sizeof(CM_VALUE));
+    memcpy(Value->Name, From->Name, From->NameLength);
+    Value->Name[From->NameLength / sizeof(WCHAR)] = 0;
+    Value->Data = (UCHAR *)(Block + sizeof(CM_VALUE) + NameBytes);
+    if (From->DataLength)
+        memcpy(Value->Data, From->Data, From->DataLength);
+    Value->InlineName = Value->InlineData = TRUE;
+    return Value;
 }
 
+/* A key with its name and class in one block, its values and subkeys copied. */
 static CM_KEY *CmpCopySubtree(const CM_KEY *Source, CM_KEY *Parent)
 {
-    CM_KEY *Key = KiHostAlloc(sizeof(CM_KEY));
+    size_t NameBytes = CMP_INLINE_ALIGN(Source->NameLength + sizeof(WCHAR)); /* terminated, as CmpCopyName makes them */
+    char *Block = KiHostAlloc(sizeof(CM_KEY) + NameBytes + Source->ClassLength + sizeof(WCHAR));
+    CM_KEY *Key = (CM_KEY *)Block;
     *Key = *Source;
     Key->Parent = Parent;
     Key->References = 1; /* the tree's; no key object points at a copy */
-    Key->Name = CmpCopyBytes(Source->Name, Source->NameLength);
-    Key->Class = CmpCopyBytes(Source->Class, Source->ClassLength);
+    Key->InlineNames = TRUE;
+    Key->Name = (WCHAR *)(Block + sizeof(CM_KEY));
+    memcpy(Key->Name, Source->Name, Source->NameLength);
+    Key->Name[Source->NameLength / sizeof(WCHAR)] = 0;
+    Key->Class = NULL;
+    if (Source->Class) {
+        Key->Class = (WCHAR *)(Block + sizeof(CM_KEY) + NameBytes);
+        memcpy(Key->Class, Source->Class, Source->ClassLength);
+        Key->Class[Source->ClassLength / sizeof(WCHAR)] = 0;
+    }
     Key->SubKeys = NULL;
     Key->SubKeyCapacity = Key->SubKeyCount;
     if (Key->SubKeyCount) {
@@ -654,16 +685,8 @@ static CM_KEY *CmpCopySubtree(const CM_KEY *Source, CM_KEY *Parent)
     Key->ValueCapacity = Key->ValueCount;
     if (Key->ValueCount)
         Key->Values = KiHostAlloc(Key->ValueCount * sizeof(CM_VALUE *));
-    for (ULONG i = 0; i < Key->ValueCount; i++) {
-        const CM_VALUE *From = Source->Values[i];
-        CM_VALUE *Value = KiHostAlloc(sizeof(CM_VALUE));
-        *Value = *From;
-        Value->Name = CmpCopyBytes(From->Name, From->NameLength);
-        Value->Data = KiHostAlloc(From->DataLength ? From->DataLength : 1);
-        if (From->DataLength)
-            memcpy(Value->Data, From->Data, From->DataLength);
-        Key->Values[i] = Value;
-    }
+    for (ULONG i = 0; i < Key->ValueCount; i++)
+        Key->Values[i] = CmpCopyValue(Source->Values[i]);
     return Key;
 }
 
