@@ -407,6 +407,22 @@ static WCHAR *CmpUtf8ToWide(const char *Text, USHORT *Length)
     return Wide;
 }
 
+/* The key the last UTF-8 path named, held by a reference: the simulator's helpers often
+ * name one key several times in a row (a resource claim's values, a device's
+ * description). A key is never renamed, and a deleted one is marked so: while the held
+ * key is not deleted, the same text names it. */
+static char *CmpLastPath;
+static CM_KEY *CmpLastKey;
+
+static void CmpForgetLastPath(void)
+{
+    if (CmpLastKey)
+        CmpReleaseKey(CmpLastKey);
+    CmpLastKey = NULL;
+    free(CmpLastPath);
+    CmpLastPath = NULL;
+}
+
 NTSTATUS CmpWalkPathUtf8(const char *Path, BOOLEAN Create, CM_KEY **Key)
 {
     USHORT Length;
@@ -415,11 +431,22 @@ NTSTATUS CmpWalkPathUtf8(const char *Path, BOOLEAN Create, CM_KEY **Key)
 
     if (Path == NULL)
         return STATUS_INVALID_PARAMETER;
+    if (CmpLastKey && !CmpLastKey->Deleted && strcmp(Path, CmpLastPath) == 0) {
+        CmpReferenceKey(CmpLastKey);
+        *Key = CmpLastKey;
+        return STATUS_SUCCESS;
+    }
     Wide = CmpUtf8ToWide(Path, &Length);
     if (Wide == NULL)
         return STATUS_NAME_TOO_LONG;
     Status = CmpWalkPath(NULL, Wide, Length, Create, Create, CMP_INHERIT_VOLATILE, NULL, Key, NULL);
     free(Wide);
+    if (NT_SUCCESS(Status)) {
+        CmpForgetLastPath();
+        CmpLastPath = KiHostStrdup(Path);
+        CmpLastKey = *Key;
+        CmpReferenceKey(CmpLastKey);
+    }
     return Status;
 }
 
@@ -497,6 +524,7 @@ void CmpInitialize(void)
 
 void CmpShutdown(void)
 {
+    CmpForgetLastPath();
     if (CmpRoot == NULL)
         return;
     CmpDiscardSubtree(CmpRoot);
