@@ -28,7 +28,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <execinfo.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -58,6 +57,7 @@ typedef struct _SWEEP_CONTEXT {
 /* In the baseline's worker: the image is snapshotted, so it can go on with the runs. */
 static BOOLEAN SweepSnapshotted;
 extern BOOLEAN NtsimPersistentWorker; /* sim/host/machine.c */
+void KiWarmUnwinder(void);              /* sim/ke/bugcheck.c */
 static size_t SweepBaselinePoints;
 
 /* A forked worker making the runs of slots First..Last-1 of a batch. */
@@ -1119,8 +1119,7 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
     }
     /* The fault handler's unwinder loads on its first use (KiInstallSignalHandlers warms
      * it): load it here, once, rather than in every worker after the fork. */
-    void *Warm[2];
-    backtrace(Warm, 2);
+    KiWarmUnwinder();
     ntsim_sweep_result *R = SweepNewResult(Options->image, Options->fail_on);
     if (Options->shard_count > 1) {
         R->ShardIndex = Options->shard_index;
