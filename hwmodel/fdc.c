@@ -202,8 +202,30 @@ static size_t lba(const fdc_drive *d, unsigned c, unsigned h, unsigned r)
     return ((size_t)c * HEADS + h) * spt_of(d->media) + (r - 1);
 }
 
+/* A blank disk's bytes are made on its first write (a default machine has a blank disk
+ * that most runs never touch: 1.44 MB cleared, or mapped and unmapped, per machine for
+ * nothing); until then it reads as zeros. */
+static uint8_t *media_bytes(fdc_drive *d)
+{
+    if (d->data == NULL && d->media != HW_FDC_MEDIA_NONE)
+        d->data = calloc(1, d->size);
+    return d->data;
+}
+
+static void load_sector(fdc_drive *d, size_t sector, uint8_t *to)
+{
+    if (d->data)
+        memcpy(to, d->data + sector * SECTOR, SECTOR);
+    else
+        memset(to, 0, SECTOR);
+}
+
 static void store_sector(fdc_drive *d, size_t sector, const uint8_t *data)
 {
+    if (media_bytes(d) == NULL) { /* no memory for the disk: the write does not take */
+        d->wp = true;
+        return;
+    }
     memcpy(d->data + sector * SECTOR, data, SECTOR);
     if (d->fd >= 0 && pwrite(d->fd, data, SECTOR, (off_t)(sector * SECTOR)) != (ssize_t)SECTOR)
         d->wp = true; /* the file stopped taking writes: behave as a protected disk from now on */
@@ -262,7 +284,7 @@ static void schedule_sector(hw_fdc *f, hw_time_t t)
         return;
     }
     if (x->kind == X_READ && x->dma == false) {
-        memcpy(x->buf, d->data + lba(d, x->c, x->head, x->r) * SECTOR, SECTOR);
+        load_sector(d, lba(d, x->c, x->head, x->r), x->buf);
     }
     if (x->kind == X_FORMAT && x->done == 0)
         x->slot_start = next_slot(d, t, 0); /* formatting starts at the index hole */
@@ -364,7 +386,7 @@ static void dma_unit(hw_fdc *f)
     size_t moved = 0;
     uint8_t *buf = x->buf;
     if (x->kind == X_READ)
-        memcpy(buf, d->data + lba(d, x->c, x->head, x->r) * SECTOR, SECTOR);
+        load_sector(d, lba(d, x->c, x->head, x->r), buf);
     else
         memset(buf, 0, x->unit);
     if (f->dor & HW_FDC_DOR_DMAGATE)
@@ -1010,13 +1032,7 @@ int hw_fdc_insert_blank(hw_fdc *f, unsigned drive, hw_fdc_media m, bool read_onl
 {
     if (drive >= HW_FDC_DRIVES || !drive_takes(&f->drive[drive], m))
         return -EINVAL;
-    uint8_t *data = calloc(1, bytes_of(m));
-    if (!data)
-        return -ENOMEM;
-    int rc = insert(f, drive, m, data, -1, read_only);
-    if (rc)
-        free(data);
-    return rc;
+    return insert(f, drive, m, NULL, -1, read_only); /* its bytes come with its first write */
 }
 
 int hw_fdc_insert_file(hw_fdc *f, unsigned drive, const char *path, bool read_only, char *msg, size_t msg_size)
@@ -1095,7 +1111,7 @@ void hw_fdc_set_write_protect(hw_fdc *f, unsigned drive, bool on)
 
 uint8_t *hw_fdc_media_data(hw_fdc *f, unsigned drive, size_t *size)
 {
-    if (drive >= HW_FDC_DRIVES || !f->drive[drive].data)
+    if (drive >= HW_FDC_DRIVES || !media_bytes(&f->drive[drive]))
         return NULL;
     if (size)
         *size = f->drive[drive].size;

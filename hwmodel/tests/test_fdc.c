@@ -553,6 +553,45 @@ static void test_disk_change_and_removal(void **st)
     rig_down(&r);
 }
 
+/* A blank disk's bytes are made on its first write: until then sectors read as zeros
+ * (whatever the DMA buffer held before), and a written sector reads back. */
+static void test_blank_disk_reads_zero_until_written(void **st)
+{
+    (void)st;
+    rig r;
+    rig_up(&r);
+    hw_fdc_eject(r.fdc, 0);
+    assert_int_equal(hw_fdc_insert_blank(r.fdc, 0, HW_FDC_MEDIA_1440K, false), 0);
+    reset_controller(&r);
+    specify(&r, false);
+    motor_on(&r);
+    memset(r.low + 0x4000, 0xEE, 1024);
+    program_dma(&r, 0x104000, 1024, HW_I8237_MODE_SINGLE | HW_I8237_MODE_WRITE);
+    cmd(&r, 9, HW_FDC_MFM | HW_FDC_CMD_READ, 0x00, 0, 0, 1, 2, 18, 0x1B, 0xFF);
+    assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER);
+    uint8_t b[7];
+    result(&r, b, 7);
+    assert_int_equal(b[0], 0x00);
+    static const uint8_t Zero[1024];
+    assert_memory_equal(r.low + 0x4000, Zero, 1024);
+    for (int i = 0; i < 512; i++)
+        r.low[0x5000 + i] = (uint8_t)(0x3C ^ i);
+    program_dma(&r, 0x105000, 512, HW_I8237_MODE_READ);
+    cmd(&r, 9, HW_FDC_MFM | HW_FDC_CMD_WRITE, 0x00, 0, 0, 2, 2, 18, 0x1B, 0xFF);
+    assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER);
+    result(&r, b, 7);
+    assert_int_equal(b[0], 0x00);
+    assert_memory_equal(sector_of(&r, 0, 0, 2), r.low + 0x5000, 512);
+    assert_memory_equal(sector_of(&r, 0, 0, 1), Zero, 512); /* the rest of the disk is still blank */
+    memset(r.low + 0x4000, 0xEE, 512);
+    program_dma(&r, 0x104000, 512, HW_I8237_MODE_SINGLE | HW_I8237_MODE_WRITE);
+    cmd(&r, 9, HW_FDC_MFM | HW_FDC_CMD_READ, 0x00, 0, 0, 2, 2, 18, 0x1B, 0xFF);
+    assert_int_not_equal(wait_irq(&r, 2000 * MS), HW_TIME_NEVER);
+    result(&r, b, 7);
+    assert_memory_equal(r.low + 0x4000, r.low + 0x5000, 512);
+    rig_down(&r);
+}
+
 static void test_format_and_read_id(void **st)
 {
     (void)st;
@@ -704,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_disk_change_and_removal),
         cmocka_unit_test(test_format_and_read_id),
         cmocka_unit_test(test_image_file),
+        cmocka_unit_test(test_blank_disk_reads_zero_until_written),
         cmocka_unit_test(test_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,14 @@ void CmpInitialize(void);
 /* Free every key and value. Key objects still open keep their (deleted) node alive
  * until their last reference goes; their handles then report STATUS_KEY_DELETED. */
 void CmpShutdown(void);
+/* A process making many equal machines: keep the registry as machine creation left it
+ * (CmpSaveTemplate), start the next machines from copies of it
+ * (CmpInitializeFromTemplate, FALSE when none is kept) while their creation's own
+ * registry writes are skipped (CmpSetReplaying). */
+void CmpSaveTemplate(void);
+void CmpDropTemplate(void);
+BOOLEAN CmpInitializeFromTemplate(void);
+void CmpSetReplaying(BOOLEAN Replaying);
 
 /* ---- helpers for the simulator (never failable, never fault-injected) ---- */
 /* Open or create every key along Utf8Path. *Node (optional) gets the leaf node, an
@@ -52,6 +60,7 @@ typedef struct _CM_VALUE {
     ULONG Type;
     UCHAR *Data;
     ULONG DataLength;
+    BOOLEAN InlineName, InlineData; /* in the value's own block (a template copy): not freed alone */
 } CM_VALUE;
 
 typedef struct _CM_KEY {
@@ -64,6 +73,7 @@ typedef struct _CM_KEY {
     BOOLEAN Volatile;
     BOOLEAN Deleted;
     BOOLEAN Fixed; /* a hive root made by CmpInitialize: cannot be deleted */
+    BOOLEAN InlineNames; /* Name and Class in the node's own block (a template copy): not freed alone */
     LONG References; /* 1 for the tree + 1 per key object */
     LARGE_INTEGER LastWriteTime;
     struct _CM_KEY **SubKeys; /* creation order */

@@ -15,6 +15,11 @@
 
 static CM_KEY *CmpRoot;
 static LONGLONG CmpClock;
+/* The registry of a machine as it stood right after creation (CmpSaveTemplate), and
+ * whether the simulator's own writes are skipped while a copy of it stands in. */
+static CM_KEY *CmpTemplateRoot;
+static LONGLONG CmpTemplateClock;
+static BOOLEAN CmpReplaying;
 
 #define CMP_MAX_KEY_NAME_CHARS 255
 
@@ -95,8 +100,10 @@ void CmpReferenceKey(CM_KEY *Key)
 
 static void CmpFreeValue(CM_VALUE *Value)
 {
-    free(Value->Name);
-    free(Value->Data);
+    if (!Value->InlineName)
+        free(Value->Name);
+    if (!Value->InlineData)
+        free(Value->Data);
     free(Value);
 }
 
@@ -106,8 +113,10 @@ static void CmpFreeNode(CM_KEY *Key)
         CmpFreeValue(Key->Values[i]);
     free(Key->Values);
     free(Key->SubKeys);
-    free(Key->Name);
-    free(Key->Class);
+    if (!Key->InlineNames) {
+        free(Key->Name);
+        free(Key->Class);
+    }
     free(Key);
 }
 
@@ -190,9 +199,10 @@ NTSTATUS CmpSetValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength, ULONG Ty
             Key->Values = KiHostRealloc(Key->Values, Key->ValueCapacity * sizeof(CM_VALUE *));
         }
         Key->Values[Key->ValueCount++] = Value;
-    } else {
+    } else if (!Value->InlineData) {
         free(Value->Data);
     }
+    Value->InlineData = FALSE;
     Value->Type = Type;
     Value->Data = Copy;
     Value->DataLength = Size;
@@ -397,6 +407,22 @@ static WCHAR *CmpUtf8ToWide(const char *Text, USHORT *Length)
     return Wide;
 }
 
+/* The key the last UTF-8 path named, held by a reference: the simulator's helpers often
+ * name one key several times in a row (a resource claim's values, a device's
+ * description). A key is never renamed, and a deleted one is marked so: while the held
+ * key is not deleted, the same text names it. */
+static char *CmpLastPath;
+static CM_KEY *CmpLastKey;
+
+static void CmpForgetLastPath(void)
+{
+    if (CmpLastKey)
+        CmpReleaseKey(CmpLastKey);
+    CmpLastKey = NULL;
+    free(CmpLastPath);
+    CmpLastPath = NULL;
+}
+
 NTSTATUS CmpWalkPathUtf8(const char *Path, BOOLEAN Create, CM_KEY **Key)
 {
     USHORT Length;
@@ -405,11 +431,22 @@ NTSTATUS CmpWalkPathUtf8(const char *Path, BOOLEAN Create, CM_KEY **Key)
 
     if (Path == NULL)
         return STATUS_INVALID_PARAMETER;
+    if (CmpLastKey && !CmpLastKey->Deleted && strcmp(Path, CmpLastPath) == 0) {
+        CmpReferenceKey(CmpLastKey);
+        *Key = CmpLastKey;
+        return STATUS_SUCCESS;
+    }
     Wide = CmpUtf8ToWide(Path, &Length);
     if (Wide == NULL)
         return STATUS_NAME_TOO_LONG;
     Status = CmpWalkPath(NULL, Wide, Length, Create, Create, CMP_INHERIT_VOLATILE, NULL, Key, NULL);
     free(Wide);
+    if (NT_SUCCESS(Status)) {
+        CmpForgetLastPath();
+        CmpLastPath = KiHostStrdup(Path);
+        CmpLastKey = *Key;
+        CmpReferenceKey(CmpLastKey);
+    }
     return Status;
 }
 
@@ -487,6 +524,7 @@ void CmpInitialize(void)
 
 void CmpShutdown(void)
 {
+    CmpForgetLastPath();
     if (CmpRoot == NULL)
         return;
     CmpDiscardSubtree(CmpRoot);
@@ -498,7 +536,7 @@ void CmpShutdown(void)
 NTSTATUS CmpCreateKeyPath(const char *Utf8Path, void **Node)
 {
     CM_KEY *Key;
-    NTSTATUS Status = CmpWalkPathUtf8(Utf8Path, TRUE, &Key);
+    NTSTATUS Status = CmpWalkPathUtf8(Utf8Path, !CmpReplaying, &Key);
     if (Node)
         *Node = NT_SUCCESS(Status) ? Key : NULL;
     if (NT_SUCCESS(Status))
@@ -520,6 +558,8 @@ NTSTATUS CmpSetValueUtf8(const char *KeyPath, const char *Name, ULONG Type, cons
     CM_KEY *Key;
     USHORT Length;
     WCHAR *Wide;
+    if (CmpReplaying)
+        return STATUS_SUCCESS; /* the template holds it already */
     NTSTATUS Status = CmpWalkPathUtf8(KeyPath, TRUE, &Key);
 
     if (!NT_SUCCESS(Status))
@@ -533,6 +573,8 @@ NTSTATUS CmpSetValueUtf8(const char *KeyPath, const char *Name, ULONG Type, cons
 
 NTSTATUS CmpSetStringValueUtf8(const char *KeyPath, const char *Name, ULONG Type, const char *Utf8Text)
 {
+    if (CmpReplaying)
+        return STATUS_SUCCESS;
     size_t Chars;
     WCHAR *Wide = CmpUtf8ToWideAll(Utf8Text ? Utf8Text : "", &Chars);
     NTSTATUS Status = CmpSetValueUtf8(KeyPath, Name, Type, Wide, (ULONG)((Chars + 1) * sizeof(WCHAR)));
@@ -583,6 +625,8 @@ NTSTATUS CmpDeleteValueUtf8(const char *KeyPath, const char *Name)
     CM_KEY *Key;
     USHORT Length;
     WCHAR *Wide;
+    if (CmpReplaying)
+        return STATUS_SUCCESS;
     NTSTATUS Status = CmpWalkPathUtf8(KeyPath, FALSE, &Key);
 
     if (!NT_SUCCESS(Status))
@@ -597,6 +641,8 @@ NTSTATUS CmpDeleteValueUtf8(const char *KeyPath, const char *Name)
 void CmpDeleteTree(const char *KeyPath)
 {
     CM_KEY *Key;
+    if (CmpReplaying)
+        return;
     if (!NT_SUCCESS(CmpWalkPathUtf8(KeyPath, FALSE, &Key)))
         return;
     if (Key->Fixed || Key->Parent == NULL)
@@ -604,4 +650,106 @@ void CmpDeleteTree(const char *KeyPath)
     else
         CmpDeleteKey(Key, TRUE);
     CmpReleaseKey(Key);
+}
+
+/* ---- the machine template (docs/faults.md, "What a worker keeps between runs") ----
+ *
+ * Describing the default PC's devices makes a few hundred keys and values through the
+ * UTF-8 helpers (a conversion and a path walk each). A process that makes many equal
+ * machines (a persistent fault sweep) builds that registry once, keeps a copy, and
+ * gives every later machine a copy of the copy: the same keys and values in the same
+ * order, the same classes, flags and last-write times, and the same write clock, so
+ * the tree cannot be told from one built step by step. While a copy stands in, the
+ * device code runs as usual but its writes through the helpers are skipped (the copy
+ * holds what they wrote the first time). */
+
+#define CMP_INLINE_ALIGN(n) (((size_t)(n) + 7) & ~(size_t)7)
+
+/* A value with its name and data in one block (data 8-aligned: callers read a REG_DWORD
+ * or REG_QWORD in place). */
+static CM_VALUE *CmpCopyValue(const CM_VALUE *From)
+{
+    size_t NameBytes = CMP_INLINE_ALIGN(From->NameLength + sizeof(WCHAR)); /* terminated, as CmpCopyName makes them */
+    char *Block = KiHostAlloc(sizeof(CM_VALUE) + NameBytes + (From->DataLength ? From->DataLength : 1));
+    CM_VALUE *Value = (CM_VALUE *)Block;
+    *Value = *From;
+    Value->Name = (WCHAR *)(Block + sizeof(CM_VALUE));
+    memcpy(Value->Name, From->Name, From->NameLength);
+    Value->Name[From->NameLength / sizeof(WCHAR)] = 0;
+    Value->Data = (UCHAR *)(Block + sizeof(CM_VALUE) + NameBytes);
+    if (From->DataLength)
+        memcpy(Value->Data, From->Data, From->DataLength);
+    Value->InlineName = Value->InlineData = TRUE;
+    return Value;
+}
+
+/* A key with its name and class in one block, its values and subkeys copied. */
+static CM_KEY *CmpCopySubtree(const CM_KEY *Source, CM_KEY *Parent)
+{
+    size_t NameBytes = CMP_INLINE_ALIGN(Source->NameLength + sizeof(WCHAR)); /* terminated, as CmpCopyName makes them */
+    char *Block = KiHostAlloc(sizeof(CM_KEY) + NameBytes + Source->ClassLength + sizeof(WCHAR));
+    CM_KEY *Key = (CM_KEY *)Block;
+    *Key = *Source;
+    Key->Parent = Parent;
+    Key->References = 1; /* the tree's; no key object points at a copy */
+    Key->InlineNames = TRUE;
+    Key->Name = (WCHAR *)(Block + sizeof(CM_KEY));
+    memcpy(Key->Name, Source->Name, Source->NameLength);
+    Key->Name[Source->NameLength / sizeof(WCHAR)] = 0;
+    Key->Class = NULL;
+    if (Source->Class) {
+        Key->Class = (WCHAR *)(Block + sizeof(CM_KEY) + NameBytes);
+        memcpy(Key->Class, Source->Class, Source->ClassLength);
+        Key->Class[Source->ClassLength / sizeof(WCHAR)] = 0;
+    }
+    Key->SubKeys = NULL;
+    Key->SubKeyCapacity = Key->SubKeyCount;
+    if (Key->SubKeyCount) {
+        Key->SubKeys = KiHostAlloc(Key->SubKeyCount * sizeof(CM_KEY *));
+        for (ULONG i = 0; i < Key->SubKeyCount; i++)
+            Key->SubKeys[i] = CmpCopySubtree(Source->SubKeys[i], Key);
+    }
+    Key->Values = NULL;
+    Key->ValueCapacity = Key->ValueCount;
+    if (Key->ValueCount)
+        Key->Values = KiHostAlloc(Key->ValueCount * sizeof(CM_VALUE *));
+    for (ULONG i = 0; i < Key->ValueCount; i++)
+        Key->Values[i] = CmpCopyValue(Source->Values[i]);
+    return Key;
+}
+
+/* Keep the tree as it stands (the registry right after machine creation). */
+void CmpSaveTemplate(void)
+{
+    CmpDropTemplate();
+    if (CmpRoot == NULL)
+        return;
+    CmpTemplateRoot = CmpCopySubtree(CmpRoot, NULL);
+    CmpTemplateClock = CmpClock;
+}
+
+void CmpDropTemplate(void)
+{
+    if (CmpTemplateRoot == NULL)
+        return;
+    CmpDiscardSubtree(CmpTemplateRoot);
+    CmpTemplateRoot = NULL;
+}
+
+/* Instead of CmpInitialize: a copy of the template. FALSE when there is none. */
+BOOLEAN CmpInitializeFromTemplate(void)
+{
+    if (CmpTemplateRoot == NULL)
+        return FALSE;
+    CmpShutdown();
+    CmpRoot = CmpCopySubtree(CmpTemplateRoot, NULL);
+    CmpClock = CmpTemplateClock;
+    return TRUE;
+}
+
+/* Between CmpInitializeFromTemplate and the end of machine creation: the simulator's
+ * registry writes are skipped (the template holds them). */
+void CmpSetReplaying(BOOLEAN Replaying)
+{
+    CmpReplaying = Replaying;
 }

@@ -35,6 +35,8 @@ typedef struct _EXP_SPECIAL_BLOCK {
     size_t Slack;        /* bytes between the block's end and the guard page or the header */
     size_t Size;
     BOOLEAN Freed;
+    BOOLEAN Open;        /* the data pages are accessible (allocated, not yet freed) */
+    BOOLEAN Used;        /* handed out since the chunk was mapped: its pages hold old data */
     ULONG Tag;           /* recorded at free: the header is gone then */
     char AllocSite[160];
     char FreeSite[160];
@@ -52,6 +54,7 @@ EXP_SPECIAL_BLOCK *ExpSpecialLookup(const void *Address);
 void ExpSpecialRelease(EXP_SPECIAL_BLOCK *Block, ULONG Tag, const char *Owner, NTSIM_SITE AllocSite,
                        NTSIM_SITE FreeSite);
 void ExpSpecialFlush(void);
+void ExpSpecialSetLayout(BOOLEAN Underrun); /* machine creation */
 void ExpSpecialDiscard(EXP_SPECIAL_BLOCK *Block);
 /* For the fault handler: an access to a guard page or a freed block? (0xD6 / 0xD5) */
 BOOLEAN ExpDescribeSpecialPoolFault(const void *Address, char *Buffer, size_t Size, ULONG *Code);

@@ -21,7 +21,15 @@
  * one guard page per slot. Allocating a slot makes its data page accessible, freeing
  * makes it inaccessible again: one mprotect each, and the page's memory is reused.
  * A block too large for a slot gets a mapping of its own. Chunks are found by address
- * in a POSIX binary search tree (tsearch), keyed by their mapped range. */
+ * in a POSIX binary search tree (tsearch), keyed by their mapped range.
+ *
+ * Chunks outlive the machine: when a machine is destroyed its chunks stay mapped, every
+ * slot inaccessible and free again, and the next machine of the process takes its slots
+ * from them (a persistent fault sweep makes thousands of machines in one process; a
+ * chunk's mapping, its slot records and the first touch of each page cost more than the
+ * run that uses them). A slot used before gets its data pages cleared when it is handed
+ * out again, so every block's pages read as a fresh mapping's would, whichever machine
+ * or run used them last. */
 #include "ntsimp.h"
 #include "ex/exp.h"
 
@@ -30,7 +38,7 @@
 #include <unistd.h>
 
 #define EXP_SPECIAL_QUARANTINE 512  /* freed blocks kept inaccessible */
-#define EXP_SLOTS_PER_CHUNK 256     /* small-block slots mapped at once */
+#define EXP_SLOTS_PER_CHUNK 64      /* small-block slots mapped at once (chunks are kept: see above) */
 #define EXP_SPECIAL_MAX_LIVE 16384  /* beyond this, normal pool */
 
 /* A mapped range: a chunk of equal slots, or one large block (SlotCount 1). */
@@ -47,6 +55,11 @@ static void *ExpChunkTree;
 static EXP_SPECIAL_BLOCK *ExpFreeSlots;              /* small slots ready for use */
 static EXP_SPECIAL_BLOCK *ExpQuarantineFirst, *ExpQuarantineLast;
 static unsigned ExpQuarantineCount, ExpLiveCount;
+static EXP_SPECIAL_CHUNK **ExpKeptChunks; /* small-slot chunks in mapping order (kept across machines) */
+static size_t ExpKeptCount;
+#define EXP_KEPT_LARGE 16                  /* large blocks' mappings kept for the next machines */
+static EXP_SPECIAL_CHUNK *ExpKeptLarge[EXP_KEPT_LARGE];
+static unsigned ExpKeptLargeCount;
 BOOLEAN ExpSpecialPoolOn;
 BOOLEAN ExpSpecialPoolUnderrun; /* set with ExpSpecialPoolOn at machine creation */
 
@@ -118,10 +131,25 @@ static void ExpUnmapChunk(EXP_SPECIAL_CHUNK *Chunk)
     free(Chunk);
 }
 
+/* A chunk's slots on the free list, its first slot first. */
+static void ExpPushSlots(EXP_SPECIAL_CHUNK *Chunk)
+{
+    for (unsigned i = Chunk->SlotCount; i-- > 0;) {
+        Chunk->Slots[i].NextFreed = ExpFreeSlots;
+        ExpFreeSlots = &Chunk->Slots[i];
+    }
+}
+
 static EXP_SPECIAL_BLOCK *ExpTakeSlot(size_t DataPages)
 {
     size_t Page = ExpPageSize();
-    if (DataPages > 1) { /* a chunk of its own */
+    if (DataPages > 1) { /* a chunk of its own: one an earlier machine left, or a new one */
+        for (unsigned i = 0; i < ExpKeptLargeCount; i++)
+            if (ExpKeptLarge[i]->SlotSize == (DataPages + 1) * Page) {
+                EXP_SPECIAL_CHUNK *Kept = ExpKeptLarge[i];
+                ExpKeptLarge[i] = ExpKeptLarge[--ExpKeptLargeCount];
+                return &Kept->Slots[0];
+            }
         EXP_SPECIAL_CHUNK *Chunk = ExpMapChunk((DataPages + 1) * Page, 1);
         return Chunk ? &Chunk->Slots[0] : NULL;
     }
@@ -129,10 +157,9 @@ static EXP_SPECIAL_BLOCK *ExpTakeSlot(size_t DataPages)
         EXP_SPECIAL_CHUNK *Chunk = ExpMapChunk(2 * Page, EXP_SLOTS_PER_CHUNK);
         if (Chunk == NULL)
             return NULL;
-        for (unsigned i = EXP_SLOTS_PER_CHUNK; i-- > 0;) {
-            Chunk->Slots[i].NextFreed = ExpFreeSlots;
-            ExpFreeSlots = &Chunk->Slots[i];
-        }
+        ExpKeptChunks = KiHostRealloc(ExpKeptChunks, (ExpKeptCount + 1) * sizeof(*ExpKeptChunks));
+        ExpKeptChunks[ExpKeptCount++] = Chunk;
+        ExpPushSlots(Chunk);
     }
     EXP_SPECIAL_BLOCK *Block = ExpFreeSlots;
     ExpFreeSlots = Block->NextFreed;
@@ -169,6 +196,10 @@ void *ExpSpecialAllocate(size_t HeaderSize, size_t Size, EXP_SPECIAL_BLOCK **Out
         ExpRecycle(Block); /* still inaccessible: back where it came from */
         return NULL;
     }
+    Block->Open = TRUE;
+    if (Block->Used) /* as a fresh mapping: zeros */
+        memset(Block->Base, 0, Block->Length);
+    Block->Used = TRUE;
     if (Block->Chunk->GuardFirst) {
         Block->Data = Block->Base;
         Block->Header = Block->Base + Block->Length - HeaderSize;
@@ -191,6 +222,7 @@ void ExpSpecialDiscard(EXP_SPECIAL_BLOCK *Block)
 {
     ExpLiveCount--;
     mprotect(Block->Base, Block->Length, PROT_NONE);
+    Block->Open = FALSE;
     Block->Data = NULL;
     ExpRecycle(Block);
 }
@@ -206,6 +238,7 @@ void ExpSpecialRelease(EXP_SPECIAL_BLOCK *Block, ULONG Tag, const char *Owner, N
     KiFormatSite(FreeSite, Block->FreeSite, sizeof(Block->FreeSite));
     snprintf(Block->Owner, sizeof(Block->Owner), "%s", Owner ? Owner : "");
     mprotect(Block->Base, Block->Length, PROT_NONE);
+    Block->Open = FALSE;
     Block->NextFreed = NULL;
     if (ExpQuarantineLast)
         ExpQuarantineLast->NextFreed = Block;
@@ -229,23 +262,97 @@ static void ExpUnmapAll(const void *Node, VISIT Order, int Depth)
     }
 }
 
-static void ExpFreeChunkRecord(void *Chunk)
-{
-    free(Chunk);
-}
-
-/* Machine teardown: every chunk goes back to the host. (Live blocks were reclaimed by
- * the leak audit before this.) */
-void ExpSpecialFlush(void)
+/* Every chunk back to the host (the kept ones too). */
+static void ExpUnmapKept(void)
 {
     twalk(ExpChunkTree, ExpUnmapAll);
     while (ExpChunkTree) {
         EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK **)ExpChunkTree;
         tdelete(Chunk, &ExpChunkTree, ExpCompareRanges);
-        ExpFreeChunkRecord(Chunk);
+        free(Chunk);
+    }
+    free(ExpKeptChunks);
+    ExpKeptChunks = NULL;
+    ExpKeptCount = ExpKeptLargeCount = 0;
+    ExpFreeSlots = ExpQuarantineFirst = ExpQuarantineLast = NULL;
+    ExpQuarantineCount = ExpLiveCount = 0;
+}
+
+/* Machine creation: the layout of this machine's blocks. Kept chunks laid out for the
+ * other one go (no block is live between two machines). */
+void ExpSpecialSetLayout(BOOLEAN Underrun)
+{
+    if (ExpKeptCount && ExpKeptChunks[0]->GuardFirst != Underrun && ExpLiveCount == 0)
+        ExpUnmapKept();
+    ExpSpecialPoolUnderrun = Underrun;
+}
+
+/* A kept slot as the next machine finds it: inaccessible, never used by that machine
+ * (no sites, no block: a stale pointer into it is an unknown address, as in a fresh
+ * mapping). A slot not in use since the last reset needs nothing (a discarded
+ * block's record is unreachable). */
+static void ExpResetSlot(EXP_SPECIAL_BLOCK *Slot)
+{
+    if (Slot->Data == NULL && !Slot->Open)
+        return;
+    if (Slot->Open) /* a block nobody reclaimed (a machine that stopped) */
+        mprotect(Slot->Base, Slot->Length, PROT_NONE);
+    Slot->Open = FALSE;
+    Slot->Data = Slot->Header = NULL;
+    Slot->Freed = FALSE;
+    Slot->Size = Slot->Slack = 0;
+    Slot->Tag = 0;
+    Slot->AllocSite[0] = Slot->FreeSite[0] = Slot->Owner[0] = 0;
+}
+
+/* A kept small-slot chunk: every slot reset, on the free list in slot order. */
+static void ExpResetChunk(EXP_SPECIAL_CHUNK *Chunk)
+{
+    for (unsigned i = 0; i < Chunk->SlotCount; i++)
+        ExpResetSlot(&Chunk->Slots[i]);
+    ExpPushSlots(Chunk);
+}
+
+/* Large blocks' mappings: up to EXP_KEPT_LARGE stay (reset), the rest go. */
+static void ExpKeepOrUnmapLarge(const void *Node, VISIT Order, int Depth)
+{
+    (void)Depth;
+    if (Order != postorder && Order != leaf)
+        return;
+    EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK *const *)Node;
+    if (ExpKeptLargeCount < EXP_KEPT_LARGE && Chunk->GuardFirst == ExpSpecialPoolUnderrun) {
+        ExpResetSlot(&Chunk->Slots[0]);
+        ExpKeptLarge[ExpKeptLargeCount++] = Chunk;
+    } else {
+        munmap(Chunk->Base, Chunk->Length);
+        Chunk->Length = 0; /* marks it for the loop below */
+    }
+}
+
+/* Machine teardown: the small-slot chunks and some large blocks' mappings stay for the
+ * next machine (see the top of the file), the rest go back to the host. (Live blocks
+ * were reclaimed by the leak audit before this.) */
+void ExpSpecialFlush(void)
+{
+    for (size_t i = 0; i < ExpKeptCount; i++) /* keep them out of the walk below */
+        tdelete(ExpKeptChunks[i], &ExpChunkTree, ExpCompareRanges);
+    for (unsigned i = 0; i < ExpKeptLargeCount; i++) /* kept earlier, not taken since */
+        tdelete(ExpKeptLarge[i], &ExpChunkTree, ExpCompareRanges);
+    twalk(ExpChunkTree, ExpKeepOrUnmapLarge);
+    while (ExpChunkTree) {
+        EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK **)ExpChunkTree;
+        tdelete(Chunk, &ExpChunkTree, ExpCompareRanges);
+        if (Chunk->Length == 0)
+            free(Chunk);
     }
     ExpFreeSlots = ExpQuarantineFirst = ExpQuarantineLast = NULL;
     ExpQuarantineCount = ExpLiveCount = 0;
+    for (unsigned i = 0; i < ExpKeptLargeCount; i++)
+        tsearch(ExpKeptLarge[i], &ExpChunkTree, ExpCompareRanges);
+    for (size_t i = ExpKeptCount; i-- > 0;) { /* the first chunk's slots first */
+        tsearch(ExpKeptChunks[i], &ExpChunkTree, ExpCompareRanges);
+        ExpResetChunk(ExpKeptChunks[i]);
+    }
 }
 
 static const char *ExpTagText(ULONG Tag, char Text[5])

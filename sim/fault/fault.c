@@ -52,11 +52,9 @@ void ViResetFaults(void)
     ViDriverFilter[0] = 0;
     ViCounter = 0;
     ViThen = 0;
-    for (size_t i = 0; i < ViPointBlockCount; i++)
-        free(ViPointBlocks[i]);
-    free(ViPointBlocks);
-    ViPointBlocks = NULL;
-    ViPointCount = ViPointBlockCount = 0;
+    /* The blocks stay for the next machine (each point is cleared when it is made):
+     * a persistent sweep resets them twice per run. */
+    ViPointCount = 0;
     for (size_t i = 0; i < ViFailedSiteCount; i++)
         free(ViFailedSites[i]);
     free(ViFailedSites);

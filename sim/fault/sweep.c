@@ -56,6 +56,8 @@ typedef struct _SWEEP_CONTEXT {
 
 /* In the baseline's worker: the image is snapshotted, so it can go on with the runs. */
 static BOOLEAN SweepSnapshotted;
+extern BOOLEAN NtsimPersistentWorker; /* sim/host/machine.c */
+void KiWarmUnwinder(void);              /* sim/ke/bugcheck.c */
 static size_t SweepBaselinePoints;
 
 /* A forked worker making the runs of slots First..Last-1 of a batch. */
@@ -370,6 +372,9 @@ static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, cons
                                              size_t Last, int Fd)
 {
     FILE *Out = fdopen(Fd, "w");
+    /* every run's machine is the default PC: one registry build per worker (not worth
+     * keeping for a child that makes a single run) */
+    NtsimPersistentWorker = !Context->Options->fork_per_run;
 #if defined(__GLIBC__)
     /* Each machine allocates a blank 1.44 MB floppy. glibc raises its mmap threshold
      * after the first such block is freed, and every later one would come from the
@@ -1112,6 +1117,9 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
         long N = sysconf(_SC_NPROCESSORS_ONLN);
         Jobs = N > 0 ? (unsigned)N : 1;
     }
+    /* The fault handler's unwinder loads on its first use (KiInstallSignalHandlers warms
+     * it): load it here, once, rather than in every worker after the fork. */
+    KiWarmUnwinder();
     ntsim_sweep_result *R = SweepNewResult(Options->image, Options->fail_on);
     if (Options->shard_count > 1) {
         R->ShardIndex = Options->shard_index;

@@ -328,11 +328,11 @@ static BOOLEAN NtsimValidChardev(const char *Value)
 static int NtsimParseOptions(const char *Spec, const char *Type, char **Save, const NTSIM_OPTION *Options,
                              NTSIM_DEVICE_OPTIONS *Out)
 {
-    char Keys[128];
-    NtsimOptionList(Options, Keys, sizeof(Keys));
+    char Keys[128]; /* the keys it takes, for an error message only */
     for (char *Item = strtok_r(NULL, ",", Save); Item; Item = strtok_r(NULL, ",", Save)) {
         char *Value = strchr(Item, '=');
         if (Value == NULL) {
+            NtsimOptionList(Options, Keys, sizeof(Keys));
             NtsimSetLastError("device '%s': '%s' is not key=value (%s takes %s)", Spec, Item, Type, Keys);
             return NTSIM_E_ARGS;
         }
@@ -341,6 +341,7 @@ static int NtsimParseOptions(const char *Spec, const char *Type, char **Save, co
         while (O->Key && strcmp(Item, O->Key) && !(O->Alias && !strcmp(Item, O->Alias)))
             O++;
         if (O->Key == NULL) {
+            NtsimOptionList(Options, Keys, sizeof(Keys));
             NtsimSetLastError("device '%s': unknown key '%s' (%s takes %s)", Spec, Item, Type, Keys);
             return NTSIM_E_ARGS;
         }

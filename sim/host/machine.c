@@ -6,8 +6,16 @@
 #include <dlfcn.h>
 
 ntsim_machine *NtsimMachine;
+/* Set by a persistent sweep's worker, a process that makes one default-PC machine after
+ * another and nothing else: those machines start from a registry template (sim/cm/tree.c),
+ * and the fault handlers stay installed from one machine to the next (docs/faults.md,
+ * "What a worker keeps between runs"). */
+BOOLEAN NtsimPersistentWorker;
 
 void CmpInitialize(void);
+BOOLEAN CmpInitializeFromTemplate(void); /* sim/cm/tree.c */
+void CmpSaveTemplate(void);
+void CmpSetReplaying(BOOLEAN Replaying);
 void CmpShutdown(void);
 void VfResetFindings(void);
 void VfSetQuiet(BOOLEAN Quiet);
@@ -91,13 +99,22 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     VfSetQuiet((BOOLEAN)Machine->Config.quiet);
     VfEnabled = Machine->Config.verifier != 0;
     ExpSpecialPoolOn = NtsimSpecialPoolMode(&Machine->Config) > 0;
-    ExpSpecialPoolUnderrun = NtsimSpecialPoolMode(&Machine->Config) == NTSIM_SPECIAL_POOL_UNDERRUN;
+    ExpSpecialSetLayout(NtsimSpecialPoolMode(&Machine->Config) == NTSIM_SPECIAL_POOL_UNDERRUN);
     ViResetFaults();
     ObpInitialize();
     IopInitializeDrivers();
     MiInitializeUserSpace();
-    CmpInitialize();
-    if (NtsimCreateMachineDevices(&Machine->Config) != 0) {
+    /* The default PC's registry, built once per process when templates are on. */
+    BOOLEAN Templated = NtsimPersistentWorker && !Machine->Config.devices && !Machine->Config.speaker_wav;
+    BOOLEAN Replaying = Templated && CmpInitializeFromTemplate();
+    if (!Replaying)
+        CmpInitialize();
+    CmpSetReplaying(Replaying);
+    int Devices = NtsimCreateMachineDevices(&Machine->Config);
+    CmpSetReplaying(FALSE);
+    if (Devices == 0 && Templated && !Replaying)
+        CmpSaveTemplate();
+    if (Devices != 0) {
         char Error[2048];
         snprintf(Error, sizeof(Error), "%s", ntsim_last_error());
         ntsim_machine_destroy(Machine);
@@ -178,7 +195,8 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
     KiResetBugCheck();
     NtsimMachine = NULL;
     KiWatchdogStop();
-    KiRestoreSignalHandlers();
+    if (!NtsimPersistentWorker) /* (a worker's next machine installs them again at once) */
+        KiRestoreSignalHandlers();
     free(Machine);
 }
 

@@ -302,13 +302,25 @@ static const int KiFatalSignals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 static struct sigaction KiPreviousAction[RTL_NUMBER_OF(KiFatalSignals)];
 static BOOLEAN KiHandlersInstalled;
 
+/* Load the unwinder now: the fault handler must not be its first caller. Once per
+ * process; a process that forks workers (the fault sweep) does it before forking, and
+ * the workers inherit it. */
+void KiWarmUnwinder(void)
+{
+    static BOOLEAN Warmed;
+    if (!Warmed) {
+        void *Warm[2];
+        backtrace(Warm, 2);
+        Warmed = TRUE;
+    }
+}
+
 /* Install the fault handlers for the life of a machine, keeping whatever the host had
  * (a test framework's own handler, for instance) to chain to for faults outside
  * simulated code and to restore when the machine is destroyed. */
 void KiInstallSignalHandlers(void)
 {
-    void *Warm[2];
-    backtrace(Warm, 2); /* loads the unwinder now: the fault handler must not be the first caller */
+    KiWarmUnwinder();
     static char AltStack[64 * 1024];
     stack_t Stack = { .ss_sp = AltStack, .ss_size = sizeof(AltStack), .ss_flags = 0 };
     sigaltstack(&Stack, NULL);

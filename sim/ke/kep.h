@@ -13,6 +13,7 @@ const char *KiBugCheckName(ULONG Code);
 int KiGetBugCheck(ntsim_bugcheck *Out);
 void KiResetBugCheck(void);
 void KiInstallSignalHandlers(void);
+void KiWarmUnwinder(void); /* once per process; a forking process calls it before forking */
 void KiRefreshSignalHandlers(void); /* sim/ke/sighook.c */
 void KiRestoreSignalHandlers(void);
 /* sched.c: interrupts claimed by ISRs count as progress for hang detection */

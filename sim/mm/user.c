@@ -16,6 +16,8 @@
 
 static char *MiUserBase;
 static size_t MiUserUsed;
+static size_t MiUserHigh; /* the most of the lower half used since it was last cleared */
+BOOLEAN MiProtectedUserTouched(void); /* userbuf.c */
 static unsigned MiUserLive;
 
 PVOID MmHighestUserAddress;
@@ -48,12 +50,20 @@ void MiInitializeUserSpace(void)
     MmSystemRangeStart = (PVOID)MmUserProbeAddress;
 }
 
+/* The range stays mapped for the next machine of the process when it can be made to
+ * read as a fresh mapping cheaply: the lower half is cleared as far as it was used; if
+ * a driver-visible buffer was placed in the upper half (inaccessible pages holding
+ * old data), the whole range is mapped afresh instead. A fault sweep's runs rarely
+ * touch it, and one mapping per machine was a good part of what a run cost. */
 void MiShutdownUserSpace(void)
 {
-    if (MiUserBase) {
+    if (MiUserBase && MiProtectedUserTouched()) {
         munmap(MiUserBase, MI_USER_SIZE);
         MiUserBase = NULL;
+    } else if (MiUserBase) {
+        memset(MiUserBase, 0, MiUserHigh);
     }
+    MiUserHigh = 0;
     MiInitializeProtectedUser(NULL, 0);
 }
 
@@ -67,6 +77,8 @@ void *MiAllocateUser(size_t Size)
         return NULL;
     void *P = MiUserBase + MiUserUsed;
     MiUserUsed += Rounded;
+    if (MiUserUsed > MiUserHigh)
+        MiUserHigh = MiUserUsed;
     MiUserLive++;
     return P;
 }
@@ -141,11 +153,38 @@ BOOLEAN MmIsAddressValid(PVOID VirtualAddress)
 
 /* ---- poisoned memory ---- */
 
+/* Poisoned buffers of machines gone, kept for the next machines (a fault sweep loads
+ * one driver per machine, thousands of machines per process): mapping, first touch
+ * and unmapping cost more than making a kept one accessible and clearing it. */
+#define MI_POISON_KEPT 8
+static struct {
+    void *Address;
+    size_t Size;
+} MiPoisonKept[MI_POISON_KEPT];
+static unsigned MiPoisonKeptCount;
+
+static void *MiTakeKeptPoisonable(size_t Mapped)
+{
+    for (unsigned i = 0; i < MiPoisonKeptCount; i++) {
+        if (MiPoisonKept[i].Size != Mapped)
+            continue;
+        void *P = MiPoisonKept[i].Address;
+        if (mprotect(P, Mapped, PROT_READ | PROT_WRITE) != 0)
+            return NULL;
+        MiPoisonKept[i] = MiPoisonKept[--MiPoisonKeptCount];
+        memset(P, 0, Mapped); /* as a fresh mapping */
+        return P;
+    }
+    return NULL;
+}
+
 void *MiAllocatePoisonable(size_t Size, size_t *MappedSize)
 {
     size_t Page = (size_t)sysconf(_SC_PAGESIZE);
     size_t Mapped = (Size + Page - 1) / Page * Page;
-    void *P = mmap(NULL, Mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+    void *P = MiTakeKeptPoisonable(Mapped);
+    if (P == NULL)
+        P = mmap(NULL, Mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
     if (P == MAP_FAILED) {
         perror("ntsim: mapping a poisonable buffer");
         abort();
@@ -182,7 +221,12 @@ void MiReleasePoisoned(void)
     while (MiPoisonList) {
         MI_POISON *P = MiPoisonList;
         MiPoisonList = P->Next;
-        munmap(P->Address, P->Size);
+        if (MiPoisonKeptCount < MI_POISON_KEPT) { /* still inaccessible, as it is kept */
+            MiPoisonKept[MiPoisonKeptCount].Address = P->Address;
+            MiPoisonKept[MiPoisonKeptCount++].Size = P->Size;
+        } else {
+            munmap(P->Address, P->Size);
+        }
         free(P->Description);
         free(P);
     }

@@ -46,6 +46,8 @@ typedef struct _MI_PENDING {
 
 static char *MiRegion;          /* the upper half of the user range */
 static size_t MiRegionSize, MiRegionUsed;
+static BOOLEAN MiRegionTouched; /* a buffer was placed since the region was set up */
+static char *MiRegionClosed;    /* a region made inaccessible that no buffer used since */
 static MI_USER_BUFFER MiBuffers[MI_USER_BUFFERS];
 static unsigned MiNextBuffer;
 static MI_PENDING MiPending[MI_PENDING_FINDINGS];
@@ -59,17 +61,27 @@ static size_t MiPage(void)
     return Page;
 }
 
+/* Did any buffer land in the region since MiInitializeProtectedUser? (Its pages then
+ * hold old data: user.c maps the range afresh for the next machine.) */
+BOOLEAN MiProtectedUserTouched(void)
+{
+    return MiRegionTouched;
+}
+
 /* Called when the user range is (re)mapped: the upper half becomes inaccessible. */
 void MiInitializeProtectedUser(char *Region, size_t Size)
 {
     MiRegion = Region;
     MiRegionSize = Size;
     MiRegionUsed = 0;
+    MiRegionTouched = FALSE;
     memset(MiBuffers, 0, sizeof(MiBuffers));
     MiNextBuffer = 0;
     MiPendingCount = 0;
-    if (Region)
+    if (Region && Region != MiRegionClosed) /* (a kept region nobody used is still so) */
         mprotect(Region, Size, PROT_NONE);
+    if (Region)
+        MiRegionClosed = Region;
 }
 
 static unsigned MiLiveCount(void)
@@ -117,6 +129,8 @@ void *MiAllocateProtectedUser(const void *Data, size_t Size, const char *What)
     B->State = MiUserLive;
     snprintf(B->What, sizeof(B->What), "%s", What);
     MiRegionUsed += Length + Page;
+    MiRegionTouched = TRUE;
+    MiRegionClosed = NULL;
     mprotect(B->Pages, Length, PROT_READ | PROT_WRITE);
     memcpy(B->Start, Data, Size);
     mprotect(B->Pages, Length, PROT_NONE);

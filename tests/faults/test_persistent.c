@@ -129,7 +129,8 @@ static void test_reports_equal_fork_per_run(void **State)
 {
     (void)State;
     static const char *const Drivers[] = { "echo.sys", "edu.sys", "serial.sys", "bad_fl01_pool.sys",
-                                           "bad_sweep_outcomes.sys", "sweep_noverdict.sys" };
+                                           "bad_sweep_outcomes.sys", "sweep_noverdict.sys",
+                                           "synthetic_findings.sys" /* 65 runs, findings in each */ };
     for (size_t i = 0; i < sizeof(Drivers) / sizeof(Drivers[0]); i++) {
         char *Persistent = SweepJson(Drivers[i], 2, 0, NULL);
         char *Forked = SweepJson(Drivers[i], 2, 1, NULL);
