@@ -67,11 +67,22 @@ static int NamesHostResource(const char *Argument)
  * turn into libFuzzer timeouts. */
 #define FUZZ_CLI_MAX_VIRTUAL_NS 1000000000ull
 
+/* --for, as getopt_long reads it: abbreviated ("--f", "--fo") and with "=VALUE". */
+static const char *ForValue(int Argc, char **Argv, int i)
+{
+    const char *Equals = strchr(Argv[i], '=');
+    size_t Length = Equals ? (size_t)(Equals - Argv[i]) : strlen(Argv[i]);
+    if (Length < 3 || Length > 5 || strncmp(Argv[i], "--for", Length) != 0)
+        return NULL;
+    return Equals ? Equals + 1 : i + 1 < Argc ? Argv[i + 1] : NULL;
+}
+
 static int AsksForALongRun(int Argc, char **Argv)
 {
-    for (int i = 1; i + 1 < Argc; i++) {
+    for (int i = 1; i < Argc; i++) {
+        const char *Value = ForValue(Argc, Argv, i);
         uint64_t Ns;
-        if (strcmp(Argv[i], "--for") == 0 && CliParseDuration(Argv[i + 1], &Ns) == 0 && Ns > FUZZ_CLI_MAX_VIRTUAL_NS)
+        if (Value && CliParseDuration(Value, &Ns) == 0 && Ns > FUZZ_CLI_MAX_VIRTUAL_NS)
             return 1;
     }
     return 0;
