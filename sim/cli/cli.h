@@ -17,6 +17,10 @@ int CliImports(int argc, char **argv);
 /* "10s", "250ms", "20us", "100ns", "2m"; a bare number is seconds. 0, or -1 for anything
  * else (signs, nan, inf, hexadecimal, more than 2^64 ns). */
 int CliParseDuration(const char *Text, uint64_t *Ns);
+/* Set (atomically) by SIGINT/SIGTERM; ntsim_interrupt() has been called by then. */
+extern volatile int CliStopRequested;
+/* Unblock SIGINT/SIGTERM in this thread (before an exec: the next program must get them). */
+void CliReleaseStopSignals(void);
 int CliUsageError(const char *Command, const char *Format, ...) __attribute__((format(printf, 2, 3)));
 int CliCheckReadable(const char *Command, const char *Path);
 /* 0, or CLI_EXIT_USAGE after saying why the image cannot be loaded safely. */

@@ -87,6 +87,7 @@ int CliFuzz(int argc, char **argv)
     }
     Args[n] = NULL;
     fflush(stdout);
+    CliReleaseStopSignals();
     execv(Fuzzer, Args);
     fprintf(stderr, "ntsim fuzz: cannot start %s: %s\n", Fuzzer, strerror(errno));
     return CLI_EXIT_USAGE;

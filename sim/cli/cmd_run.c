@@ -17,16 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-static volatile int CliStop;
-
-/* SIGINT/SIGTERM: stop the machine wherever it is (the host call in progress ends
- * with bug check 0xE2) and leave the paced loop; the run then shuts down cleanly. */
-static void CliOnSignal(int Signal)
-{
-    CliStop = Signal;
-    ntsim_interrupt(Signal);
-}
-
 /* "LEVEL[,COMPONENT]": a DPFLTR level by number or name, an optional component ID. */
 static int CliParseDbgPrintFilter(const char *Text, int *Level, int *Component)
 {
@@ -235,9 +225,8 @@ int CliRun(int argc, char **argv)
         Watchdog.wall_ms = (uint64_t)WatchdogMs;
         ntsim_watchdog_set(&Watchdog);
     }
-    /* From here on Ctrl-C stops the machine wherever it is: in DriverEntry too. */
-    void (*OldInt)(int) = signal(SIGINT, CliOnSignal);
-    void (*OldTerm)(int) = signal(SIGTERM, CliOnSignal);
+    /* Ctrl-C stops the machine wherever it is, in DriverEntry too (main.c): the host call
+     * ends with bug check 0xE2 and CliStopRequested ends the paced loop. */
     printf("machine:\n");
     for (size_t i = 0; i < ntsim_device_count(Machine); i++)
         printf("  %s\n", ntsim_device_spec(Machine, i));
@@ -276,13 +265,13 @@ int CliRun(int argc, char **argv)
             uint64_t Start = ntsim_now_ns(Machine);
             int Scripted = CliScriptCount() > 0; /* the requests, then --for if given */
             if (Scripted)
-                ScriptRc = CliScriptRun(Machine, &CliStop);
+                ScriptRc = CliScriptRun(Machine, &CliStopRequested);
             if (Scripted && (!HaveDuration || ScriptRc)) {
                 /* the script was the run */
             } else if (ntsim_machine_has_host_backend(Machine)) {
                 printf("running paced to wall time%s (Ctrl-C to stop)\n", HaveDuration ? " for the given duration" : "");
                 fflush(stdout);
-                while (!CliStop && !ntsim_machine_crashed(Machine, NULL)) {
+                while (!__atomic_load_n(&CliStopRequested, __ATOMIC_RELAXED) && !ntsim_machine_crashed(Machine, NULL)) {
                     uint64_t Slice = 100000000ull; /* 100 ms */
                     if (HaveDuration) {
                         uint64_t Done = ntsim_now_ns(Machine) - Start;
@@ -291,7 +280,7 @@ int CliRun(int argc, char **argv)
                         if (Duration - Done < Slice)
                             Slice = Duration - Done;
                     }
-                    ntsim_machine_run_paced(Machine, Slice, &CliStop);
+                    ntsim_machine_run_paced(Machine, Slice, &CliStopRequested);
                 }
             } else {
                 ntsim_run_for(Machine, HaveDuration ? Duration : 1000000000ull);
@@ -317,7 +306,5 @@ int CliRun(int argc, char **argv)
         fprintf(stderr, "ntsim run: stopped by %s; the machine was shut down without running more driver code\n",
                 Signal == SIGINT ? "SIGINT" : Signal == SIGTERM ? "SIGTERM" : "a signal");
     Exit = CliFinish(Machine, Exit);
-    signal(SIGINT, OldInt);
-    signal(SIGTERM, OldTerm);
     return Signal ? 128 + Signal : ScriptRc ? ScriptRc : Exit;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,18 +239,84 @@ int CliFinish(ntsim_machine *Machine, int Exit)
 
 /* SIGINT/SIGTERM (TM-01): stop the machine of this process (a host call in progress
  * ends with bug check 0xE2, see docs/watchdog.md). `faults` is a parent of forked
- * runs: each child stops its own machine; the parent says so and leaves at once. */
+ * runs: each child stops its own machine; the parent says so and leaves at once.
+ *
+ * The signals are blocked in every thread and taken by one thread of their own
+ * (sigwait), not by a handler: a handler runs on whichever thread the kernel picks,
+ * usually the one holding the simulated CPU, and ThreadSanitizer holds an asynchronous
+ * signal back until that thread enters an intercepted routine, which a driver's busy
+ * loop never does (Ctrl-C was lost). The signal thread only records the stop; the
+ * watchdog then stops the spinning code as it stops any busy loop. */
 static pid_t CliMainPid;
 static int CliLeaveOnSignal;
+volatile int CliStopRequested;
+static sigset_t CliStopSignals;
 
 static void CliStopOnSignal(int Signal)
 {
     ntsim_interrupt(Signal);
+    __atomic_store_n(&CliStopRequested, Signal, __ATOMIC_RELAXED);
     if (CliLeaveOnSignal && getpid() == CliMainPid) {
         static const char Message[] = "ntsim: interrupted; stopping (runs in progress end on their own)\n";
         (void)!write(STDERR_FILENO, Message, sizeof(Message) - 1);
         _exit(128 + Signal);
     }
+}
+
+static void *CliSignalThread(void *Argument)
+{
+    (void)Argument;
+    for (;;) {
+        int Signal;
+        if (sigwait(&CliStopSignals, &Signal) == 0)
+            CliStopOnSignal(Signal);
+    }
+    return NULL;
+}
+
+/* By a handler: where no driver code runs in this process, and in a forked child (an
+ * image trial), which has no signal thread. */
+static void CliStopSignalsByHandler(void)
+{
+    signal(SIGINT, CliStopOnSignal);
+    signal(SIGTERM, CliStopOnSignal);
+    pthread_sigmask(SIG_UNBLOCK, &CliStopSignals, NULL);
+}
+
+/* Commands that run driver code in this process: a signal thread, started before any
+ * other thread exists (new threads inherit the mask), once per process. The others
+ * (`faults` only forks, `fuzz` execs) keep a handler: no thread, so a sweep parent stays
+ * single-threaded when it forks. */
+static void CliTakeStopSignals(int RunsDriverCode)
+{
+    static int ThreadUp;
+    sigemptyset(&CliStopSignals);
+    sigaddset(&CliStopSignals, SIGINT);
+    sigaddset(&CliStopSignals, SIGTERM);
+    if (!RunsDriverCode) {
+        CliStopSignalsByHandler();
+        return;
+    }
+    pthread_sigmask(SIG_BLOCK, &CliStopSignals, NULL);
+    if (ThreadUp)
+        return; /* main() again (fuzz_cli calls it per input): the thread is there */
+    pthread_t Thread;
+    pthread_attr_t Attributes;
+    pthread_attr_init(&Attributes);
+    pthread_attr_setdetachstate(&Attributes, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&Attributes, 256 * 1024);
+    if (pthread_create(&Thread, &Attributes, CliSignalThread, NULL) == 0) {
+        ThreadUp = 1;
+        pthread_atfork(NULL, NULL, CliStopSignalsByHandler);
+    } else {
+        CliStopSignalsByHandler(); /* as before: a spinning driver under TSan misses it */
+    }
+    pthread_attr_destroy(&Attributes);
+}
+
+void CliReleaseStopSignals(void)
+{
+    pthread_sigmask(SIG_UNBLOCK, &CliStopSignals, NULL);
 }
 
 int main(int argc, char **argv)
@@ -269,8 +336,8 @@ int main(int argc, char **argv)
     }
     CliMainPid = getpid();
     CliLeaveOnSignal = strcmp(Command, "faults") == 0;
-    signal(SIGINT, CliStopOnSignal);
-    signal(SIGTERM, CliStopOnSignal);
+    __atomic_store_n(&CliStopRequested, 0, __ATOMIC_RELAXED);
+    CliTakeStopSignals(strcmp(Command, "faults") != 0 && strcmp(Command, "fuzz") != 0);
     if (strcmp(Command, "load") == 0)
         return CliLoad(argc - 1, argv + 1);
     if (strcmp(Command, "faults") == 0)

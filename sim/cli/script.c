@@ -766,7 +766,7 @@ static void CliReportCompletions(CLI_RUN *Run)
 
 static int CliCrashed(CLI_RUN *Run)
 {
-    return ntsim_machine_crashed(Run->Machine, NULL) || (Run->Stop && *Run->Stop);
+    return ntsim_machine_crashed(Run->Machine, NULL) || (Run->Stop && __atomic_load_n(Run->Stop, __ATOMIC_RELAXED));
 }
 
 /* Let virtual time pass: paced to wall time with a host back end (so a person at the

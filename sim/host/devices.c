@@ -1026,7 +1026,7 @@ int ntsim_machine_run_paced(ntsim_machine *Machine, uint64_t WallNs, volatile in
         uint64_t Now = ntsim_now_ns(Machine);
         if (StartVirtual + Elapsed > Now && (Result = ntsim_run_for(Machine, StartVirtual + Elapsed - Now)) != 0)
             break;
-        if (Elapsed >= WallNs || (Stop && *Stop))
+        if (Elapsed >= WallNs || (Stop && __atomic_load_n(Stop, __ATOMIC_RELAXED))) /* set by a signal thread */
             break;
     }
     uv_timer_stop(&Timer);

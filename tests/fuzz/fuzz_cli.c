@@ -174,6 +174,7 @@ static int RunCommandLine(int Argc, char **Argv, char *Errors, size_t Size)
     if (Home < 0 || chdir(WorkDirectory()) != 0)
         abort();
     int Rc = NtsimCliMain(Argc, Argv);
+    CliReleaseStopSignals(); /* main() blocked SIGINT/SIGTERM for its signal thread: the fuzzer's again */
     if (fchdir(Home) != 0)
         abort();
     close(Home);

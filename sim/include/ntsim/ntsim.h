@@ -251,7 +251,8 @@ void *ntsim_machine_edu(ntsim_machine *machine, unsigned index);
 /* Virtual time: ntsim_now_ns, ntsim_run_for and ntsim_request_wait (below) run the
  * devices too. Paced mode: run for up to wall_ns of wall time with virtual time following it,
  * serving libuv back ends (TCP, pty); returns early once *stop becomes non-zero
- * (checked at least every millisecond) if stop is given. */
+ * (checked at least every millisecond, read atomically: a signal handler or another
+ * thread may set it) if stop is given. */
 int ntsim_machine_run_paced(ntsim_machine *machine, uint64_t wall_ns, volatile int *stop);
 /* 1 if some device has a host back end (TCP or pty) attached. */
 int ntsim_machine_has_host_backend(ntsim_machine *machine);
