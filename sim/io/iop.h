@@ -62,6 +62,8 @@ typedef struct _IOP_DEVICE {
     BOOLEAN FlagsReported;       /* DO-01 reported once */
     struct _IOP_DEVNODE *DeviceNode;      /* a PDO's device node (sim/io/pnpmgr.c), else NULL */
     BOOLEAN InPnpStack;                   /* attached above a PDO the PnP manager knows */
+    UCHAR RemoveState;                    /* PN-06 IRPs after REMOVE (sim/io/pnpremove.c): 0 none */
+    PDEVICE_OBJECT RemoveUpper;           /* the device above it when REMOVE was sent */
     /* the device extension follows, 16-byte aligned */
 } IOP_DEVICE;
 
@@ -106,6 +108,8 @@ BOOLEAN IopIrpCompleted(PIRP Irp);
 void IopTrackIrp(PIRP Irp, NTSIM_SITE Site);
 void IopMarkIrpQueued(PIRP Irp);
 NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site);
+/* pnpremove.c: IoCallDriver to a device whose RemoveState is set (PN-06) */
+void IopPnpCallToRemoving(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site);
 void IopResetIrpCache(void);
 
 /* file.c */

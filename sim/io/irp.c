@@ -353,6 +353,8 @@ NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoCallDriver", Site);
     if (DeviceObject == NULL)
         KiBugCheck(0xC9, 0x5, (ULONG_PTR)Irp, 0, 0, Site, "IoCallDriver(NULL device, %p)", Irp);
+    if (__builtin_expect(IopDevice(DeviceObject)->RemoveState != 0, 0)) /* its stack is being removed */
+        IopPnpCallToRemoving(DeviceObject, Irp, Site);
     if (Private && Irp->CurrentLocation > 0 && Irp->CurrentLocation < 32)
         Private->ForwardedMask |= 1u << Irp->CurrentLocation;
     IoSetNextIrpStackLocation(Irp);

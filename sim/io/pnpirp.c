@@ -38,6 +38,10 @@ NTSTATUS IopPnpSendIrp(PDEVICE_OBJECT Pdo, UCHAR Minor, const IO_STACK_LOCATION 
     Stack->MajorFunction = IRP_MJ_PNP;
     Stack->MinorFunction = Minor;
     KiSetIrql(PASSIVE_LEVEL);
+    if (Minor == IRP_MN_REMOVE_DEVICE) /* PN-06: no requests into the stack once REMOVE went by */
+        IopPnpArmRemove(Pdo);
+    else
+        IopPnpReviveStack(Pdo);
     IofCallDriver(Top, Irp);
     if (!Wait.Done)
         KeWaitForSingleObject(&Wait.Event, Executive, KernelMode, FALSE, NULL);

@@ -252,6 +252,7 @@ static NTSTATUS IopAddDrivers(IOP_DEVNODE *Node)
     const char *Names[IOP_MAX_STACK];
     ULONG Count = IopStackServices(Node, Buffers, Names, IOP_MAX_STACK);
     NTSTATUS Status = STATUS_SUCCESS;
+    IopPnpReviveStack(Node->Pdo); /* a PDO removed before is started again (PN-06) */
     for (ULONG i = 0; i < Count && NT_SUCCESS(Status); i++) {
         IOP_DRIVER *Driver = IopLoadService(Names[i], &Status);
         if (Driver)

@@ -58,6 +58,10 @@ static inline IOP_DEVNODE *IopDeviceNode(PDEVICE_OBJECT Pdo)
     return IopDevice(Pdo)->DeviceNode;
 }
 
+/* pnpremove.c: PN-06, requests sent into a stack REMOVE has gone through */
+void IopPnpArmRemove(PDEVICE_OBJECT Pdo);
+void IopPnpReviveStack(PDEVICE_OBJECT Pdo);
+
 /* pnpmgr.c: the tree and the state machine */
 IOP_DEVNODE *IopPnpRootNode(void);        /* creates the root on first use */
 IOP_DEVNODE *IopPnpExistingRoot(void);    /* NULL when PnP was never used */

@@ -1,5 +1,5 @@
 /* pnp_rules.c - one minimal WDM function driver, built once per PN rule with exactly
- * one defect switched on (BAD_PN0x), and once with none (good_wdm), for
+ * one defect switched on (BAD_PN0x; BAD_PN06R: a request after REMOVE), and once with none (good_wdm), for
  * tests/pnp/rules.c. The driver is bound to the 16550 (*PNP0501) and takes its port
  * from START_DEVICE. Lines the tests look up carry "LINE_MARK: <name>". */
 #include <ntddk.h>
@@ -87,6 +87,21 @@ static NTSTATUS RulesStart(PDEVICE_OBJECT DeviceObject, PEXT Ext, PIRP Irp)
     return Complete(Irp, Status);
 }
 
+#ifdef BAD_PN06R
+/* A "disconnect" request of the driver's own to the device below, as class drivers send
+ * one; sent after REMOVE was passed down it reaches a device that is being torn down. */
+static VOID SendDisconnect(PEXT Ext)
+{
+    KEVENT Done;
+    IO_STATUS_BLOCK IoStatus;
+    KeInitializeEvent(&Done, NotificationEvent, FALSE);
+    PIRP Irp = IoBuildDeviceIoControlRequest(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_NEITHER, FILE_ANY_ACCESS),
+                                             Ext->Lower, NULL, 0, NULL, 0, TRUE, &Done, &IoStatus);
+    if (Irp && IoCallDriver(Ext->Lower, Irp) == STATUS_PENDING)
+        KeWaitForSingleObject(&Done, Executive, KernelMode, FALSE, NULL);
+}
+#endif
+
 static NTSTATUS RulesRemove(PDEVICE_OBJECT DeviceObject, PEXT Ext, PIRP Irp)
 {
 #ifndef BAD_PN08
@@ -96,6 +111,9 @@ static NTSTATUS RulesRemove(PDEVICE_OBJECT DeviceObject, PEXT Ext, PIRP Irp)
     Irp->IoStatus.Status = STATUS_SUCCESS;
     IoSkipCurrentIrpStackLocation(Irp);
     NTSTATUS Status = IoCallDriver(Ext->Lower, Irp);
+#ifdef BAD_PN06R
+    SendDisconnect(Ext); /* LINE_MARK: pn06r a request after REMOVE went down */
+#endif
     IoDetachDevice(Ext->Lower);
     if (Ext->Interface.Buffer)
         RtlFreeUnicodeString(&Ext->Interface);

@@ -129,13 +129,57 @@ static void corpus_test(void **state)
     corpus_run(&m, s->c);
 }
 
+/* good_pnp_filter over wdmserial on COM1 through every way a stack goes (rule PN-06 must
+ * stay quiet): I/O through the filter; an orderly removal where the filter sends its own
+ * request down before it passes REMOVE on; the same PDO started again (the new stack's
+ * START reaches the PDO that REMOVE went through before); a surprise removal with a
+ * handle open, I/O through the filter until the last close sends REMOVE. */
+#define CORPUS_COM1 "ACPI\\PNP0501\\1"
+#define CORPUS_STATUS_DEVICE_NOT_READY ((int32_t)0xC00000A3)
+
+static void corpus_pnp_write(ntsim_machine *m, int32_t expect)
+{
+    ntsim_file *file = NULL;
+    assert_int_equal(ntsim_open(m, "\\Device\\WdmSerial0", &file), VT_STATUS_SUCCESS);
+    size_t n = 0;
+    assert_int_equal(ntsim_write(file, "corpus", 6, &n), expect);
+    assert_int_equal(ntsim_close(file), VT_STATUS_SUCCESS);
+}
+
+static void corpus_pnp_filter(void **state)
+{
+    ntsim_machine *m = *state;
+    assert_int_equal(ntsim_pnp_bind(m, "*PNP0501", vt_image("wdmserial"), NULL, NTSIM_PNP_FUNCTION), 0);
+    assert_int_equal(ntsim_pnp_bind(m, "*PNP0501", vt_image("good_pnp_filter"), NULL, NTSIM_PNP_UPPER_FILTER), 0);
+    assert_int_equal(ntsim_pnp_start(m), 0);
+    assert_string_equal(ntsim_pnp_state(m, CORPUS_COM1), "started");
+    char *tree = ntsim_pnp_tree_text(m);
+    assert_non_null(strstr(tree, "filter \\Driver\\good_pnp_filter"));
+    free(tree);
+    corpus_pnp_write(m, VT_STATUS_SUCCESS);
+    assert_int_equal(ntsim_pnp_remove(m, CORPUS_COM1), 0);
+    assert_string_equal(ntsim_pnp_state(m, CORPUS_COM1), "removed");
+    assert_int_equal(ntsim_pnp_start_device(m, CORPUS_COM1), 0);
+    assert_string_equal(ntsim_pnp_state(m, CORPUS_COM1), "started");
+    corpus_pnp_write(m, VT_STATUS_SUCCESS);
+    ntsim_file *file = NULL;
+    assert_int_equal(ntsim_open(m, "\\Device\\WdmSerial0", &file), VT_STATUS_SUCCESS);
+    assert_int_equal(ntsim_pnp_surprise_remove(m, CORPUS_COM1), 0);
+    size_t n = 0;
+    assert_int_equal(ntsim_write(file, "late", 4, &n), CORPUS_STATUS_DEVICE_NOT_READY); /* through the filter */
+    assert_int_equal(ntsim_close(file), VT_STATUS_SUCCESS); /* the last handle: REMOVE now */
+    assert_false(ntsim_object_exists(m, "\\Driver\\good_pnp_filter"));
+    vt_expect_clean(m);
+}
+
 int main(void)
 {
     enum { N = sizeof(corpus) / sizeof(corpus[0]) };
-    struct CMUnitTest tests[N];
+    struct CMUnitTest tests[N + 1];
     for (size_t i = 0; i < N; i++) {
         tests[i] = (struct CMUnitTest){ corpus[i].driver, corpus_test, corpus_setup, corpus_teardown,
                                         (void *)&corpus[i] };
     }
+    tests[N] = (struct CMUnitTest)VT_TEST(corpus_pnp_filter);
     return VT_RUN("good/corpus", tests);
 }

@@ -21,6 +21,7 @@ static const RULE_CASE Cases[] = {
     { "bad_pn06_wdm.sys", "PN-06", NTSIM_SEV_ERROR, "pnp_rules.c", "was not deleted" },
     { "bad_pn07_wdm.sys", "PN-07", NTSIM_SEV_ERROR, NULL, "PoCallDriver" },
     { "bad_pn08_wdm.sys", "PN-08", NTSIM_SEV_ERROR, "pnp_rules.c", "still enabled after IRP_MN_REMOVE_DEVICE" },
+    { "bad_pn06r_wdm.sys", "PN-06", NTSIM_SEV_ERROR, "pnp_rules.c", "after IRP_MN_REMOVE_DEVICE had been passed down" },
 };
 
 static ntsim_machine *RunThrough(const char *Image)
@@ -58,6 +59,7 @@ static void test_pn05_hardware_before_lower_start(void **state) { (void)state; C
 static void test_pn06_device_not_deleted(void **state) { (void)state; CheckCase(&Cases[5]); }
 static void test_pn07_power_with_iocalldriver(void **state) { (void)state; CheckCase(&Cases[6]); }
 static void test_pn08_interface_left_enabled(void **state) { (void)state; CheckCase(&Cases[7]); }
+static void test_pn06_request_after_remove(void **state) { (void)state; CheckCase(&Cases[8]); }
 
 static void test_good_wdm_is_quiet(void **state)
 {
@@ -78,6 +80,7 @@ int main(void)
         cmocka_unit_test(test_pn03_port_not_assigned),
         cmocka_unit_test(test_pn04_unknown_irp_completed),
         cmocka_unit_test(test_pn05_hardware_before_lower_start),
+        cmocka_unit_test(test_pn06_request_after_remove),
         cmocka_unit_test(test_pn06_device_not_deleted),
         cmocka_unit_test(test_pn07_power_with_iocalldriver),
         cmocka_unit_test(test_pn08_interface_left_enabled),
