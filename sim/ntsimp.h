@@ -148,6 +148,8 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
 /* ---- verifier findings and bug checks (sim/verifier, sim/ke/bugcheck.c) ---- */
 void VfReport(const char *Rule, ntsim_severity Severity, PDRIVER_OBJECT Driver, NTSIM_SITE Site,
               const char *Format, ...) __attribute__((format(printf, 5, 6)));
+/* TRUE when Rule was already reported at Site (for checks that report each line once). */
+BOOLEAN VfReportedAt(const char *Rule, NTSIM_SITE Site);
 
 /* Run-time checks that cost time on hot paths (dispatch result rules) are skipped
  * when the machine was created with verifier = 0. Leak audits always run. */

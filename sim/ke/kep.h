@@ -227,7 +227,7 @@ const char *KiDescribeObject(PVOID Object, char *Buffer, size_t Size);
 #define KI_TIME_INCREMENT 156250u                 /* 15.625 ms clock tick, in 100 ns */
 hw_time_t KiNow(void);
 /* NT due time (negative relative 100 ns, positive absolute system time) to virtual ns. */
-hw_time_t KiDueTimeToDeadline(LONGLONG DueTime);
+hw_time_t KiDueTimeToDeadline(LONGLONG DueTime, const char *Ddi, NTSIM_SITE Site); /* TM-02 reported here */
 void KiAdvanceTime(hw_time_t Delta);
 /* Kernel timers (wait timeouts, KTIMERs, I/O timers) go through these so the idle
  * loop knows whether anything but device events can still happen (hang detection). */

@@ -30,7 +30,22 @@ hw_time_t KiNow(void)
     return hw_clock_now(KiClock());
 }
 
-hw_time_t KiDueTimeToDeadline(LONGLONG DueTime)
+/* TM-02: a positive due time is an absolute system time (100 ns units since 1601). One
+ * before the machine booted (KI_SYSTEM_TIME_EPOCH) cannot come from KeQuerySystemTime:
+ * it is a relative interval that lost its minus sign (500, 10*1000), and the wait or
+ * timer ends at once. 0 (poll, or fire now) is the documented idiom and not reported. */
+static void KiReportPastAbsolute(LONGLONG DueTime, const char *Ddi, NTSIM_SITE Site)
+{
+    if (!VfEnabled || VfReportedAt("TM-02", Site))
+        return;
+    VfReport("TM-02", NTSIM_SEV_WARNING, IopCurrentDriver(), Site,
+             "%s: timeout %lld is positive, so it is an absolute system time, and it lies before the system "
+             "booted: it expires at once. A relative interval is negative, in 100 ns units: -%lld would wait "
+             "%lld.%04lld ms", Ddi, (long long)DueTime, (long long)DueTime, (long long)(DueTime / 10000),
+             (long long)(DueTime % 10000));
+}
+
+hw_time_t KiDueTimeToDeadline(LONGLONG DueTime, const char *Ddi, NTSIM_SITE Site)
 {
     hw_time_t Now = KiNow();
     if (DueTime < 0) {
@@ -39,8 +54,11 @@ hw_time_t KiDueTimeToDeadline(LONGLONG DueTime)
             return HW_TIME_NEVER - 1;
         return Now + Delta * 100;
     }
-    if (DueTime <= KI_SYSTEM_TIME_EPOCH)
+    if (DueTime <= KI_SYSTEM_TIME_EPOCH) {
+        if (DueTime > 0 && DueTime < KI_SYSTEM_TIME_EPOCH)
+            KiReportPastAbsolute(DueTime, Ddi, Site);
         return Now;
+    }
     unsigned long long Since = (unsigned long long)(DueTime - KI_SYSTEM_TIME_EPOCH);
     if (Since > (HW_TIME_NEVER - 1) / 100)
         return HW_TIME_NEVER - 1;
@@ -188,7 +206,7 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     Timer->Header.SignalState = 0;
     Timer->Dpc = Dpc;
     Timer->Period = Period;
-    hw_time_t Deadline = KiDueTimeToDeadline(DueTime.QuadPart);
+    hw_time_t Deadline = KiDueTimeToDeadline(DueTime.QuadPart, Period ? "KeSetTimerEx" : "KeSetTimer", Site);
     Timer->DueTime.QuadPart = (ULONGLONG)(KI_SYSTEM_TIME_EPOCH + (LONGLONG)(Deadline / 100));
     KiTimerArm(&P->Timer, Deadline);
     PDRIVER_OBJECT Owner = IopCurrentDriver() ? IopCurrentDriver() : Timer->NtsimOwner;

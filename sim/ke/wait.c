@@ -249,7 +249,7 @@ NTSTATUS KiWaitObjects(ULONG Count, PVOID Objects[], WAIT_TYPE Type, PLARGE_INTE
     if (CheckObjects)
         for (ULONG i = 0; i < Count; i++)
             KiCheckObject(Objects[i], Ddi, Site);
-    hw_time_t Deadline = Timeout && !Zero ? KiDueTimeToDeadline(Timeout->QuadPart) : HW_TIME_NEVER;
+    hw_time_t Deadline = Timeout && !Zero ? KiDueTimeToDeadline(Timeout->QuadPart, Ddi, Site) : HW_TIME_NEVER;
     NTSTATUS Status = KiWaitCommon(T, Count, Objects, Type, Deadline, Zero, Ddi, Site);
     if (Status != STATUS_TIMEOUT)
         KiNoteMutexAcquisitions(T, Count, Objects, Type, Status, Site);
@@ -306,7 +306,8 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLA
         KiYieldNow();
         return STATUS_SUCCESS;
     }
-    KiWaitCommon(T, 0, NULL, WaitAny, KiDueTimeToDeadline(Interval->QuadPart), FALSE, "KeDelayExecutionThread", Site);
+    KiWaitCommon(T, 0, NULL, WaitAny, KiDueTimeToDeadline(Interval->QuadPart, "KeDelayExecutionThread", Site), FALSE,
+                 "KeDelayExecutionThread", Site);
     return STATUS_SUCCESS;
 }
 

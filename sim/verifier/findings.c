@@ -57,6 +57,16 @@ void VfReport(const char *Rule, ntsim_severity Severity, PDRIVER_OBJECT Driver, 
                 Buffer);
 }
 
+BOOLEAN VfReportedAt(const char *Rule, NTSIM_SITE Site)
+{
+    char SiteText[256];
+    KiFormatSite(Site, SiteText, sizeof(SiteText));
+    for (size_t i = 0; i < VfCount; i++)
+        if (strcmp(VfFindings[i].Rule, Rule) == 0 && strcmp(VfFindings[i].Site, SiteText) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 size_t ntsim_finding_count(ntsim_machine *Machine)
 {
     (void)Machine;

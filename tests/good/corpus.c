@@ -30,6 +30,7 @@ static const corpus_case corpus[] = {
     { "good_reinit_requeue", NULL, 0, "\\Device\\GoodReinitRequeue", REQ_IOCTL, 0, 0, 3 },
     { "good_claim_unload", NULL, 0, "\\Device\\GoodClaimLegacy", REQ_OPEN, 0, 0, 0 },
     { "good_lock_ext", NULL, 0, "\\Device\\GoodLockExt", REQ_IOCTL, 0, 0, 1 },
+    { "good_timeouts", NULL, 0, "\\Device\\GoodTimeouts", REQ_IOCTL, 0, 0, 5 }, /* all five waits as asked */
 };
 
 static void corpus_echo(ntsim_file *file)

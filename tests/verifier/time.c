@@ -219,9 +219,36 @@ static void tm01_budget_follows_run_for(void **state)
     vt_expect_clean(m);
 }
 
+/* TM-02: positive timeouts before boot (a relative interval without its minus sign), one
+ * warning per line: the wait (run twice), the delay, the timer and serenum's Wait()
+ * (ULONG * -10: a positive 32-bit value); the driver still loads
+ * (the waits ended at once, as on Windows). good_timeouts is the quiet counterpart. */
+static void tm02_timeouts_before_boot(void **state)
+{
+    ntsim_machine *m = *state;
+    ntsim_driver *driver = vt_load(m, "bad_tm02_units", VT_STATUS_SUCCESS);
+    vt_expect_only(m, 1, "TM-02", NULL); /* warnings too: nothing else */
+    vt_expect_count(m, "TM-02", 4);
+    const ntsim_finding *wait = vt_expect_finding(m, "TM-02", 0, NTSIM_SEV_WARNING, "bad_tm02_units",
+                                                  vt_site("bad_tm02_units.c", "tm02 wait"));
+    vt_assert_contains(wait->message, "KeWaitForSingleObject: timeout 10000 is positive");
+    vt_assert_contains(wait->message, "-10000 would wait 1.0000 ms");
+    vt_assert_contains(vt_expect_finding(m, "TM-02", 1, NTSIM_SEV_WARNING, "bad_tm02_units",
+                                         vt_site("bad_tm02_units.c", "tm02 delay"))->message,
+                       "KeDelayExecutionThread: timeout 500");
+    vt_assert_contains(vt_expect_finding(m, "TM-02", 2, NTSIM_SEV_WARNING, "bad_tm02_units",
+                                         vt_site("bad_tm02_units.c", "tm02 timer"))->message,
+                       "KeSetTimer: timeout 200000");
+    vt_assert_contains(vt_expect_finding(m, "TM-02", 3, NTSIM_SEV_WARNING, "bad_tm02_units",
+                                         vt_site("bad_tm02_units.c", "tm02 unsigned"))->message,
+                       "KeSetTimer: timeout 4294965296"); /* serenum's ULONG * -10 */
+    vt_unload(driver);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        VT_TEST(tm02_timeouts_before_boot),
         VT_TEST(tm01_busy_loop_in_driver_entry),
         VT_TEST(tm01_busy_loop_with_the_watchdog_signal_blocked),
         VT_TEST(tm01_stall_loop_in_driver_entry),
