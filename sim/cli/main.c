@@ -127,7 +127,10 @@ int CliCheckImage(const char *Command, const char *Path)
         _exit(dlopen(Path, RTLD_NOW | RTLD_LOCAL) ? 0 : 3);
     }
     int Status = 0;
-    if (Child < 0 || waitpid(Child, &Status, 0) != Child)
+    pid_t Reaped = -1;
+    while (Child > 0 && (Reaped = waitpid(Child, &Status, 0)) < 0 && errno == EINTR)
+        ; /* a signal (a fuzzer's timer, the watchdog's) must not leave the child unreaped */
+    if (Child < 0 || Reaped != Child)
         return 0; /* no trial: the load itself will tell */
     if (WIFSIGNALED(Status) || (WIFEXITED(Status) && WEXITSTATUS(Status) != 0 && WEXITSTATUS(Status) != 3)) {
         fprintf(stderr, "ntsim %s: %s: corrupt image: the dynamic loader could not map it (%s %d)\n", Command, Path,

@@ -964,7 +964,8 @@ static int SweepRunBatch(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, co
     for (size_t i = 0; i < Active; i++) {
         kill(Workers[i].Pid, SIGKILL);
         close(Workers[i].Fd);
-        waitpid(Workers[i].Pid, NULL, 0);
+        while (waitpid(Workers[i].Pid, NULL, 0) < 0 && errno == EINTR)
+            ; /* reaped, whatever signal comes meanwhile */
         free(Workers[i].Output);
     }
     for (size_t i = Parsed; i < Count; i++)

@@ -13,7 +13,11 @@
  *    the input, and `fuzz` (it execs ntsim-fuzz) is skipped; relative output files
  *    (--json, --vcd, --trace ...) land in a private temporary directory.
  * Oracle (besides ASan/UBSan/LSan): the exit status is 0, 1 or 2, and a 2 (usage or
- * load error) always comes with a message on stderr. */
+ * load error) always comes with a message on stderr; no child process is left behind
+ * unreaped. While a command runs, a thread interrupts it with SIGALRM every 50 microseconds
+ * (a handler without SA_RESTART, as libFuzzer's -timeout timer installs), so that a
+ * system call the CLI does not restart after EINTR shows (a waitpid cut short left
+ * `ntsim load`'s image trial as a zombie: fuzz runs collected defunct children). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,8 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Sanitizer reports go to the real stderr even while a command's stderr is captured
@@ -155,6 +163,58 @@ static void ResetCli(void)
     }
 }
 
+/* ---- interruptions while a command runs ---- */
+
+static void IgnoreAlarm(int Signal)
+{
+    (void)Signal;
+}
+
+static pthread_t CommandThread;
+static volatile int Interrupting;
+
+static void *Interrupter(void *Argument)
+{
+    (void)Argument;
+    struct timespec Period = { 0, 50000L };
+    while (__atomic_load_n(&Interrupting, __ATOMIC_ACQUIRE)) {
+        pthread_kill(CommandThread, SIGALRM);
+        nanosleep(&Period, NULL);
+    }
+    return NULL;
+}
+
+static void StartInterrupting(struct sigaction *Saved, pthread_t *Thread)
+{
+    struct sigaction Action;
+    memset(&Action, 0, sizeof(Action));
+    Action.sa_handler = IgnoreAlarm; /* no SA_RESTART */
+    sigemptyset(&Action.sa_mask);
+    sigaction(SIGALRM, &Action, Saved);
+    CommandThread = pthread_self();
+    __atomic_store_n(&Interrupting, 1, __ATOMIC_RELEASE);
+    if (pthread_create(Thread, NULL, Interrupter, NULL) != 0)
+        abort();
+}
+
+static void StopInterrupting(const struct sigaction *Saved, pthread_t Thread)
+{
+    __atomic_store_n(&Interrupting, 0, __ATOMIC_RELEASE);
+    pthread_join(Thread, NULL);
+    sigaction(SIGALRM, Saved, NULL);
+}
+
+/* A command must reap every child it started. */
+static void CheckNoChildLeft(void)
+{
+    int Status;
+    pid_t Left = waitpid(-1, &Status, WNOHANG);
+    if (Left > 0) {
+        fprintf(stderr, "fuzz_cli: the command left child process %d unreaped (a defunct child)\n", (int)Left);
+        abort();
+    }
+}
+
 /* Run the command line with stdout discarded and stderr captured; returns its status. */
 static int RunCommandLine(int Argc, char **Argv, char *Errors, size_t Size)
 {
@@ -173,7 +233,11 @@ static int RunCommandLine(int Argc, char **Argv, char *Errors, size_t Size)
     int Home = open(".", O_RDONLY | O_DIRECTORY);
     if (Home < 0 || chdir(WorkDirectory()) != 0)
         abort();
+    struct sigaction SavedAlarm;
+    pthread_t Thread;
+    StartInterrupting(&SavedAlarm, &Thread);
     int Rc = NtsimCliMain(Argc, Argv);
+    StopInterrupting(&SavedAlarm, Thread);
     CliReleaseStopSignals(); /* main() blocked SIGINT/SIGTERM for its signal thread: the fuzzer's again */
     if (fchdir(Home) != 0)
         abort();
@@ -227,6 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size)
         fprintf(stderr, "fuzz_cli: exit status 2 without a message\n");
         abort();
     }
+    CheckNoChildLeft();
     if (ntsim_current_machine() != NULL) {
         fprintf(stderr, "fuzz_cli: the command returned with its machine still alive\n");
         abort();
