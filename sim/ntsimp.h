@@ -207,6 +207,8 @@ const char *ObpGetObjectName(PVOID Object, char *Buffer, size_t Size);
 LONG_PTR ObpPointerCount(PVOID Object);
 void ObpReference(PVOID Object);
 void ObpDereference(PVOID Object);
+/* The machine goes: delete an object whatever references are left (a driver's leak). */
+void ObpReclaimObject(PVOID Object);
 /* Handles: a handle holds one reference and is tracked as the current driver's. */
 NTSTATUS ObpCreateHandle(PVOID Object, ACCESS_MASK Access, NTSIM_SITE Site, PHANDLE Handle);
 NTSTATUS ObpReferenceHandle(HANDLE Handle, POBJECT_TYPE Type, PVOID *Object);

@@ -5,12 +5,46 @@
 #include "io/iop.h"
 
 typedef struct _IOP_BUILT_IRP {
+    LIST_ENTRY Link;         /* IopBuiltIrps: reclaimed with the machine if never completed */
+    PIRP Irp;
     PVOID SystemBuffer;      /* METHOD_BUFFERED / buffered read: our copy */
     PVOID CallerOutput;      /* where to copy the output back */
     ULONG OutputLength;
     BOOLEAN CopyBack;
     BOOLEAN Synchronous;     /* IoBuildDeviceIoControlRequest / IoBuildSynchronousFsdRequest */
 } IOP_BUILT_IRP;
+
+static LIST_ENTRY IopBuiltIrps = { &IopBuiltIrps, &IopBuiltIrps };
+
+static void IopFreeIrpMdls(PIRP Irp)
+{
+    while (Irp->MdlAddress) {
+        PMDL Mdl = Irp->MdlAddress;
+        Irp->MdlAddress = Mdl->Next;
+        if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
+            MmUnlockPages(Mdl);
+        IoFreeMdl(Mdl);
+    }
+}
+
+static void IopForgetBuiltIrp(IOP_BUILT_IRP *Built)
+{
+    RemoveEntryList(&Built->Link);
+    free(Built->SystemBuffer);
+    free(Built);
+}
+
+/* The machine goes with driver-built IRPs still in flight (a lower driver kept one, a
+ * bug check stopped the run): their buffers, MDLs and records go with it, before the
+ * I/O manager frees the IRPs themselves (IopResetIrpCache). */
+void IopReclaimBuiltIrps(void)
+{
+    while (!IsListEmpty(&IopBuiltIrps)) {
+        IOP_BUILT_IRP *Built = CONTAINING_RECORD(IopBuiltIrps.Flink, IOP_BUILT_IRP, Link);
+        IopFreeIrpMdls(Built->Irp);
+        IopForgetBuiltIrp(Built);
+    }
+}
 
 static void IopCompleteBuiltIrp(PIRP Irp, void *Context)
 {
@@ -23,15 +57,8 @@ static void IopCompleteBuiltIrp(PIRP Irp, void *Context)
         *Irp->UserIosb = Irp->IoStatus;
     if (Irp->UserEvent)
         KeSetEvent(Irp->UserEvent, IO_NO_INCREMENT, FALSE);
-    while (Irp->MdlAddress) {
-        PMDL Mdl = Irp->MdlAddress;
-        Irp->MdlAddress = Mdl->Next;
-        if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
-            MmUnlockPages(Mdl);
-        IoFreeMdl(Mdl);
-    }
-    free(Built->SystemBuffer);
-    free(Built);
+    IopFreeIrpMdls(Irp);
+    IopForgetBuiltIrp(Built);
     IopFreeIrp(Irp);
 }
 
@@ -41,6 +68,8 @@ static PIRP IopBuildIrp(PDEVICE_OBJECT DeviceObject, const char *Ddi, NTSIM_SITE
         return NULL;
     PIRP Irp = IopAllocateIrp(DeviceObject->StackSize);
     *Built = KiHostAlloc(sizeof(IOP_BUILT_IRP));
+    (*Built)->Irp = Irp;
+    InsertTailList(&IopBuiltIrps, &(*Built)->Link);
     IopSetFinalCompletion(Irp, IopCompleteBuiltIrp, *Built);
     Irp->RequestorMode = KernelMode;
     Irp->Tail.Overlay.Thread = (PETHREAD)PsGetCurrentThread();
@@ -146,7 +175,8 @@ static PIRP IopBuildFsdRequest(ULONG MajorFunction, PDEVICE_OBJECT DeviceObject,
          * STATUS_MORE_PROCESSING_REQUIRED. Buffered-read data stays in the system buffer. */
         IopSetFinalCompletion(Irp, NULL, NULL);
         IopTrackIrp(Irp, Site);
-        free(Built);
+        RemoveEntryList(&Built->Link);
+        free(Built); /* not its system buffer: IoFreeIrp frees that */
     }
     return Irp;
 }

@@ -111,6 +111,7 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site);
 /* pnpremove.c: IoCallDriver to a device whose RemoveState is set (PN-06) */
 void IopPnpCallToRemoving(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site);
 void IopResetIrpCache(void);
+void IopReclaimBuiltIrps(void); /* buildirp.c: records of driver-built IRPs never completed */
 
 /* file.c */
 NTSTATUS IopOpenDevice(const char *Path, PFILE_OBJECT *FileObject);

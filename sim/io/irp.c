@@ -141,6 +141,7 @@ void IopResetIrpCache(void)
 {
     /* IRPs still in flight (a bug check stopped the machine mid-request, or a driver
      * kept one) are reclaimed with the machine. */
+    IopReclaimBuiltIrps();
     while (!IsListEmpty(&IopLiveIrps)) {
         IOP_IRP_PRIVATE *Private = CONTAINING_RECORD(IopLiveIrps.Flink, IOP_IRP_PRIVATE, LiveLink);
         IopFreeIrp((PIRP)(Private + 1));

@@ -124,6 +124,7 @@ struct _KTHREAD {
     BOOLEAN IsWorker;
     BOOLEAN Cancel;                /* unwind to the base frame when next resumed */
     BOOLEAN Joined;
+    BOOLEAN Lingering;     /* ended and reaped, its object kept alive by a driver's reference */
     BOOLEAN PthreadStarted;
     BOOLEAN IsFiber;               /* runs on the fiber backend (else a pthread) */
     BOOLEAN WaitNext;              /* KeSetEvent(..., Wait=TRUE) was called */

@@ -601,9 +601,14 @@ void KiCancelThread(KI_THREAD *Thread)
     KiRunToEnd(Thread);
 }
 
+/* Ended threads whose object a driver still references: reclaimed with the machine. */
+static LIST_ENTRY KiLingeringThreads = { &KiLingeringThreads, &KiLingeringThreads };
+
 static void KiDeleteThreadObject(PVOID Object)
 {
     KI_THREAD *T = Object;
+    if (T->Lingering)
+        RemoveEntryList(&T->AllLink);
     if (!T->IsFiber)
         pthread_cond_destroy(&T->Cond);
 }
@@ -635,6 +640,10 @@ void KiReapThreads(void)
         IopUntrack(&T->Track); /* a thread that ended in a bug check is still tracked */
         RemoveEntryList(&T->AllLink);
         KiThreadCount--;
+        if (ObpPointerCount(T) > 1) { /* a driver holds a reference (ObReferenceObjectByHandle) */
+            T->Lingering = TRUE;
+            InsertTailList(&KiLingeringThreads, &T->AllLink);
+        }
         ObpDereference(T);
     }
 }
@@ -919,6 +928,8 @@ void KiShutdownScheduler(void)
         KiRunToEnd(Victim);
     }
     KiReapThreads();
+    while (!IsListEmpty(&KiLingeringThreads)) /* references drivers never dropped */
+        ObpReclaimObject(CONTAINING_RECORD(KiLingeringThreads.Flink, KI_THREAD, AllLink));
     IopUntrack(&KiHostThread->Track);
     if (KiHostThread->IsFiber)
         KiFiberDestroy(&KiHostThread->Fiber);

@@ -48,6 +48,11 @@ static void ObpDelete(OBP_HEADER *Header)
     free(Header);
 }
 
+void ObpReclaimObject(PVOID Object)
+{
+    ObpDelete(ObpHeader(Object));
+}
+
 void ObpDereference(PVOID Object)
 {
     OBP_HEADER *Header = ObpHeader(Object);
