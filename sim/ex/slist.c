@@ -121,22 +121,24 @@ USHORT ExQueryDepthSList(PSLIST_HEADER SListHead)
 
 /* ---- singly linked lists guarded by a driver's spin lock ---- */
 
+/* Any IRQL, as documented: the lock is taken as the doubly linked ones take it
+ * (sim/ke/spinlock.c), so a lock misuse still names the driver's line. */
 PSINGLE_LIST_ENTRY ExInterlockedPushEntryList(PSINGLE_LIST_ENTRY ListHead, PSINGLE_LIST_ENTRY ListEntry,
                                               PKSPIN_LOCK Lock)
 {
-    KIRQL Old;
-    KeAcquireSpinLock(Lock, &Old); /* takes the driver's site: a lock misuse names its line */
+    NTSIM_SITE Site = KiTakeSite();
+    KIRQL Old = KiAcquireInterlockedListLock(Lock, "ExInterlockedPushEntryList", Site);
     PSINGLE_LIST_ENTRY First = ListHead->Next;
     PushEntryList(ListHead, ListEntry);
-    KeReleaseSpinLock(Lock, Old);
+    KiReleaseInterlockedListLock(Lock, Old, "ExInterlockedPushEntryList", Site);
     return First;
 }
 
 PSINGLE_LIST_ENTRY ExInterlockedPopEntryList(PSINGLE_LIST_ENTRY ListHead, PKSPIN_LOCK Lock)
 {
-    KIRQL Old;
-    KeAcquireSpinLock(Lock, &Old);
+    NTSIM_SITE Site = KiTakeSite();
+    KIRQL Old = KiAcquireInterlockedListLock(Lock, "ExInterlockedPopEntryList", Site);
     PSINGLE_LIST_ENTRY Entry = PopEntryList(ListHead);
-    KeReleaseSpinLock(Lock, Old);
+    KiReleaseInterlockedListLock(Lock, Old, "ExInterlockedPopEntryList", Site);
     return Entry;
 }

@@ -177,6 +177,7 @@ void ntsim_machine_destroy(ntsim_machine *Machine)
     NtsimDestroyMachineDevices();
     CmpShutdown();
     ObpShutdown();
+    KiReclaimLingeringThreads(); /* thread objects drivers referenced and never dereferenced */
     IopResetIrpCache();
     NtsimFlushRequestCache();
     IopResetErrorLog();

@@ -262,6 +262,10 @@ unsigned KiProcessorCount(void);
 void KiSetCurrentProcessor(ULONG Cpu);
 /* Lower to Irql and run what became deliverable (DPCs, interrupts). */
 void KiLowerIrqlTo(KIRQL Irql);
+void KiReclaimLingeringThreads(void); /* machine teardown, after ObpShutdown (sched.c) */
+/* The ExInterlocked*List routines' lock: any IRQL (sim/ke/spinlock.c). */
+KIRQL KiAcquireInterlockedListLock(PKSPIN_LOCK Lock, const char *Ddi, NTSIM_SITE Site);
+void KiReleaseInterlockedListLock(PKSPIN_LOCK Lock, KIRQL Old, const char *Ddi, NTSIM_SITE Site);
 /* SY-04: bug check unless the IRQL is at most Max. Code/P1 per docs/irql.md. */
 void KiCheckIrql(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site);
 void HalpDeliverPendingInterrupts(void);

@@ -604,6 +604,13 @@ void KiCancelThread(KI_THREAD *Thread)
 /* Ended threads whose object a driver still references: reclaimed with the machine. */
 static LIST_ENTRY KiLingeringThreads = { &KiLingeringThreads, &KiLingeringThreads };
 
+/* After the handles are closed (ObpShutdown): what is left is a driver's reference. */
+void KiReclaimLingeringThreads(void)
+{
+    while (!IsListEmpty(&KiLingeringThreads))
+        ObpReclaimObject(CONTAINING_RECORD(KiLingeringThreads.Flink, KI_THREAD, AllLink));
+}
+
 static void KiDeleteThreadObject(PVOID Object)
 {
     KI_THREAD *T = Object;
@@ -928,8 +935,6 @@ void KiShutdownScheduler(void)
         KiRunToEnd(Victim);
     }
     KiReapThreads();
-    while (!IsListEmpty(&KiLingeringThreads)) /* references drivers never dropped */
-        ObpReclaimObject(CONTAINING_RECORD(KiLingeringThreads.Flink, KI_THREAD, AllLink));
     IopUntrack(&KiHostThread->Track);
     if (KiHostThread->IsFiber)
         KiFiberDestroy(&KiHostThread->Fiber);

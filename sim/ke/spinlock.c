@@ -267,31 +267,54 @@ void KiResetLocks(void)
     KiRememberLock(&KiCancelLock);
 }
 
+/* ---- the ExInterlocked*List routines ----
+ * Documented as callable at any IRQL (their lock is used by these routines only):
+ * Windows takes the lock with interrupts disabled and leaves the IRQL alone. Here the
+ * lock word is taken with the same checks as any spin lock (SY-01, held twice, lock
+ * order), below DISPATCH_LEVEL the IRQL is raised to it for the few instructions
+ * (nothing can switch in between), and above it the IRQL stays where it is. Going
+ * through KeAcquireSpinLock made them an SY-04 finding at device IRQL. */
+KIRQL KiAcquireInterlockedListLock(PKSPIN_LOCK Lock, const char *Ddi, NTSIM_SITE Site)
+{
+    KIRQL Old = KiCurrentIrql();
+    KiAcquireLockWord(Lock, Ddi, Site);
+    if (Old < DISPATCH_LEVEL)
+        KiSetIrql(DISPATCH_LEVEL);
+    return Old;
+}
+
+void KiReleaseInterlockedListLock(PKSPIN_LOCK Lock, KIRQL Old, const char *Ddi, NTSIM_SITE Site)
+{
+    KiReleaseLockWord(Lock, Ddi, Site);
+    if (Old < DISPATCH_LEVEL)
+        KiLowerIrqlTo(Old);
+}
+
 PLIST_ENTRY ExInterlockedInsertHeadList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-    KIRQL Old;
-    KeAcquireSpinLock(Lock, &Old);
+    NTSIM_SITE Site = KiTakeSite();
+    KIRQL Old = KiAcquireInterlockedListLock(Lock, "ExInterlockedInsertHeadList", Site);
     PLIST_ENTRY First = IsListEmpty(ListHead) ? NULL : ListHead->Flink;
     InsertHeadList(ListHead, ListEntry);
-    KeReleaseSpinLock(Lock, Old);
+    KiReleaseInterlockedListLock(Lock, Old, "ExInterlockedInsertHeadList", Site);
     return First;
 }
 
 PLIST_ENTRY ExInterlockedInsertTailList(PLIST_ENTRY ListHead, PLIST_ENTRY ListEntry, PKSPIN_LOCK Lock)
 {
-    KIRQL Old;
-    KeAcquireSpinLock(Lock, &Old);
+    NTSIM_SITE Site = KiTakeSite();
+    KIRQL Old = KiAcquireInterlockedListLock(Lock, "ExInterlockedInsertTailList", Site);
     PLIST_ENTRY Last = IsListEmpty(ListHead) ? NULL : ListHead->Blink;
     InsertTailList(ListHead, ListEntry);
-    KeReleaseSpinLock(Lock, Old);
+    KiReleaseInterlockedListLock(Lock, Old, "ExInterlockedInsertTailList", Site);
     return Last;
 }
 
 PLIST_ENTRY ExInterlockedRemoveHeadList(PLIST_ENTRY ListHead, PKSPIN_LOCK Lock)
 {
-    KIRQL Old;
-    KeAcquireSpinLock(Lock, &Old);
+    NTSIM_SITE Site = KiTakeSite();
+    KIRQL Old = KiAcquireInterlockedListLock(Lock, "ExInterlockedRemoveHeadList", Site);
     PLIST_ENTRY Entry = IsListEmpty(ListHead) ? NULL : RemoveHeadList(ListHead);
-    KeReleaseSpinLock(Lock, Old);
+    KiReleaseInterlockedListLock(Lock, Old, "ExInterlockedRemoveHeadList", Site);
     return Entry;
 }

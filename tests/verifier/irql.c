@@ -151,9 +151,52 @@ static void routines_allowed_at_dispatch_stay_quiet(void **state)
     vt_expect_clean(m);
 }
 
+/* The ExInterlocked*List routines are documented as callable at any IRQL (an ISR's
+ * list): at a device IRQL they work and stay quiet; the IRQL is unchanged after each. */
+static int InterlockedOk;
+
+static NTSTATUS InterlockedEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    static KSPIN_LOCK Lock;
+    static LIST_ENTRY Head, A, B;
+    static SINGLE_LIST_ENTRY SHead, S1;
+    KIRQL Old;
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    KeInitializeSpinLock(&Lock);
+    InitializeListHead(&Head);
+    SHead.Next = NULL;
+    KeRaiseIrql(10, &Old); /* a device IRQL, as in an ISR */
+    int Ok = ExInterlockedInsertTailList(&Head, &A, &Lock) == NULL;
+    Ok &= ExInterlockedInsertHeadList(&Head, &B, &Lock) == &A;
+    Ok &= ExInterlockedRemoveHeadList(&Head, &Lock) == &B;
+    Ok &= ExInterlockedPushEntryList(&SHead, &S1, &Lock) == NULL;
+    Ok &= ExInterlockedPopEntryList(&SHead, &Lock) == &S1;
+    Ok &= KeGetCurrentIrql() == 10;
+    KeLowerIrql(Old);
+    Ok &= ExInterlockedRemoveHeadList(&Head, &Lock) == &A; /* and at PASSIVE_LEVEL */
+    Ok &= ExInterlockedRemoveHeadList(&Head, &Lock) == NULL && KeGetCurrentIrql() == PASSIVE_LEVEL;
+    InterlockedOk = Ok;
+    return STATUS_UNSUCCESSFUL; /* nothing to keep */
+}
+
+static void interlocked_lists_at_device_irql_stay_quiet(void **state)
+{
+    ntsim_machine *m = *state;
+    ntsim_driver *driver = NULL;
+    int32_t status = 0;
+    InterlockedOk = 0;
+    assert_int_equal(ntsim_driver_load_entry(m, "listdrv", (ntsim_driver_entry)InterlockedEntry, &driver, &status), 0);
+    assert_int_equal(status, (int32_t)STATUS_UNSUCCESSFUL);
+    assert_true(InterlockedOk);
+    vt_expect_only(m, 1, "FL-06", NULL); /* a failing DriverEntry without an error log entry: nothing else */
+    vt_expect_count(m, "SY-04", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        VT_TEST(interlocked_lists_at_device_irql_stay_quiet),
         VT_TEST(every_implemented_ddi_has_an_entry),
         VT_TEST(io_create_device_at_dispatch),
         VT_TEST(io_create_symbolic_link_at_dispatch),
