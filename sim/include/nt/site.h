@@ -13,6 +13,11 @@ NTKERNELAPI void NtsimSetSite(const char *File, int Line);
 
 #if !defined(NTSIM_INTERNAL) && !defined(NTSIM_NO_SITES)
 #define NTSIM_AT(fn) (NtsimSetSite(__FILE__, __LINE__), fn)
+/* Routines that never return are called by name, not through the comma expression's
+ * function pointer: `noreturn` then holds by the routine's own declaration, whatever a
+ * compiler or analyzer makes of attributes on pointers (a driver's switch case or
+ * function that ends in KeBugCheck must not warn about falling through). */
+#define NTSIM_AT_NORETURN(fn, ...) (NtsimSetSite(__FILE__, __LINE__), fn(__VA_ARGS__))
 
 /* ex: pool */
 #define ExAllocatePoolWithTag(...) NTSIM_AT(ExAllocatePoolWithTag)(__VA_ARGS__)
@@ -23,7 +28,7 @@ NTKERNELAPI void NtsimSetSite(const char *File, int Line);
 #define ExAllocatePoolUninitialized(...) NTSIM_AT(ExAllocatePoolUninitialized)(__VA_ARGS__)
 #define ExFreePool(...) NTSIM_AT(ExFreePool)(__VA_ARGS__)
 #define ExFreePoolWithTag(...) NTSIM_AT(ExFreePoolWithTag)(__VA_ARGS__)
-#define ExRaiseStatus(...) NTSIM_AT(ExRaiseStatus)(__VA_ARGS__)
+#define ExRaiseStatus(...) NTSIM_AT_NORETURN(ExRaiseStatus, __VA_ARGS__)
 
 /* io */
 #define IoCreateDevice(...) NTSIM_AT(IoCreateDevice)(__VA_ARGS__)
@@ -88,8 +93,8 @@ NTKERNELAPI void NtsimSetSite(const char *File, int Line);
 #define ZwClose(...) NTSIM_AT(ZwClose)(__VA_ARGS__)
 
 /* ke */
-#define KeBugCheckEx(...) NTSIM_AT(KeBugCheckEx)(__VA_ARGS__)
-#define KeBugCheck(...) NTSIM_AT(KeBugCheck)(__VA_ARGS__)
+#define KeBugCheckEx(...) NTSIM_AT_NORETURN(KeBugCheckEx, __VA_ARGS__)
+#define KeBugCheck(...) NTSIM_AT_NORETURN(KeBugCheck, __VA_ARGS__)
 #define KeRaiseIrql(...) NTSIM_AT(KeRaiseIrql)(__VA_ARGS__)
 #define KeLowerIrql(...) NTSIM_AT(KeLowerIrql)(__VA_ARGS__)
 #define KeInitializeSpinLock(...) NTSIM_AT(KeInitializeSpinLock)(__VA_ARGS__)
@@ -136,7 +141,7 @@ NTKERNELAPI void NtsimSetSite(const char *File, int Line);
 #define ExReleaseResourceLite(...) NTSIM_AT(ExReleaseResourceLite)(__VA_ARGS__)
 #define ExQueueWorkItem(...) NTSIM_AT(ExQueueWorkItem)(__VA_ARGS__)
 #define PsCreateSystemThread(...) NTSIM_AT(PsCreateSystemThread)(__VA_ARGS__)
-#define PsTerminateSystemThread(...) NTSIM_AT(PsTerminateSystemThread)(__VA_ARGS__)
+#define PsTerminateSystemThread(...) NTSIM_AT_NORETURN(PsTerminateSystemThread, __VA_ARGS__)
 #define IoQueueWorkItem(...) NTSIM_AT(IoQueueWorkItem)(__VA_ARGS__)
 #define IoInitializeTimer(...) NTSIM_AT(IoInitializeTimer)(__VA_ARGS__)
 #define IoStartTimer(...) NTSIM_AT(IoStartTimer)(__VA_ARGS__)
