@@ -292,10 +292,13 @@ static void CliStopSignalsByHandler(void)
  * single-threaded when it forks. */
 static void CliTakeStopSignals(int RunsDriverCode)
 {
-    static int ThreadUp;
-    sigemptyset(&CliStopSignals);
-    sigaddset(&CliStopSignals, SIGINT);
-    sigaddset(&CliStopSignals, SIGTERM);
+    static int ThreadUp, SetReady;
+    if (!SetReady) { /* once: the signal thread reads the set in sigwait from then on */
+        sigemptyset(&CliStopSignals);
+        sigaddset(&CliStopSignals, SIGINT);
+        sigaddset(&CliStopSignals, SIGTERM);
+        SetReady = 1;
+    }
     if (!RunsDriverCode) {
         CliStopSignalsByHandler();
         return;
