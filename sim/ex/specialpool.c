@@ -48,6 +48,7 @@ typedef struct _EXP_SPECIAL_CHUNK {
     size_t SlotSize;               /* data pages + one guard page */
     unsigned SlotCount;
     BOOLEAN GuardFirst;            /* underrun layout: guard page, then data pages */
+    BOOLEAN Unmapped;              /* teardown: its pages went back, the record goes next */
     EXP_SPECIAL_BLOCK Slots[];     /* one record per slot */
 } EXP_SPECIAL_CHUNK;
 
@@ -282,7 +283,7 @@ static void ExpUnmapKept(void)
  * other one go (no block is live between two machines). */
 void ExpSpecialSetLayout(BOOLEAN Underrun)
 {
-    if (ExpKeptCount && ExpKeptChunks[0]->GuardFirst != Underrun && ExpLiveCount == 0)
+    if ((ExpKeptCount || ExpKeptLargeCount) && ExpSpecialPoolUnderrun != Underrun && ExpLiveCount == 0)
         ExpUnmapKept();
     ExpSpecialPoolUnderrun = Underrun;
 }
@@ -325,7 +326,7 @@ static void ExpKeepOrUnmapLarge(const void *Node, VISIT Order, int Depth)
         ExpKeptLarge[ExpKeptLargeCount++] = Chunk;
     } else {
         munmap(Chunk->Base, Chunk->Length);
-        Chunk->Length = 0; /* marks it for the loop below */
+        Chunk->Unmapped = TRUE; /* for the loop below (Base and Length still order the tree) */
     }
 }
 
@@ -342,7 +343,7 @@ void ExpSpecialFlush(void)
     while (ExpChunkTree) {
         EXP_SPECIAL_CHUNK *Chunk = *(EXP_SPECIAL_CHUNK **)ExpChunkTree;
         tdelete(Chunk, &ExpChunkTree, ExpCompareRanges);
-        if (Chunk->Length == 0)
+        if (Chunk->Unmapped)
             free(Chunk);
     }
     ExpFreeSlots = ExpQuarantineFirst = ExpQuarantineLast = NULL;
