@@ -52,6 +52,7 @@ typedef struct _SWEEP_CONTEXT {
     size_t KnownCount;
     unsigned Jobs;
     BOOLEAN Continue;         /* the baseline's worker may go on with the first pass (SweepMayContinue) */
+    BOOLEAN ImageChecked;     /* the parent checked the file and its imports before forking: not again */
 } SWEEP_CONTEXT;
 
 /* In the baseline's worker: the image is snapshotted, so it can go on with the runs. */
@@ -253,7 +254,7 @@ static void SweepSnapshotBaseline(FILE *Out, const SWEEP_CONTEXT *Context)
 {
     if (!Context->Continue)
         return;
-    if (IopCheckImageImports(Context->Options->image) != 0)
+    if (!Context->ImageChecked && IopCheckImageImports(Context->Options->image) != 0)
         SweepChildError(Out, ntsim_last_error());
     SweepSnapshotted = IopSnapshotImage(Context->Options->image) == 0;
 }
@@ -274,7 +275,7 @@ static void SweepRunOne(FILE *Out, const SWEEP_CONTEXT *Context, const SWEEP_JOB
         /* The baseline maps the image first, alone: a header that passed the checks but
          * still crashes the dynamic loader ends this child, not the sweep (the parent
          * maps the image only after this line). */
-        if (IopCheckImageFile(Options->image) == 0 && dlopen(Options->image, RTLD_NOW | RTLD_LOCAL) != NULL) {
+        if ((Context->ImageChecked || IopCheckImageFile(Options->image) == 0) && dlopen(Options->image, RTLD_NOW | RTLD_LOCAL) != NULL) {
             fprintf(Out, "M\n");
             fflush(Out);
             SweepSnapshotBaseline(Out, Context);
@@ -1130,6 +1131,10 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
     /* A persistent sweep's baseline worker may make a small first pass itself. */
     SWEEP_CONTEXT Context = { .Options = Options, .Jobs = Jobs,
                               .Continue = !BaselineOnly && !Options->fork_per_run };
+    /* SweepCheckOptions checked the file; the imports are checked here, once, rather than
+     * in the baseline's worker after the fork (its snapshot's loads skip the checks). A
+     * refused image is left to the worker, which reports it as before. */
+    Context.ImageChecked = Context.Continue && IopCheckImageImports(Options->image) == 0;
     SWEEP_JOB Baseline = { 0, 0 };
     SWEEP_TAIL Made = { NULL, 0, FALSE };
     Rc = SweepRunBatch(&Context, R, &Baseline, 1, 1, NULL, NULL, &Made, Error, sizeof(Error));

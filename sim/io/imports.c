@@ -327,12 +327,34 @@ static BOOLEAN IopNtsimExports(const char *Name)
     return dladdr(Address, &Where) != 0 && Where.dli_fbase == SelfBase;
 }
 
+static int IopComparePartial(const void *A, const void *B)
+{
+    return strcmp((*(const char *const *const *)A)[0], (*(const char *const *const *)B)[0]);
+}
+
+/* docs/ddi-partial.txt's rows, sorted by name once per process (a sweep's parent sorts
+ * them before forking): each import is then a binary search, not a scan of the list. */
+static const char *const **IopSortedPartials(void)
+{
+    static const char *const **Sorted;
+    if (Sorted == NULL && IopPartialDdiCount) {
+        const char *const **Rows = KiHostAlloc(IopPartialDdiCount * sizeof(*Rows));
+        for (size_t i = 0; i < IopPartialDdiCount; i++)
+            Rows[i] = IopPartialDdis[i];
+        qsort(Rows, IopPartialDdiCount, sizeof(*Rows), IopComparePartial);
+        Sorted = Rows;
+    }
+    return Sorted;
+}
+
 static const char *IopPartialNote(const char *Name)
 {
-    for (size_t i = 0; i < IopPartialDdiCount; i++)
-        if (strcmp(IopPartialDdis[i][0], Name) == 0)
-            return IopPartialDdis[i][1];
-    return NULL;
+    const char *Key[2] = { Name, NULL };
+    const char *const *KeyRow = Key;
+    const char *const **Sorted = IopSortedPartials();
+    const char *const *const *Row =
+        Sorted ? bsearch(&KeyRow, Sorted, IopPartialDdiCount, sizeof(*Sorted), IopComparePartial) : NULL;
+    return Row ? (*Row)[1] : NULL;
 }
 
 /* ntsim's CRT is exported as NtsimCrt_<name> (docs/crt.md); report the driver's name. */
