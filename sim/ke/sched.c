@@ -93,7 +93,7 @@ BOOLEAN KiMachineStopped(void)
 
 /* ---- trace ---- */
 
-void KiTrace(const char *Format, ...)
+void KiTraceEvent(const char *Format, ...)
 {
     if (!TrEnabled && (!KiTracing || KiTraceLength >= KI_TRACE_LIMIT))
         return;
