@@ -250,9 +250,10 @@ static inline void KiTimerArm(hw_timer *Timer, hw_time_t At)
 }
 static inline void KiTimerDisarm(hw_timer *Timer)
 {
-    if (hw_timer_pending(Timer))
+    if (hw_timer_pending(Timer)) { /* most waits have no timeout: nothing to delete */
         KiKernelTimers--;
-    hw_timer_del(Timer);
+        hw_timer_del(Timer);
+    }
 }
 static inline void KiTimerFired(void) { KiKernelTimers--; } /* first thing in a kernel timer callback */
 void KiReclaimTimer(NTSIM_TRACK *Track);
