@@ -24,10 +24,12 @@ void NtsimSetSite(const char *File, int Line)
 }
 
 /* The DDIs that record no site (nt/switch.h) pass here first: in exploration mode a
- * possible thread switch, as at NtsimSetSite; otherwise nothing. */
+ * possible thread switch, as at NtsimSetSite; otherwise nothing. Only inside a host
+ * call (as for KiUnwrappedDdiCall): host code building a string between host calls
+ * must not run the machine's threads. */
 void NtsimSwitchPoint(void)
 {
-    if (__builtin_expect(KiExploring, 0))
+    if (__builtin_expect(KiExploring, 0) && KiTopFrame != NULL)
         KiMaybeYield();
 }
 

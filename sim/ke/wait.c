@@ -198,8 +198,10 @@ void KiWaitTimeout(void *Opaque)
 
 /* The wait proper, once the arguments are checked. Inlined into each caller, so
  * that a wait on one object (KeWaitForSingleObject) loses its loops. */
-static inline __attribute__((always_inline)) NTSTATUS KiWaitCommon(KI_THREAD *T, ULONG Count, PVOID Objects[], WAIT_TYPE Type, hw_time_t Deadline,
-                             BOOLEAN ZeroTimeout, const char *Reason, NTSIM_SITE Site)
+static inline __attribute__((always_inline)) NTSTATUS KiWaitCommon(KI_THREAD *T, ULONG Count, PVOID Objects[],
+                                                                    WAIT_TYPE Type, hw_time_t Deadline,
+                                                                    BOOLEAN ZeroTimeout, const char *Reason,
+                                                                    NTSIM_SITE Site)
 {
     T->WaitCount = Count;
     T->WaitType = Type;
@@ -234,8 +236,8 @@ static inline __attribute__((always_inline)) NTSTATUS KiWaitCommon(KI_THREAD *T,
     return T->WaitStatus;
 }
 
-static inline void KiNoteMutexAcquisitions(KI_THREAD *T, ULONG Count, PVOID Objects[], WAIT_TYPE Type, NTSTATUS Status,
-                                    NTSIM_SITE Site)
+static inline void KiNoteMutexAcquisitions(KI_THREAD *T, ULONG Count, PVOID Objects[], WAIT_TYPE Type,
+                                           NTSTATUS Status, NTSIM_SITE Site)
 {
     for (ULONG i = 0; i < Count; i++) {
         if (Type == WaitAny && (ULONG)(Status & 0x3F) != i)
