@@ -867,7 +867,7 @@ static void test_pointer_ddis_are_switch_points(void **state)
 
 static char NamedLog[128];
 static volatile LONG NamedLogLength;
-static LIST_ENTRY NamedList;
+static LIST_ENTRY NamedList[2]; /* one per thread: the entries live on its stack */
 static KSPIN_LOCK NamedListLock;
 
 /* Every DDI in the loop is called by name and records no site: a time query, a string
@@ -878,12 +878,13 @@ static VOID NamedCaller(PVOID Context)
         LARGE_INTEGER Now;
         UNICODE_STRING Name;
         LIST_ENTRY Entry;
+        PLIST_ENTRY List = &NamedList[(char)(ULONG_PTR)Context - 'A'];
         NamedLog[NamedLogLength++] = (char)(ULONG_PTR)Context;
         KeQuerySystemTime(&Now);
         RtlInitUnicodeString(&Name, L"named");
-        ExInterlockedInsertTailList(&NamedList, &Entry, &NamedListLock);
-        if (ExInterlockedRemoveHeadList(&NamedList, &NamedListLock) == NULL)
-            NamedLog[NamedLogLength++] = '!'; /* the list lost an entry */
+        ExInterlockedInsertTailList(List, &Entry, &NamedListLock);
+        if (ExInterlockedRemoveHeadList(List, &NamedListLock) != &Entry)
+            NamedLog[NamedLogLength++] = '!'; /* not the entry just inserted */
     }
 }
 
@@ -893,7 +894,8 @@ static NTSTATUS NamedEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
     UNREFERENCED_PARAMETER(Path);
     HANDLE H[2];
     PVOID T[2];
-    InitializeListHead(&NamedList);
+    InitializeListHead(&NamedList[0]);
+    InitializeListHead(&NamedList[1]);
     KeInitializeSpinLock(&NamedListLock);
     for (int i = 0; i < 2; i++) {
         PsCreateSystemThread(&H[i], THREAD_ALL_ACCESS, NULL, NULL, NULL, NamedCaller, (PVOID)(ULONG_PTR)('A' + i));
