@@ -9,7 +9,7 @@
  * is recorded, no interrupt is delivered: nothing else changes).
  *
  * This header is included at the end of each umbrella header (wdm.h, ntddk.h,
- * wmilib.h, ntstrsafe.h), after every prototype of the routines it wraps; each
+ * ntifs.h, wmilib.h, ntstrsafe.h), after every prototype of the routines it wraps; each
  * section is defined once, when the header declaring its routines has been seen.
  * cmake/switch_points.cmake (test ke/switch-points) checks that every routine the
  * headers declare and libntsim exports is wrapped here or by a site macro.
@@ -45,6 +45,10 @@ NTKERNELAPI void NtsimSwitchPoint(void);
 #define PsGetCurrentThreadId(...) NTSIM_SWITCH(PsGetCurrentThreadId)(__VA_ARGS__)
 #define PsGetVersion(...) NTSIM_SWITCH(PsGetVersion)(__VA_ARGS__)
 #define PsIsSystemThread(...) NTSIM_SWITCH(PsIsSystemThread)(__VA_ARGS__)
+#define PsGetProcessId(...) NTSIM_SWITCH(PsGetProcessId)(__VA_ARGS__)
+#define PsGetThreadId(...) NTSIM_SWITCH(PsGetThreadId)(__VA_ARGS__)
+#define PsGetThreadProcessId(...) NTSIM_SWITCH(PsGetThreadProcessId)(__VA_ARGS__)
+#define IoThreadToProcess(...) NTSIM_SWITCH(IoThreadToProcess)(__VA_ARGS__)
 /* nt/io.h */
 #define ExGetPreviousMode(...) NTSIM_SWITCH(ExGetPreviousMode)(__VA_ARGS__)
 #define IoBuildPartialMdl(...) NTSIM_SWITCH(IoBuildPartialMdl)(__VA_ARGS__)
@@ -176,6 +180,16 @@ NTKERNELAPI void NtsimSwitchPoint(void);
 /* wdm.h */
 #define DbgPrint(...) NTSIM_SWITCH(DbgPrint)(__VA_ARGS__)
 #define DbgPrintEx(...) NTSIM_SWITCH(DbgPrintEx)(__VA_ARGS__)
+#endif
+
+#if defined(NTSIM_NT_PS_H) && !defined(NTSIM_NT_SWITCH_PS)
+#define NTSIM_NT_SWITCH_PS
+/* nt/ps.h (ntifs.h) */
+#define PsGetThreadProcess(...) NTSIM_SWITCH(PsGetThreadProcess)(__VA_ARGS__)
+#define PsGetCurrentThreadProcess(...) NTSIM_SWITCH(PsGetCurrentThreadProcess)(__VA_ARGS__)
+#define PsGetCurrentThreadProcessId(...) NTSIM_SWITCH(PsGetCurrentThreadProcessId)(__VA_ARGS__)
+#define PsIsSystemProcess(...) NTSIM_SWITCH(PsIsSystemProcess)(__VA_ARGS__)
+#define PsDereferencePrimaryToken(...) NTSIM_SWITCH(PsDereferencePrimaryToken)(__VA_ARGS__)
 #endif
 
 #if defined(NTSIM_NT_HAL_H) && !defined(NTSIM_NT_SWITCH_HAL)
