@@ -5,9 +5,9 @@
 #
 # A routine the driver-facing headers declare (NTKERNELAPI / NTSYSAPI / NTHALAPI /
 # NTSTRSAFEDDI prototypes) and libntsim exports under its own name is a DDI. Each must
-# be wrapped by a function-like macro that passes through a switch point: NTSIM_AT
-# (nt/site.h and the headers that wrap theirs: the driver's line is recorded too) or
-# NTSIM_SWITCH (nt/switch.h). A DDI added without either fails here, named.
+# be wrapped by a function-like macro that passes through a switch point: NTSIM_AT or
+# NTSIM_AT_NORETURN (nt/site.h and the headers that wrap theirs: the driver's line is
+# recorded too) or NTSIM_SWITCH (nt/switch.h). A DDI added without one fails here, named.
 cmake_minimum_required(VERSION 3.25)
 foreach(var LIB SRC)
   if(NOT DEFINED ${var})
@@ -51,7 +51,7 @@ foreach(h IN LISTS headers)
     set(DECL_${name} "${hname}")
     list(APPEND ddis ${name})
   endforeach()
-  string(REGEX MATCHALL "#define[ \t]+[A-Za-z_][A-Za-z0-9_]*\\([^)]*\\)[ \t]+NTSIM_(AT|SWITCH)\\(" wraps "${text}")
+  string(REGEX MATCHALL "#define[ \t]+[A-Za-z_][A-Za-z0-9_]*\\([^)]*\\)[ \t]+NTSIM_(AT|AT_NORETURN|SWITCH)\\(" wraps "${text}")
   foreach(w IN LISTS wraps)
     string(REGEX REPLACE "#define[ \t]+([A-Za-z_][A-Za-z0-9_]*)\\(.*" "\\1" name "${w}")
     if(DEFINED WRAP_${name} AND NOT WRAP_${name} STREQUAL hname)
