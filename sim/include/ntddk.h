@@ -5,4 +5,6 @@
 #include <wdm.h>
 #include <nt/hal.h>
 #include <nt/config.h>
+#include <nt/switch.h> /* the HAL routines above as switch points */
+
 #endif

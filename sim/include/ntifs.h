@@ -3,4 +3,5 @@
 #define NTSIM_NTIFS_H
 #include <ntddk.h>
 #include <nt/ps.h>
+#include <nt/switch.h> /* the routines of nt/ps.h as switch points */
 #endif

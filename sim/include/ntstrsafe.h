@@ -94,4 +94,6 @@ NTSTRSAFEDDI RtlUnicodeStringPrintf(PUNICODE_STRING DestinationString, NTSTRSAFE
 NTSTRSAFEDDI RtlUnicodeStringVPrintf(PUNICODE_STRING DestinationString, NTSTRSAFE_PCWSTR pszFormat,
                                      va_list argList);
 
+#include <nt/switch.h> /* the routines above as switch points */
+
 #endif /* NTSIM_NTSTRSAFE_H */

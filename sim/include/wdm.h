@@ -64,4 +64,7 @@ NTKERNELAPI ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...);
 /* ASSERT, NT_ASSERT, KdPrint, DbgBreakPoint follow DBG (nt/debug.h) */
 #include <nt/debug.h>
 
+/* exploration mode: the DDIs no site macro wraps are switch points too */
+#include <nt/switch.h>
+
 #endif

@@ -65,4 +65,6 @@ NTKERNELAPI NTSTATUS WmiFireEvent(PDEVICE_OBJECT DeviceObject, LPCGUID Guid, ULO
 
 #endif /* NTSIM_WMILIB_TYPES */
 
+#include <nt/switch.h> /* the wmilib routines as switch points */
+
 #endif

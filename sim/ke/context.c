@@ -23,6 +23,16 @@ void NtsimSetSite(const char *File, int Line)
     KiSiteLine = Line;
 }
 
+/* The DDIs that record no site (nt/switch.h) pass here first: in exploration mode a
+ * possible thread switch, as at NtsimSetSite; otherwise nothing. Only inside a host
+ * call (as for KiUnwrappedDdiCall): host code building a string between host calls
+ * must not run the machine's threads. */
+void NtsimSwitchPoint(void)
+{
+    if (__builtin_expect(KiExploring, 0) && KiTopFrame != NULL)
+        KiMaybeYield();
+}
+
 /* The slow half of KiTakeSite (ntsimp.h), for a driver's call above PASSIVE_LEVEL.
  * Not inlined: its return address is inside the DDI, which the SY-04 table check
  * (sim/verifier/irqltable.c) names. */

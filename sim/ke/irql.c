@@ -77,11 +77,9 @@ void KiLowerIrqlTo(KIRQL Irql)
     HalpDeliverPendingInterrupts();
 }
 
-void KiCheckIrql(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site)
+void KiIrqlTooHigh(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site)
 {
     KIRQL Irql = KiCurrentIrql();
-    if (Irql <= Max)
-        return;
     VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s called at IRQL %u (allowed: <= %u)", Ddi, Irql,
              Max);
     if (Code == 0xC4)

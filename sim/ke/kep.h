@@ -197,8 +197,17 @@ DECLSPEC_NORETURN void KiExitThread(NTSTATUS Status);
 /* Cancel a thread of an unloaded driver: it never runs driver code again. */
 void KiCancelThread(KI_THREAD *Thread);
 void KiReapThreads(void);
-/* Trace: (time, thread, event). No-op unless tracing. */
-void KiTrace(const char *Format, ...) __attribute__((format(printf, 1, 2)));
+/* Trace: (time, thread, event). The test is inline: with neither the machine trace
+ * (ntsim_trace_enable) nor the event trace (TrEnabled) on, a call costs one
+ * predictable branch and its arguments are not even computed (the switch path has
+ * three). */
+extern BOOLEAN TrEnabled;
+void KiTraceEvent(const char *Format, ...) __attribute__((format(printf, 1, 2)));
+#define KiTrace(...)                                            \
+    do {                                                        \
+        if (__builtin_expect(KiTracing || TrEnabled, 0))        \
+            KiTraceEvent(__VA_ARGS__);                          \
+    } while (0)
 /* Describe every thread and what it waits on (hang and deadlock reports). */
 void KiDescribeThreads(char *Buffer, size_t Size);
 ULONG KiDumpHeldLocks(FILE *Out); /* `!locks`: one line per lock held, the count */
@@ -241,9 +250,10 @@ static inline void KiTimerArm(hw_timer *Timer, hw_time_t At)
 }
 static inline void KiTimerDisarm(hw_timer *Timer)
 {
-    if (hw_timer_pending(Timer))
+    if (hw_timer_pending(Timer)) { /* most waits have no timeout: nothing to delete */
         KiKernelTimers--;
-    hw_timer_del(Timer);
+        hw_timer_del(Timer);
+    }
 }
 static inline void KiTimerFired(void) { KiKernelTimers--; } /* first thing in a kernel timer callback */
 void KiReclaimTimer(NTSIM_TRACK *Track);
@@ -266,8 +276,15 @@ void KiReclaimLingeringThreads(void); /* machine teardown, after ObpShutdown (sc
 /* The ExInterlocked*List routines' lock: any IRQL (sim/ke/spinlock.c). */
 KIRQL KiAcquireInterlockedListLock(PKSPIN_LOCK Lock, const char *Ddi, NTSIM_SITE Site);
 void KiReleaseInterlockedListLock(PKSPIN_LOCK Lock, KIRQL Old, const char *Ddi, NTSIM_SITE Site);
-/* SY-04: bug check unless the IRQL is at most Max. Code/P1 per docs/irql.md. */
-void KiCheckIrql(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site);
+/* SY-04: bug check unless the IRQL is at most Max. Code/P1 per docs/irql.md. The
+ * compare is inline (every DDI makes it); the report is not. */
+DECLSPEC_NORETURN __attribute__((cold)) void KiIrqlTooHigh(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1,
+                                                             NTSIM_SITE Site);
+static inline void KiCheckIrql(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site)
+{
+    if (__builtin_expect(KiCurrentIrql() > Max, 0))
+        KiIrqlTooHigh(Ddi, Max, Code, P1, Site);
+}
 void HalpDeliverPendingInterrupts(void);
 
 /* lockorder.c: locks held per thread, lock-order (deadlock) detection */

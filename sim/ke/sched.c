@@ -93,7 +93,7 @@ BOOLEAN KiMachineStopped(void)
 
 /* ---- trace ---- */
 
-void KiTrace(const char *Format, ...)
+void KiTraceEvent(const char *Format, ...)
 {
     if (!TrEnabled && (!KiTracing || KiTraceLength >= KI_TRACE_LIMIT))
         return;
@@ -257,11 +257,16 @@ void KiReadyThread(KI_THREAD *Thread)
     InsertTailList(&KiReadyQueue, &Thread->ReadyLink);
 }
 
-/* Highest priority first, FIFO among equals; in exploration mode a seeded pick. */
-static KI_THREAD *KiPickReady(void)
+static inline KI_THREAD *KiTakeReady(KI_THREAD *Thread)
 {
-    if (IsListEmpty(&KiReadyQueue))
-        return NULL;
+    RemoveEntryList(&Thread->ReadyLink);
+    InitializeListHead(&Thread->ReadyLink);
+    return Thread;
+}
+
+/* Highest priority first, FIFO among equals; in exploration mode a seeded pick. */
+static KI_THREAD *KiPickAmongReady(void)
+{
     KI_THREAD *Best = NULL;
     if (KiExploring) {
         ULONG Count = 0;
@@ -279,9 +284,20 @@ static KI_THREAD *KiPickReady(void)
                 Best = T;
         }
     }
-    RemoveEntryList(&Best->ReadyLink);
-    InitializeListHead(&Best->ReadyLink);
-    return Best;
+    return KiTakeReady(Best);
+}
+
+/* The next thread to run, NULL when none is ready. A lone ready thread (the usual
+ * case: the one the blocking thread just woke) needs no choosing, except in
+ * exploration mode, where every pick draws from the seeded generator. */
+static inline KI_THREAD *KiPickReady(void)
+{
+    PLIST_ENTRY First = KiReadyQueue.Flink;
+    if (First == &KiReadyQueue)
+        return NULL;
+    if (First->Flink == &KiReadyQueue && !KiExploring)
+        return KiTakeReady(CONTAINING_RECORD(First, KI_THREAD, ReadyLink));
+    return KiPickAmongReady();
 }
 
 /* Idle work on the calling thread until some thread is ready: DPCs, then the next
@@ -356,7 +372,9 @@ static void KiSwitch(KI_THREAD *Self, KI_THREAD *Next)
 void KiBlock(KI_THREAD *Self)
 {
     Self->SavedIrql = KiCurrentIrql();
-    KI_THREAD *Next = KiFindNext();
+    KI_THREAD *Next = KiPickReady(); /* the idle loop only when nothing is ready */
+    if (Next == NULL)
+        Next = KiFindNext();
     if (Next == NULL) {
         if (!KiStopped)
             KiHang();

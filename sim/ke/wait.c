@@ -21,18 +21,24 @@ void KiInitializeDispatcherHeader(PDISPATCHER_HEADER Header, UCHAR Type, LONG St
     Header->NtsimMagic = KI_DISPATCHER_MAGIC;
 }
 
-static void KiCheckObject(PVOID Object, const char *Ddi, NTSIM_SITE Site)
+static DECLSPEC_NORETURN __attribute__((cold, noinline)) void KiBadObject(PVOID Object, const char *Ddi,
+                                                                          NTSIM_SITE Site)
 {
-    PDISPATCHER_HEADER Header = Object;
     if (Object == NULL)
         KiBugCheck(0xC4, 0x1010 /* approximate */, 0, 0, 0, Site, "%s(NULL): no dispatcher object", Ddi);
-    if (Header->NtsimMagic != KI_DISPATCHER_MAGIC) {
-        VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
-                 "%s(%p): dispatcher object used before it was initialised", Ddi, Object);
-        KiBugCheck(0xC4, 0x1010 /* approximate */, (ULONG_PTR)Object, 0, 0, Site,
-                   "%s(%p): the dispatcher object was never initialised (KeInitializeEvent/Semaphore/Mutex/Timer)",
-                   Ddi, Object);
-    }
+    VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+             "%s(%p): dispatcher object used before it was initialised", Ddi, Object);
+    KiBugCheck(0xC4, 0x1010 /* approximate */, (ULONG_PTR)Object, 0, 0, Site,
+               "%s(%p): the dispatcher object was never initialised (KeInitializeEvent/Semaphore/Mutex/Timer)",
+               Ddi, Object);
+}
+
+/* Every set and wait checks its object: the test is inline, the report is not. */
+static inline void KiCheckObject(PVOID Object, const char *Ddi, NTSIM_SITE Site)
+{
+    PDISPATCHER_HEADER Header = Object;
+    if (__builtin_expect(Object == NULL || Header->NtsimMagic != KI_DISPATCHER_MAGIC, 0))
+        KiBadObject(Object, Ddi, Site);
 }
 
 const char *KiDescribeObject(PVOID Object, char *Buffer, size_t Size)
@@ -70,7 +76,7 @@ const char *KiDescribeObject(PVOID Object, char *Buffer, size_t Size)
 
 /* ---- signal state ---- */
 
-static BOOLEAN KiIsSignaled(PDISPATCHER_HEADER H, KI_THREAD *Thread)
+static inline BOOLEAN KiIsSignaled(PDISPATCHER_HEADER H, KI_THREAD *Thread)
 {
     if (H->Type == MutantObject)
         return H->SignalState > 0 || ((PKMUTANT)H)->OwnerThread == (PKTHREAD)Thread;
@@ -78,7 +84,7 @@ static BOOLEAN KiIsSignaled(PDISPATCHER_HEADER H, KI_THREAD *Thread)
 }
 
 /* Take what a satisfied wait takes; TRUE when a mutex was abandoned. */
-static BOOLEAN KiConsume(PDISPATCHER_HEADER H, KI_THREAD *Thread)
+static inline BOOLEAN KiConsume(PDISPATCHER_HEADER H, KI_THREAD *Thread)
 {
     switch (H->Type) {
     case EventSynchronizationObject:
@@ -106,7 +112,7 @@ static BOOLEAN KiConsume(PDISPATCHER_HEADER H, KI_THREAD *Thread)
     }
 }
 
-static BOOLEAN KiTrySatisfy(KI_THREAD *T, NTSTATUS *Status)
+static BOOLEAN KiTrySatisfyMany(KI_THREAD *T, NTSTATUS *Status)
 {
     if (T->WaitType == WaitAny) {
         for (ULONG i = 0; i < T->WaitCount; i++) {
@@ -128,6 +134,20 @@ static BOOLEAN KiTrySatisfy(KI_THREAD *T, NTSTATUS *Status)
     for (ULONG i = 0; i < T->WaitCount; i++)
         Abandoned |= KiConsume(T->WaitBlocks[i].Object, T);
     *Status = Abandoned ? STATUS_ABANDONED_WAIT_0 : STATUS_SUCCESS;
+    return TRUE;
+}
+
+/* Can T's wait be satisfied now? Then take what it takes and set *Status. A wait on
+ * one object (nearly all of them) is decided inline: WaitAny and WaitAll give the
+ * same status for it (STATUS_WAIT_0 == STATUS_SUCCESS). */
+static inline BOOLEAN KiTrySatisfy(KI_THREAD *T, NTSTATUS *Status)
+{
+    if (T->WaitCount != 1)
+        return KiTrySatisfyMany(T, Status);
+    PDISPATCHER_HEADER H = T->WaitBlocks[0].Object;
+    if (!KiIsSignaled(H, T))
+        return FALSE;
+    *Status = KiConsume(H, T) ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0;
     return TRUE;
 }
 
@@ -176,9 +196,12 @@ void KiWaitTimeout(void *Opaque)
     KiUnwait(T, STATUS_TIMEOUT);
 }
 
-/* The wait proper, once the arguments are checked. */
-static NTSTATUS KiWaitCommon(KI_THREAD *T, ULONG Count, PVOID Objects[], WAIT_TYPE Type, hw_time_t Deadline,
-                             BOOLEAN ZeroTimeout, const char *Reason, NTSIM_SITE Site)
+/* The wait proper, once the arguments are checked. Inlined into each caller, so
+ * that a wait on one object (KeWaitForSingleObject) loses its loops. */
+static inline __attribute__((always_inline)) NTSTATUS KiWaitCommon(KI_THREAD *T, ULONG Count, PVOID Objects[],
+                                                                    WAIT_TYPE Type, hw_time_t Deadline,
+                                                                    BOOLEAN ZeroTimeout, const char *Reason,
+                                                                    NTSIM_SITE Site)
 {
     T->WaitCount = Count;
     T->WaitType = Type;
@@ -213,8 +236,8 @@ static NTSTATUS KiWaitCommon(KI_THREAD *T, ULONG Count, PVOID Objects[], WAIT_TY
     return T->WaitStatus;
 }
 
-static void KiNoteMutexAcquisitions(KI_THREAD *T, ULONG Count, PVOID Objects[], WAIT_TYPE Type, NTSTATUS Status,
-                                    NTSIM_SITE Site)
+static inline void KiNoteMutexAcquisitions(KI_THREAD *T, ULONG Count, PVOID Objects[], WAIT_TYPE Type,
+                                           NTSTATUS Status, NTSIM_SITE Site)
 {
     for (ULONG i = 0; i < Count; i++) {
         if (Type == WaitAny && (ULONG)(Status & 0x3F) != i)
@@ -225,8 +248,9 @@ static void KiNoteMutexAcquisitions(KI_THREAD *T, ULONG Count, PVOID Objects[], 
     }
 }
 
-NTSTATUS KiWaitObjects(ULONG Count, PVOID Objects[], WAIT_TYPE Type, PLARGE_INTEGER Timeout, const char *Ddi,
-                       NTSIM_SITE Site, BOOLEAN CheckObjects)
+static inline __attribute__((always_inline)) NTSTATUS KiWaitChecked(ULONG Count, PVOID Objects[], WAIT_TYPE Type,
+                                                                     PLARGE_INTEGER Timeout, const char *Ddi,
+                                                                     NTSIM_SITE Site, BOOLEAN CheckObjects)
 {
     KI_THREAD *T = KiCurrentThread();
     if (T->WaitNext) { /* KeSetEvent(..., Wait=TRUE) left us at DISPATCH_LEVEL for this wait */
@@ -256,6 +280,12 @@ NTSTATUS KiWaitObjects(ULONG Count, PVOID Objects[], WAIT_TYPE Type, PLARGE_INTE
     return Status;
 }
 
+NTSTATUS KiWaitObjects(ULONG Count, PVOID Objects[], WAIT_TYPE Type, PLARGE_INTEGER Timeout, const char *Ddi,
+                       NTSIM_SITE Site, BOOLEAN CheckObjects)
+{
+    return KiWaitChecked(Count, Objects, Type, Timeout, Ddi, Site, CheckObjects);
+}
+
 NTSTATUS KiWaitInternal(ULONG Count, PVOID Objects[], WAIT_TYPE Type, hw_time_t Deadline, const char *Reason)
 {
     NTSIM_SITE None = { NULL, 0 };
@@ -270,7 +300,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
     (void)Alertable;
     NTSIM_SITE Site = KiTakeSite();
     PVOID Objects[1] = { Object };
-    return KiWaitObjects(1, Objects, WaitAny, Timeout, "KeWaitForSingleObject", Site, TRUE);
+    return KiWaitChecked(1, Objects, WaitAny, Timeout, "KeWaitForSingleObject", Site, TRUE);
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType, KWAIT_REASON WaitReason,

@@ -863,6 +863,79 @@ static void test_pointer_ddis_are_switch_points(void **state)
     assert_true(alternations(seeded) > 1);
 }
 
+/* ---- exploration: DDIs no site macro wraps are switch points too (nt/switch.h) ---- */
+
+static char NamedLog[128];
+static volatile LONG NamedLogLength;
+static LIST_ENTRY NamedList[2]; /* one per thread: the entries live on its stack */
+static KSPIN_LOCK NamedListLock;
+
+/* Every DDI in the loop is called by name and records no site: a time query, a string
+ * routine and an interlocked list pair. Before nt/switch.h none was a switch point. */
+static VOID NamedCaller(PVOID Context)
+{
+    for (int i = 0; i < 20; i++) {
+        LARGE_INTEGER Now;
+        UNICODE_STRING Name;
+        LIST_ENTRY Entry;
+        PLIST_ENTRY List = &NamedList[(char)(ULONG_PTR)Context - 'A'];
+        NamedLog[NamedLogLength++] = (char)(ULONG_PTR)Context;
+        KeQuerySystemTime(&Now);
+        RtlInitUnicodeString(&Name, L"named");
+        ExInterlockedInsertTailList(List, &Entry, &NamedListLock);
+        if (ExInterlockedRemoveHeadList(List, &NamedListLock) != &Entry)
+            NamedLog[NamedLogLength++] = '!'; /* not the entry just inserted */
+    }
+}
+
+static NTSTATUS NamedEntry(PDRIVER_OBJECT Driver, PUNICODE_STRING Path)
+{
+    UNREFERENCED_PARAMETER(Driver);
+    UNREFERENCED_PARAMETER(Path);
+    HANDLE H[2];
+    PVOID T[2];
+    InitializeListHead(&NamedList[0]);
+    InitializeListHead(&NamedList[1]);
+    KeInitializeSpinLock(&NamedListLock);
+    for (int i = 0; i < 2; i++) {
+        PsCreateSystemThread(&H[i], THREAD_ALL_ACCESS, NULL, NULL, NULL, NamedCaller, (PVOID)(ULONG_PTR)('A' + i));
+        ObReferenceObjectByHandle(H[i], THREAD_ALL_ACCESS, *PsThreadType, KernelMode, &T[i], NULL);
+        ZwClose(H[i]);
+    }
+    KeWaitForMultipleObjects(2, T, WaitAll, Executive, KernelMode, FALSE, NULL, NULL);
+    for (int i = 0; i < 2; i++)
+        ObDereferenceObject(T[i]);
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void named_log(uint64_t seed, char *out, size_t size)
+{
+    ntsim_machine_config config = { .cpus = 1, .seed = seed, .verifier = 1, .quiet = 1 };
+    M = ntsim_machine_create(&config);
+    assert_non_null(M);
+    memset(NamedLog, 0, sizeof(NamedLog));
+    NamedLogLength = 0;
+    assert_status(run("kenamed", (ntsim_driver_entry)NamedEntry, NULL), STATUS_DEVICE_NOT_READY);
+    snprintf(out, size, "%s", NamedLog);
+    ntsim_machine_destroy(M);
+    M = NULL;
+}
+
+static void test_unwrapped_named_ddis_are_switch_points(void **state)
+{
+    (void)state;
+    char plain[128], seeded[128], again[128];
+    named_log(0, plain, sizeof(plain));
+    /* without a seed nothing switches at a DDI: each thread runs its loop through */
+    assert_string_equal(plain, "AAAAAAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBBBBB");
+    named_log(12345, seeded, sizeof(seeded));
+    named_log(12345, again, sizeof(again));
+    assert_int_equal(strlen(seeded), 40);
+    assert_string_equal(seeded, again);
+    /* the loop calls only DDIs that nt/switch.h wraps: those calls were switch points */
+    assert_true(alternations(seeded) > 1);
+}
+
 /* ---- the fiber and pthread backends interleave identically ---- */
 
 static void test_backends_same_interleaving(void **state)
@@ -1008,6 +1081,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bugcheck_on_system_thread, setup, teardown),
         cmocka_unit_test(test_same_seed_same_trace),
         cmocka_unit_test(test_pointer_ddis_are_switch_points),
+        cmocka_unit_test(test_unwrapped_named_ddis_are_switch_points),
         cmocka_unit_test(test_backends_same_interleaving),
         cmocka_unit_test_setup_teardown(test_stack_overflow_on_system_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watchdog_stops_spinning_thread, setup, teardown),
