@@ -351,13 +351,9 @@ static NTSTATUS Dispatch(SERIAL_REQUEST *R, ULONG Code)
 NTSTATUS WdmSerialDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
-    NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+    NTSTATUS Status = WdmSerialAdmit(Ext, Irp);
     if (!NT_SUCCESS(Status))
         return WdmSerialCompleteIrp(Irp, Status, 0);
-    if (Ext->State != Started) {
-        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-        return WdmSerialCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
-    }
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
     SERIAL_REQUEST R = { Ext, Irp->AssociatedIrp.SystemBuffer, Stack->Parameters.DeviceIoControl.InputBufferLength,
                          Stack->Parameters.DeviceIoControl.OutputBufferLength, 0 };

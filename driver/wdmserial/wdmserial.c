@@ -405,18 +405,28 @@ NTSTATUS WdmSerialCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information)
     return Status;
 }
 
+/* A request may start only on a started device that is not being removed: the
+ * remove lock is held on success (the caller releases it), on failure not. */
+NTSTATUS WdmSerialAdmit(PDEVICE_EXTENSION Ext, PIRP Irp)
+{
+    NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (Ext->State != Started) {
+        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
+        return STATUS_DEVICE_NOT_READY;
+    }
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
     if (Stack->MajorFunction == IRP_MJ_CREATE) {
-        NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+        NTSTATUS Status = WdmSerialAdmit(Ext, Irp);
         if (!NT_SUCCESS(Status))
             return WdmSerialCompleteIrp(Irp, Status, 0);
-        if (Ext->State != Started) {
-            IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-            return WdmSerialCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
-        }
         InterlockedIncrement(&Ext->OpenCount);
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
     } else if (Stack->MajorFunction == IRP_MJ_CLOSE) {
@@ -429,13 +439,9 @@ static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 static NTSTATUS WdmSerialRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
-    NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+    NTSTATUS Status = WdmSerialAdmit(Ext, Irp);
     if (!NT_SUCCESS(Status))
         return WdmSerialCompleteIrp(Irp, Status, 0);
-    if (Ext->State != Started) {
-        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-        return WdmSerialCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
-    }
     if (IoGetCurrentIrpStackLocation(Irp)->Parameters.Read.Length == 0) {
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
         return WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);
@@ -461,13 +467,9 @@ static NTSTATUS WdmSerialRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 static NTSTATUS WdmSerialWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     PDEVICE_EXTENSION Ext = DeviceObject->DeviceExtension;
-    NTSTATUS Status = IoAcquireRemoveLock(&Ext->RemoveLock, Irp);
+    NTSTATUS Status = WdmSerialAdmit(Ext, Irp);
     if (!NT_SUCCESS(Status))
         return WdmSerialCompleteIrp(Irp, Status, 0);
-    if (Ext->State != Started) {
-        IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-        return WdmSerialCompleteIrp(Irp, STATUS_DEVICE_NOT_READY, 0);
-    }
     COPY_CONTEXT C = { Ext, Irp->AssociatedIrp.SystemBuffer,
                        IoGetCurrentIrpStackLocation(Irp)->Parameters.Write.Length, 0 };
     KeSynchronizeExecution(Ext->Interrupt, PutTransmit, &C);

@@ -96,6 +96,7 @@ typedef struct _DEVICE_EXTENSION {
 
 /* wdmserial.c */
 NTSTATUS WdmSerialCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
+NTSTATUS WdmSerialAdmit(PDEVICE_EXTENSION Ext, PIRP Irp);
 VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status);
 
 /* ioctl.c */
