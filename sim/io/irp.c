@@ -213,11 +213,22 @@ void IopMarkIrpQueued(PIRP Irp)
         Private->QueuedMask |= 1u << Irp->CurrentLocation;
 }
 
+/* Bug check 0xC9 (DRIVER_VERIFIER_IOMANAGER_VIOLATION) parameter 1, as Driver Verifier
+ * documents it; 0x10xx are ntsim's own checks with no Driver Verifier code (sim/ke/analyze.c). */
+#define IOP_C9_FREE_NOT_IRP 0x01     /* IoFreeIrp of something that is not an IRP */
+#define IOP_C9_NOT_IRP 0x03          /* an IRP whose type is not IO_TYPE_IRP (NULL) sent or used */
+#define IOP_C9_BAD_DEVICE 0x04       /* IoCallDriver to an invalid device object */
+#define IOP_C9_COMPLETE_PENDING 0x06 /* IoCompleteRequest with IoStatus.Status STATUS_PENDING */
+#define IOP_C9_COMPLETE_CANCEL 0x07  /* IoCompleteRequest with a cancel routine still set */
+#define IOP_C9_STACK_SIZE 0x1001     /* IoAllocateIrp(StackSize < 1) */
+#define IOP_C9_FREE_LAID_OUT 0x1002  /* IoFreeIrp of an IRP laid out by IoInitializeIrp */
+#define IOP_C9_PACKET_SIZE 0x1003    /* IoInitializeIrp with a PacketSize too small */
+
 static inline __attribute__((always_inline)) IOP_IRP_PRIVATE *IopCheckLiveIrp(PIRP Irp, const char *Ddi,
-                                                                               NTSIM_SITE Site)
+                                                                               NTSIM_SITE Site, ULONG NullCode)
 {
     if (Irp == NULL)
-        KiBugCheck(0xC9, 0x1, 0, 0, 0, Site, "%s(NULL IRP)", Ddi);
+        KiBugCheck(0xC9, NullCode, 0, 0, 0, Site, "%s(NULL IRP)", Ddi);
     IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
     if (Private && Private->Magic != IOP_IRP_LIVE)
         KiBugCheck(0x44, (ULONG_PTR)Irp, 0xD17, 0, 0, Site, "%s(%p): the IRP was already freed", Ddi, Irp);
@@ -231,7 +242,8 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
     (void)ChargeQuota;
     NTSIM_SITE Site = KiTakeSite();
     if (StackSize < 1)
-        KiBugCheck(0xC9, 0x2, (ULONG_PTR)(LONG_PTR)StackSize, 0, 0, Site, "IoAllocateIrp(StackSize=%d)", StackSize);
+        KiBugCheck(0xC9, IOP_C9_STACK_SIZE, (ULONG_PTR)(LONG_PTR)StackSize, 0, 0, Site, "IoAllocateIrp(StackSize=%d)",
+                   StackSize);
     if (ViFaultShouldFail(NtsimFaultIrp, "IoAllocateIrp", 0, Site))
         return NULL;
     PIRP Irp = IopAllocateIrp(StackSize);
@@ -247,9 +259,9 @@ void IopTrackIrp(PIRP Irp, NTSIM_SITE Site)
 VOID IoFreeIrp(PIRP Irp)
 {
     NTSIM_SITE Site = KiTakeSite();
-    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoFreeIrp", Site);
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoFreeIrp", Site, IOP_C9_FREE_NOT_IRP);
     if (Private == NULL)
-        KiBugCheck(0xC9, 0x3, (ULONG_PTR)Irp, 0, 0, Site,
+        KiBugCheck(0xC9, IOP_C9_FREE_LAID_OUT, (ULONG_PTR)Irp, 0, 0, Site,
                    "IoFreeIrp(%p): the IRP was laid out by the driver with IoInitializeIrp, not allocated", Irp);
     if ((Irp->Flags & IRP_DEALLOCATE_BUFFER) && Irp->AssociatedIrp.SystemBuffer)
         free(Irp->AssociatedIrp.SystemBuffer);
@@ -260,7 +272,7 @@ VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)
 {
     NTSIM_SITE Site = KiTakeSite();
     if (PacketSize < IoSizeOfIrp(StackSize))
-        KiBugCheck(0xC9, 0x4, (ULONG_PTR)Irp, PacketSize, StackSize, Site,
+        KiBugCheck(0xC9, IOP_C9_PACKET_SIZE, (ULONG_PTR)Irp, PacketSize, StackSize, Site,
                    "IoInitializeIrp: PacketSize %u is smaller than IoSizeOfIrp(%d)", PacketSize, StackSize);
     IopInitializeIrpFields(Irp, StackSize, 0);
 }
@@ -268,7 +280,7 @@ VOID IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize)
 VOID IoReuseIrp(PIRP Irp, NTSTATUS Iostatus)
 {
     NTSIM_SITE Site = KiTakeSite();
-    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoReuseIrp", Site);
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoReuseIrp", Site, IOP_C9_NOT_IRP);
     UCHAR Flags = Irp->AllocationFlags;
     CCHAR StackSize = Irp->StackCount;
     IopInitializeIrpFields(Irp, StackSize, Flags);
@@ -351,9 +363,9 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
 NTSTATUS IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     NTSIM_SITE Site = KiTakeSite();
-    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoCallDriver", Site);
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoCallDriver", Site, IOP_C9_NOT_IRP);
     if (DeviceObject == NULL)
-        KiBugCheck(0xC9, 0x5, (ULONG_PTR)Irp, 0, 0, Site, "IoCallDriver(NULL device, %p)", Irp);
+        KiBugCheck(0xC9, IOP_C9_BAD_DEVICE, 0, 0, 0, Site, "IoCallDriver(NULL device, %p)", Irp);
     if (__builtin_expect(IopDevice(DeviceObject)->RemoveState != 0, 0)) /* its stack is being removed */
         IopPnpCallToRemoving(DeviceObject, Irp, Site);
     if (Private && Irp->CurrentLocation > 0 && Irp->CurrentLocation < 32)
@@ -408,7 +420,7 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
 {
     (void)PriorityBoost;
     NTSIM_SITE Site = KiTakeSite();
-    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoCompleteRequest", Site);
+    IOP_IRP_PRIVATE *Private = IopCheckLiveIrp(Irp, "IoCompleteRequest", Site, IOP_C9_NOT_IRP);
     if (Irp->CurrentLocation > Irp->StackCount + 1 || (Private && Private->Completed))
         KiBugCheck(0x44, (ULONG_PTR)Irp, 0x1D7, 0, 0, Site,
                    "IoCompleteRequest(%p): the IRP was already completed", Irp);
@@ -416,10 +428,10 @@ VOID IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
         KiBugCheck(0xC4, 0x8B, KiCurrentIrql(), (ULONG_PTR)Irp, 0, Site,
                    "IoCompleteRequest at IRQL %u (must be <= DISPATCH_LEVEL)", KiCurrentIrql());
     if (Irp->IoStatus.Status == STATUS_PENDING)
-        KiBugCheck(0xC9, 0x208, (ULONG_PTR)Irp, 0, 0, Site,
+        KiBugCheck(0xC9, IOP_C9_COMPLETE_PENDING, (ULONG_PTR)(ULONG)Irp->IoStatus.Status, (ULONG_PTR)Irp, 0, Site,
                    "IoCompleteRequest(%p) with IoStatus.Status == STATUS_PENDING", Irp);
     if (Irp->CancelRoutine)
-        KiBugCheck(0xC9, 0x219, (ULONG_PTR)Irp, (ULONG_PTR)Irp->CancelRoutine, 0, Site,
+        KiBugCheck(0xC9, IOP_C9_COMPLETE_CANCEL, (ULONG_PTR)Irp->CancelRoutine, (ULONG_PTR)Irp, 0, Site,
                    "IoCompleteRequest(%p) with a cancel routine still set", Irp);
     if (Private)
         Private->CompletionStatus = Irp->IoStatus.Status;
@@ -477,7 +489,7 @@ VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
 BOOLEAN IoCancelIrp(PIRP Irp)
 {
     NTSIM_SITE Site = KiTakeSite();
-    IopCheckLiveIrp(Irp, "IoCancelIrp", Site);
+    IopCheckLiveIrp(Irp, "IoCancelIrp", Site, IOP_C9_NOT_IRP);
     KIRQL Irql;
     IoAcquireCancelSpinLock(&Irql);
     Irp->Cancel = TRUE;

@@ -132,6 +132,22 @@ static const KI_SUBCODE_DOC KiVerifierSubcodes[] = {
     { 0x1002, "a lock or resource used before it was initialised", { "the lock or resource", "reserved", "reserved" } },
 };
 
+/* I/O Verifier 0xC9 subcodes (Arg1) as Driver Verifier documents them; 0x10xx are ntsim's own. */
+static const KI_SUBCODE_DOC KiIoVerifierSubcodes[] = {
+    { 0x01, "IoFreeIrp of an object that is not an IRP", { "the object", "reserved", "reserved" } },
+    { 0x03, "an IRP whose type is not IO_TYPE_IRP was sent or used", { "the IRP", "reserved", "reserved" } },
+    { 0x04, "IoCallDriver was given an invalid device object", { "the device object", "reserved", "reserved" } },
+    { 0x06, "IoCompleteRequest with a status marked pending", { "the IRP's status", "the IRP", "reserved" } },
+    { 0x07, "IoCompleteRequest while the IRP's cancel routine was still set", { "the cancel routine", "the IRP",
+                                                                              "reserved" } },
+    { 0x1001, "IoAllocateIrp with a stack size below 1", { "the stack size", "reserved", "reserved" } },
+    { 0x1002, "IoFreeIrp of an IRP the driver laid out itself (IoInitializeIrp)", { "the IRP", "reserved",
+                                                                                    "reserved" } },
+    { 0x1003, "IoInitializeIrp with a packet too small for the stack size", { "the IRP", "packet size",
+                                                                             "stack size" } },
+    { 0x1007, "IoDeleteDevice of a device object already deleted", { "the device object", "reserved", "reserved" } },
+};
+
 static const KI_BUGCHECK_DOC *KiFindDoc(ULONG Code)
 {
     for (size_t i = 0; i < RTL_NUMBER_OF(KiBugCheckDocs); i++)
@@ -142,11 +158,11 @@ static const KI_BUGCHECK_DOC *KiFindDoc(ULONG Code)
 
 static const KI_SUBCODE_DOC *KiFindSubcode(ULONG Code, ULONG_PTR Subcode)
 {
-    if (Code != 0xC4)
-        return NULL;
-    for (size_t i = 0; i < RTL_NUMBER_OF(KiVerifierSubcodes); i++)
-        if (KiVerifierSubcodes[i].Subcode == Subcode)
-            return &KiVerifierSubcodes[i];
+    const KI_SUBCODE_DOC *Table = Code == 0xC4 ? KiVerifierSubcodes : Code == 0xC9 ? KiIoVerifierSubcodes : NULL;
+    size_t Count = Code == 0xC4 ? RTL_NUMBER_OF(KiVerifierSubcodes) : RTL_NUMBER_OF(KiIoVerifierSubcodes);
+    for (size_t i = 0; Table && i < Count; i++)
+        if (Table[i].Subcode == Subcode)
+            return &Table[i];
     return NULL;
 }
 
@@ -156,7 +172,7 @@ static void KiPrintArguments(FILE *Out, const ntsim_bugcheck *B)
     const KI_SUBCODE_DOC *Sub = KiFindSubcode(B->code, (ULONG_PTR)B->params[0]);
     fprintf(Out, "%s (%x)\n", B->name, B->code);
     fprintf(Out, "%s\n", Doc ? Doc->Meaning : "(no description of this code in ntsim; see the explanation above)");
-    if (B->code == 0xC4)
+    if (B->code == 0xC4 || B->code == 0xC9)
         fprintf(Out, "Subcode 0x%llx: %s.\n", (unsigned long long)B->params[0],
                 Sub ? Sub->Meaning
                     : B->params[0] >= 0x1000 ? "an ntsim check with no exact Driver Verifier code (the explanation says "

@@ -23,6 +23,11 @@
 #define UPPER_OVERRUN 16
 #define UPPER_DOUBLE_COMPLETE 17
 #define UPPER_REUSE 18        /* one IoAllocateIrp IRP sent twice with IoReuseIrp, then an IoInitializeIrp one */
+#define UPPER_COMPLETE_PENDING 19 /* IoCompleteRequest with IoStatus.Status == STATUS_PENDING */
+#define UPPER_COMPLETE_CANCEL 20  /* IoCompleteRequest with the cancel routine still set */
+#define UPPER_CALL_NULL_DEVICE 21 /* IoCallDriver(NULL, Irp) */
+
+void KiPrintAnalysis(FILE *Out); /* white-box: sim/ke/analyze.c, the report a bug check prints */
 
 #define CODE(n) CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800 + (n), METHOD_BUFFERED, FILE_ANY_ACCESS)
 
@@ -168,6 +173,12 @@ static VOID SehScenarios(SEH_RESULTS *R, PVOID UserBuffer)
     }
 }
 
+static VOID UpperCancel(PDEVICE_OBJECT DeviceObject, PIRP Irp)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    IoReleaseCancelSpinLock(Irp->CancelIrql);
+}
+
 static NTSTATUS UpperControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 {
     UNREFERENCED_PARAMETER(DeviceObject);
@@ -250,6 +261,16 @@ static NTSTATUS UpperControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         IoCallDriver(LowerDevice, Laid);
         ExFreePoolWithTag(Laid, 'prIT');
         return Complete(Irp, STATUS_SUCCESS, Results[0] + Results[1] + Results[2]);
+    }
+    if (Code == CODE(UPPER_COMPLETE_PENDING))
+        return Complete(Irp, STATUS_PENDING, 0);
+    if (Code == CODE(UPPER_COMPLETE_CANCEL)) {
+        IoSetCancelRoutine(Irp, UpperCancel);
+        return Complete(Irp, STATUS_SUCCESS, 0);
+    }
+    if (Code == CODE(UPPER_CALL_NULL_DEVICE)) {
+        IoSkipCurrentIrpStackLocation(Irp);
+        return IoCallDriver(NULL, Irp);
     }
     if (Code == CODE(UPPER_DOUBLE_COMPLETE)) {
         Complete(Irp, STATUS_SUCCESS, 0);
@@ -435,6 +456,41 @@ static void test_overrun_bugchecks(void **State)
     assert_int_equal(B.code, 0xC1);
 }
 
+/* Bug check 0xC9's parameters are Driver Verifier's documented ones. */
+static void test_complete_pending_is_c9_06(void **State)
+{
+    Fixture *F = *State;
+    ExpectBugCheck(F, UPPER_COMPLETE_PENDING, 0xC9, 0x06);
+    ntsim_bugcheck B;
+    ntsim_machine_crashed(F->Machine, &B);
+    assert_int_equal(B.params[1], 0x103); /* the status: STATUS_PENDING */
+    assert_int_not_equal(B.params[2], 0); /* the IRP */
+    /* the !analyze report names the subcode and each argument */
+    char *Text = NULL;
+    size_t Length = 0;
+    FILE *Out = open_memstream(&Text, &Length);
+    KiPrintAnalysis(Out);
+    fclose(Out);
+    assert_non_null(strstr(Text, "Subcode 0x6: IoCompleteRequest with a status marked pending"));
+    assert_non_null(strstr(Text, "Arg2: 0000000000000103, the IRP's status"));
+    free(Text);
+}
+
+static void test_complete_with_cancel_routine_is_c9_07(void **State)
+{
+    Fixture *F = *State;
+    ExpectBugCheck(F, UPPER_COMPLETE_CANCEL, 0xC9, 0x07);
+    ntsim_bugcheck B;
+    ntsim_machine_crashed(F->Machine, &B);
+    assert_int_equal(B.params[1], (uint64_t)(uintptr_t)UpperCancel);
+    assert_int_not_equal(B.params[2], 0);
+}
+
+static void test_call_null_device_is_c9_04(void **State)
+{
+    ExpectBugCheck(*State, UPPER_CALL_NULL_DEVICE, 0xC9, 0x04);
+}
+
 static void test_double_completion_bugchecks(void **State)
 {
     Fixture *F = *State;
@@ -459,6 +515,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tag_mismatch_bugchecks, Setup, Teardown),
         cmocka_unit_test_setup_teardown(test_overrun_bugchecks, Setup, Teardown),
         cmocka_unit_test_setup_teardown(test_double_completion_bugchecks, Setup, Teardown),
+        cmocka_unit_test_setup_teardown(test_complete_pending_is_c9_06, Setup, Teardown),
+        cmocka_unit_test_setup_teardown(test_complete_with_cancel_routine_is_c9_07, Setup, Teardown),
+        cmocka_unit_test_setup_teardown(test_call_null_device_is_c9_04, Setup, Teardown),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
