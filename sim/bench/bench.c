@@ -198,7 +198,7 @@ double BenchKbdIrqLatency(const char *ImagePath);
 void BenchFdcRead(const char *FloppyPath, double *KibPerSec, double *Speedup);
 double BenchPnpStart(void);
 /* sim/bench/fuzz.c: the ntsim-fuzz harness */
-double BenchFuzzExecs(const char *EchoPath);
+double BenchFuzzExecs(const char *EchoPath, int ResetEvery);
 double BenchPnpSweep(void);
 double BenchSymbolizeCold(const char *ImagePath); /* symbol.c */
 void BenchSymbolize(const char *ImagePath, double *FirstNs, double *CachedNs);
@@ -215,7 +215,10 @@ int main(int argc, char **argv)
         printf("fault_runs_per_sec_findings_forked %.0f runs/s\n", BenchFaultSweep("synthetic_findings.sys", 1));
     }
     if (!Only || strcmp(Only, "fuzz") == 0)
-        printf("fuzz_execs_per_sec %.0f execs/s\n", BenchFuzzExecs(BenchDriver("echo.sys")));
+    {
+        printf("fuzz_execs_per_sec %.0f execs/s\n", BenchFuzzExecs(BenchDriver("echo.sys"), -1));
+        printf("fuzz_execs_per_sec_reset1 %.0f execs/s\n", BenchFuzzExecs(BenchDriver("echo.sys"), 1));
+    }
     if (!Only || strcmp(Only, "irp") == 0) {
         double Cpu;
         printf("irp_roundtrip_ns %.0f ns\n", BenchIrpRoundTripCpu(1, 0, NULL, &Cpu));

@@ -17,7 +17,6 @@
 static char *MiUserBase;
 static size_t MiUserUsed;
 static size_t MiUserHigh; /* the most of the lower half used since it was last cleared */
-BOOLEAN MiProtectedUserTouched(void); /* userbuf.c */
 static unsigned MiUserLive;
 
 PVOID MmHighestUserAddress;
@@ -50,19 +49,16 @@ void MiInitializeUserSpace(void)
     MmSystemRangeStart = (PVOID)MmUserProbeAddress;
 }
 
-/* The range stays mapped for the next machine of the process when it can be made to
- * read as a fresh mapping cheaply: the lower half is cleared as far as it was used; if
- * a driver-visible buffer was placed in the upper half (inaccessible pages holding
- * old data), the whole range is mapped afresh instead. A fault sweep's runs rarely
- * touch it, and one mapping per machine was a good part of what a run cost. */
+/* The range stays mapped for the next machine of the process, made to read as a fresh
+ * mapping: the lower half is cleared as far as it was used; the upper half's pages are
+ * inaccessible until a buffer is placed on them, and a placed buffer clears the old
+ * bytes around it (userbuf.c). One mapping per machine was a good part of what a fault
+ * sweep's run cost, and mapping it afresh made every later buffer of a fuzzer's reset
+ * machine fault in new pages. */
 void MiShutdownUserSpace(void)
 {
-    if (MiUserBase && MiProtectedUserTouched()) {
-        munmap(MiUserBase, MI_USER_SIZE);
-        MiUserBase = NULL;
-    } else if (MiUserBase) {
+    if (MiUserBase)
         memset(MiUserBase, 0, MiUserHigh);
-    }
     MiUserHigh = 0;
     MiInitializeProtectedUser(NULL, 0);
 }

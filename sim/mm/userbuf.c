@@ -46,7 +46,8 @@ typedef struct _MI_PENDING {
 
 static char *MiRegion;          /* the upper half of the user range */
 static size_t MiRegionSize, MiRegionUsed;
-static BOOLEAN MiRegionTouched; /* a buffer was placed since the region was set up */
+static char *MiRegionMapped;    /* the mapping MiRegionHigh is about */
+static size_t MiRegionHigh;     /* bytes of it ever handed out: their pages hold old data */
 static char *MiRegionClosed;    /* a region made inaccessible that no buffer used since */
 static MI_USER_BUFFER MiBuffers[MI_USER_BUFFERS];
 static unsigned MiNextBuffer;
@@ -61,20 +62,16 @@ static size_t MiPage(void)
     return Page;
 }
 
-/* Did any buffer land in the region since MiInitializeProtectedUser? (Its pages then
- * hold old data: user.c maps the range afresh for the next machine.) */
-BOOLEAN MiProtectedUserTouched(void)
-{
-    return MiRegionTouched;
-}
-
 /* Called when the user range is (re)mapped: the upper half becomes inaccessible. */
 void MiInitializeProtectedUser(char *Region, size_t Size)
 {
     MiRegion = Region;
     MiRegionSize = Size;
     MiRegionUsed = 0;
-    MiRegionTouched = FALSE;
+    if (Region && Region != MiRegionMapped) {
+        MiRegionMapped = Region;
+        MiRegionHigh = 0;
+    }
     memset(MiBuffers, 0, sizeof(MiBuffers));
     MiNextBuffer = 0;
     MiPendingCount = 0;
@@ -129,9 +126,16 @@ void *MiAllocateProtectedUser(const void *Data, size_t Size, const char *What)
     B->State = MiUserLive;
     snprintf(B->What, sizeof(B->What), "%s", What);
     MiRegionUsed += Length + Page;
-    MiRegionTouched = TRUE;
     MiRegionClosed = NULL;
     mprotect(B->Pages, Length, PROT_READ | PROT_WRITE);
+    /* Pages used before (by this machine or an earlier one: the mapping is kept) read
+     * as fresh ones around the buffer: a reset machine sees what a new process sees. */
+    if (B->Pages < MiRegion + MiRegionHigh) {
+        memset(B->Pages, 0, (size_t)(B->Start - B->Pages));
+        memset(B->Start + Size, 0, Rounded - Size);
+    }
+    if (MiRegionUsed > MiRegionHigh)
+        MiRegionHigh = MiRegionUsed;
     memcpy(B->Start, Data, Size);
     mprotect(B->Pages, Length, PROT_NONE);
     return B->Start;
