@@ -1,7 +1,9 @@
 /* cmd_fuzz.c - `ntsim fuzz <image> --device PATH ...`: fuzz a driver's request interface
  * with ntsim-fuzz, the fuzzer built next to this program (docs/fuzzing.md). The options
- * are translated to ntsim-fuzz's (--device X -> --device=X ...); the rest (libFuzzer's
- * -max_total_time=..., corpus directories, --random=N, crash files to replay) pass on. */
+ * are translated to ntsim-fuzz's (--device X -> --device=X, --reset-every N ...);
+ * --replay FILE runs one kept input on a fresh machine (a file, never a corpus folder
+ * libFuzzer would start fuzzing); the rest (libFuzzer's -max_total_time=..., corpus
+ * directories, --random=N, crash files to replay) pass on. */
 #include "cli.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if defined(__APPLE__)
 #include <mach-o/dyld.h>
@@ -71,9 +74,21 @@ int CliFuzz(int argc, char **argv)
     int n = 0;
     Args[n++] = Fuzzer;
     Args[n++] = CliJoin("--driver", argv[1]);
-    static const char *const Translated[] = { "--device", "--reg", "--ioctl" };
+    static const char *const Translated[] = { "--device", "--reg", "--ioctl", "--reset-every" };
     for (int i = 2; i < argc; i++) {
         int Done = 0;
+        if (strcmp(argv[i], "--replay") == 0) {
+            struct stat Info;
+            if (i + 1 >= argc)
+                return CliUsageError("fuzz", "--replay needs a file (a kept input)");
+            if (stat(argv[i + 1], &Info) != 0)
+                return CliUsageError("fuzz", "--replay %s: %s", argv[i + 1], strerror(errno));
+            if (!S_ISREG(Info.st_mode))
+                return CliUsageError("fuzz", "--replay %s: not a file (a corpus folder is fuzzed, not replayed)",
+                                     argv[i + 1]);
+            Args[n++] = argv[++i];
+            continue;
+        }
         for (size_t t = 0; t < sizeof(Translated) / sizeof(Translated[0]) && !Done; t++)
             if (strcmp(argv[i], Translated[t]) == 0) {
                 if (i + 1 >= argc)

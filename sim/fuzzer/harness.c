@@ -635,24 +635,21 @@ const char *FuzzReplayFile(void)
     return FuzzReplayPath[0] ? FuzzReplayPath : NULL;
 }
 
-/* The window's inputs and the current one, run again from a reset with the codes they
- * were decoded with: their canonical forms. 1 if the finding came back. */
-static int FuzzCanonicalWindow(const FUZZ_SIGNATURE *Found, FUZZ_CANON *Canon)
+/* The window's inputs and the current one, copied (a reset clears the window). */
+static FUZZ_RECORD *FuzzCopyWindow(size_t *Count, uint8_t **Kept)
 {
-    size_t Count = FuzzWindow.Count + 1;
-    FUZZ_RECORD *Records = malloc(Count * sizeof(FUZZ_RECORD));
-    uint8_t *Kept = malloc(FuzzWindow.Size + 1); /* (FuzzReset clears the window) */
-    memcpy(Kept, FuzzWindow.Bytes, FuzzWindow.Size);
+    *Count = FuzzWindow.Count + 1;
+    FUZZ_RECORD *Records = malloc(*Count * sizeof(FUZZ_RECORD));
+    *Kept = malloc(FuzzWindow.Size + 1);
+    if (Records == NULL || *Kept == NULL)
+        abort();
+    memcpy(*Kept, FuzzWindow.Bytes, FuzzWindow.Size);
     for (size_t i = 0; i < FuzzWindow.Count; i++) {
         Records[i] = FuzzWindow.Records[i];
-        Records[i].Data = Kept + (uintptr_t)Records[i].Data;
+        Records[i].Data = *Kept + (uintptr_t)Records[i].Data;
     }
-    Records[Count - 1] = FuzzCurrent;
-    Canon->Ends = malloc(Count * sizeof(size_t));
-    int Again = FuzzTrial(Records, Count, Canon, Found);
-    free(Records);
-    free(Kept);
-    return Again;
+    Records[*Count - 1] = FuzzCurrent;
+    return Records;
 }
 
 /* The shortest run of the window's last inputs (1, 2, 4 ... then all) that gives the
@@ -701,23 +698,28 @@ static void FuzzMakeReplayable(const FUZZ_SIGNATURE *Found)
                 FuzzSinceReset - 1);
         return;
     }
-    size_t Before = FuzzWindow.Count + FuzzWindow.Dropped, Dropped = FuzzWindow.Dropped;
+    size_t Before = FuzzWindow.Count + FuzzWindow.Dropped, Dropped = FuzzWindow.Dropped, Count;
+    uint8_t *Kept;
+    FUZZ_RECORD *Records = FuzzCopyWindow(&Count, &Kept);
     FUZZ_RECORD Alone = { FuzzCurrent.Data, FuzzCurrent.Size, FuzzConfiguredCodes };
     if (FuzzTrial(&Alone, 1, NULL, Found)) {
         fprintf(stderr, "ntsim-fuzz: the input replays alone on a fresh machine\n");
-        return;
+    } else {
+        /* run again from a reset with the codes each was decoded with: canonical forms */
+        FUZZ_CANON Canon = { .Ends = malloc(Count * sizeof(size_t)) };
+        if (!FuzzTrial(Records, Count, &Canon, Found))
+            fprintf(stderr,
+                    "ntsim-fuzz: the %zu input%s since the last reset, run again on a fresh machine, end in %s, not "
+                    "in this finding: it does not replay deterministically\n",
+                    Before + 1, Before ? "s" : "", FuzzTrialGot.Text);
+        else if (Dropped)
+            fprintf(stderr, "ntsim-fuzz: (the window's oldest %zu inputs were not kept, %u MiB limit)\n", Dropped,
+                    FUZZ_WINDOW_BYTES >> 20);
+        if (Canon.Count)
+            FuzzShortestTail(Found, &Canon, Dropped);
+        free(Canon.Bytes);
+        free(Canon.Ends);
     }
-    FUZZ_CANON Canon = { 0 };
-    if (!FuzzCanonicalWindow(Found, &Canon))
-        fprintf(stderr,
-                "ntsim-fuzz: the %zu input%s since the last reset, run again on a fresh machine, end in %s, not in "
-                "this finding: it does not replay deterministically\n",
-                Before + 1, Before ? "s" : "", FuzzTrialGot.Text);
-    else if (Dropped)
-        fprintf(stderr, "ntsim-fuzz: (the window's oldest %zu inputs were not kept, %u MiB limit)\n", Dropped,
-                FUZZ_WINDOW_BYTES >> 20);
-    if (Canon.Count)
-        FuzzShortestTail(Found, &Canon, Dropped);
-    free(Canon.Bytes);
-    free(Canon.Ends);
+    free(Records);
+    free(Kept);
 }

@@ -9,6 +9,11 @@
  *   3  a "shared context" flag set by a control: cleanup then frees the file's context,
  *      and close still writes to it (MM-01, use after free).
  *   4  a request pended on one path without IoMarkIrpPending (IO-01).
+ *   5  state that outlives a file: the shared-mode flag also makes the file's context
+ *      the driver's "shared" one, kept in a global that close does not clear; every
+ *      later device control counts in it (MM-01, use after free). The freeing close
+ *      can end one fuzz input and the request the next one, so the input that finds
+ *      it need not find it alone (docs/fuzzing.md, "Replaying a finding").
  * Built with FUZZME_BUG = 0 it is the same driver without the bugs, and fuzzes clean.
  */
 #include <ntddk.h>
@@ -41,6 +46,10 @@ typedef struct _FUZZME_EXTENSION {
     KSPIN_LOCK Lock;
     PIRP Later;          /* one request completed by the next create */
 } FUZZME_EXTENSION, *PFUZZME_EXTENSION;
+
+#if FUZZME_BUG == 5
+static PFUZZME_CONTEXT FuzzmeShared; /* the last context put in shared mode */
+#endif
 
 DRIVER_INITIALIZE DriverEntry;
 DRIVER_UNLOAD FuzzmeUnload;
@@ -103,6 +112,10 @@ NTSTATUS FuzzmeDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
     PFUZZME_CONTEXT Context = Stack->FileObject->FsContext;
     Context->Requests++;
+#if FUZZME_BUG == 5
+    if (FuzzmeShared)
+        FuzzmeShared->Requests++; /* freed if its file was closed */
+#endif
     switch (Stack->Parameters.DeviceIoControl.IoControlCode) {
     case IOCTL_FUZZME_SUM:
         return FuzzmeSum(Irp, Stack);
@@ -112,6 +125,10 @@ NTSTATUS FuzzmeDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         if (Stack->Parameters.DeviceIoControl.InputBufferLength < sizeof(ULONG))
             return FuzzmeComplete(Irp, STATUS_BUFFER_TOO_SMALL, 0);
         Context->Mode = *(PULONG)Irp->AssociatedIrp.SystemBuffer;
+#if FUZZME_BUG == 5
+        if (Context->Mode & FUZZME_MODE_SHARED)
+            FuzzmeShared = Context;
+#endif
         return FuzzmeComplete(Irp, STATUS_SUCCESS, 0);
     case IOCTL_FUZZME_LATER: {
         KIRQL Irql;
