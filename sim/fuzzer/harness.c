@@ -512,8 +512,8 @@ static void FuzzWindowKeep(const FUZZ_RECORD *Input)
         FuzzWindowDropOlderHalf(); /* (an input this large is kept alone) */
     while (FuzzWindow.Count && FuzzWindow.Size + Input->Size > FUZZ_WINDOW_BYTES)
         FuzzWindowDropOlderHalf();
-    if (FuzzWindow.Size + Input->Size > FuzzWindow.Capacity) {
-        FuzzWindow.Capacity = (FuzzWindow.Size + Input->Size) * 2;
+    if (FuzzWindow.Bytes == NULL || FuzzWindow.Size + Input->Size > FuzzWindow.Capacity) {
+        FuzzWindow.Capacity = (FuzzWindow.Size + Input->Size) * 2 + 4096;
         FuzzWindow.Bytes = realloc(FuzzWindow.Bytes, FuzzWindow.Capacity);
     }
     if (FuzzWindow.Count == FuzzWindow.RecordCapacity) {

@@ -1,14 +1,17 @@
 # window.cmake - ntsim-fuzz's replay rule (docs/fuzzing.md, "Replaying a finding"), run
 # as a ctest script: cmake -DFUZZ=ntsim-fuzz -DDRIVER=x.sys -DDEVICE=PATH -DWORK=dir
-#   -DRESET=N -DINPUTS="a|b" [-DEXTRA="--ioctl=...|--random=N"] -DEXPECT=found|clean [-DRULE=MM-01]
+#   -DRESET=N -DINPUTS="a|b" [-DEXTRA="--ioctl=..."] [-DENGINE="--random=N|..."] -DEXPECT=found|clean [-DRULE=MM-01]
 #   [-DALONE=b] -P window.cmake
-# found: the inputs, run as consecutive inputs under --reset-every=RESET, end in a RULE
-#   finding; the file ntsim-fuzz names as what replays it, run alone on a fresh machine,
+# found: the inputs (or the ENGINE's: seeded random inputs, libFuzzer's), run as
+#   consecutive inputs under --reset-every=RESET, end in a RULE finding; the file
+#   ntsim-fuzz names as what replays it (or libFuzzer's artifact when the input replays
+#   alone), run with the harness options EXTRA on a fresh machine,
 #   gives the same finding lines (addresses aside); ALONE, if given, replays clean by
 #   itself (the finding needs what came before it).
 # clean: the inputs end in no finding.
 string(REPLACE "|" ";" INPUTS "${INPUTS}") # (a list separator that survives the command line)
 string(REPLACE "|" ";" EXTRA "${EXTRA}")
+string(REPLACE "|" ";" ENGINE "${ENGINE}")
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 set(_base ${FUZZ} --driver=${DRIVER} --device=${DEVICE} ${EXTRA})
@@ -19,7 +22,7 @@ function(fuzz_findings text out)
   set(${out} "${_lines}" PARENT_SCOPE)
 endfunction()
 
-execute_process(COMMAND ${_base} --reset-every=${RESET} ${INPUTS} WORKING_DIRECTORY ${WORK}
+execute_process(COMMAND ${_base} --reset-every=${RESET} ${ENGINE} ${INPUTS} WORKING_DIRECTORY ${WORK}
                 RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
 if(EXPECT STREQUAL "clean")
   if(NOT _rc EQUAL 0)
@@ -28,20 +31,27 @@ if(EXPECT STREQUAL "clean")
   message(STATUS "no finding with --reset-every=${RESET}:\n${_out}")
   return()
 endif()
-if(NOT _rc EQUAL 1 OR NOT _err MATCHES "\n${RULE} ")
+if(_rc EQUAL 0 OR NOT _err MATCHES "\n${RULE} ")
   message(FATAL_ERROR "expected a ${RULE} finding (exit 1) with --reset-every=${RESET}, got exit ${_rc}:\n${_out}${_err}")
 endif()
 fuzz_findings("${_err}" _found)
 # what replays it: a written file, or (random runs) the kept input when it replays alone
 if(_err MATCHES "replay: ntsim-fuzz \\.\\.\\. ([^ \n)]+)")
   set(_replay ${CMAKE_MATCH_1})
+elseif(_err MATCHES "(written out|, do): ([^ \n]+)") # libFuzzer: the harness's file
+  set(_replay ${CMAKE_MATCH_2})
+elseif(_err MATCHES "Test unit written to ([^ \n]+)") # libFuzzer: the input replays alone
+  set(_replay ${CMAKE_MATCH_1})
 else()
   message(FATAL_ERROR "ntsim-fuzz named no file that replays the finding:\n${_err}")
 endif()
-execute_process(COMMAND ${_base} ${WORK}/${_replay} WORKING_DIRECTORY ${WORK}
+if(NOT IS_ABSOLUTE ${_replay})
+  set(_replay ${WORK}/${_replay})
+endif()
+execute_process(COMMAND ${_base} ${_replay} WORKING_DIRECTORY ${WORK}
                 RESULT_VARIABLE _rc2 OUTPUT_VARIABLE _out2 ERROR_VARIABLE _err2)
 fuzz_findings("${_err2}" _again)
-if(NOT _rc2 EQUAL 1 OR NOT _found STREQUAL _again)
+if(_rc2 EQUAL 0 OR NOT _found STREQUAL _again)
   message(FATAL_ERROR "${_replay} on a fresh machine (exit ${_rc2}) does not give the same finding:\n"
                       "found:${_found}\nreplayed:${_again}\n${_err2}")
 endif()
