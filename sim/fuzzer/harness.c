@@ -225,6 +225,8 @@ typedef struct {
 
 static void FuzzCanonPut(FUZZ_CANON *Canon, const void *Bytes, size_t Length)
 {
+    if (Length == 0)
+        return;
     if (Canon->Size + Length > Canon->Capacity) {
         Canon->Capacity = (Canon->Size + Length) * 2 + 256;
         Canon->Bytes = realloc(Canon->Bytes, Canon->Capacity);
@@ -256,7 +258,8 @@ static uint32_t FuzzTake(FUZZ_INPUT *In, size_t Bytes)
 static void FuzzTakeBytes(FUZZ_INPUT *In, uint8_t *To, size_t Length)
 {
     size_t Have = In->Size - In->Used < Length ? In->Size - In->Used : Length;
-    memcpy(To, In->Data + In->Used, Have);
+    if (Have)
+        memcpy(To, In->Data + In->Used, Have);
     memset(To + Have, 0, Length - Have);
     In->Used += Have;
     if (In->Canon)
@@ -496,7 +499,8 @@ static void FuzzWindowDropOlderHalf(void)
 {
     size_t Keep = FuzzWindow.Count / 2, First = FuzzWindow.Count - Keep;
     size_t From = First < FuzzWindow.Count ? (size_t)(uintptr_t)FuzzWindow.Records[First].Data : FuzzWindow.Size;
-    memmove(FuzzWindow.Bytes, FuzzWindow.Bytes + From, FuzzWindow.Size - From);
+    if (FuzzWindow.Size > From)
+        memmove(FuzzWindow.Bytes, FuzzWindow.Bytes + From, FuzzWindow.Size - From);
     FuzzWindow.Size -= From;
     for (size_t i = 0; i < Keep; i++) {
         FuzzWindow.Records[i] = FuzzWindow.Records[First + i];
@@ -522,7 +526,8 @@ static void FuzzWindowKeep(const FUZZ_RECORD *Input)
     }
     if (FuzzWindow.Bytes == NULL || FuzzWindow.Records == NULL)
         abort();
-    memcpy(FuzzWindow.Bytes + FuzzWindow.Size, Input->Data, Input->Size);
+    if (Input->Size)
+        memcpy(FuzzWindow.Bytes + FuzzWindow.Size, Input->Data, Input->Size);
     FuzzWindow.Records[FuzzWindow.Count++] =
         (FUZZ_RECORD){ (const uint8_t *)(uintptr_t)FuzzWindow.Size, Input->Size, Input->Codes };
     FuzzWindow.Size += Input->Size;
@@ -607,7 +612,8 @@ static uint8_t *FuzzJoin(const FUZZ_CANON *Canon, size_t First, size_t *Size)
         size_t From = i ? Canon->Ends[i - 1] : 0;
         if (i > First)
             Joined[n++] = 6;
-        memcpy(Joined + n, Canon->Bytes + From, Canon->Ends[i] - From);
+        if (Canon->Ends[i] > From)
+            memcpy(Joined + n, Canon->Bytes + From, Canon->Ends[i] - From);
         n += Canon->Ends[i] - From;
     }
     *Size = n;
@@ -643,7 +649,8 @@ static FUZZ_RECORD *FuzzCopyWindow(size_t *Count, uint8_t **Kept)
     *Kept = malloc(FuzzWindow.Size + 1);
     if (Records == NULL || *Kept == NULL)
         abort();
-    memcpy(*Kept, FuzzWindow.Bytes, FuzzWindow.Size);
+    if (FuzzWindow.Size)
+        memcpy(*Kept, FuzzWindow.Bytes, FuzzWindow.Size);
     for (size_t i = 0; i < FuzzWindow.Count; i++) {
         Records[i] = FuzzWindow.Records[i];
         Records[i].Data = *Kept + (uintptr_t)Records[i].Data;
