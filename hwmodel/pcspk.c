@@ -125,6 +125,40 @@ static void follow_edge(hw_pcspk *s)
         hw_vcd_change(s->vcd, s->sig_out, s->t, s->level);
 }
 
+/* The line low until past `now` and the DC blocker at rest: every sample up to `now` is
+ * exactly 0, so they are added in bulk (a machine that never beeps, such as each fresh
+ * machine of a fuzzer that resets between inputs, renders nothing one by one). */
+static bool silent_until(const hw_pcspk *s, hw_time_t now)
+{
+    return s->keep && !s->wav && !s->level && s->change > now && s->high_ns == 0 && s->x1 == 0 && s->y1 == 0 &&
+           s->count < HW_PCSPK_KEEP_MAX;
+}
+
+static void render_silence(hw_pcspk *s, hw_time_t now)
+{
+    /* the samples that end by `now`: k up to (not including) the first whose start is past it */
+    uint64_t last = (uint64_t)((((unsigned __int128)now + 1) * s->rate - 1) / 1000000000u);
+    if (last > s->k) {
+        size_t n = (size_t)(last - s->k);
+        if (n > HW_PCSPK_KEEP_MAX - s->count)
+            n = HW_PCSPK_KEEP_MAX - s->count;
+        if (s->count + n > s->cap) {
+            size_t nc = s->cap ? s->cap : 65536;
+            while (nc < s->count + n)
+                nc *= 2;
+            int16_t *grown = realloc(s->samples, nc * sizeof(*grown));
+            if (!grown)
+                return; /* (as emit: the samples are not kept) */
+            s->samples = grown;
+            s->cap = nc;
+        }
+        memset(s->samples + s->count, 0, n * sizeof(*s->samples));
+        s->count += n;
+        s->k = last;
+    }
+    s->t = now;
+}
+
 static void render_until(hw_pcspk *s, hw_time_t now)
 {
     if (!s->valid) {
@@ -132,6 +166,8 @@ static void render_until(hw_pcspk *s, hw_time_t now)
         s->change = next_edge(s, s->t);
         s->valid = true;
     }
+    if (s->t < now && silent_until(s, now))
+        render_silence(s, now);
     while (s->t < now && !emitting(s)) {
         s->t = s->change < now ? s->change : now;
         if (s->t == s->change)

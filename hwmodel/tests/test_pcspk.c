@@ -211,6 +211,31 @@ static void test_long_run_keeps_a_bounded_prefix(void **state)
     assert_int_equal(hw_pcspk_sample_count(f->spk), HW_PCSPK_KEEP_MAX);
 }
 
+/* A speaker nobody used renders its silence in bulk: one zero for every sample period
+ * that has ended, at odd instants too, and a tone after it plays from where it starts. */
+static void test_long_silence_then_tone(void **state)
+{
+    fx *f = *state;
+    run_for(f, 12345678u); /* samples 0..543 end by then (544 x 1e9 / 44100 <= 12345678) */
+    hw_pcspk_flush(f->spk);
+    size_t n;
+    hw_pcspk_samples(f->spk, &n);
+    assert_int_equal(n, 544);
+    run_for(f, HW_S(10));
+    hw_pcspk_flush(f->spk);
+    const int16_t *s = hw_pcspk_samples(f->spk, &n);
+    assert_int_equal(n, 441544);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(s[i], 0);
+    tone(f, 1000);
+    run_for(f, 100000000u);
+    hw_pcspk_flush(f->spk);
+    s = hw_pcspk_samples(f->spk, &n);
+    assert_int_equal(n, 441544 + 4410);
+    const int16_t *tone_part = s + 441544 + 441;
+    assert_true(goertzel(tone_part, 3528, 1000, 44100) > 8 * goertzel(tone_part, 3528, 700, 44100));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bit_banged_square_wave, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wav_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_run_keeps_a_bounded_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_silence_then_tone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
