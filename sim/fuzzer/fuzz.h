@@ -23,8 +23,9 @@ int FuzzStart(void);
 int FuzzOneInput(const uint8_t *Data, size_t Size);
 /* A fresh machine with the driver loaded from its pristine image now. */
 void FuzzReset(void);
-/* Replaying kept inputs: a reset before each, unless --reset-every was given. */
-void FuzzReplayMode(void);
+/* Replaying kept inputs (On = 1): a reset before each unless --reset-every was given,
+ * and the control codes learned since forgotten at every reset. 0: back to fuzzing. */
+void FuzzReplayMode(int On);
 /* The machine and the image snapshot released; FuzzConfigure may be called again. */
 void FuzzStop(void);
 /* After a finding: the file written because the input alone does not replay it (the

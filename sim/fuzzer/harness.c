@@ -67,7 +67,8 @@ void FuzzUsage(const char *Program)
 {
     fprintf(stderr,
             "usage: %s --driver=IMAGE.sys --device=PATH [--reg=FILE.reg] [--ioctl=CODE[,CODE...]] [--reset-every=N] [engine options]\n"
-            "  PATH is what a program opens, e.g. \\\\.\\NtsimEcho or \\Device\\NtsimEcho\n"
+            "  PATH is what a program opens, e.g. \\\\.\\NtsimEcho or \\Device\\NtsimEcho (or with slashes:\n"
+            "     /Device/NtsimEcho, which survives the shell libFuzzer's -minimize_crash uses)\n"
             "  N: reset the machine and reload the driver before every Nth input (1: every input,\n"
             "     0: never; default %d)\n",
             Program, FUZZ_DEFAULT_RESET_EVERY);
@@ -109,6 +110,19 @@ static int FuzzParseResetEvery(const char *Text)
     return 0;
 }
 
+/* A device path written with slashes (/Device/MyDev, //./MyDev) has them turned into
+ * backslashes: libFuzzer's -minimize_crash runs its children through a shell, which
+ * eats backslashes, so only such a path reaches them intact. */
+static const char *FuzzDeviceFromSlashes(const char *Path)
+{
+    static char Converted[1024];
+    if (Path[0] != '/' || strchr(Path, '\\') || strlen(Path) >= sizeof(Converted))
+        return Path;
+    for (size_t i = 0; (Converted[i] = Path[i] == '/' ? '\\' : Path[i]) != 0; i++)
+        ;
+    return Converted;
+}
+
 int FuzzConfigure(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -116,7 +130,7 @@ int FuzzConfigure(int argc, char **argv)
         if (strncmp(A, "--driver=", 9) == 0)
             FuzzDriverPath = A + 9;
         else if (strncmp(A, "--device=", 9) == 0)
-            FuzzDevicePath = A + 9;
+            FuzzDevicePath = FuzzDeviceFromSlashes(A + 9);
         else if (strncmp(A, "--reg=", 6) == 0)
             FuzzRegPath = A + 6;
         else if (strncmp(A, "--ioctl=", 8) == 0) {
@@ -138,10 +152,24 @@ int FuzzConfigure(int argc, char **argv)
     return 0;
 }
 
-void FuzzReplayMode(void)
+/* Replaying kept inputs, each must give what it gives alone, however often it runs
+ * (libFuzzer runs a file -runs times, -minimize_crash judges mutants that way): a reset
+ * before each, and codes learned since are forgotten at the reset. With --reset-every
+ * given, the files are consecutive inputs of a fuzzing run instead: nothing changes. */
+static int FuzzForgetLearned;
+
+void FuzzReplayMode(int On)
 {
-    if (!FuzzResetEveryGiven)
+    static unsigned long Saved;
+    if (FuzzResetEveryGiven)
+        return;
+    if (On && !FuzzForgetLearned) {
+        Saved = FuzzResetEvery;
         FuzzResetEvery = 1;
+    } else if (!On && FuzzForgetLearned) {
+        FuzzResetEvery = Saved;
+    }
+    FuzzForgetLearned = On;
 }
 
 static size_t FuzzErrorCount(void)
@@ -547,8 +575,11 @@ void FuzzReset(void)
 
 int FuzzOneInput(const uint8_t *Data, size_t Size)
 {
-    if (FuzzResetEvery && FuzzSinceReset >= FuzzResetEvery)
+    if (FuzzResetEvery && FuzzSinceReset >= FuzzResetEvery) {
         FuzzReset();
+        if (FuzzForgetLearned)
+            FuzzCodeCount = FuzzConfiguredCodes;
+    }
     FuzzCurrent = (FUZZ_RECORD){ Data, Size, FuzzCodeCount };
     FuzzSinceReset++;
     FuzzRunInput(Data, Size, NULL);
@@ -569,7 +600,7 @@ void FuzzStop(void)
     FuzzWindowClear();
     FuzzCodeCount = FuzzConfiguredCodes = 0;
     FuzzResetEvery = FUZZ_DEFAULT_RESET_EVERY;
-    FuzzResetEveryGiven = 0;
+    FuzzResetEveryGiven = FuzzForgetLearned = 0;
     FuzzDriverPath = FuzzDevicePath = FuzzRegPath = NULL;
 }
 

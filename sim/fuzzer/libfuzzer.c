@@ -51,7 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(2);
     FuzzFindArtifactPrefix(*argc, *argv);
     if (FuzzOnlyFiles(*argc, *argv))
-        FuzzReplayMode();
+        FuzzReplayMode(1);
     if (FuzzStart() != 0)
         exit(2);
     return 0;

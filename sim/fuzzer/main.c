@@ -120,8 +120,7 @@ int main(int argc, char **argv)
         return 2;
     FuzzFound = FuzzKeepAndExit;
     int Replayed = 0;
-    unsigned long RandomResetEvery = FuzzResetEvery;
-    FuzzReplayMode();
+    FuzzReplayMode(1);
     for (int i = 1; i < argc; i++)
         if (strncmp(argv[i], "--", 2) != 0) {
             if (FuzzReplay(argv[i]) != 0)
@@ -129,7 +128,7 @@ int main(int argc, char **argv)
             printf("%s: no finding\n", argv[i]);
             Replayed++;
         }
-    FuzzResetEvery = RandomResetEvery;
+    FuzzReplayMode(0);
     if (Random)
         return FuzzRandomRun(Random, Seed, MaxLength ? (size_t)MaxLength : 1);
     if (!Replayed) {
