@@ -177,6 +177,9 @@ BOOLEAN KiMachineCrashed(void);
 
 /* ---- host errors (sim/host/error.c) ---- */
 void NtsimSetLastError(const char *Format, ...) __attribute__((format(printf, 1, 2)));
+/* sim/host/machine.c: a process about to fork persistent sweep workers builds the
+ * default PC's registry template once, for all of them (docs/faults.md). */
+void NtsimPrepareWorkerTemplate(void);
 
 /* ---- IRQL (sim/ke/irql.c) ---- */
 KIRQL KiCurrentIrql(void);

@@ -27,6 +27,7 @@ void CmpShutdown(void);
  * registry writes are skipped (CmpSetReplaying). */
 void CmpSaveTemplate(void);
 void CmpDropTemplate(void);
+BOOLEAN CmpHasTemplate(void);
 BOOLEAN CmpInitializeFromTemplate(void);
 void CmpSetReplaying(BOOLEAN Replaying);
 

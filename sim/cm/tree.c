@@ -728,6 +728,11 @@ void CmpSaveTemplate(void)
     CmpTemplateClock = CmpClock;
 }
 
+BOOLEAN CmpHasTemplate(void)
+{
+    return CmpTemplateRoot != NULL;
+}
+
 void CmpDropTemplate(void)
 {
     if (CmpTemplateRoot == NULL)

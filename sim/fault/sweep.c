@@ -1137,6 +1137,7 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
     Context.ImageChecked = Context.Continue && IopCheckImageImports(Options->image) == 0;
     SWEEP_JOB Baseline = { 0, 0 };
     SWEEP_TAIL Made = { NULL, 0, FALSE };
+    if (!Options->fork_per_run) NtsimPrepareWorkerTemplate(); /* inherited by every worker (sim/host/machine.c) */
     Rc = SweepRunBatch(&Context, R, &Baseline, 1, 1, NULL, NULL, &Made, Error, sizeof(Error));
     if (Rc == 0 && !SweepInShard(Options, 0))
         SweepForgetBaseline(R);

@@ -15,6 +15,7 @@ BOOLEAN NtsimPersistentWorker;
 void CmpInitialize(void);
 BOOLEAN CmpInitializeFromTemplate(void); /* sim/cm/tree.c */
 void CmpSaveTemplate(void);
+BOOLEAN CmpHasTemplate(void);
 void CmpSetReplaying(BOOLEAN Replaying);
 void CmpShutdown(void);
 void VfResetFindings(void);
@@ -125,6 +126,26 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     if (Faults && *Faults && ntsim_fault_configure_string(Machine, Faults) != 0)
         fprintf(stderr, "ntsim: NTSIM_FAULTS ignored: %s\n", ntsim_last_error());
     return Machine;
+}
+
+/* A process about to fork persistent sweep workers (sim/fault/sweep.c) builds the
+ * default PC's registry template here, once: each worker then copies it from memory
+ * it inherited (reading pages shared with the parent costs no copy-on-write fault)
+ * instead of building it on its first machine. Only what the registry description
+ * needs is set up, and torn down again: no machine is left, no thread is started,
+ * no signal handler installed, and no driver code runs in this process. */
+void NtsimPrepareWorkerTemplate(void)
+{
+    if (NtsimMachine != NULL || CmpHasTemplate())
+        return;
+    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+    KiInitializeClock();
+    CmpInitialize();
+    if (NtsimCreateMachineDevices(&Config) == 0)
+        CmpSaveTemplate();
+    NtsimDestroyMachineDevices();
+    CmpShutdown();
+    KiShutdownClock();
 }
 
 ntsim_machine *ntsim_current_machine(void)

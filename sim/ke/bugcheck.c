@@ -315,11 +315,28 @@ void KiWarmUnwinder(void)
     }
 }
 
+/* A persistent sweep worker makes machine after machine and nothing else, and machine
+ * destruction leaves its handlers in place (sim/host/machine.c): the next machine, and
+ * each load, find them still ours unless a change was counted since (sighook.c). That
+ * skips the eight sigaction and one sigaltstack calls each would make. Other processes
+ * reinstall every time: a host may swap handlers in ways the count does not see. */
+static unsigned long KiSignalChangesAtInstall;
+extern NTSIM_HIDDEN volatile unsigned long KiHostSignalChanges; /* sim/ke/sighook.c */
+extern BOOLEAN NtsimPersistentWorker;                          /* sim/host/machine.c */
+
+static BOOLEAN KiHandlersStillOurs(void)
+{
+    return KiHandlersInstalled && NtsimPersistentWorker &&
+           __atomic_load_n(&KiHostSignalChanges, __ATOMIC_RELAXED) == KiSignalChangesAtInstall;
+}
+
 /* Install the fault handlers for the life of a machine, keeping whatever the host had
  * (a test framework's own handler, for instance) to chain to for faults outside
  * simulated code and to restore when the machine is destroyed. */
 void KiInstallSignalHandlers(void)
 {
+    if (KiHandlersStillOurs())
+        return;
     KiWarmUnwinder();
     static char AltStack[64 * 1024];
     stack_t Stack = { .ss_sp = AltStack, .ss_size = sizeof(AltStack), .ss_flags = 0 };
@@ -337,6 +354,7 @@ void KiInstallSignalHandlers(void)
         sigaction(KiFatalSignals[i], &Action, &KiPreviousAction[i]);
     }
     KiHandlersInstalled = TRUE;
+    KiSignalChangesAtInstall = __atomic_load_n(&KiHostSignalChanges, __ATOMIC_RELAXED); /* ours counted too */
 }
 
 void KiRestoreSignalHandlers(void)

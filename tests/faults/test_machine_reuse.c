@@ -6,6 +6,8 @@
  * drivers are linked into this file. */
 #include <ntddk.h>
 
+#include <signal.h>
+
 #include "ntsim_test.h"
 
 /* White-box: sim/host/machine.c (set by a persistent sweep's worker). */
@@ -132,6 +134,86 @@ static void test_template_only_for_default_pc(void **State)
     NtsimPersistentWorker = FALSE;
 }
 
+/* White-box: sim/cm/tree.c; NtsimPrepareWorkerTemplate is declared by sim/ntsimp.h. */
+void CmpDropTemplate(void);
+void NtsimPrepareWorkerTemplate(void);
+
+/* The handler the process has for SIGSEGV now. */
+static void *CurrentSegvHandler(void)
+{
+    struct sigaction Current;
+    sigaction(SIGSEGV, NULL, &Current);
+    return (Current.sa_flags & SA_SIGINFO) ? (void *)Current.sa_sigaction : (void *)Current.sa_handler;
+}
+
+/* A sweep's parent builds the template before it forks (no machine of its own): the
+ * machines that copy it have the registry of a fresh build, and the parent is left
+ * with no machine, no fault handler of ours, nothing but the template. */
+static void test_prepared_template_equals_fresh_build(void **State)
+{
+    (void)State;
+    TIMES_SEEN Fresh, Times;
+    NtsimPersistentWorker = FALSE;
+    char *Expected = MachineRegistry(&Fresh);
+    CmpDropTemplate();
+    void *Before = CurrentSegvHandler();
+    NtsimPrepareWorkerTemplate();
+    assert_null(ntsim_current_machine());
+    assert_ptr_equal(CurrentSegvHandler(), Before);
+    NtsimPersistentWorker = TRUE;
+    for (int Round = 0; Round < 2; Round++) {
+        char *Text = MachineRegistry(&Times);
+        if (strcmp(Text, Expected) != 0)
+            fail_msg("round %d: the registry differs from a fresh build:\n%s\n----\n%s", Round, Text, Expected);
+        assert_int_equal(Times.Adapter.QuadPart, Fresh.Adapter.QuadPart);
+        assert_int_equal(Times.Created.QuadPart, Fresh.Created.QuadPart);
+        free(Text);
+    }
+    NtsimPersistentWorker = FALSE;
+    free(Expected);
+}
+
+/* ---- fault handlers: a worker installs them once, and again after any change ---- */
+
+static void HostHandler(int Signal)
+{
+    (void)Signal;
+}
+
+static NTSTATUS NothingEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    return STATUS_DEVICE_CONFIGURATION_ERROR;
+}
+
+/* A worker's machines keep ntsim's handler from one to the next; when the host puts
+ * its own in (between machines, or between creation and a load), the next machine or
+ * load takes ours back, as it does outside workers. */
+static void test_worker_keeps_fault_handlers_until_changed(void **State)
+{
+    (void)State;
+    NtsimPersistentWorker = TRUE;
+    ntsim_machine *Machine = TestMachine();
+    void *Ours = CurrentSegvHandler();
+    assert_ptr_not_equal(Ours, (void *)HostHandler);
+    ntsim_machine_destroy(Machine);
+    assert_ptr_equal(CurrentSegvHandler(), Ours); /* kept between a worker's machines */
+    void (*Previous)(int) = signal(SIGSEGV, HostHandler);
+    Machine = TestMachine();
+    assert_ptr_equal(CurrentSegvHandler(), Ours);
+    signal(SIGSEGV, HostHandler);
+    int32_t Status = 0;
+    assert_int_equal(ntsim_driver_load_entry(Machine, "reusesignals", (ntsim_driver_entry)NothingEntry, NULL, &Status),
+                     0);
+    assert_int_equal(Status, STATUS_DEVICE_CONFIGURATION_ERROR);
+    assert_ptr_equal(CurrentSegvHandler(), Ours);
+    NtsimPersistentWorker = FALSE;
+    ntsim_machine_destroy(Machine); /* outside a worker: the host's handler comes back */
+    assert_ptr_equal(CurrentSegvHandler(), (void *)HostHandler);
+    signal(SIGSEGV, Previous);
+}
+
 /* ---- special pool: a slot an earlier machine used reads as a fresh mapping ---- */
 
 typedef struct {
@@ -244,6 +326,8 @@ int main(void)
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_registry_template_equals_fresh_build),
         cmocka_unit_test(test_template_only_for_default_pc),
+        cmocka_unit_test(test_prepared_template_equals_fresh_build),
+        cmocka_unit_test(test_worker_keeps_fault_handlers_until_changed),
         cmocka_unit_test(test_special_pool_slot_reused_as_fresh),
         cmocka_unit_test(test_special_pool_layout_follows_the_machine),
     };
