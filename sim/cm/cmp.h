@@ -62,7 +62,11 @@ typedef struct _CM_VALUE {
     UCHAR *Data;
     ULONG DataLength;
     BOOLEAN InlineName, InlineData; /* in the value's own block (a template copy): not freed alone */
+    BOOLEAN InArena; /* the value's block is in its key's arena (a template copy): never freed alone */
 } CM_VALUE;
+
+/* One block holding a whole copy of the template (tree.c): freed with its last key. */
+typedef struct _CMP_ARENA CMP_ARENA;
 
 typedef struct _CM_KEY {
     struct _CM_KEY *Parent; /* NULL for \REGISTRY and for deleted keys */
@@ -81,6 +85,8 @@ typedef struct _CM_KEY {
     ULONG SubKeyCount, SubKeyCapacity;
     CM_VALUE **Values; /* creation order */
     ULONG ValueCount, ValueCapacity;
+    CMP_ARENA *Arena; /* the key's block is in this arena (a template copy), NULL: its own allocation */
+    BOOLEAN SubKeysInArena, ValuesInArena; /* the arrays too, until they grow */
 } CM_KEY;
 
 typedef struct _CM_KEY_BODY {

@@ -19,6 +19,7 @@ static LONGLONG CmpClock;
  * whether the simulator's own writes are skipped while a copy of it stands in. */
 static CM_KEY *CmpTemplateRoot;
 static LONGLONG CmpTemplateClock;
+static size_t CmpTemplateBytes; /* what a copy of it takes in one block */
 static BOOLEAN CmpReplaying;
 
 #define CMP_MAX_KEY_NAME_CHARS 255
@@ -98,26 +99,57 @@ void CmpReferenceKey(CM_KEY *Key)
     Key->References++;
 }
 
+/* A copy of the template lives in one block (CmpInitializeFromTemplate): its keys,
+ * names, arrays and values, laid out by one walk. Live counts the keys not freed yet;
+ * the block goes with the last one (a deleted key may outlive the tree while a key
+ * object still points at it). */
+struct _CMP_ARENA {
+    size_t Live;
+    char *Next; /* while the copy is made: the next free byte */
+};
+
 static void CmpFreeValue(CM_VALUE *Value)
 {
     if (!Value->InlineName)
         free(Value->Name);
     if (!Value->InlineData)
         free(Value->Data);
-    free(Value);
+    if (!Value->InArena)
+        free(Value);
 }
 
 static void CmpFreeNode(CM_KEY *Key)
 {
     for (ULONG i = 0; i < Key->ValueCount; i++)
         CmpFreeValue(Key->Values[i]);
-    free(Key->Values);
-    free(Key->SubKeys);
+    if (!Key->ValuesInArena)
+        free(Key->Values);
+    if (!Key->SubKeysInArena)
+        free(Key->SubKeys);
     if (!Key->InlineNames) {
         free(Key->Name);
         free(Key->Class);
     }
-    free(Key);
+    if (Key->Arena == NULL)
+        free(Key);
+    else if (--Key->Arena->Live == 0)
+        free(Key->Arena);
+}
+
+/* Room for one more entry in an array of Count entries (4, 8, 16 ...); an array in a
+ * template copy's block moves to one of its own. */
+static void *CmpGrowArray(void *Array, ULONG Count, ULONG *Capacity, BOOLEAN *InArena)
+{
+    if (Count < *Capacity)
+        return Array;
+    *Capacity = *Capacity ? *Capacity * 2 : 4;
+    if (!*InArena)
+        return KiHostRealloc(Array, *Capacity * sizeof(void *));
+    void *Moved = KiHostAlloc(*Capacity * sizeof(void *));
+    if (Count)
+        memcpy(Moved, Array, Count * sizeof(void *));
+    *InArena = FALSE;
+    return Moved;
 }
 
 void CmpReleaseKey(CM_KEY *Key)
@@ -143,10 +175,8 @@ static CM_KEY *CmpNewKey(CM_KEY *Parent, const WCHAR *Name, USHORT NameLength, B
     }
     CmpTouch(Key);
     if (Parent != NULL) {
-        if (Parent->SubKeyCount == Parent->SubKeyCapacity) {
-            Parent->SubKeyCapacity = Parent->SubKeyCapacity ? Parent->SubKeyCapacity * 2 : 4;
-            Parent->SubKeys = KiHostRealloc(Parent->SubKeys, Parent->SubKeyCapacity * sizeof(CM_KEY *));
-        }
+        Parent->SubKeys = CmpGrowArray(Parent->SubKeys, Parent->SubKeyCount, &Parent->SubKeyCapacity,
+                                       &Parent->SubKeysInArena);
         Parent->SubKeys[Parent->SubKeyCount++] = Key;
         Key->Parent = Parent;
         CmpTouch(Parent);
@@ -194,10 +224,7 @@ NTSTATUS CmpSetValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength, ULONG Ty
         memset(Value, 0, sizeof(*Value));
         Value->Name = CmpCopyName(Name, NameLength);
         Value->NameLength = NameLength;
-        if (Key->ValueCount == Key->ValueCapacity) {
-            Key->ValueCapacity = Key->ValueCapacity ? Key->ValueCapacity * 2 : 4;
-            Key->Values = KiHostRealloc(Key->Values, Key->ValueCapacity * sizeof(CM_VALUE *));
-        }
+        Key->Values = CmpGrowArray(Key->Values, Key->ValueCount, &Key->ValueCapacity, &Key->ValuesInArena);
         Key->Values[Key->ValueCount++] = Value;
     } else if (!Value->InlineData) {
         free(Value->Data);
@@ -665,12 +692,44 @@ void CmpDeleteTree(const char *KeyPath)
 
 #define CMP_INLINE_ALIGN(n) (((size_t)(n) + 7) & ~(size_t)7)
 
+/* A block of Bytes for a copy: from the arena (8-aligned), else its own allocation. */
+static void *CmpCopyAlloc(CMP_ARENA *Arena, size_t Bytes)
+{
+    if (Arena == NULL)
+        return KiHostAlloc(Bytes);
+    void *Block = Arena->Next;
+    Arena->Next += CMP_INLINE_ALIGN(Bytes);
+    return Block;
+}
+
+static size_t CmpValueBlockBytes(const CM_VALUE *Value)
+{
+    return sizeof(CM_VALUE) + CMP_INLINE_ALIGN(Value->NameLength + sizeof(WCHAR)) + (Value->DataLength ? Value->DataLength : 1);
+}
+
+static size_t CmpKeyBlockBytes(const CM_KEY *Key)
+{
+    return sizeof(CM_KEY) + CMP_INLINE_ALIGN(Key->NameLength + sizeof(WCHAR)) + Key->ClassLength + sizeof(WCHAR);
+}
+
+/* The bytes a copy of Key's subtree takes in an arena (CmpCopySubtree's blocks, aligned). */
+static size_t CmpSubtreeBytes(const CM_KEY *Key)
+{
+    size_t Bytes = CMP_INLINE_ALIGN(CmpKeyBlockBytes(Key)) + CMP_INLINE_ALIGN(Key->SubKeyCount * sizeof(CM_KEY *)) +
+                   CMP_INLINE_ALIGN(Key->ValueCount * sizeof(CM_VALUE *));
+    for (ULONG i = 0; i < Key->ValueCount; i++)
+        Bytes += CMP_INLINE_ALIGN(CmpValueBlockBytes(Key->Values[i]));
+    for (ULONG i = 0; i < Key->SubKeyCount; i++)
+        Bytes += CmpSubtreeBytes(Key->SubKeys[i]);
+    return Bytes;
+}
+
 /* A value with its name and data in one block (data 8-aligned: callers read a REG_DWORD
  * or REG_QWORD in place). */
-static CM_VALUE *CmpCopyValue(const CM_VALUE *From)
+static CM_VALUE *CmpCopyValue(const CM_VALUE *From, CMP_ARENA *Arena)
 {
     size_t NameBytes = CMP_INLINE_ALIGN(From->NameLength + sizeof(WCHAR)); /* terminated, as CmpCopyName makes them */
-    char *Block = KiHostAlloc(sizeof(CM_VALUE) + NameBytes + (From->DataLength ? From->DataLength : 1));
+    char *Block = CmpCopyAlloc(Arena, CmpValueBlockBytes(From));
     CM_VALUE *Value = (CM_VALUE *)Block;
     *Value = *From;
     Value->Name = (WCHAR *)(Block + sizeof(CM_VALUE));
@@ -680,19 +739,25 @@ static CM_VALUE *CmpCopyValue(const CM_VALUE *From)
     if (From->DataLength)
         memcpy(Value->Data, From->Data, From->DataLength);
     Value->InlineName = Value->InlineData = TRUE;
+    Value->InArena = Arena != NULL;
     return Value;
 }
 
-/* A key with its name and class in one block, its values and subkeys copied. */
-static CM_KEY *CmpCopySubtree(const CM_KEY *Source, CM_KEY *Parent)
+/* A key with its name and class in one block, its values and subkeys copied; with an
+ * arena, every block of the subtree is taken from it. */
+static CM_KEY *CmpCopySubtree(const CM_KEY *Source, CM_KEY *Parent, CMP_ARENA *Arena)
 {
     size_t NameBytes = CMP_INLINE_ALIGN(Source->NameLength + sizeof(WCHAR)); /* terminated, as CmpCopyName makes them */
-    char *Block = KiHostAlloc(sizeof(CM_KEY) + NameBytes + Source->ClassLength + sizeof(WCHAR));
+    char *Block = CmpCopyAlloc(Arena, CmpKeyBlockBytes(Source));
     CM_KEY *Key = (CM_KEY *)Block;
     *Key = *Source;
     Key->Parent = Parent;
     Key->References = 1; /* the tree's; no key object points at a copy */
     Key->InlineNames = TRUE;
+    Key->Arena = Arena;
+    Key->SubKeysInArena = Key->ValuesInArena = Arena != NULL;
+    if (Arena)
+        Arena->Live++;
     Key->Name = (WCHAR *)(Block + sizeof(CM_KEY));
     memcpy(Key->Name, Source->Name, Source->NameLength);
     Key->Name[Source->NameLength / sizeof(WCHAR)] = 0;
@@ -705,16 +770,16 @@ static CM_KEY *CmpCopySubtree(const CM_KEY *Source, CM_KEY *Parent)
     Key->SubKeys = NULL;
     Key->SubKeyCapacity = Key->SubKeyCount;
     if (Key->SubKeyCount) {
-        Key->SubKeys = KiHostAlloc(Key->SubKeyCount * sizeof(CM_KEY *));
+        Key->SubKeys = CmpCopyAlloc(Arena, Key->SubKeyCount * sizeof(CM_KEY *));
         for (ULONG i = 0; i < Key->SubKeyCount; i++)
-            Key->SubKeys[i] = CmpCopySubtree(Source->SubKeys[i], Key);
+            Key->SubKeys[i] = CmpCopySubtree(Source->SubKeys[i], Key, Arena);
     }
     Key->Values = NULL;
     Key->ValueCapacity = Key->ValueCount;
     if (Key->ValueCount)
-        Key->Values = KiHostAlloc(Key->ValueCount * sizeof(CM_VALUE *));
+        Key->Values = CmpCopyAlloc(Arena, Key->ValueCount * sizeof(CM_VALUE *));
     for (ULONG i = 0; i < Key->ValueCount; i++)
-        Key->Values[i] = CmpCopyValue(Source->Values[i]);
+        Key->Values[i] = CmpCopyValue(Source->Values[i], Arena);
     return Key;
 }
 
@@ -724,8 +789,9 @@ void CmpSaveTemplate(void)
     CmpDropTemplate();
     if (CmpRoot == NULL)
         return;
-    CmpTemplateRoot = CmpCopySubtree(CmpRoot, NULL);
+    CmpTemplateRoot = CmpCopySubtree(CmpRoot, NULL, NULL);
     CmpTemplateClock = CmpClock;
+    CmpTemplateBytes = CmpSubtreeBytes(CmpTemplateRoot);
 }
 
 BOOLEAN CmpHasTemplate(void)
@@ -747,7 +813,10 @@ BOOLEAN CmpInitializeFromTemplate(void)
     if (CmpTemplateRoot == NULL)
         return FALSE;
     CmpShutdown();
-    CmpRoot = CmpCopySubtree(CmpTemplateRoot, NULL);
+    CMP_ARENA *Arena = KiHostAlloc(CMP_INLINE_ALIGN(sizeof(CMP_ARENA)) + CmpTemplateBytes);
+    Arena->Live = 0;
+    Arena->Next = (char *)Arena + CMP_INLINE_ALIGN(sizeof(CMP_ARENA));
+    CmpRoot = CmpCopySubtree(CmpTemplateRoot, NULL, Arena);
     CmpClock = CmpTemplateClock;
     return TRUE;
 }

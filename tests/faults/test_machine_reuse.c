@@ -134,6 +134,103 @@ static void test_template_only_for_default_pc(void **State)
     NtsimPersistentWorker = FALSE;
 }
 
+/* ---- a copy of the template changed every way a driver can, then the next machine ---- */
+
+static NTSTATUS MutateStatus;
+
+static NTSTATUS MutateKey(void)
+{
+    HANDLE Adapter, Serial;
+    NTSTATUS Status = OpenOrCreate(L"\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0", FALSE,
+                                   &Adapter);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    UNICODE_STRING Name;
+    OBJECT_ATTRIBUTES Attributes;
+    HANDLE Extra;
+    RtlInitUnicodeString(&Name, L"Extra");
+    InitializeObjectAttributes(&Attributes, &Name, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, Adapter, NULL);
+    Status = ZwCreateKey(&Extra, KEY_ALL_ACCESS, &Attributes, 0, NULL, REG_OPTION_VOLATILE, NULL); /* subkeys grow */
+    if (NT_SUCCESS(Status))
+        ZwClose(Extra);
+    ULONG Value = 7;
+    for (int i = 0; NT_SUCCESS(Status) && i < 6; i++) { /* values grow past the copied array */
+        WCHAR Text[8] = L"ExtraN";
+        Text[5] = (WCHAR)('0' + i);
+        RtlInitUnicodeString(&Name, Text);
+        Status = ZwSetValueKey(Adapter, &Name, 0, REG_DWORD, &Value, sizeof(Value));
+    }
+    RtlInitUnicodeString(&Name, L"Identifier");
+    if (NT_SUCCESS(Status))
+        Status = ZwSetValueKey(Adapter, &Name, 0, REG_SZ, L"changed", sizeof(L"changed"));
+    RtlInitUnicodeString(&Name, L"Component Information");
+    if (NT_SUCCESS(Status))
+        Status = ZwDeleteValueKey(Adapter, &Name);
+    ZwClose(Adapter);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    /* a copied key deleted while a handle still points at it: it outlives the tree */
+    Status = OpenOrCreate(L"\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0\\SerialController\\0",
+                          FALSE, &Serial);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    HANDLE Writable;
+    RtlInitUnicodeString(&Name, L"\\Registry\\Machine\\HARDWARE\\DESCRIPTION\\System\\MultifunctionAdapter\\0\\SerialController\\0");
+    InitializeObjectAttributes(&Attributes, &Name, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    Status = ZwOpenKey(&Writable, KEY_ALL_ACCESS, &Attributes);
+    if (NT_SUCCESS(Status)) {
+        Status = ZwDeleteKey(Writable);
+        ZwClose(Writable);
+    }
+    LARGE_INTEGER Time;
+    if (NT_SUCCESS(Status))
+        Status = QueryWriteTime(Serial, &Time) == STATUS_KEY_DELETED ? STATUS_SUCCESS : STATUS_UNSUCCESSFUL;
+    ZwClose(Serial);
+    return Status;
+}
+
+static NTSTATUS MutateEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DriverObject->DriverUnload = TimesUnload;
+    MutateStatus = MutateKey();
+    return STATUS_SUCCESS;
+}
+
+/* A worker's machine changes its copy of the template (keys and values added past the
+ * copied arrays, a copied value replaced and one deleted, a copied key deleted while a
+ * handle holds it): the next machine's registry is still the fresh build's. */
+static void test_changed_copy_leaves_next_machine_pristine(void **State)
+{
+    (void)State;
+    TIMES_SEEN Fresh, Times;
+    NtsimPersistentWorker = FALSE;
+    char *Expected = MachineRegistry(&Fresh);
+    NtsimPersistentWorker = TRUE;
+    free(MachineRegistry(&Times)); /* the template exists */
+    for (int Round = 0; Round < 2; Round++) {
+        ntsim_machine *Machine = TestMachine();
+        ntsim_driver *Driver = NULL;
+        int32_t Status = -1;
+        MutateStatus = STATUS_UNSUCCESSFUL;
+        assert_int_equal(ntsim_driver_load_entry(Machine, "reusemutate", (ntsim_driver_entry)MutateEntry, &Driver, &Status), 0);
+        assert_int_equal(Status, STATUS_SUCCESS);
+        assert_int_equal(MutateStatus, STATUS_SUCCESS);
+        char *Changed = ntsim_reg_export_text(Machine, "\\Registry");
+        assert_non_null(Changed);
+        assert_non_null(strstr(Changed, "Extra5"));
+        assert_string_not_equal(Changed, Expected);
+        free(Changed);
+        ntsim_machine_destroy(Machine); /* the driver still loaded: torn down with the machine */
+        char *Text = MachineRegistry(&Times);
+        if (strcmp(Text, Expected) != 0)
+            fail_msg("round %d: the registry differs from a fresh build:\n%s\n----\n%s", Round, Text, Expected);
+        free(Text);
+    }
+    NtsimPersistentWorker = FALSE;
+    free(Expected);
+}
+
 /* White-box: sim/cm/tree.c; NtsimPrepareWorkerTemplate is declared by sim/ntsimp.h. */
 void CmpDropTemplate(void);
 void NtsimPrepareWorkerTemplate(void);
@@ -327,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_registry_template_equals_fresh_build),
         cmocka_unit_test(test_template_only_for_default_pc),
         cmocka_unit_test(test_prepared_template_equals_fresh_build),
+        cmocka_unit_test(test_changed_copy_leaves_next_machine_pristine),
         cmocka_unit_test(test_worker_keeps_fault_handlers_until_changed),
         cmocka_unit_test(test_special_pool_slot_reused_as_fresh),
         cmocka_unit_test(test_special_pool_layout_follows_the_machine),
