@@ -62,6 +62,8 @@ NTSIM_SITE KiTakeSiteOrCaller(void *ReturnAddress);
 /* "/full/path/echo.c:42" (the file as compiled: absolute for ntsim_add_driver images) */
 const char *KiFormatSite(NTSIM_SITE Site, char *Buffer, size_t Size);
 const char *KiFormatSiteShort(NTSIM_SITE Site, char *Buffer, size_t Size); /* "echo.c:120" */
+/* snprintf(Buffer, Size, "%s", Text) without snprintf's cost. */
+const char *KiCopyText(char *Buffer, size_t Size, const char *Text);
 
 /* ---- drivers ---- */
 typedef struct _IOP_DRIVER IOP_DRIVER;

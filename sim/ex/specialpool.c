@@ -237,7 +237,7 @@ void ExpSpecialRelease(EXP_SPECIAL_BLOCK *Block, ULONG Tag, const char *Owner, N
     Block->Tag = Tag;
     KiFormatSite(AllocSite, Block->AllocSite, sizeof(Block->AllocSite));
     KiFormatSite(FreeSite, Block->FreeSite, sizeof(Block->FreeSite));
-    snprintf(Block->Owner, sizeof(Block->Owner), "%s", Owner ? Owner : "");
+    KiCopyText(Block->Owner, sizeof(Block->Owner), Owner ? Owner : "");
     mprotect(Block->Base, Block->Length, PROT_NONE);
     Block->Open = FALSE;
     Block->NextFreed = NULL;

@@ -215,7 +215,7 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
     unsigned long Index = ++ViCounter;
     VI_POINT *Point = ViNewPoint();
     KiFormatSiteShort(Site, Point->Site, sizeof(Point->Site)); /* a point's name: short */
-    snprintf(Point->Driver, sizeof(Point->Driver), "%s", IopDriverServiceName(Driver));
+    KiCopyText(Point->Driver, sizeof(Point->Driver), IopDriverServiceName(Driver));
     Point->Public.index = Index;
     Point->Public.ddi = Ddi;
     Point->Public.fault_class = ViClassName(Class);

@@ -64,13 +64,26 @@ OBP_HEADER *ObpFindInDirectory(OBP_DIRECTORY *Directory, const char *Name, size_
 /* Resolve Path. On success *Found is the object (not referenced) and *Rest the part of
  * the path left over below a non-directory object ("" when the path named it exactly).
  * With ParentOnly, resolve all but the last component and return the directory. */
+/* Length bytes of Text into Buffer, cut to fit and terminated (as snprintf "%.*s" would,
+ * without its cost: every name the machine inserts is resolved). */
+static void ObpCopyText(char *Buffer, size_t Size, const char *Text, size_t Length)
+{
+    if (Size == 0)
+        return;
+    if (Length >= Size)
+        Length = Size - 1;
+    memcpy(Buffer, Text, Length);
+    Buffer[Length] = 0;
+}
+
 static NTSTATUS ObpResolve(const char *Path, BOOLEAN FollowFinalLink, BOOLEAN ParentOnly, OBP_HEADER **Found,
                            char *Rest, size_t RestSize, char *Last, size_t LastSize)
 {
     char Work[OBP_MAX_PATH];
-    if (strlen(Path) >= sizeof(Work))
+    size_t PathLength = strlen(Path);
+    if (PathLength >= sizeof(Work))
         return STATUS_NAME_TOO_LONG;
-    snprintf(Work, sizeof(Work), "%s", Path);
+    memcpy(Work, Path, PathLength + 1);
     for (int Reparse = 0; Reparse < OBP_MAX_REPARSE; Reparse++) {
         if (Work[0] != '\\')
             return STATUS_OBJECT_PATH_SYNTAX_BAD;
@@ -86,13 +99,18 @@ static NTSTATUS ObpResolve(const char *Path, BOOLEAN FollowFinalLink, BOOLEAN Pa
             if (ParentOnly && IsLast) {
                 if (Current->Type != &ObpDirectoryType)
                     return STATUS_OBJECT_PATH_NOT_FOUND;
-                snprintf(Last, LastSize, "%.*s", (int)Length, P);
+                ObpCopyText(Last, LastSize, P, Length);
                 *Found = Current;
                 return STATUS_SUCCESS;
             }
             if (Current->Type != &ObpDirectoryType) {
                 /* Below a device: the rest is a file name the driver interprets. */
-                snprintf(Rest, RestSize, "\\%s", P);
+                if (RestSize > 1) {
+                    Rest[0] = '\\';
+                    ObpCopyText(Rest + 1, RestSize - 1, P, strlen(P));
+                } else if (RestSize) {
+                    Rest[0] = 0;
+                }
                 *Found = Current;
                 return STATUS_SUCCESS;
             }
@@ -101,11 +119,11 @@ static NTSTATUS ObpResolve(const char *Path, BOOLEAN FollowFinalLink, BOOLEAN Pa
                 return IsLast ? STATUS_OBJECT_NAME_NOT_FOUND : STATUS_OBJECT_PATH_NOT_FOUND;
             if (Child->Type == &ObpSymbolicLinkType && (!IsLast || FollowFinalLink)) {
                 OBP_SYMLINK *Link = ObpBody(Child);
-                char Next[OBP_MAX_PATH];
-                int N = snprintf(Next, sizeof(Next), "%s%s", Link->Target, End ? End : "");
-                if (N < 0 || (size_t)N >= sizeof(Next))
+                size_t TargetLength = strlen(Link->Target), TailLength = End ? strlen(End) : 0;
+                if (TargetLength + TailLength >= sizeof(Work))
                     return STATUS_NAME_TOO_LONG;
-                memcpy(Work, Next, (size_t)N + 1);
+                memmove(Work + TargetLength, End ? End : "", TailLength + 1); /* End points into Work */
+                memcpy(Work, Link->Target, TargetLength);
                 Reparsed = TRUE;
                 break;
             }
