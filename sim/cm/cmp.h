@@ -30,6 +30,9 @@ void CmpDropTemplate(void);
 BOOLEAN CmpHasTemplate(void);
 BOOLEAN CmpInitializeFromTemplate(void);
 void CmpSetReplaying(BOOLEAN Replaying);
+/* TRUE while a copy stands in: a description made only of registry writes can be skipped
+ * whole (its keys' names need not even be formatted). */
+BOOLEAN CmpIsReplaying(void);
 
 /* ---- helpers for the simulator (never failable, never fault-injected) ---- */
 /* Open or create every key along Utf8Path. *Node (optional) gets the leaf node, an

@@ -827,3 +827,8 @@ void CmpSetReplaying(BOOLEAN Replaying)
 {
     CmpReplaying = Replaying;
 }
+
+BOOLEAN CmpIsReplaying(void)
+{
+    return CmpReplaying;
+}

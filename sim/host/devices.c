@@ -154,6 +154,8 @@ static void NtsimDescribeAdapter(const char *Key, const char *Identifier, INTERF
 
 static void NtsimDescribeBuses(void)
 {
+    if (CmpIsReplaying())
+        return; /* the template holds the description (and every one below) */
     NtsimDescribeAdapter(NTSIM_ISA_ADAPTER, "ISA", Isa, 0);
     NtsimDescribeAdapter(NTSIM_PCI_ADAPTER, "PCI", PCIBus, 1);
 }
@@ -161,6 +163,8 @@ static void NtsimDescribeBuses(void)
 /* MultifunctionAdapter\0\SerialController\N */
 static void NtsimDescribeSerial(const NTSIM_DEVICE *Device)
 {
+    if (CmpIsReplaying())
+        return;
     char Key[256];
     snprintf(Key, sizeof(Key), NTSIM_ISA_ADAPTER "\\SerialController\\%u", Device->UartIndex);
     char Name[16];
@@ -207,6 +211,8 @@ static void NtsimDescribePci(const NTSIM_DEVICE *Device, unsigned Bus, unsigned 
 {
     char Key[256], Id[64];
     unsigned Instance = NtsimPciCount++;
+    if (CmpIsReplaying())
+        return;
     snprintf(Key, sizeof(Key), NTSIM_PCI_ADAPTER "\\OtherController\\%u", Instance);
     NtsimDescribeComponent(Key, Instance, FALSE);
     hw_pci_dev *Pci = hw_edu_pci(Device->Edu);
@@ -568,6 +574,8 @@ static void NtsimDescribePeripheral(const char *Key, const char *Identifier, con
  * PointerController\0 (same ports, IRQ 12) with PointerPeripheral\0 "PS2 MOUSE", as NTDETECT does. */
 static void NtsimDescribeI8042(const NTSIM_DEVICE *Device, BOOLEAN Mouse)
 {
+    if (CmpIsReplaying())
+        return;
     struct {
         CM_FULL_RESOURCE_DESCRIPTOR Full;
         CM_PARTIAL_RESOURCE_DESCRIPTOR More[2];
@@ -596,6 +604,8 @@ static void NtsimDescribeI8042(const NTSIM_DEVICE *Device, BOOLEAN Mouse)
 /* ParallelController\N: "PARALLEL<N+1>", three ports and the interrupt. */
 static void NtsimDescribeParallel(const NTSIM_DEVICE *Device)
 {
+    if (CmpIsReplaying())
+        return;
     char Key[256], Name[16];
     snprintf(Key, sizeof(Key), NTSIM_ISA_ADAPTER "\\ParallelController\\%u", Device->LptIndex);
     snprintf(Name, sizeof(Name), "PARALLEL%u", Device->LptIndex + 1);
