@@ -8,6 +8,7 @@
 
 struct hw_pci {
     hw_bus     *bus;
+    unsigned    attached;  /* devices in slot[][][]: freeing stops looking when none is left */
     hw_pci_dev *slot[HW_PCI_MAX_BUSES][HW_PCI_DEVICES][HW_PCI_FUNCTIONS];
 };
 
@@ -28,8 +29,8 @@ void hw_pci_free(hw_pci *pci)
 {
     if (!pci)
         return;
-    for (unsigned b = 0; b < HW_PCI_MAX_BUSES; b++)
-        for (unsigned d = 0; d < HW_PCI_DEVICES; d++)
+    for (unsigned b = 0; b < HW_PCI_MAX_BUSES && pci->attached; b++)
+        for (unsigned d = 0; d < HW_PCI_DEVICES && pci->attached; d++)
             for (unsigned f = 0; f < HW_PCI_FUNCTIONS; f++)
                 if (pci->slot[b][d][f])
                     hw_pci_detach(pci->slot[b][d][f]);
@@ -134,6 +135,7 @@ int hw_pci_attach(hw_pci *pci, hw_pci_dev *dev, unsigned bus, unsigned device, u
     dev->config[HW_PCI_INTERRUPT_LINE] = (uint8_t)irq_line;
     hw_irq_init(&dev->irq, pci->bus, irq_line < HW_BUS_IRQ_LINES ? irq_line : HW_BUS_IRQ_LINES);
     pci->slot[bus][device][function] = dev;
+    pci->attached++;
     update_mappings(dev);
     return 0;
 }
@@ -149,6 +151,7 @@ void hw_pci_detach(hw_pci_dev *dev)
             dev->bars[i].mapped = false;
         }
     dev->pci->slot[dev->bus][dev->device][dev->function] = NULL;
+    dev->pci->attached--;
     dev->attached = false;
 }
 

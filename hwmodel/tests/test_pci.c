@@ -166,11 +166,41 @@ static void test_physmem(void **state)
     hw_physmem_free(pm);
 }
 
+/* Freeing the PCI bus detaches every device still attached, wherever it sits (the last
+ * bus, slot and function too), and unmaps its BARs. */
+static void test_free_detaches_all(void **state)
+{
+    (void)state;
+    hw_clock *c = hw_clock_new();
+    hw_bus *b = hw_bus_new(c);
+    hw_pci *pci = hw_pci_new(b);
+    hw_pci_dev first, last, gone;
+    hw_pci_dev_init(&first, "first", 1, 2, 0, 0, 1);
+    hw_pci_dev_init(&last, "last", 3, 4, 0, 0, 1);
+    hw_pci_dev_init(&gone, "gone", 5, 6, 0, 0, 1);
+    hw_pci_dev_set_bar(&last, 0, 0x1000, false, &Ops, NULL);
+    assert_int_equal(hw_pci_attach(pci, &first, 0, 0, 0, 10), 0);
+    assert_int_equal(hw_pci_attach(pci, &gone, 1, 5, 2, 10), 0);
+    assert_int_equal(hw_pci_attach(pci, &last, HW_PCI_MAX_BUSES - 1, HW_PCI_DEVICES - 1, HW_PCI_FUNCTIONS - 1, 10), 0);
+    uint64_t next = 0xFE000000u;
+    uint32_t next_io = 0xC000;
+    hw_pci_firmware_assign(&last, &next, &next_io);
+    assert_true(hw_bus_lookup(b, HW_SPACE_MMIO, 0xFE000000u, NULL));
+    hw_pci_detach(&gone); /* detached before: not counted again */
+    hw_pci_free(pci);
+    assert_false(first.attached);
+    assert_false(last.attached);
+    assert_false(hw_bus_lookup(b, HW_SPACE_MMIO, 0xFE000000u, NULL));
+    hw_bus_free(b);
+    hw_clock_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_space),
         cmocka_unit_test(test_physmem),
+        cmocka_unit_test(test_free_detaches_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,6 +51,7 @@ static size_t MiRegionHigh;     /* bytes of it ever handed out: their pages hold
 static char *MiRegionClosed;    /* a region made inaccessible that no buffer used since */
 static MI_USER_BUFFER MiBuffers[MI_USER_BUFFERS];
 static unsigned MiNextBuffer;
+static unsigned MiBuffersUsed; /* records written since the last reset: 0..n-1 (they are taken in order) */
 static MI_PENDING MiPending[MI_PENDING_FINDINGS];
 volatile unsigned MiPendingCount; /* read inline at every host-call exit (kep.h) */
 
@@ -72,7 +73,8 @@ void MiInitializeProtectedUser(char *Region, size_t Size)
         MiRegionMapped = Region;
         MiRegionHigh = 0;
     }
-    memset(MiBuffers, 0, sizeof(MiBuffers));
+    memset(MiBuffers, 0, MiBuffersUsed * sizeof(MiBuffers[0])); /* (most machines make no request) */
+    MiBuffersUsed = 0;
     MiNextBuffer = 0;
     MiPendingCount = 0;
     if (Region && Region != MiRegionClosed) /* (a kept region nobody used is still so) */
@@ -117,6 +119,8 @@ void *MiAllocateProtectedUser(const void *Data, size_t Size, const char *What)
     MI_USER_BUFFER *B = &MiBuffers[MiNextBuffer];
     if (B->State == MiUserLive)
         return NULL; /* 64 requests in flight: the rest go unprotected */
+    if (MiNextBuffer >= MiBuffersUsed)
+        MiBuffersUsed = MiNextBuffer + 1;
     MiNextBuffer = (MiNextBuffer + 1) % MI_USER_BUFFERS;
     memset(B, 0, sizeof(*B));
     B->Pages = MiRegion + MiRegionUsed;
