@@ -132,12 +132,14 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
  * default PC's registry template here, once: each worker then copies it from memory
  * it inherited (reading pages shared with the parent costs no copy-on-write fault)
  * instead of building it on its first machine. Only what the registry description
- * needs is set up, and torn down again: no machine is left, no thread is started,
- * no signal handler installed, and no driver code runs in this process. */
+ * needs is set up, and torn down again: no machine is left, no thread is left
+ * running (one is made and joined, see KiWarmWatchdogThread), no signal handler
+ * installed, and no driver code runs in this process. */
 void NtsimPrepareWorkerTemplate(void)
 {
     if (NtsimMachine != NULL || CmpHasTemplate())
         return;
+    KiWarmWatchdogThread(); /* each worker starts a watchdog thread: at half the cost after this */
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
     KiInitializeClock();
     CmpInitialize();

@@ -313,6 +313,7 @@ extern BOOLEAN KiIdling;
 extern NTSIM_SITE KiWatchdogSite;
 void KiWatchdogStart(void);
 void KiWatchdogStop(void);
+void KiWarmWatchdogThread(void); /* a process about to fork workers (NtsimPrepareWorkerTemplate) */
 void KiWatchdogImagesChanged(void);
 void KiWatchdogSetHolder(void);
 void KiWatchdogHostCallBegin(void);

@@ -33,6 +33,7 @@
 
 #define KI_WATCHDOG_SIGNAL SIGVTALRM
 #define KI_WATCHDOG_TICK_MS 25u
+#define KI_WATCHDOG_STACK (256 * 1024)
 #define KI_BUGCHECK_HANG 0x4E544801u
 #define KI_DPC_WATCHDOG 0x133u
 #define KI_TICK_NS 15625000ull /* the 15.625 ms clock tick 0x133 counts in */
@@ -368,6 +369,18 @@ static int KiFindSimText(struct dl_phdr_info *Info, size_t Size, void *Data)
 }
 #endif
 
+/* The simulator's code ranges, once per process (a process that forks workers finds
+ * them before forking: KiWarmWatchdogThread). */
+static void KiFindSimulatorText(void)
+{
+#if defined(__linux__)
+    if (KiSimTextCount == 0) {
+        dl_iterate_phdr(KiFindSimText, (void *)(uintptr_t)&KiWatchdogStart);
+        dl_iterate_phdr(KiFindSanitizerText, NULL);
+    }
+#endif
+}
+
 /* Inside the simulator (or where it cannot tell, e.g. macOS): wait for a safe point. */
 static BOOLEAN KiPcInSimulator(void *Pc)
 {
@@ -417,13 +430,7 @@ void KiWatchdogStart(void)
     KI_STORE(KiInterruptedSignal, 0);
     KiRecomputeDeadline();
     KiWatchdogSetHolder();
-#if defined(__linux__)
-    if (KiSimTextCount == 0)
-    {
-        dl_iterate_phdr(KiFindSimText, (void *)(uintptr_t)&KiWatchdogStart);
-        dl_iterate_phdr(KiFindSanitizerText, NULL);
-    }
-#endif
+    KiFindSimulatorText();
     if (!KiWatchdogHandlerInstalled) {
         struct sigaction Action;
         memset(&Action, 0, sizeof(Action));
@@ -440,13 +447,39 @@ void KiWatchdogStart(void)
         pthread_attr_t Attributes;
         pthread_attr_init(&Attributes);
         pthread_attr_setdetachstate(&Attributes, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&Attributes, 256 * 1024);
+        pthread_attr_setstacksize(&Attributes, KI_WATCHDOG_STACK);
         if (pthread_create(&Thread, &Attributes, KiWatchdogMain, NULL) == 0)
             KiWatchdogThreadUp = 1;
         else
             fprintf(stderr, "ntsim: could not start the watchdog thread; spinning driver code will not be stopped\n");
         pthread_attr_destroy(&Attributes);
     }
+}
+
+static void *KiWarmThreadMain(void *Argument)
+{
+    return Argument;
+}
+
+/* Threads do not survive fork: every sweep worker starts its own watchdog thread, and the
+ * first thread a process ever makes costs about twice a later one (the C library sets up
+ * its thread machinery then, and maps a stack). A process about to fork workers makes one
+ * thread of the watchdog's stack size here and joins it at once: the workers inherit the
+ * machinery set up and the stack in the library's cache. No thread is left running. */
+void KiWarmWatchdogThread(void)
+{
+    static BOOLEAN Warmed;
+    if (Warmed || KiWatchdogThreadUp)
+        return;
+    Warmed = TRUE;
+    KiFindSimulatorText();
+    pthread_t Thread;
+    pthread_attr_t Attributes;
+    pthread_attr_init(&Attributes);
+    pthread_attr_setstacksize(&Attributes, KI_WATCHDOG_STACK);
+    if (pthread_create(&Thread, &Attributes, KiWarmThreadMain, NULL) == 0)
+        pthread_join(Thread, NULL);
+    pthread_attr_destroy(&Attributes);
 }
 
 /* The handler stays installed for the life of the process: a signal the watchdog

@@ -6,6 +6,7 @@
  * drivers are linked into this file. */
 #include <ntddk.h>
 
+#include <dirent.h>
 #include <signal.h>
 
 #include "ntsim_test.h"
@@ -243,9 +244,22 @@ static void *CurrentSegvHandler(void)
     return (Current.sa_flags & SA_SIGINFO) ? (void *)Current.sa_sigaction : (void *)Current.sa_handler;
 }
 
+/* Threads of this process, where the system tells (Linux: /proc/self/task); -1 elsewhere. */
+static int ThreadCount(void)
+{
+    DIR *Tasks = opendir("/proc/self/task");
+    if (Tasks == NULL)
+        return -1;
+    int Count = 0;
+    for (struct dirent *Entry; (Entry = readdir(Tasks)) != NULL;)
+        Count += Entry->d_name[0] != '.';
+    closedir(Tasks);
+    return Count;
+}
+
 /* A sweep's parent builds the template before it forks (no machine of its own): the
  * machines that copy it have the registry of a fresh build, and the parent is left
- * with no machine, no fault handler of ours, nothing but the template. */
+ * with no machine, no fault handler of ours, no thread more, nothing but the template. */
 static void test_prepared_template_equals_fresh_build(void **State)
 {
     (void)State;
@@ -254,9 +268,11 @@ static void test_prepared_template_equals_fresh_build(void **State)
     char *Expected = MachineRegistry(&Fresh);
     CmpDropTemplate();
     void *Before = CurrentSegvHandler();
+    int Threads = ThreadCount();
     NtsimPrepareWorkerTemplate();
     assert_null(ntsim_current_machine());
     assert_ptr_equal(CurrentSegvHandler(), Before);
+    assert_int_equal(ThreadCount(), Threads); /* the thread it makes to warm the library is joined */
     NtsimPersistentWorker = TRUE;
     for (int Round = 0; Round < 2; Round++) {
         char *Text = MachineRegistry(&Times);
