@@ -244,7 +244,9 @@ SIZE_T ExpPoolBlockSize(PVOID P);
 void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, const char *Ddi, NTSIM_SITE Site);
 
 /* ---- host memory for the simulator itself (never fails; aborts on host OOM) ---- */
-void *KiHostAlloc(size_t Size);
+void *KiHostAlloc(size_t Size);          /* zeroed */
+void *KiHostAllocCopy(const void *Data, size_t Size); /* Size bytes of Data (no zeroing first) */
+void *KiHostAllocRaw(size_t Size);       /* uninitialized: for a block the caller fills whole */
 void *KiHostRealloc(void *P, size_t Size);
 char *KiHostStrdup(const char *S);
 char *KiHostPrintf(const char *Format, ...) __attribute__((format(printf, 1, 2)));

@@ -77,7 +77,7 @@ static BOOLEAN CmpEqualName(const WCHAR *A, USHORT ALength, const WCHAR *B, USHO
 
 static WCHAR *CmpCopyName(const WCHAR *Name, USHORT Length)
 {
-    WCHAR *Copy = KiHostAlloc(Length + sizeof(WCHAR));
+    WCHAR *Copy = KiHostAllocRaw(Length + sizeof(WCHAR));
     if (Length)
         memcpy(Copy, Name, Length);
     Copy[Length / sizeof(WCHAR)] = 0;
@@ -215,9 +215,7 @@ NTSTATUS CmpSetValue(CM_KEY *Key, const WCHAR *Name, USHORT NameLength, ULONG Ty
         return STATUS_KEY_DELETED;
     if (CmpHasNul(Name, NameLength / sizeof(WCHAR)))
         return STATUS_INVALID_PARAMETER;
-    Copy = KiHostAlloc(Size ? Size : 1);
-    if (Size)
-        memcpy(Copy, Data, Size);
+    Copy = KiHostAllocCopy(Data, Size);
     Value = CmpFindValue(Key, Name, NameLength);
     if (Value == NULL) {
         Value = KiHostAlloc(sizeof(CM_VALUE));
@@ -813,7 +811,7 @@ BOOLEAN CmpInitializeFromTemplate(void)
     if (CmpTemplateRoot == NULL)
         return FALSE;
     CmpShutdown();
-    CMP_ARENA *Arena = KiHostAlloc(CMP_INLINE_ALIGN(sizeof(CMP_ARENA)) + CmpTemplateBytes);
+    CMP_ARENA *Arena = KiHostAllocRaw(CMP_INLINE_ALIGN(sizeof(CMP_ARENA)) + CmpTemplateBytes); /* filled whole */
     Arena->Live = 0;
     Arena->Next = (char *)Arena + CMP_INLINE_ALIGN(sizeof(CMP_ARENA));
     CmpRoot = CmpCopySubtree(CmpTemplateRoot, NULL, Arena);

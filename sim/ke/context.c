@@ -141,6 +141,22 @@ void *KiHostAlloc(size_t Size)
     return P;
 }
 
+void *KiHostAllocRaw(size_t Size)
+{
+    void *P = malloc(Size ? Size : 1);
+    if (P == NULL)
+        KiHostOutOfMemory(Size);
+    return P;
+}
+
+void *KiHostAllocCopy(const void *Data, size_t Size)
+{
+    void *P = KiHostAllocRaw(Size);
+    if (Size)
+        memcpy(P, Data, Size);
+    return P;
+}
+
 void *KiHostRealloc(void *P, size_t Size)
 {
     void *N = realloc(P, Size ? Size : 1);
@@ -151,10 +167,7 @@ void *KiHostRealloc(void *P, size_t Size)
 
 char *KiHostStrdup(const char *S)
 {
-    size_t Length = strlen(S) + 1;
-    char *Copy = KiHostAlloc(Length);
-    memcpy(Copy, S, Length);
-    return Copy;
+    return KiHostAllocCopy(S, strlen(S) + 1);
 }
 
 char *KiHostPrintf(const char *Format, ...)
