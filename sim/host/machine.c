@@ -99,8 +99,9 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     KiSehReset();
     VfSetQuiet((BOOLEAN)Machine->Config.quiet);
     VfEnabled = Machine->Config.verifier != 0;
-    ExpSpecialPoolOn = NtsimSpecialPoolMode(&Machine->Config) > 0;
-    ExpSpecialSetLayout(NtsimSpecialPoolMode(&Machine->Config) == NTSIM_SPECIAL_POOL_UNDERRUN);
+    int SpecialPool = NtsimSpecialPoolMode(&Machine->Config);
+    ExpSpecialPoolOn = SpecialPool > 0;
+    ExpSpecialSetLayout(SpecialPool == NTSIM_SPECIAL_POOL_UNDERRUN);
     ViResetFaults();
     ObpInitialize();
     IopInitializeDrivers();
