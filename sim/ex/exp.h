@@ -50,6 +50,7 @@ typedef struct _EXP_POOL_BLOCK_INFO {
 extern BOOLEAN ExpSpecialPoolOn;
 extern BOOLEAN ExpSpecialPoolUnderrun; /* guard page before each block (Verify Start) */
 void *ExpSpecialAllocate(size_t HeaderSize, size_t Size, EXP_SPECIAL_BLOCK **Block);
+void ExpSpecialPrepareChunk(void); /* a process about to fork sweep workers */
 EXP_SPECIAL_BLOCK *ExpSpecialLookup(const void *Address);
 void ExpSpecialRelease(EXP_SPECIAL_BLOCK *Block, ULONG Tag, const char *Owner, NTSIM_SITE AllocSite,
                        NTSIM_SITE FreeSite);

@@ -136,9 +136,27 @@ static void ExpUnmapChunk(EXP_SPECIAL_CHUNK *Chunk)
 static void ExpPushSlots(EXP_SPECIAL_CHUNK *Chunk)
 {
     for (unsigned i = Chunk->SlotCount; i-- > 0;) {
-        Chunk->Slots[i].NextFreed = ExpFreeSlots;
+        if (Chunk->Slots[i].NextFreed != ExpFreeSlots) /* (unchanged: not written, see ExpSpecialPrepareChunk) */
+            Chunk->Slots[i].NextFreed = ExpFreeSlots;
         ExpFreeSlots = &Chunk->Slots[i];
     }
+}
+
+/* A process about to fork sweep workers maps the first chunk before forking
+ * (NtsimPrepareWorkerTemplate), so that no worker maps one and clears its slot records
+ * (about 29 KB: page faults in a new process). A worker shares the records with its
+ * parent until it writes them: slots it never uses are never written (ExpPushSlots and
+ * ExpResetSlot leave them alone), so it copies only the pages of the records it uses. */
+void ExpSpecialPrepareChunk(void)
+{
+    if (ExpKeptCount || ExpFreeSlots || ExpLiveCount)
+        return;
+    EXP_SPECIAL_CHUNK *Chunk = ExpMapChunk(2 * ExpPageSize(), EXP_SLOTS_PER_CHUNK);
+    if (Chunk == NULL)
+        return;
+    ExpKeptChunks = KiHostRealloc(ExpKeptChunks, (ExpKeptCount + 1) * sizeof(*ExpKeptChunks));
+    ExpKeptChunks[ExpKeptCount++] = Chunk;
+    ExpPushSlots(Chunk);
 }
 
 static EXP_SPECIAL_BLOCK *ExpTakeSlot(size_t DataPages)

@@ -141,6 +141,7 @@ void NtsimPrepareWorkerTemplate(void)
     if (NtsimMachine != NULL || CmpHasTemplate())
         return;
     KiWarmWatchdogThread(); /* each worker starts a watchdog thread: at half the cost after this */
+    ExpSpecialPrepareChunk(); /* and takes its first special pool slots from an inherited chunk */
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
     KiInitializeClock();
     CmpInitialize();

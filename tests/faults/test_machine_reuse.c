@@ -394,6 +394,24 @@ static void test_special_pool_slot_reused_as_fresh(void **State)
     }
 }
 
+/* First in this process: the chunk a sweep's parent maps before forking
+ * (NtsimPrepareWorkerTemplate) serves the first machines as any kept chunk does: clean
+ * pages, the same slots again for the next machine, cleared. */
+static void test_prepared_chunk_serves_first_machines(void **State)
+{
+    (void)State;
+    NtsimPrepareWorkerTemplate();
+    assert_null(ntsim_current_machine());
+    POOL_SEEN First, Second;
+    ScribbleOnce(&First);
+    ScribbleOnce(&Second);
+    for (int i = 0; i < 2; i++) {
+        assert_true(First.PageClean[i]);
+        assert_int_equal(Second.Page[i], First.Page[i]);
+        assert_true(Second.PageClean[i]);
+    }
+}
+
 /* The kept chunks are laid out for one mode: a machine of the other mode (underrun: the
  * guard page before the block) gets chunks of its own layout, and back again. */
 static ULONG_PTR LayoutOffset;
@@ -437,6 +455,7 @@ static void test_special_pool_layout_follows_the_machine(void **State)
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
+        cmocka_unit_test(test_prepared_chunk_serves_first_machines), /* first: no chunk mapped yet */
         cmocka_unit_test(test_registry_template_equals_fresh_build),
         cmocka_unit_test(test_template_only_for_default_pc),
         cmocka_unit_test(test_prepared_template_equals_fresh_build),
