@@ -451,8 +451,9 @@ static int NtsimAddUart(NTSIM_DEVICE *Device, const char *Spec, char **Save, cha
     if (NtsimOpenChardev(Device, Spec, O.Chardev))
         return NTSIM_E_ARGS;
     Device->UartIndex = NtsimUartCount++;
-    snprintf(Canonical, Size, "uart16550,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base, Config.irq,
-             Device->ChrKind == NtsimChrNone ? "null" : O.Chardev, O.Name);
+    if (Size) /* (0: the caller knows the canonical form already) */
+        snprintf(Canonical, Size, "uart16550,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base, Config.irq,
+                 Device->ChrKind == NtsimChrNone ? "null" : O.Chardev, O.Name);
     NtsimDescribeSerial(Device);
     return 0;
 }
@@ -474,8 +475,9 @@ static int NtsimAddPit(NTSIM_DEVICE *Device, const char *Spec, char **Save, char
     }
     Device->Io = Config.io_base;
     Device->Irq = Config.irq;
-    snprintf(Canonical, Size, "pit8254,io=0x%x,irq=%u,port61=%s,bios=%s", Config.io_base, Config.irq,
-             Config.map_port61 ? "on" : "off", Config.bios_init ? "on" : "off");
+    if (Size)
+        snprintf(Canonical, Size, "pit8254,io=0x%x,irq=%u,port61=%s,bios=%s", Config.io_base, Config.irq,
+                 Config.map_port61 ? "on" : "off", Config.bios_init ? "on" : "off");
     return 0;
 }
 
@@ -495,7 +497,8 @@ static int NtsimAddEdu(NTSIM_DEVICE *Device, const char *Spec, char **Save, char
     }
     HalpFirmwareConfigure(hw_edu_pci(Device->Edu));
     Device->Irq = Config.irq;
-    snprintf(Canonical, Size, "edu,bus=%u,slot=%u,irq=%u", Config.bus, Config.device, Config.irq);
+    if (Size)
+        snprintf(Canonical, Size, "edu,bus=%u,slot=%u,irq=%u", Config.bus, Config.device, Config.irq);
     NtsimDescribePci(Device, Config.bus, Config.device);
     return 0;
 }
@@ -644,8 +647,9 @@ static int NtsimAddI8042(NTSIM_DEVICE *Device, const char *Spec, char **Save, ch
     Device->Irq = Config.kbd_irq;
     Device->AuxIrq = Config.aux_irq;
     Device->Mouse = O.Mouse;
-    snprintf(Canonical, Size, "i8042,io=0x%x,irq=%u,auxirq=%u,mouse=%s,bios=%s", Config.data_port, Config.kbd_irq,
-             Config.aux_irq, O.Mouse ? "on" : "off", O.Bios ? "on" : "off");
+    if (Size)
+        snprintf(Canonical, Size, "i8042,io=0x%x,irq=%u,auxirq=%u,mouse=%s,bios=%s", Config.data_port, Config.kbd_irq,
+                 Config.aux_irq, O.Mouse ? "on" : "off", O.Bios ? "on" : "off");
     NtsimDescribeI8042(Device, O.Mouse);
     return 0;
 }
@@ -677,8 +681,9 @@ static int NtsimAddParport(NTSIM_DEVICE *Device, const char *Spec, char **Save, 
     if (NtsimOpenChardev(Device, Spec, O.Chardev))
         return NTSIM_E_ARGS;
     Device->LptIndex = NtsimLptCount++;
-    snprintf(Canonical, Size, "isa-parallel,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base, Config.irq,
-             Device->ChrKind == NtsimChrNone ? "null" : O.Chardev, O.Name);
+    if (Size)
+        snprintf(Canonical, Size, "isa-parallel,io=0x%x,irq=%u,chardev=%s,name=%s", Config.io_base, Config.irq,
+                 Device->ChrKind == NtsimChrNone ? "null" : O.Chardev, O.Name);
     NtsimDescribeParallel(Device);
     return 0;
 }
@@ -709,7 +714,8 @@ static int NtsimAddPcspk(NTSIM_DEVICE *Device, const char *Spec, char **Save, ch
         return NTSIM_E_ARGS;
     }
     Device->Irq = 0;
-    snprintf(Canonical, Size, "pcspk,rate=%lu%s%s", O.Rate, Wav ? ",wav=" : "", Wav ? Wav : "");
+    if (Size)
+        snprintf(Canonical, Size, "pcspk,rate=%lu%s%s", O.Rate, Wav ? ",wav=" : "", Wav ? Wav : "");
     return 0;
 }
 #include "devices_fdc.inc"
@@ -745,7 +751,9 @@ static void NtsimFreeInputDevices(NTSIM_DEVICE *Device)
     Device->Spk = NULL;
 }
 
-static int NtsimAddDevice(const char *Spec)
+/* KnownCanonical: the spec's canonical form when the caller has it already (the default
+ * PC's, kept per process: NtsimCreateMachineDevices), so that no Add routine formats it. */
+static int NtsimAddDevice(const char *Spec, const char *KnownCanonical)
 {
     char *Copy = KiHostStrdup(Spec);
     char *Save = NULL;
@@ -763,13 +771,13 @@ static int NtsimAddDevice(const char *Spec)
         for (size_t n = 0; n < 3 && NtsimDeviceTypes[i].Names[n] && !Known; n++)
             if (!strcmp(Type, NtsimDeviceTypes[i].Names[n])) {
                 Known = TRUE;
-                Result = NtsimDeviceTypes[i].Add(Device, Spec, &Save, Canonical, sizeof(Canonical));
+                Result = NtsimDeviceTypes[i].Add(Device, Spec, &Save, Canonical, KnownCanonical ? 0 : sizeof(Canonical));
             }
     if (!Known)
         NtsimSetLastError("device '%s': unknown device type '%s' (uart16550, pit8254, edu, i8042, isa-parallel, "
                           "pcspk, i8237 or isa-fdc)", Spec, Type);
     if (Result == 0) {
-        Device->Spec = KiHostStrdup(Canonical);
+        Device->Spec = KiHostStrdup(KnownCanonical ? KnownCanonical : Canonical);
         NtsimDevices = KiHostRealloc(NtsimDevices, (NtsimDeviceCount + 1) * sizeof(*NtsimDevices));
         NtsimDevices[NtsimDeviceCount++] = Device;
         free(Copy);
@@ -843,10 +851,17 @@ int NtsimCreateMachineDevices(const ntsim_machine_config *Config)
     IopSpuriousAfterConnect = Config->spurious_irq != 0;
     NtsimSpeakerWav = Config->speaker_wav;
     const char *const *Specs = Config->devices ? Config->devices : NtsimDefaultPc;
-    for (size_t i = 0; Specs[i]; i++)
-        if (NtsimAddDevice(Specs[i]) != 0)
+    /* The default PC's devices always come out the same (fresh counters, no options
+     * from outside but the speaker's WAV): their canonical forms are kept per process. */
+    static char *DefaultCanonical[RTL_NUMBER_OF(NtsimDefaultPc)];
+    BOOLEAN Default = Config->devices == NULL && Config->speaker_wav == NULL;
+    for (size_t i = 0; Specs[i]; i++) {
+        if (NtsimAddDevice(Specs[i], Default ? DefaultCanonical[i] : NULL) != 0)
             return NTSIM_E_ARGS;
-    if (Config->speaker_wav && !NtsimFindKind(NtsimDevPcspk, 0) && NtsimAddDevice("pcspk") != 0) {
+        if (Default && DefaultCanonical[i] == NULL)
+            DefaultCanonical[i] = KiHostStrdup(NtsimDevices[NtsimDeviceCount - 1]->Spec);
+    }
+    if (Config->speaker_wav && !NtsimFindKind(NtsimDevPcspk, 0) && NtsimAddDevice("pcspk", NULL) != 0) {
         char Why[512];
         snprintf(Why, sizeof(Why), "%s", ntsim_last_error());
         NtsimSetLastError("speaker WAV '%s': %s", Config->speaker_wav, Why);
@@ -921,7 +936,7 @@ int ntsim_machine_add_device(ntsim_machine *Machine, const char *Spec)
         NtsimSetLastError("ntsim_machine_add_device: no device option");
         return NTSIM_E_ARGS;
     }
-    return NtsimAddDevice(Spec);
+    return NtsimAddDevice(Spec, NULL);
 }
 
 size_t ntsim_device_count(ntsim_machine *Machine)

@@ -268,6 +268,30 @@ static int KeyExists(const WCHAR *KeyPath)
 
 /* ---- tests: machine and devices ---- */
 
+/* The default PC's specs are the same in every machine of the process (the later ones
+ * take the canonical forms the first one made, sim/host/devices.c). */
+static void test_default_pc_specs_every_machine(void **state)
+{
+    (void)state;
+    static const char *const Expected[] = {
+        "uart16550,io=0x3f8,irq=4,chardev=buffer,name=com1", "pit8254,io=0x40,irq=0,port61=on,bios=on",
+        "edu,bus=0,slot=3,irq=11", "i8042,io=0x60,irq=1,auxirq=12,mouse=on,bios=on",
+        "isa-parallel,io=0x378,irq=7,chardev=buffer,name=lpt1", "pcspk,rate=44100", "i8237,bios=on",
+        "isa-fdc,io=0x3f0,irq=6,dma=2,drive0=blank,drive0.type=1.44M",
+    };
+    for (int Round = 0; Round < 3; Round++) {
+        ntsim_machine *M = NewMachine(NULL, 0);
+        assert_int_equal(ntsim_device_count(M), 8);
+        for (size_t i = 0; i < 8; i++)
+            assert_string_equal(ntsim_device_spec(M, i), Expected[i]);
+        if (Round == 1) { /* a device added by the host is formatted as before */
+            assert_int_equal(ntsim_machine_add_device(M, "uart16550,io=0x2f8,irq=3"), 0);
+            assert_string_equal(ntsim_device_spec(M, 8), "uart16550,io=0x2f8,irq=3,chardev=buffer,name=com2");
+        }
+        ntsim_machine_destroy(M);
+    }
+}
+
 static void test_default_pc(void **state)
 {
     (void)state;
@@ -948,6 +972,7 @@ int main(void)
 {
     const struct CMUnitTest Tests[] = {
         cmocka_unit_test(test_default_pc),
+        cmocka_unit_test(test_default_pc_specs_every_machine),
         cmocka_unit_test(test_device_options),
         cmocka_unit_test(test_port_io_routed),
         cmocka_unit_test(test_hw01_unclaimed_port),
