@@ -29,7 +29,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,9 +65,11 @@ void KiWarmUnwinder(void);              /* sim/ke/bugcheck.c */
 static size_t SweepBaselinePoints;
 
 /* A forked worker making the runs of slots First..Last-1 of a batch. */
+typedef struct _SWEEP_REGION SWEEP_REGION;
 typedef struct _SWEEP_WORKER {
     pid_t Pid;
     int Fd;
+    SWEEP_REGION *Region;     /* the shared report channel, or NULL: all of it came by the pipe */
     size_t First, Last;
     double Start;
     char *Output;
@@ -366,13 +371,160 @@ static void SweepContinue(FILE *Out, const SWEEP_CONTEXT *Context)
     free(Batch);
 }
 
+/* The report channel. A worker's reports go into a region of shared memory mapped
+ * before the fork rather than down the pipe: a write to a pipe wakes the parent, which
+ * runs on the worker's CPU and takes it from the worker at each run (about 10-20 µs a
+ * run). The worker's stdio stream keeps the pipe's buffering (the same size, flushed at
+ * the same points: each run's end, "M", exit()), and a flush appends the bytes to the
+ * region and publishes the new length with a release store. The region outlives the
+ * worker, so a worker that dies leaves the parent everything it had flushed, exactly what
+ * the pipe would have held. The pipe stays, for the end (EOF: the worker is gone or has
+ * finished) and for a report larger than the region: from the first flush that does not
+ * fit, everything goes down the pipe, so the region's bytes always come first. */
+#define SWEEP_REGION_BYTES ((size_t)1 << 20)
+#define SWEEP_REGION_POOL 8
+
+struct _SWEEP_REGION {
+    size_t Visible;           /* bytes published (release store by the worker) */
+    char Data[];
+};
+
+#define SWEEP_REGION_DATA (SWEEP_REGION_BYTES - sizeof(SWEEP_REGION))
+
+/* Regions are kept for the process's next workers: their pages are then already made. */
+static SWEEP_REGION *SweepRegionPool[SWEEP_REGION_POOL];
+static size_t SweepRegionFree;
+static pthread_mutex_t SweepRegionLock = PTHREAD_MUTEX_INITIALIZER;
+
+static SWEEP_REGION *SweepTakeRegion(void)
+{
+    SWEEP_REGION *Region = NULL;
+    pthread_mutex_lock(&SweepRegionLock);
+    if (SweepRegionFree)
+        Region = SweepRegionPool[--SweepRegionFree];
+    pthread_mutex_unlock(&SweepRegionLock);
+    if (Region == NULL) {
+        void *Map = mmap(NULL, SWEEP_REGION_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (Map == MAP_FAILED)
+            return NULL; /* the pipe carries everything */
+        Region = Map;
+    }
+    __atomic_store_n(&Region->Visible, 0, __ATOMIC_RELAXED);
+    return Region;
+}
+
+static void SweepGiveRegion(SWEEP_REGION *Region)
+{
+    if (Region == NULL)
+        return;
+    pthread_mutex_lock(&SweepRegionLock);
+    if (SweepRegionFree < SWEEP_REGION_POOL) {
+        SweepRegionPool[SweepRegionFree++] = Region;
+        Region = NULL;
+    }
+    pthread_mutex_unlock(&SweepRegionLock);
+    if (Region)
+        munmap(Region, SWEEP_REGION_BYTES);
+}
+
+/* The worker's end of the channel (its stdio stream's cookie). */
+typedef struct _SWEEP_CHANNEL {
+    SWEEP_REGION *Region;
+    size_t Used;
+    int Fd;
+    BOOLEAN Overflowed;
+} SWEEP_CHANNEL;
+
+static SWEEP_CHANNEL SweepChannel;
+
+static BOOLEAN SweepWriteAll(int Fd, const char *Data, size_t Size)
+{
+    while (Size) {
+        ssize_t N = write(Fd, Data, Size);
+        if (N < 0 && errno == EINTR)
+            continue;
+        if (N <= 0)
+            return FALSE;
+        Data += N;
+        Size -= (size_t)N;
+    }
+    return TRUE;
+}
+
+static ssize_t SweepChannelWrite(void *Cookie, const char *Data, size_t Size)
+{
+    SWEEP_CHANNEL *Channel = Cookie;
+    if (!Channel->Overflowed && SWEEP_REGION_DATA - Channel->Used >= Size) {
+        memcpy(Channel->Region->Data + Channel->Used, Data, Size);
+        Channel->Used += Size;
+        __atomic_store_n(&Channel->Region->Visible, Channel->Used, __ATOMIC_RELEASE);
+        return (ssize_t)Size;
+    }
+    Channel->Overflowed = TRUE;
+    return SweepWriteAll(Channel->Fd, Data, Size) ? (ssize_t)Size : -1;
+}
+
+#if defined(__APPLE__)
+static int SweepChannelWriteBsd(void *Cookie, const char *Data, int Size)
+{
+    return (int)SweepChannelWrite(Cookie, Data, (size_t)Size);
+}
+#endif
+
+/* The worker's report stream: into Region when there is one, else straight down the
+ * pipe. Buffered as a stream on the pipe would be (its st_blksize), so a worker that
+ * dies leaves the same bytes behind either way. */
+static FILE *SweepOpenChannel(SWEEP_REGION *Region, int Fd)
+{
+    FILE *Out = NULL;
+#if defined(__GLIBC__) || defined(__APPLE__)
+    if (Region) {
+        SweepChannel = (SWEEP_CHANNEL){ .Region = Region, .Fd = Fd };
+#if defined(__GLIBC__)
+        cookie_io_functions_t Functions = { .write = SweepChannelWrite };
+        Out = fopencookie(&SweepChannel, "w", Functions);
+#else
+        Out = funopen(&SweepChannel, NULL, SweepChannelWriteBsd, NULL, NULL);
+#endif
+    }
+    struct stat Info;
+    if (Out && fstat(Fd, &Info) == 0 && Info.st_blksize > 0)
+        setvbuf(Out, KiHostAlloc((size_t)Info.st_blksize), _IOFBF, (size_t)Info.st_blksize);
+#else
+    (void)Region;
+#endif
+    return Out ? Out : fdopen(Fd, "w");
+}
+
+/* The parent's end: what the worker published in the region, then what came down the
+ * pipe, as one report (Worker->Output). The region goes back to the pool. */
+static void SweepCollect(SWEEP_WORKER *Worker)
+{
+    SWEEP_REGION *Region = Worker->Region;
+    if (Region == NULL)
+        return;
+    size_t Visible = __atomic_load_n(&Region->Visible, __ATOMIC_ACQUIRE);
+    if (Visible > SWEEP_REGION_DATA)
+        Visible = SWEEP_REGION_DATA; /* (only the worker writes it; never trust it blindly) */
+    char *Output = KiHostAlloc(Visible + Worker->Length + 1);
+    memcpy(Output, Region->Data, Visible);
+    if (Worker->Length)
+        memcpy(Output + Visible, Worker->Output, Worker->Length);
+    free(Worker->Output);
+    Worker->Output = Output;
+    Worker->Length += Visible;
+    Worker->Capacity = Worker->Length + 1;
+    Worker->Region = NULL;
+    SweepGiveRegion(Region);
+}
+
 /* A worker: the runs Jobs[First..Last) one after the other in this process, each
  * report framed by "R <slot>" and "E". The alarm is the per-run watchdog: a hang ends
  * the worker with SIGALRM, and the parent names the run it was in. */
 static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_t First,
-                                             size_t Last, int Fd)
+                                             size_t Last, int Fd, SWEEP_REGION *Region)
 {
-    FILE *Out = fdopen(Fd, "w");
+    FILE *Out = SweepOpenChannel(Region, Fd);
     /* every run's machine is the default PC: one registry build per worker (not worth
      * keeping for a child that makes a single run) */
     NtsimPersistentWorker = !Context->Options->fork_per_run;
@@ -386,7 +538,12 @@ static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, cons
     SweepWorkerRuns(Out, Context, Jobs, First, Last);
     if (Context->Continue && Last - First == 1 && Jobs[First].Run == 0)
         SweepContinue(Out, Context);
+    /* Every run it was given is reported complete: its exit can change no verdict, so
+     * the parent need not wait for it (SweepReap). */
+    fputs("Z\n", Out);
     fclose(Out);
+    if (SweepChannel.Region)
+        close(Fd); /* (the stream on the region does not own the pipe) */
     _exit(0);
 }
 
@@ -407,20 +564,23 @@ static int SweepStart(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_
     int Pipe[2];
     if (pipe(Pipe) != 0)
         return -1;
+    SWEEP_REGION *Region = SweepTakeRegion();
     fflush(NULL);
     double Start = SweepNow();
     pid_t Pid = fork();
     if (Pid < 0) {
         close(Pipe[0]);
         close(Pipe[1]);
+        SweepGiveRegion(Region);
         return -1;
     }
     if (Pid == 0) {
         close(Pipe[0]);
-        SweepWorkerMain(Context, Jobs, First, Last, Pipe[1]);
+        SweepWorkerMain(Context, Jobs, First, Last, Pipe[1], Region);
     }
     close(Pipe[1]);
     memset(Worker, 0, sizeof(*Worker));
+    Worker->Region = Region;
     Worker->Pid = Pid;
     Worker->Fd = Pipe[0];
     Worker->First = First;
@@ -835,12 +995,62 @@ static void SweepCutTail(SWEEP_WORKER *Worker, int Status, SWEEP_TAIL *Tail)
     Worker->Length = (size_t)(Go + 1 - Worker->Output);
 }
 
+/* Workers that finished every run they were given and are still exiting: their wait
+ * status can change no verdict (SweepSplit gives complete runs status 0), so the parent
+ * goes on while the kernel tears them down, and reaps them later (SweepReapFinished). */
+static pid_t *SweepExiting;
+static size_t SweepExitingCount, SweepExitingCapacity;
+static pthread_mutex_t SweepExitingLock = PTHREAD_MUTEX_INITIALIZER;
+
+static void SweepLetExit(pid_t Pid)
+{
+    pthread_mutex_lock(&SweepExitingLock);
+    if (SweepExitingCount == SweepExitingCapacity) {
+        SweepExitingCapacity = SweepExitingCapacity ? SweepExitingCapacity * 2 : 8;
+        SweepExiting = KiHostRealloc(SweepExiting, SweepExitingCapacity * sizeof(pid_t));
+    }
+    SweepExiting[SweepExitingCount++] = Pid;
+    pthread_mutex_unlock(&SweepExitingLock);
+}
+
+/* Reap the finished workers that are gone (Wait: wait for every one). A worker some
+ * other code of this process reaped (waitpid(-1)) is gone as well. */
+static void SweepReapFinished(BOOLEAN Wait)
+{
+    pthread_mutex_lock(&SweepExitingLock);
+    for (size_t i = 0; i < SweepExitingCount;) {
+        pid_t Got;
+        while ((Got = waitpid(SweepExiting[i], NULL, Wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
+            ;
+        if (Got == 0) {
+            i++;
+            continue;
+        }
+        SweepExiting[i] = SweepExiting[--SweepExitingCount];
+    }
+    pthread_mutex_unlock(&SweepExitingLock);
+}
+
+/* The worker's last line says it finished: take the line off and say so. */
+static BOOLEAN SweepFinished(SWEEP_WORKER *Worker)
+{
+    size_t N = Worker->Length;
+    if (N < 2 || Worker->Output[N - 2] != 'Z' || Worker->Output[N - 1] != '\n' || (N > 2 && Worker->Output[N - 3] != '\n'))
+        return FALSE;
+    Worker->Length -= 2;
+    return TRUE;
+}
+
 static void SweepReap(SWEEP_WORKER *Worker, SWEEP_DONE *Done, SWEEP_QUEUE *Queue, SWEEP_TAIL *Tail)
 {
     close(Worker->Fd);
+    SweepCollect(Worker);
     int Status = 0;
-    while (waitpid(Worker->Pid, &Status, 0) < 0 && errno == EINTR)
-        ;
+    if (SweepFinished(Worker))
+        SweepLetExit(Worker->Pid);
+    else
+        while (waitpid(Worker->Pid, &Status, 0) < 0 && errno == EINTR)
+            ;
     if (Tail)
         SweepCutTail(Worker, Status, Tail);
     size_t Next = SweepSplit(Worker, Status, Done);
@@ -967,6 +1177,7 @@ static int SweepRunBatch(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, co
         close(Workers[i].Fd);
         while (waitpid(Workers[i].Pid, NULL, 0) < 0 && errno == EINTR)
             ; /* reaped, whatever signal comes meanwhile */
+        SweepGiveRegion(Workers[i].Region); /* (the worker is gone: nothing writes it now) */
         free(Workers[i].Output);
     }
     for (size_t i = Parsed; i < Count; i++)
@@ -993,6 +1204,79 @@ ntsim_sweep_result *SweepNewResult(const char *Image, ntsim_fail_on FailOn)
     return R;
 }
 
+/* The image file this process's sweeps checked last, and which checks it passed: a
+ * library user sweeping the same unchanged file again skips reading it (the two checks
+ * read it into fresh heap: about 90 µs and 35 page faults a sweep). The file is known by
+ * its identity and its last change, so an image rebuilt in place (a new ctime) or
+ * replaced (a new inode) is checked afresh. Only passes are kept: a refused image is
+ * read and refused again, with its message. */
+typedef struct _SWEEP_FILE_ID {
+    dev_t Device;
+    ino_t Inode;
+    off_t Size;
+    struct timespec Modified, Changed;
+} SWEEP_FILE_ID;
+
+static struct {
+    SWEEP_FILE_ID Id;
+    BOOLEAN File, Imports; /* IopCheckImageFile, IopCheckImageImports passed */
+} SweepChecked;
+static pthread_mutex_t SweepCheckedLock = PTHREAD_MUTEX_INITIALIZER;
+
+static BOOLEAN SweepFileId(const char *Path, SWEEP_FILE_ID *Id)
+{
+    struct stat Info;
+    memset(Id, 0, sizeof(*Id));
+    if (stat(Path, &Info) != 0 || !S_ISREG(Info.st_mode))
+        return FALSE;
+    Id->Device = Info.st_dev;
+    Id->Inode = Info.st_ino;
+    Id->Size = Info.st_size;
+#if defined(__APPLE__)
+    Id->Modified = Info.st_mtimespec;
+    Id->Changed = Info.st_ctimespec;
+#else
+    Id->Modified = Info.st_mtim;
+    Id->Changed = Info.st_ctim;
+#endif
+    return TRUE;
+}
+
+static BOOLEAN SweepSameFile(const SWEEP_FILE_ID *A, const SWEEP_FILE_ID *B)
+{
+    return A->Device == B->Device && A->Inode == B->Inode && A->Size == B->Size &&
+           A->Modified.tv_sec == B->Modified.tv_sec && A->Modified.tv_nsec == B->Modified.tv_nsec &&
+           A->Changed.tv_sec == B->Changed.tv_sec && A->Changed.tv_nsec == B->Changed.tv_nsec;
+}
+
+/* IopCheckImageFile (Imports FALSE) or IopCheckImageImports (TRUE) of Path, or nothing
+ * when the file is the one that passed it last. The identity is taken before the check
+ * reads the file: a file changed meanwhile has another ctime and is checked next time. */
+static int SweepCheckCached(const char *Path, BOOLEAN Imports)
+{
+    SWEEP_FILE_ID Id;
+    BOOLEAN Known = SweepFileId(Path, &Id);
+    pthread_mutex_lock(&SweepCheckedLock);
+    BOOLEAN Passed = Known && SweepSameFile(&Id, &SweepChecked.Id) && (Imports ? SweepChecked.Imports : SweepChecked.File);
+    pthread_mutex_unlock(&SweepCheckedLock);
+    if (Passed)
+        return 0;
+    int Rc = Imports ? IopCheckImageImports(Path) : IopCheckImageFile(Path);
+    if (Rc != 0 || !Known)
+        return Rc;
+    pthread_mutex_lock(&SweepCheckedLock);
+    if (!SweepSameFile(&Id, &SweepChecked.Id)) {
+        SweepChecked.Id = Id;
+        SweepChecked.File = SweepChecked.Imports = FALSE;
+    }
+    if (Imports)
+        SweepChecked.Imports = TRUE;
+    else
+        SweepChecked.File = TRUE;
+    pthread_mutex_unlock(&SweepCheckedLock);
+    return 0;
+}
+
 /* Checks that need no child: the options, and an image complete enough to map. */
 static int SweepCheckOptions(const ntsim_sweep_options *Options)
 {
@@ -1012,7 +1296,7 @@ static int SweepCheckOptions(const ntsim_sweep_options *Options)
                           Options->shard_index, Options->shard_count);
         return NTSIM_E_ARGS;
     }
-    return IopCheckImageFile(Options->image);
+    return SweepCheckCached(Options->image, FALSE);
 }
 
 /* Another shard reports the baseline: this one ran it only to learn the points. */
@@ -1111,6 +1395,7 @@ static int SweepInjectionRuns(const SWEEP_CONTEXT *Base, ntsim_sweep_result *R, 
 static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly, ntsim_sweep_result **Out)
 {
     *Out = NULL;
+    SweepReapFinished(FALSE);
     int Rc = SweepCheckOptions(Options);
     if (Rc != 0)
         return Rc;
@@ -1134,7 +1419,7 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
     /* SweepCheckOptions checked the file; the imports are checked here, once, rather than
      * in the baseline's worker after the fork (its snapshot's loads skip the checks). A
      * refused image is left to the worker, which reports it as before. */
-    Context.ImageChecked = Context.Continue && IopCheckImageImports(Options->image) == 0;
+    Context.ImageChecked = Context.Continue && SweepCheckCached(Options->image, TRUE) == 0;
     SWEEP_JOB Baseline = { 0, 0 };
     SWEEP_TAIL Made = { NULL, 0, FALSE };
     if (!Options->fork_per_run) NtsimPrepareWorkerTemplate(); /* inherited by every worker (sim/host/machine.c) */
@@ -1145,6 +1430,7 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
     if (Rc == 0 && !BaselineOnly)
         Rc = SweepInjectionRuns(&Context, R, Jobs, &Made, Error, sizeof(Error));
     free(Made.Output);
+    SweepReapFinished(FALSE);
     if (Rc != 0) {
         NtsimSetLastError("%s", Error[0] ? Error : "the sweep failed");
         ntsim_sweep_free(R);
