@@ -39,6 +39,9 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 int IopCheckImageFile(const char *Path); /* sim/io/imagecheck.c */
 
@@ -56,6 +59,7 @@ typedef struct _SWEEP_CONTEXT {
     unsigned Jobs;
     BOOLEAN Continue;         /* the baseline's worker may go on with the first pass (SweepMayContinue) */
     BOOLEAN ImageChecked;     /* the parent checked the file and its imports before forking: not again */
+    int HelperFd;             /* the baseline's worker: where it sends the helper its share (-1: no helper) */
 } SWEEP_CONTEXT;
 
 /* In the baseline's worker: the image is snapshotted, so it can go on with the runs. */
@@ -345,6 +349,16 @@ static size_t SweepFirstPassJobs(const ntsim_sweep_options *Options, size_t Poin
     return N;
 }
 
+/* Runs per worker: one in fork-per-run mode; else the batch shared among the jobs, in
+ * pieces of at most 256 so that a worker held up by a hang leaves work to the others. */
+static size_t SweepChunk(size_t Count, unsigned Jobs, BOOLEAN Persistent)
+{
+    if (!Persistent || Count == 0)
+        return 1;
+    size_t Chunk = (Count + Jobs - 1) / Jobs;
+    return Chunk > 256 ? 256 : Chunk;
+}
+
 /* A small first pass costs less made right here, after the baseline, than in workers
  * forked for it: one process for the whole sweep. */
 #define SWEEP_SMALL_PASS 16
@@ -356,17 +370,61 @@ static BOOLEAN SweepMayContinue(const SWEEP_CONTEXT *Context, size_t Count)
     return Context->Continue && !Context->Options->second_order && (Count <= SWEEP_SMALL_PASS || Context->Jobs == 1);
 }
 
-/* The baseline's worker goes on: "G", then the first pass's runs framed as a worker's.
- * The parent reads them as if a worker given slots 0..N-1 had made them. */
+static BOOLEAN SweepWriteAll(int Fd, const char *Data, size_t Size);
+
+/* A first pass at least this long is shared with the helper (SweepHelperMain). */
+#define SWEEP_HELPER_MIN 2
+
+/* What the helper is sent: the baseline's point count (it numbers the first pass as the
+ * parent does) and its slots. */
+typedef struct _SWEEP_SHARE {
+    size_t Points, First, Last;
+} SWEEP_SHARE;
+
+/* How the first pass's first slots are shared: this worker makes [0, *Own), the helper
+ * [*Own, *Shared). A small pass (or --jobs 1) is made here, halved with the helper when
+ * there is one; a large one, with --jobs 2, gives each of the two a worker's share (the
+ * parent's workers make the rest); otherwise this worker stops after the baseline. */
+static BOOLEAN SweepShareFirstPass(const SWEEP_CONTEXT *Context, size_t Count, size_t *Own, size_t *Shared)
+{
+    BOOLEAN Helper = Context->HelperFd >= 0;
+    *Own = *Shared = Count;
+    if (SweepMayContinue(Context, Count)) {
+        if (Helper && Count >= SWEEP_HELPER_MIN)
+            *Own = (Count + 1) / 2;
+        return TRUE;
+    }
+    if (!Helper || !Context->Continue || Context->Options->second_order || Context->Jobs != 2)
+        return FALSE;
+    size_t Chunk = SweepChunk(Count, Context->Jobs, TRUE);
+    *Own = Chunk;
+    *Shared = 2 * Chunk < Count ? 2 * Chunk : Count;
+    return TRUE;
+}
+
+/* The baseline's worker goes on: "G <own> <shared>", then the first pass's runs framed
+ * as a worker's. The parent reads them as if a worker given slots [0, own) had made
+ * them, and the helper's report as a worker's given [own, shared). */
 static void SweepContinue(FILE *Out, const SWEEP_CONTEXT *Context)
 {
-    if (!SweepSnapshotted)
-        return;
+    size_t Own = 0, Shared = 0;
     SWEEP_JOB *Batch = KiHostAlloc((SweepBaselinePoints ? SweepBaselinePoints : 1) * sizeof(SWEEP_JOB));
     size_t Count = SweepFirstPassJobs(Context->Options, SweepBaselinePoints, Batch);
-    if (SweepMayContinue(Context, Count)) {
-        fprintf(Out, "G\n");
-        SweepWorkerRuns(Out, Context, Batch, 0, Count);
+    BOOLEAN Go = SweepSnapshotted && SweepShareFirstPass(Context, Count, &Own, &Shared);
+    if (Go && Shared > Own) {
+        /* (a helper that is gone must not take this worker with it: no SIGPIPE) */
+        SWEEP_SHARE Share = { SweepBaselinePoints, Own, Shared };
+        struct sigaction Ignore = { .sa_handler = SIG_IGN }, Old;
+        sigaction(SIGPIPE, &Ignore, &Old);
+        if (!SweepWriteAll(Context->HelperFd, (const char *)&Share, sizeof(Share)))
+            Shared = Own; /* the parent gives the helper's share to a worker */
+        sigaction(SIGPIPE, &Old, NULL);
+    }
+    if (Context->HelperFd >= 0)
+        close(Context->HelperFd); /* the helper stops waiting now, not at this worker's exit */
+    if (Go) {
+        fprintf(Out, "G\t%zu\t%zu\n", Own, Shared);
+        SweepWorkerRuns(Out, Context, Batch, 0, Own);
     }
     free(Batch);
 }
@@ -521,10 +579,8 @@ static void SweepCollect(SWEEP_WORKER *Worker)
 /* A worker: the runs Jobs[First..Last) one after the other in this process, each
  * report framed by "R <slot>" and "E". The alarm is the per-run watchdog: a hang ends
  * the worker with SIGALRM, and the parent names the run it was in. */
-static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_t First,
-                                             size_t Last, int Fd, SWEEP_REGION *Region)
+static void SweepWorkerSetup(const SWEEP_CONTEXT *Context)
 {
-    FILE *Out = SweepOpenChannel(Region, Fd);
     /* every run's machine is the default PC: one registry build per worker (not worth
      * keeping for a child that makes a single run) */
     NtsimPersistentWorker = !Context->Options->fork_per_run;
@@ -535,11 +591,12 @@ static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, cons
      * that a run which never reads the floppy never touches. */
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
-    SweepWorkerRuns(Out, Context, Jobs, First, Last);
-    if (Context->Continue && Last - First == 1 && Jobs[First].Run == 0)
-        SweepContinue(Out, Context);
-    /* Every run it was given is reported complete: its exit can change no verdict, so
-     * the parent need not wait for it (SweepReap). */
+}
+
+/* Every run the worker was given is reported complete: "Z", and its exit can change no
+ * verdict, so the parent need not wait for it (SweepReap). */
+static DECLSPEC_NORETURN void SweepWorkerExit(FILE *Out, int Fd)
+{
     fputs("Z\n", Out);
     fclose(Out);
     if (SweepChannel.Region)
@@ -547,11 +604,95 @@ static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, cons
     _exit(0);
 }
 
+static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_t First,
+                                             size_t Last, int Fd, SWEEP_REGION *Region)
+{
+    FILE *Out = SweepOpenChannel(Region, Fd);
+    SweepWorkerSetup(Context);
+    SweepWorkerRuns(Out, Context, Jobs, First, Last);
+    if (Context->Continue && Last - First == 1 && Jobs[First].Run == 0)
+        SweepContinue(Out, Context);
+    SweepWorkerExit(Out, Fd);
+}
+
+/* A forked child starts on its parent's CPU, and an idle CPU takes a waiting task only
+ * at its next balancing tick: a helper would wait there for the whole sweep, behind the
+ * baseline's worker. It moves itself to the next CPU it may run on, then gives the
+ * scheduler all of them back (the move stays; nothing is pinned). */
+static void SweepMoveToOtherCpu(void)
+{
+#if defined(__linux__)
+    cpu_set_t Allowed, One;
+    int Cpu = sched_getcpu();
+    if (Cpu < 0 || sched_getaffinity(0, sizeof(Allowed), &Allowed) != 0 || CPU_COUNT(&Allowed) < 2)
+        return;
+    for (int i = 1; i < CPU_SETSIZE; i++) {
+        int Other = (Cpu + i) % CPU_SETSIZE;
+        if (CPU_ISSET(Other, &Allowed)) {
+            CPU_ZERO(&One);
+            CPU_SET(Other, &One);
+            if (sched_setaffinity(0, sizeof(One), &One) == 0)
+                sched_setaffinity(0, sizeof(Allowed), &Allowed);
+            return;
+        }
+    }
+#endif
+}
+
+static BOOLEAN SweepReadAll(int Fd, void *Buffer, size_t Size)
+{
+    char *At = Buffer;
+    while (Size) {
+        ssize_t N = read(Fd, At, Size);
+        if (N < 0 && errno == EINTR)
+            continue;
+        if (N <= 0)
+            return FALSE;
+        At += N;
+        Size -= (size_t)N;
+    }
+    return TRUE;
+}
+
+/* The helper: a second persistent worker, forked just before the baseline's, that gets
+ * ready while the baseline runs (the image mapped and snapshotted, a first machine made
+ * and destroyed: the registry template) and then makes the share of the first pass the
+ * baseline's worker sends it (SweepContinue). "H" says it got a share and is ready: a
+ * helper that ends before it is the sweep's loss of a helper, not a finding of a run.
+ * Sent nothing (the baseline failed, the pass is short, the baseline's worker stops):
+ * it ends at once. */
+static DECLSPEC_NORETURN void SweepHelperMain(const SWEEP_CONTEXT *Context, int Assign, int Fd, SWEEP_REGION *Region)
+{
+    SweepMoveToOtherCpu();
+    FILE *Out = SweepOpenChannel(Region, Fd);
+    SweepWorkerSetup(Context);
+    const ntsim_sweep_options *Options = Context->Options;
+    BOOLEAN Ready = IopSnapshotImage(Options->image) == 0;
+    if (Ready) {
+        ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+        ntsim_machine *Machine = ntsim_machine_create(&Config);
+        Ready = Machine != NULL;
+        if (Machine)
+            ntsim_machine_destroy(Machine);
+    }
+    SWEEP_SHARE Share;
+    if (Ready && SweepReadAll(Assign, &Share, sizeof(Share)) && Share.First < Share.Last && Share.Last <= Share.Points) {
+        SWEEP_JOB *Batch = KiHostAlloc((Share.Points ? Share.Points : 1) * sizeof(SWEEP_JOB));
+        if (Share.Last <= SweepFirstPassJobs(Options, Share.Points, Batch)) {
+            fprintf(Out, "H\n");
+            SweepWorkerRuns(Out, Context, Batch, Share.First, Share.Last);
+        }
+        free(Batch);
+    }
+    close(Assign);
+    SweepWorkerExit(Out, Fd);
+}
+
 /* The body of a worker's loop, callable in this process (white-box tests run it many
  * times in one process under LeakSanitizer): run (Run, Then), its report to Out. */
 void NtsimSweepRunHere(const ntsim_sweep_options *Options, unsigned long Run, unsigned long Then, FILE *Out)
 {
-    SWEEP_CONTEXT Context = { .Options = Options };
+    SWEEP_CONTEXT Context = { .Options = Options, .HelperFd = -1 };
     SWEEP_JOB Job = { Run, Then };
     SweepRunOne(Out, &Context, &Job);
     fprintf(Out, "E\n");
@@ -974,22 +1115,32 @@ static void SweepGiveBack(SWEEP_QUEUE *Q, size_t First, size_t Last)
     Q->LeftCount++;
 }
 
-/* The first pass as the baseline's worker made it (after its "G" line), with how that
- * worker ended, for the first pass to take as made. */
+/* The first pass as the baseline's worker made it (after its "G" line: slots [0, Own)),
+ * with how that worker ended, and the helper's report (slots [Own, Shared)), for the
+ * first pass to take as made. */
 typedef struct _SWEEP_TAIL {
     char *Output;
     int Status;
     BOOLEAN Present;
+    size_t Own, Shared;
+    char *HelperOutput;       /* NULL: the helper made none of its share (it is given again) */
+    int HelperStatus;
 } SWEEP_TAIL;
 
 static void SweepCutTail(SWEEP_WORKER *Worker, int Status, SWEEP_TAIL *Tail)
 {
     Worker->Output = Worker->Output ? Worker->Output : KiHostAlloc(1);
     Worker->Output[Worker->Length] = 0;
-    char *Go = strstr(Worker->Output, "\nG\n");
+    char *Go = strstr(Worker->Output, "\nG\t");
     if (Go == NULL)
         return;
-    Tail->Output = KiHostStrdup(Go + 3);
+    char *End;
+    Tail->Own = strtoul(Go + 3, &End, 10);
+    Tail->Shared = strtoul(End, &End, 10);
+    End = strchr(End, '\n');
+    if (End == NULL)
+        return;
+    Tail->Output = KiHostStrdup(End + 1);
     Tail->Status = Status;
     Tail->Present = TRUE;
     Worker->Length = (size_t)(Go + 1 - Worker->Output);
@@ -1058,27 +1209,36 @@ static void SweepReap(SWEEP_WORKER *Worker, SWEEP_DONE *Done, SWEEP_QUEUE *Queue
     free(Worker->Output);
 }
 
-/* Runs per worker: one in fork-per-run mode; else the batch shared among the jobs, in
- * pieces of at most 256 so that a worker held up by a hang leaves work to the others. */
-static size_t SweepChunk(size_t Count, unsigned Jobs, BOOLEAN Persistent)
+
+/* Slots [First, Last) as a worker that ended with Status reported them (Output);
+ * the slots it did not reach go back to the queue. */
+static void SweepTakeMade(const char *Output, int Status, size_t First, size_t Last, SWEEP_DONE *Done, SWEEP_QUEUE *Queue)
 {
-    if (!Persistent || Count == 0)
-        return 1;
-    size_t Chunk = (Count + Jobs - 1) / Jobs;
-    return Chunk > 256 ? 256 : Chunk;
+    if (First >= Last)
+        return;
+    SWEEP_WORKER Made = { .First = First, .Last = Last, .Start = SweepNow() };
+    Made.Output = KiHostStrdup(Output);
+    Made.Length = strlen(Made.Output);
+    SweepGiveBack(Queue, SweepSplit(&Made, Status, Done), Last);
+    free(Made.Output);
 }
 
-/* Runs a worker made before the batch began (the baseline's, SweepContinue) count as
- * made; the parent goes on from the first one it did not make. */
+/* Runs the baseline's worker and the helper made before the batch began count as made;
+ * the parent goes on from the first slot neither was given, and gives again what they
+ * did not reach. */
 static void SweepPrefill(const SWEEP_TAIL *Prefill, size_t Count, SWEEP_DONE *Done, SWEEP_QUEUE *Queue)
 {
     if (Prefill == NULL || !Prefill->Present || Count == 0)
         return;
-    SWEEP_WORKER Made = { .First = 0, .Last = Count, .Start = SweepNow() };
-    Made.Output = KiHostStrdup(Prefill->Output);
-    Made.Length = strlen(Made.Output);
-    Queue->Next = SweepSplit(&Made, Prefill->Status, Done);
-    free(Made.Output);
+    size_t Own = Prefill->Own < Count ? Prefill->Own : Count;
+    size_t Shared = Prefill->Shared < Count ? Prefill->Shared : Count;
+    Shared = Shared > Own ? Shared : Own;
+    Queue->Next = Shared;
+    SweepTakeMade(Prefill->Output, Prefill->Status, 0, Own, Done, Queue);
+    if (Prefill->HelperOutput)
+        SweepTakeMade(Prefill->HelperOutput, Prefill->HelperStatus, Own, Shared, Done, Queue);
+    else
+        SweepGiveBack(Queue, Own, Shared);
 }
 
 /* How this process holds the image for the workers it forks after the baseline: mapped
@@ -1220,6 +1380,7 @@ typedef struct _SWEEP_FILE_ID {
 static struct {
     SWEEP_FILE_ID Id;
     BOOLEAN File, Imports; /* IopCheckImageFile, IopCheckImageImports passed */
+    size_t Pass;           /* the last sweep's first pass, plus one (0: not known) */
 } SweepChecked;
 static pthread_mutex_t SweepCheckedLock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -1268,6 +1429,7 @@ static int SweepCheckCached(const char *Path, BOOLEAN Imports)
     if (!SweepSameFile(&Id, &SweepChecked.Id)) {
         SweepChecked.Id = Id;
         SweepChecked.File = SweepChecked.Imports = FALSE;
+        SweepChecked.Pass = 0;
     }
     if (Imports)
         SweepChecked.Imports = TRUE;
@@ -1275,6 +1437,35 @@ static int SweepCheckCached(const char *Path, BOOLEAN Imports)
         SweepChecked.File = TRUE;
     pthread_mutex_unlock(&SweepCheckedLock);
     return 0;
+}
+
+/* The helper (SweepHelperMain) costs a fork in this process (80-100 µs here) and a
+ * process's exit: worth it for a long first pass, a loss for a short one, which the
+ * baseline's worker makes alone sooner than it could hand half of it over. The pass's
+ * length is known only after the baseline, so the last sweep of the same unchanged
+ * file tells (options can change it: this is a guess, and no result depends on it). */
+#define SWEEP_HELPER_PASS 17
+
+static BOOLEAN SweepHelperWorthIt(const char *Path)
+{
+    SWEEP_FILE_ID Id;
+    if (!SweepFileId(Path, &Id))
+        return FALSE;
+    pthread_mutex_lock(&SweepCheckedLock);
+    BOOLEAN Short = SweepSameFile(&Id, &SweepChecked.Id) && SweepChecked.Pass && SweepChecked.Pass - 1 < SWEEP_HELPER_PASS;
+    pthread_mutex_unlock(&SweepCheckedLock);
+    return !Short;
+}
+
+static void SweepRememberPass(const char *Path, size_t Pass)
+{
+    SWEEP_FILE_ID Id;
+    if (!SweepFileId(Path, &Id))
+        return;
+    pthread_mutex_lock(&SweepCheckedLock);
+    if (SweepSameFile(&Id, &SweepChecked.Id))
+        SweepChecked.Pass = Pass + 1;
+    pthread_mutex_unlock(&SweepCheckedLock);
 }
 
 /* Checks that need no child: the options, and an image complete enough to map. */
@@ -1324,6 +1515,8 @@ static int SweepFirstPass(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, u
     SWEEP_JOB *Batch = KiHostAlloc((Count ? Count : 1) * sizeof(SWEEP_JOB));
     size_t N = SweepFirstPassJobs(Options, Count, Batch);
     int Rc = 0;
+    if (!Options->only)
+        SweepRememberPass(Options->image, N);
     if (Options->only && (Options->only > Count)) {
         snprintf(Error, ErrorSize, "there is no injection point %lu (the driver makes %zu failable calls)",
                  Options->only, Count);
@@ -1379,6 +1572,7 @@ static int SweepInjectionRuns(const SWEEP_CONTEXT *Base, ntsim_sweep_result *R, 
 {
     const ntsim_sweep_options *Options = Base->Options;
     SWEEP_CONTEXT Context = *Base;
+    Context.HelperFd = -1;
     SWEEP_IMAGE Image = { FALSE, FALSE, NULL };
     if (Options->second_order)
         SweepKnowBaseline(&Context, R);
@@ -1389,6 +1583,83 @@ static int SweepInjectionRuns(const SWEEP_CONTEXT *Base, ntsim_sweep_result *R, 
         SweepForgetKnown(&Context);
     SweepReleaseImage(&Image);
     return Rc;
+}
+
+/* The parent's side of the helper (SweepHelperMain). */
+typedef struct _SWEEP_HELPER {
+    SWEEP_WORKER Worker;
+    BOOLEAN Started;
+} SWEEP_HELPER;
+
+/* Fork the helper when a persistent first pass may follow the baseline with two or
+ * more jobs; Context->HelperFd is then where the baseline's worker sends its share. */
+static void SweepStartHelper(SWEEP_CONTEXT *Context, unsigned Jobs, SWEEP_HELPER *Helper)
+{
+    const ntsim_sweep_options *Options = Context->Options;
+    memset(Helper, 0, sizeof(*Helper));
+    Context->HelperFd = -1;
+    if (!Context->Continue || !Context->ImageChecked || Jobs < 2 || Options->second_order || Options->only ||
+        !SweepHelperWorthIt(Options->image))
+        return;
+    int Assign[2], Report[2];
+    if (pipe(Assign) != 0)
+        return;
+    if (pipe(Report) != 0) {
+        close(Assign[0]);
+        close(Assign[1]);
+        return;
+    }
+    SWEEP_REGION *Region = SweepTakeRegion();
+    fflush(NULL);
+    double Start = SweepNow();
+    pid_t Pid = fork();
+    if (Pid == 0) {
+        close(Assign[1]);
+        close(Report[0]);
+        SweepHelperMain(Context, Assign[0], Report[1], Region);
+    }
+    close(Assign[0]);
+    close(Report[1]);
+    if (Pid < 0) {
+        close(Assign[1]);
+        close(Report[0]);
+        SweepGiveRegion(Region);
+        return;
+    }
+    Helper->Started = TRUE;
+    Helper->Worker = (SWEEP_WORKER){ .Pid = Pid, .Fd = Report[0], .Region = Region, .Start = Start };
+    Context->HelperFd = Assign[1];
+}
+
+/* After the baseline: the helper's report joins the baseline worker's tail (Made), or,
+ * when the baseline failed (Made NULL), the helper is ended and its report dropped. */
+static void SweepEndHelper(SWEEP_CONTEXT *Context, SWEEP_HELPER *Helper, SWEEP_TAIL *Made)
+{
+    if (Context->HelperFd >= 0)
+        close(Context->HelperFd); /* a helper still waiting for its share stops now */
+    Context->HelperFd = -1;
+    if (!Helper->Started)
+        return;
+    SWEEP_WORKER *Worker = &Helper->Worker;
+    if (Made == NULL)
+        kill(Worker->Pid, SIGKILL);
+    while (SweepRead(Worker))
+        ;
+    close(Worker->Fd);
+    SweepCollect(Worker);
+    int Status = 0;
+    if (Made && SweepFinished(Worker))
+        SweepLetExit(Worker->Pid);
+    else
+        while (waitpid(Worker->Pid, &Status, 0) < 0 && errno == EINTR)
+            ;
+    Worker->Output = Worker->Output ? Worker->Output : KiHostAlloc(1);
+    Worker->Output[Worker->Length] = 0;
+    if (Made && Made->Present && Made->Shared > Made->Own && strncmp(Worker->Output, "H\n", 2) == 0) {
+        Made->HelperOutput = KiHostStrdup(Worker->Output + 1);
+        Made->HelperStatus = Status;
+    }
+    free(Worker->Output);
 }
 
 /* The baseline and then the injection runs (all, or only Options->only). */
@@ -1421,15 +1692,20 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
      * refused image is left to the worker, which reports it as before. */
     Context.ImageChecked = Context.Continue && SweepCheckCached(Options->image, TRUE) == 0;
     SWEEP_JOB Baseline = { 0, 0 };
-    SWEEP_TAIL Made = { NULL, 0, FALSE };
+    SWEEP_TAIL Made;
+    memset(&Made, 0, sizeof(Made));
     if (!Options->fork_per_run) NtsimPrepareWorkerTemplate(); /* inherited by every worker (sim/host/machine.c) */
+    SWEEP_HELPER Helper;
+    SweepStartHelper(&Context, Jobs, &Helper);
     Rc = SweepRunBatch(&Context, R, &Baseline, 1, 1, NULL, NULL, &Made, Error, sizeof(Error));
+    SweepEndHelper(&Context, &Helper, Rc == 0 ? &Made : NULL);
     if (Rc == 0 && !SweepInShard(Options, 0))
         SweepForgetBaseline(R);
     Context.Continue = FALSE; /* only the baseline's worker goes on */
     if (Rc == 0 && !BaselineOnly)
         Rc = SweepInjectionRuns(&Context, R, Jobs, &Made, Error, sizeof(Error));
     free(Made.Output);
+    free(Made.HelperOutput);
     SweepReapFinished(FALSE);
     if (Rc != 0) {
         NtsimSetLastError("%s", Error[0] ? Error : "the sweep failed");
