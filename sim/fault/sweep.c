@@ -449,6 +449,12 @@ struct _SWEEP_REGION {
 
 #define SWEEP_REGION_DATA (SWEEP_REGION_BYTES - sizeof(SWEEP_REGION))
 
+/* White-box (tests/faults/test_persistent.c): how much of a region a worker fills before
+ * it goes on down the pipe (at most SWEEP_REGION_DATA), and whether a helper is forked
+ * (0: when SweepHelperWorthIt says so, 1: whenever it may be, -1: never). */
+size_t NtsimSweepRegionLimit = SWEEP_REGION_DATA;
+int NtsimSweepHelperPolicy;
+
 /* Regions are kept for the process's next workers: their pages are then already made. */
 static SWEEP_REGION *SweepRegionPool[SWEEP_REGION_POOL];
 static size_t SweepRegionFree;
@@ -512,7 +518,8 @@ static BOOLEAN SweepWriteAll(int Fd, const char *Data, size_t Size)
 static ssize_t SweepChannelWrite(void *Cookie, const char *Data, size_t Size)
 {
     SWEEP_CHANNEL *Channel = Cookie;
-    if (!Channel->Overflowed && SWEEP_REGION_DATA - Channel->Used >= Size) {
+    size_t Limit = NtsimSweepRegionLimit < SWEEP_REGION_DATA ? NtsimSweepRegionLimit : SWEEP_REGION_DATA;
+    if (!Channel->Overflowed && Channel->Used <= Limit && Limit - Channel->Used >= Size) {
         memcpy(Channel->Region->Data + Channel->Used, Data, Size);
         Channel->Used += Size;
         __atomic_store_n(&Channel->Region->Visible, Channel->Used, __ATOMIC_RELEASE);
@@ -680,6 +687,7 @@ static DECLSPEC_NORETURN void SweepHelperMain(const SWEEP_CONTEXT *Context, int 
         SWEEP_JOB *Batch = KiHostAlloc((Share.Points ? Share.Points : 1) * sizeof(SWEEP_JOB));
         if (Share.Last <= SweepFirstPassJobs(Options, Share.Points, Batch)) {
             fprintf(Out, "H\n");
+            fflush(Out); /* (into the region: no system call) */
             SweepWorkerRuns(Out, Context, Batch, Share.First, Share.Last);
         }
         free(Batch);
@@ -1599,7 +1607,7 @@ static void SweepStartHelper(SWEEP_CONTEXT *Context, unsigned Jobs, SWEEP_HELPER
     memset(Helper, 0, sizeof(*Helper));
     Context->HelperFd = -1;
     if (!Context->Continue || !Context->ImageChecked || Jobs < 2 || Options->second_order || Options->only ||
-        !SweepHelperWorthIt(Options->image))
+        NtsimSweepHelperPolicy < 0 || (NtsimSweepHelperPolicy == 0 && !SweepHelperWorthIt(Options->image)))
         return;
     int Assign[2], Report[2];
     if (pipe(Assign) != 0)

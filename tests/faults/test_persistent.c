@@ -16,6 +16,8 @@
 int IopSnapshotImage(const char *Path);
 void IopReleaseImageSnapshot(void);
 void NtsimSweepRunHere(const ntsim_sweep_options *Options, unsigned long Run, unsigned long Then, FILE *Out);
+extern size_t NtsimSweepRegionLimit; /* a worker's reports past this go down the pipe */
+extern int NtsimSweepHelperPolicy;   /* 1: always fork the helper, -1: never, 0: guess */
 
 static int32_t LoadOnce(const char *Image)
 {
@@ -179,6 +181,115 @@ static void test_crashes_then_next_run(void **State)
     ntsim_sweep_free(R);
 }
 
+/* The helper worker makes half of a small first pass (and a worker's share of a large
+ * one): runs it makes, those that crash or end its process among them, are reported as
+ * the baseline's worker alone reports them. */
+static void test_helper_reports_equal(void **State)
+{
+    (void)State;
+    static const char *const Drivers[] = { "echo.sys", "serial.sys", "bad_sweep_outcomes.sys", "sweep_noverdict.sys",
+                                           "synthetic_findings.sys" };
+    for (size_t i = 0; i < sizeof(Drivers) / sizeof(Drivers[0]); i++) {
+        NtsimSweepHelperPolicy = 1;
+        char *Helped = SweepJson(Drivers[i], 2, 0, NULL);
+        NtsimSweepHelperPolicy = -1;
+        char *Alone = SweepJson(Drivers[i], 2, 0, NULL);
+        NtsimSweepHelperPolicy = 0;
+        if (strcmp(Helped, Alone) != 0)
+            fail_msg("%s: the report with a helper differs from the one without:\n%s\n----\n%s", Drivers[i], Helped,
+                     Alone);
+        free(Helped);
+        free(Alone);
+    }
+    /* the helper's runs end the way the parent expects: run 4 is its first, and kills it */
+    NtsimSweepHelperPolicy = 1;
+    ntsim_sweep_result *R = NULL;
+    free(SweepJson("sweep_noverdict.sys", 2, 0, &R));
+    NtsimSweepHelperPolicy = 0;
+    assert_string_equal(ntsim_sweep_point_at(R, 3)->ended, "signal 9 (Killed)");
+    assert_int_equal(ntsim_sweep_point_at(R, 5)->outcome, NTSIM_RUN_CLEAN);
+    ntsim_sweep_free(R);
+}
+
+/* Reports larger than the shared region go on down the pipe, after the region's bytes:
+ * the same reports with no region at all, a region of 100 bytes, or a full one; runs
+ * that end their worker included. */
+static void test_region_overflow_to_pipe(void **State)
+{
+    (void)State;
+    static const char *const Drivers[] = { "serial.sys", "sweep_noverdict.sys", "synthetic_findings.sys" };
+    static const size_t Limits[] = { 0, 100 };
+    for (size_t i = 0; i < sizeof(Drivers) / sizeof(Drivers[0]); i++) {
+        char *Full = SweepJson(Drivers[i], 2, 0, NULL);
+        for (size_t j = 0; j < sizeof(Limits) / sizeof(Limits[0]); j++) {
+            size_t Saved = NtsimSweepRegionLimit;
+            NtsimSweepRegionLimit = Limits[j];
+            char *Small = SweepJson(Drivers[i], 2, 0, NULL);
+            NtsimSweepRegionLimit = Saved;
+            if (strcmp(Full, Small) != 0)
+                fail_msg("%s: with a region of %zu bytes the report differs:\n%s\n----\n%s", Drivers[i], Limits[j],
+                         Small, Full);
+            free(Small);
+        }
+        free(Full);
+    }
+}
+
+static void CopyFile(const char *From, const char *To, size_t Limit)
+{
+    FILE *In = fopen(From, "rb");
+    FILE *Out = fopen(To, "wb");
+    assert_non_null(In);
+    assert_non_null(Out);
+    char Buffer[4096];
+    size_t N, Total = 0;
+    while (Total < Limit && (N = fread(Buffer, 1, sizeof(Buffer), In)) > 0) {
+        if (N > Limit - Total)
+            N = Limit - Total;
+        assert_int_equal(fwrite(Buffer, 1, N, Out), N);
+        Total += N;
+    }
+    fclose(In);
+    fclose(Out);
+}
+
+static int SweepStatus(const char *Image)
+{
+    ntsim_sweep_options Options = { .image = Image, .jobs = 2, .timeout_seconds = 10 };
+    ntsim_sweep_result *R = NULL;
+    int Rc = ntsim_sweep_run(&Options, &R);
+    if (R)
+        ntsim_sweep_free(R);
+    return Rc;
+}
+
+/* The parent keeps its image checks' pass per unchanged file: an image rebuilt at the
+ * same path (truncated, then its header broken in place, same size and inode) is
+ * checked again and refused. */
+static void test_rebuilt_image_checked_again(void **State)
+{
+    (void)State;
+    char Dir[] = "/tmp/ntsim-rebuilt-XXXXXX";
+    assert_non_null(mkdtemp(Dir));
+    char Image[64];
+    snprintf(Image, sizeof(Image), "%s/serial.sys", Dir);
+    CopyFile(TestDriverPath("serial.sys"), Image, (size_t)-1);
+    assert_int_equal(SweepStatus(Image), 0);
+    assert_int_equal(SweepStatus(Image), 0);
+    CopyFile(TestDriverPath("serial.sys"), Image, 5000);
+    assert_int_equal(SweepStatus(Image), NTSIM_E_LOAD);
+    assert_non_null(strstr(ntsim_last_error(), "the file has 5000"));
+    CopyFile(TestDriverPath("serial.sys"), Image, (size_t)-1);
+    assert_int_equal(SweepStatus(Image), 0);
+    FILE *F = fopen(Image, "r+b"); /* in place: same inode, same size */
+    assert_non_null(F);
+    assert_int_equal(fwrite("\0\0\0\0", 1, 4, F), 4);
+    fclose(F);
+    assert_int_not_equal(SweepStatus(Image), 0);
+    unlink(Image);
+    rmdir(Dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
@@ -187,6 +298,9 @@ int main(void)
         cmocka_unit_test(test_reports_equal_fork_per_run),
         cmocka_unit_test(test_worker_replaced_after_each_crash),
         cmocka_unit_test(test_crashes_then_next_run),
+        cmocka_unit_test(test_helper_reports_equal),
+        cmocka_unit_test(test_region_overflow_to_pipe),
+        cmocka_unit_test(test_rebuilt_image_checked_again),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }
