@@ -362,18 +362,16 @@ static size_t SweepChunk(size_t Count, unsigned Jobs, BOOLEAN Persistent)
 /* A small first pass costs less made right here, after the baseline, than in workers
  * forked for it: one process for the whole sweep. */
 #define SWEEP_SMALL_PASS 16
+size_t NtsimSweepSmallPass = SWEEP_SMALL_PASS; /* white-box: tests make every pass a long one */
 
 static BOOLEAN SweepMayContinue(const SWEEP_CONTEXT *Context, size_t Count)
 {
     /* (not with a second-order pass: its candidates are judged against the baseline's
      * points, which only the parent has collected) */
-    return Context->Continue && !Context->Options->second_order && (Count <= SWEEP_SMALL_PASS || Context->Jobs == 1);
+    return Context->Continue && !Context->Options->second_order && (Count <= NtsimSweepSmallPass || Context->Jobs == 1);
 }
 
 static BOOLEAN SweepWriteAll(int Fd, const char *Data, size_t Size);
-
-/* A first pass at least this long is shared with the helper (SweepHelperMain). */
-#define SWEEP_HELPER_MIN 2
 
 /* What the helper is sent: the baseline's point count (it numbers the first pass as the
  * parent does) and its slots. */
@@ -382,18 +380,16 @@ typedef struct _SWEEP_SHARE {
 } SWEEP_SHARE;
 
 /* How the first pass's first slots are shared: this worker makes [0, *Own), the helper
- * [*Own, *Shared). A small pass (or --jobs 1) is made here, halved with the helper when
- * there is one; a large one, with --jobs 2, gives each of the two a worker's share (the
- * parent's workers make the rest); otherwise this worker stops after the baseline. */
+ * [*Own, *Shared). A small pass (or --jobs 1) is made here alone: halved with a helper
+ * it took longer (the helper's fork, mapping and first machine cost more than the runs
+ * it takes over). A large one, with --jobs 2, gives each of the two a worker's share
+ * (the parent's workers make the rest); otherwise this worker stops after the baseline. */
 static BOOLEAN SweepShareFirstPass(const SWEEP_CONTEXT *Context, size_t Count, size_t *Own, size_t *Shared)
 {
     BOOLEAN Helper = Context->HelperFd >= 0;
     *Own = *Shared = Count;
-    if (SweepMayContinue(Context, Count)) {
-        if (Helper && Count >= SWEEP_HELPER_MIN)
-            *Own = (Count + 1) / 2;
+    if (SweepMayContinue(Context, Count))
         return TRUE;
-    }
     if (!Helper || !Context->Continue || Context->Options->second_order || Context->Jobs != 2)
         return FALSE;
     size_t Chunk = SweepChunk(Count, Context->Jobs, TRUE);
@@ -661,29 +657,22 @@ static BOOLEAN SweepReadAll(int Fd, void *Buffer, size_t Size)
     return TRUE;
 }
 
-/* The helper: a second persistent worker, forked just before the baseline's, that gets
- * ready while the baseline runs (the image mapped and snapshotted, a first machine made
- * and destroyed: the registry template) and then makes the share of the first pass the
- * baseline's worker sends it (SweepContinue). "H" says it got a share and is ready: a
- * helper that ends before it is the sweep's loss of a helper, not a finding of a run.
- * Sent nothing (the baseline failed, the pass is short, the baseline's worker stops):
- * it ends at once. */
+/* The helper: a second persistent worker, forked with the baseline's, that waits for
+ * the share of a long first pass the baseline's worker sends it (SweepContinue), maps
+ * and snapshots the image (the baseline's worker has mapped it safely by then) and
+ * makes those runs. "H" says it got a share and is ready: a helper that ends before it
+ * is the sweep's loss of a helper, not a finding of a run. Sent nothing (the baseline
+ * failed, the pass is short, the baseline's worker stops): it ends at once, having cost
+ * a fork and an exit. */
 static DECLSPEC_NORETURN void SweepHelperMain(const SWEEP_CONTEXT *Context, int Assign, int Fd, SWEEP_REGION *Region)
 {
     SweepMoveToOtherCpu();
     FILE *Out = SweepOpenChannel(Region, Fd);
     SweepWorkerSetup(Context);
     const ntsim_sweep_options *Options = Context->Options;
-    BOOLEAN Ready = IopSnapshotImage(Options->image) == 0;
-    if (Ready) {
-        ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
-        ntsim_machine *Machine = ntsim_machine_create(&Config);
-        Ready = Machine != NULL;
-        if (Machine)
-            ntsim_machine_destroy(Machine);
-    }
     SWEEP_SHARE Share;
-    if (Ready && SweepReadAll(Assign, &Share, sizeof(Share)) && Share.First < Share.Last && Share.Last <= Share.Points) {
+    if (SweepReadAll(Assign, &Share, sizeof(Share)) && Share.First < Share.Last && Share.Last <= Share.Points &&
+        IopSnapshotImage(Options->image) == 0) {
         SWEEP_JOB *Batch = KiHostAlloc((Share.Points ? Share.Points : 1) * sizeof(SWEEP_JOB));
         if (Share.Last <= SweepFirstPassJobs(Options, Share.Points, Batch)) {
             fprintf(Out, "H\n");
@@ -1448,21 +1437,20 @@ static int SweepCheckCached(const char *Path, BOOLEAN Imports)
 }
 
 /* The helper (SweepHelperMain) costs a fork in this process (80-100 µs here) and a
- * process's exit: worth it for a long first pass, a loss for a short one, which the
- * baseline's worker makes alone sooner than it could hand half of it over. The pass's
- * length is known only after the baseline, so the last sweep of the same unchanged
- * file tells (options can change it: this is a guess, and no result depends on it). */
-#define SWEEP_HELPER_PASS 17
-
+ * process's exit, and it is of use only for a long first pass with 2 jobs: the
+ * baseline's worker makes a short one alone (SweepShareFirstPass). The pass's length is
+ * known only after the baseline, so the last sweep of the same unchanged file tells; the
+ * first sweep of a file has no helper (options can change the length: this is a guess,
+ * and no result depends on it). */
 static BOOLEAN SweepHelperWorthIt(const char *Path)
 {
     SWEEP_FILE_ID Id;
     if (!SweepFileId(Path, &Id))
         return FALSE;
     pthread_mutex_lock(&SweepCheckedLock);
-    BOOLEAN Short = SweepSameFile(&Id, &SweepChecked.Id) && SweepChecked.Pass && SweepChecked.Pass - 1 < SWEEP_HELPER_PASS;
+    BOOLEAN Long = SweepSameFile(&Id, &SweepChecked.Id) && SweepChecked.Pass && SweepChecked.Pass - 1 > NtsimSweepSmallPass;
     pthread_mutex_unlock(&SweepCheckedLock);
-    return !Short;
+    return Long;
 }
 
 static void SweepRememberPass(const char *Path, size_t Pass)
@@ -1599,14 +1587,14 @@ typedef struct _SWEEP_HELPER {
     BOOLEAN Started;
 } SWEEP_HELPER;
 
-/* Fork the helper when a persistent first pass may follow the baseline with two or
- * more jobs; Context->HelperFd is then where the baseline's worker sends its share. */
+/* Fork the helper when a long persistent first pass may follow the baseline with 2
+ * jobs; Context->HelperFd is then where the baseline's worker sends its share. */
 static void SweepStartHelper(SWEEP_CONTEXT *Context, unsigned Jobs, SWEEP_HELPER *Helper)
 {
     const ntsim_sweep_options *Options = Context->Options;
     memset(Helper, 0, sizeof(*Helper));
     Context->HelperFd = -1;
-    if (!Context->Continue || !Context->ImageChecked || Jobs < 2 || Options->second_order || Options->only ||
+    if (!Context->Continue || !Context->ImageChecked || Jobs != 2 || Options->second_order || Options->only ||
         NtsimSweepHelperPolicy < 0 || (NtsimSweepHelperPolicy == 0 && !SweepHelperWorthIt(Options->image)))
         return;
     int Assign[2], Report[2];

@@ -18,6 +18,7 @@ void IopReleaseImageSnapshot(void);
 void NtsimSweepRunHere(const ntsim_sweep_options *Options, unsigned long Run, unsigned long Then, FILE *Out);
 extern size_t NtsimSweepRegionLimit; /* a worker's reports past this go down the pipe */
 extern int NtsimSweepHelperPolicy;   /* 1: always fork the helper, -1: never, 0: guess */
+extern size_t NtsimSweepSmallPass;   /* a first pass this short is the baseline's worker's alone */
 
 static int32_t LoadOnce(const char *Image)
 {
@@ -181,32 +182,39 @@ static void test_crashes_then_next_run(void **State)
     ntsim_sweep_free(R);
 }
 
-/* The helper worker makes half of a small first pass (and a worker's share of a large
- * one): runs it makes, those that crash or end its process among them, are reported as
- * the baseline's worker alone reports them. */
+/* The helper worker makes a worker's share of a long first pass (here every pass is
+ * long: with 2 jobs the baseline's worker makes the first half, the helper the second):
+ * its runs, those that crash or end its process among them, are reported as without a
+ * helper, and as a child per run reports them. */
 static void test_helper_reports_equal(void **State)
 {
     (void)State;
     static const char *const Drivers[] = { "echo.sys", "serial.sys", "bad_sweep_outcomes.sys", "sweep_noverdict.sys",
                                            "synthetic_findings.sys" };
+    NtsimSweepSmallPass = 0;
     for (size_t i = 0; i < sizeof(Drivers) / sizeof(Drivers[0]); i++) {
         NtsimSweepHelperPolicy = 1;
         char *Helped = SweepJson(Drivers[i], 2, 0, NULL);
         NtsimSweepHelperPolicy = -1;
         char *Alone = SweepJson(Drivers[i], 2, 0, NULL);
+        char *Forked = SweepJson(Drivers[i], 2, 1, NULL);
         NtsimSweepHelperPolicy = 0;
-        if (strcmp(Helped, Alone) != 0)
+        if (strcmp(Helped, Alone) != 0 || strcmp(Helped, Forked) != 0)
             fail_msg("%s: the report with a helper differs from the one without:\n%s\n----\n%s", Drivers[i], Helped,
-                     Alone);
+                     strcmp(Helped, Alone) != 0 ? Alone : Forked);
         free(Helped);
         free(Alone);
+        free(Forked);
     }
-    /* the helper's runs end the way the parent expects: run 4 is its first, and kills it */
+    /* sweep_noverdict's runs 4-6 are the helper's: run 4, its first, kills it, and a fresh
+     * worker makes 5 and 6 */
     NtsimSweepHelperPolicy = 1;
     ntsim_sweep_result *R = NULL;
     free(SweepJson("sweep_noverdict.sys", 2, 0, &R));
     NtsimSweepHelperPolicy = 0;
+    NtsimSweepSmallPass = 16;
     assert_string_equal(ntsim_sweep_point_at(R, 3)->ended, "signal 9 (Killed)");
+    assert_false(ntsim_sweep_point_at(R, 3)->entry_returned);
     assert_int_equal(ntsim_sweep_point_at(R, 5)->outcome, NTSIM_RUN_CLEAN);
     ntsim_sweep_free(R);
 }
