@@ -1145,7 +1145,8 @@ static void SweepCutTail(SWEEP_WORKER *Worker, int Status, SWEEP_TAIL *Tail)
 
 /* Workers that finished every run they were given and are still exiting: their wait
  * status can change no verdict (SweepSplit gives complete runs status 0), so the parent
- * goes on while the kernel tears them down, and reaps them later (SweepReapFinished). */
+ * goes on (parses, starts the next worker) while the kernel tears them down, and reaps
+ * them at the end of the sweep (SweepReapFinished). */
 static pid_t *SweepExiting;
 static size_t SweepExitingCount, SweepExitingCapacity;
 static pthread_mutex_t SweepExitingLock = PTHREAD_MUTEX_INITIALIZER;
@@ -1702,7 +1703,7 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
         Rc = SweepInjectionRuns(&Context, R, Jobs, &Made, Error, sizeof(Error));
     free(Made.Output);
     free(Made.HelperOutput);
-    SweepReapFinished(FALSE);
+    SweepReapFinished(TRUE); /* (no zombie is left behind: they are exiting, this is short) */
     if (Rc != 0) {
         NtsimSetLastError("%s", Error[0] ? Error : "the sweep failed");
         ntsim_sweep_free(R);
