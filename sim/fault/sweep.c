@@ -6,7 +6,8 @@
  * fork()ed workers: many runs each (persistent mode: the image's writable data is put
  * back and the machine recreated between runs, docs/faults.md), or one each with
  * fork_per_run. A crash or a hang ends only the worker it happens in: it is a finding of
- * the run it was in, and a fresh worker takes the next run. Workers report over a pipe
+ * the run it was in, and a fresh worker takes the next run. Workers report through a
+ * region of shared memory (the pipe carries only the end and an overflow: SweepOpenChannel)
  * in a line protocol (tab-separated):
  *   R <slot>                         (a run begins: its place in the batch)
  *   S <rc> <DriverEntry status>      (once DriverEntry has returned)
@@ -18,7 +19,11 @@
  *   M                                (run 0 only, first: the image is mapped)
  *   T <seconds>                      (the run's wall time)
  *   E                                (last: the report above is complete)
- *   G                                (the baseline's worker goes on with the first pass)
+ *   G <own> <shared>                 (the baseline's worker goes on with first-pass slots
+ *                                     [0, own); the helper was sent [own, shared))
+ *   H                                (the helper got its share and is ready)
+ *   Z                                (the worker's very last line: every run it was given
+ *                                     is complete, so its exit need not be waited for)
  * A run whose report has no E line ended some other way (the driver called exit, a
  * signal killed it, the host heap was wrecked): that is a finding of its own, never a
  * clean run. The parent merges reports in run order, so two sweeps print identical
@@ -419,7 +424,10 @@ static void SweepContinue(FILE *Out, const SWEEP_CONTEXT *Context)
     if (Context->HelperFd >= 0)
         close(Context->HelperFd); /* the helper stops waiting now, not at this worker's exit */
     if (Go) {
+        /* flushed: should its first run end this worker, the parent still knows the
+         * split, and blames that run rather than making the pass again */
         fprintf(Out, "G\t%zu\t%zu\n", Own, Shared);
+        fflush(Out);
         SweepWorkerRuns(Out, Context, Batch, 0, Own);
     }
     free(Batch);
@@ -579,9 +587,6 @@ static void SweepCollect(SWEEP_WORKER *Worker)
     SweepGiveRegion(Region);
 }
 
-/* A worker: the runs Jobs[First..Last) one after the other in this process, each
- * report framed by "R <slot>" and "E". The alarm is the per-run watchdog: a hang ends
- * the worker with SIGALRM, and the parent names the run it was in. */
 static void SweepWorkerSetup(const SWEEP_CONTEXT *Context)
 {
     /* every run's machine is the default PC: one registry build per worker (not worth
@@ -607,6 +612,9 @@ static DECLSPEC_NORETURN void SweepWorkerExit(FILE *Out, int Fd)
     _exit(0);
 }
 
+/* A worker: the runs Jobs[First..Last) one after the other in this process, each
+ * report framed by "R <slot>" and "E". The alarm is the per-run watchdog: a hang ends
+ * the worker with SIGALRM, and the parent names the run it was in. */
 static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_t First,
                                              size_t Last, int Fd, SWEEP_REGION *Region)
 {
