@@ -665,22 +665,32 @@ static BOOLEAN SweepReadAll(int Fd, void *Buffer, size_t Size)
     return TRUE;
 }
 
-/* The helper: a second persistent worker, forked with the baseline's, that waits for
- * the share of a long first pass the baseline's worker sends it (SweepContinue), maps
- * and snapshots the image (the baseline's worker has mapped it safely by then) and
- * makes those runs. "H" says it got a share and is ready: a helper that ends before it
- * is the sweep's loss of a helper, not a finding of a run. Sent nothing (the baseline
- * failed, the pass is short, the baseline's worker stops): it ends at once, having cost
- * a fork and an exit. */
+/* The helper: a second persistent worker, forked with the baseline's, that gets ready
+ * while the baseline runs (the image mapped and snapshotted, a first machine made and
+ * destroyed: the registry template), then makes the share of a long first pass the
+ * baseline's worker sends it (SweepContinue). It is forked only when the pass is known
+ * to be long (SweepHelperWorthIt). "H" says it got a share and is ready: a helper that
+ * ends before it is the sweep's loss of a helper, not a finding of a run (its share is
+ * given to a fresh worker). Sent nothing (the baseline failed, the pass was short this
+ * time): it ends. Mapping the image in parallel with the baseline's worker is safe: an
+ * image the dynamic loader crashes on ends both children, and the baseline's report
+ * says so. */
 static DECLSPEC_NORETURN void SweepHelperMain(const SWEEP_CONTEXT *Context, int Assign, int Fd, SWEEP_REGION *Region)
 {
     SweepMoveToOtherCpu();
     FILE *Out = SweepOpenChannel(Region, Fd);
     SweepWorkerSetup(Context);
     const ntsim_sweep_options *Options = Context->Options;
+    BOOLEAN Ready = IopSnapshotImage(Options->image) == 0;
+    if (Ready) {
+        ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
+        ntsim_machine *Machine = ntsim_machine_create(&Config);
+        Ready = Machine != NULL;
+        if (Machine)
+            ntsim_machine_destroy(Machine);
+    }
     SWEEP_SHARE Share;
-    if (SweepReadAll(Assign, &Share, sizeof(Share)) && Share.First < Share.Last && Share.Last <= Share.Points &&
-        IopSnapshotImage(Options->image) == 0) {
+    if (SweepReadAll(Assign, &Share, sizeof(Share)) && Ready && Share.First < Share.Last && Share.Last <= Share.Points) {
         SWEEP_JOB *Batch = KiHostAlloc((Share.Points ? Share.Points : 1) * sizeof(SWEEP_JOB));
         if (Share.Last <= SweepFirstPassJobs(Options, Share.Points, Batch)) {
             fprintf(Out, "H\n");
