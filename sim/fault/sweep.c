@@ -455,7 +455,8 @@ struct _SWEEP_REGION {
 
 /* White-box (tests/faults/test_persistent.c): how much of a region a worker fills before
  * it goes on down the pipe (at most SWEEP_REGION_DATA), and whether a helper is forked
- * (0: when SweepHelperWorthIt says so, 1: whenever it may be, -1: never). */
+ * (0: when SweepHelperWorthIt says so, 1: whenever it may be, -1: never; 2 and 3:
+ * whenever it may be, and it is lost, at once or once it has its share). */
 size_t NtsimSweepRegionLimit = SWEEP_REGION_DATA;
 int NtsimSweepHelperPolicy;
 
@@ -677,6 +678,8 @@ static BOOLEAN SweepReadAll(int Fd, void *Buffer, size_t Size)
  * says so. */
 static DECLSPEC_NORETURN void SweepHelperMain(const SWEEP_CONTEXT *Context, int Assign, int Fd, SWEEP_REGION *Region)
 {
+    if (NtsimSweepHelperPolicy == 2)
+        _exit(1); /* white-box: a helper lost before it is ready */
     SweepMoveToOtherCpu();
     FILE *Out = SweepOpenChannel(Region, Fd);
     SweepWorkerSetup(Context);
@@ -690,7 +693,10 @@ static DECLSPEC_NORETURN void SweepHelperMain(const SWEEP_CONTEXT *Context, int 
             ntsim_machine_destroy(Machine);
     }
     SWEEP_SHARE Share;
-    if (SweepReadAll(Assign, &Share, sizeof(Share)) && Ready && Share.First < Share.Last && Share.Last <= Share.Points) {
+    BOOLEAN Sent = SweepReadAll(Assign, &Share, sizeof(Share));
+    if (NtsimSweepHelperPolicy == 3)
+        _exit(1); /* white-box: a helper lost once it has its share */
+    if (Sent && Ready && Share.First < Share.Last && Share.Last <= Share.Points) {
         SWEEP_JOB *Batch = KiHostAlloc((Share.Points ? Share.Points : 1) * sizeof(SWEEP_JOB));
         if (Share.Last <= SweepFirstPassJobs(Options, Share.Points, Batch)) {
             fprintf(Out, "H\n");

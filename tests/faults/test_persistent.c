@@ -17,7 +17,7 @@ int IopSnapshotImage(const char *Path);
 void IopReleaseImageSnapshot(void);
 void NtsimSweepRunHere(const ntsim_sweep_options *Options, unsigned long Run, unsigned long Then, FILE *Out);
 extern size_t NtsimSweepRegionLimit; /* a worker's reports past this go down the pipe */
-extern int NtsimSweepHelperPolicy;   /* 1: always fork the helper, -1: never, 0: guess */
+extern int NtsimSweepHelperPolicy;   /* 1: always fork the helper, -1: never, 0: guess, 2/3: one that is lost */
 extern size_t NtsimSweepSmallPass;   /* a first pass this short is the baseline's worker's alone */
 
 static int32_t LoadOnce(const char *Image)
@@ -205,6 +205,23 @@ static void test_helper_reports_equal(void **State)
         free(Helped);
         free(Alone);
         free(Forked);
+    }
+    /* a helper lost before it is ready: its share goes to a fresh worker, whether the
+     * baseline's worker found its pipe closed (policy 2: lost at once) or sent the share
+     * and the helper ended without its "H" (policy 3) */
+    static const char *const Lost[] = { "sweep_noverdict.sys", "synthetic_findings.sys" };
+    for (size_t i = 0; i < sizeof(Lost) / sizeof(Lost[0]); i++) {
+        NtsimSweepHelperPolicy = -1;
+        char *Alone = SweepJson(Lost[i], 2, 0, NULL);
+        for (int Policy = 2; Policy <= 3; Policy++) {
+            NtsimSweepHelperPolicy = Policy;
+            char *Helped = SweepJson(Lost[i], 2, 0, NULL);
+            NtsimSweepHelperPolicy = 0;
+            if (strcmp(Helped, Alone) != 0)
+                fail_msg("%s: the report with a lost helper (%d) differs:\n%s\n----\n%s", Lost[i], Policy, Helped, Alone);
+            free(Helped);
+        }
+        free(Alone);
     }
     /* sweep_noverdict's runs 4-6 are the helper's: run 4, its first, kills it, and a fresh
      * worker makes 5 and 6 */
