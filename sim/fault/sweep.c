@@ -382,7 +382,17 @@ static BOOLEAN SweepWriteAll(int Fd, const char *Data, size_t Size);
  * parent does) and its slots. */
 typedef struct _SWEEP_SHARE {
     size_t Points, First, Last;
+    int Cpu;                  /* the CPU the baseline's worker runs on (-1: not known) */
 } SWEEP_SHARE;
+
+static int SweepCurrentCpu(void)
+{
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
 
 /* How the first pass's first slots are shared: this worker makes [0, *Own), the helper
  * [*Own, *Shared). A small pass (or --jobs 1) is made here alone: halved with a helper
@@ -400,6 +410,14 @@ static BOOLEAN SweepShareFirstPass(const SWEEP_CONTEXT *Context, size_t Count, s
     size_t Chunk = SweepChunk(Count, Context->Jobs, TRUE);
     *Own = Chunk;
     *Shared = 2 * Chunk < Count ? 2 * Chunk : Count;
+    if (*Shared == Count) {
+        /* The whole pass between the two: run N goes N calls deep into DriverEntry before
+         * its failure, so later runs cost more. Taking a run's cost as (Count/2 + N), the
+         * first 0.618 of the runs are half of the work; this worker, already warm,
+         * takes them (with halves, the helper's took twice as long: synthetic_findings). */
+        *Own = (Count * 618 + 999) / 1000;
+        *Own = *Own < Count ? *Own : Count - 1;
+    }
     return TRUE;
 }
 
@@ -414,7 +432,7 @@ static void SweepContinue(FILE *Out, const SWEEP_CONTEXT *Context)
     BOOLEAN Go = SweepSnapshotted && SweepShareFirstPass(Context, Count, &Own, &Shared);
     if (Go && Shared > Own) {
         /* (a helper that is gone must not take this worker with it: no SIGPIPE) */
-        SWEEP_SHARE Share = { SweepBaselinePoints, Own, Shared };
+        SWEEP_SHARE Share = { SweepBaselinePoints, Own, Shared, SweepCurrentCpu() };
         struct sigaction Ignore = { .sa_handler = SIG_IGN }, Old;
         sigaction(SIGPIPE, &Ignore, &Old);
         if (!SweepWriteAll(Context->HelperFd, (const char *)&Share, sizeof(Share)))
@@ -628,14 +646,15 @@ static DECLSPEC_NORETURN void SweepWorkerMain(const SWEEP_CONTEXT *Context, cons
 }
 
 /* A forked child starts on its parent's CPU, and an idle CPU takes a waiting task only
- * at its next balancing tick: a helper would wait there for the whole sweep, behind the
- * baseline's worker. It moves itself to the next CPU it may run on, then gives the
- * scheduler all of them back (the move stays; nothing is pinned). */
-static void SweepMoveToOtherCpu(void)
+ * at its next balancing tick: a helper could share a CPU with the baseline's worker for
+ * the whole pass while the other stays idle. It moves itself from Cpu to the next CPU it
+ * may run on, then gives the scheduler all of them back (the move stays; nothing is
+ * pinned): at its start (off its parent's CPU) and, should it be on the baseline
+ * worker's CPU when its share comes, off that one. */
+static void SweepMoveFromCpu(int Cpu)
 {
 #if defined(__linux__)
     cpu_set_t Allowed, One;
-    int Cpu = sched_getcpu();
     if (Cpu < 0 || sched_getaffinity(0, sizeof(Allowed), &Allowed) != 0 || CPU_COUNT(&Allowed) < 2)
         return;
     for (int i = 1; i < CPU_SETSIZE; i++) {
@@ -648,6 +667,8 @@ static void SweepMoveToOtherCpu(void)
             return;
         }
     }
+#else
+    (void)Cpu;
 #endif
 }
 
@@ -666,6 +687,53 @@ static BOOLEAN SweepReadAll(int Fd, void *Buffer, size_t Size)
     return TRUE;
 }
 
+static ssize_t SweepDiscardWrite(void *Cookie, const char *Data, size_t Size)
+{
+    (void)Cookie;
+    (void)Data;
+    return (ssize_t)Size;
+}
+
+#if defined(__APPLE__)
+static int SweepDiscardWriteBsd(void *Cookie, const char *Data, int Size)
+{
+    return (int)SweepDiscardWrite(Cookie, Data, (size_t)Size);
+}
+#endif
+
+/* A stream whose bytes go nowhere (the helper's warm-up report). */
+static FILE *SweepDiscardStream(void)
+{
+#if defined(__GLIBC__)
+    cookie_io_functions_t Functions = { .write = SweepDiscardWrite };
+    return fopencookie(NULL, "w", Functions);
+#elif defined(__APPLE__)
+    return funopen(NULL, NULL, SweepDiscardWriteBsd, NULL, NULL);
+#else
+    return fopen("/dev/null", "w");
+#endif
+}
+
+/* The helper gets ready the way the baseline's worker does: it makes the baseline's run
+ * (its report dropped), which maps and snapshots the image and leaves it as warm as the
+ * baseline's worker (the first machine, special pool's chunks, the symbolizer's tables
+ * of the image: a findings driver's first runs cost twice as much without them). Under
+ * the run timeout like any run: a baseline that hangs ends the helper too. A traced
+ * sweep (--trace) traces the baseline: the helper then only maps and snapshots. */
+static BOOLEAN SweepWarmHelper(const SWEEP_CONTEXT *Context)
+{
+    const ntsim_sweep_options *Options = Context->Options;
+    FILE *Sink = Options->trace_path ? NULL : SweepDiscardStream();
+    if (Sink == NULL)
+        return IopSnapshotImage(Options->image) == 0;
+    SWEEP_JOB Baseline = { 0, 0 };
+    alarm(Options->timeout_seconds ? Options->timeout_seconds : 20);
+    SweepRunOne(Sink, Context, &Baseline);
+    alarm(0);
+    fclose(Sink);
+    return SweepSnapshotted;
+}
+
 /* The helper: a second persistent worker, forked with the baseline's, that gets ready
  * while the baseline runs (the image mapped and snapshotted, a first machine made and
  * destroyed: the registry template), then makes the share of a long first pass the
@@ -680,22 +748,17 @@ static DECLSPEC_NORETURN void SweepHelperMain(const SWEEP_CONTEXT *Context, int 
 {
     if (NtsimSweepHelperPolicy == 2)
         _exit(1); /* white-box: a helper lost before it is ready */
-    SweepMoveToOtherCpu();
+    SweepMoveFromCpu(SweepCurrentCpu());
     FILE *Out = SweepOpenChannel(Region, Fd);
     SweepWorkerSetup(Context);
     const ntsim_sweep_options *Options = Context->Options;
-    BOOLEAN Ready = IopSnapshotImage(Options->image) == 0;
-    if (Ready) {
-        ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
-        ntsim_machine *Machine = ntsim_machine_create(&Config);
-        Ready = Machine != NULL;
-        if (Machine)
-            ntsim_machine_destroy(Machine);
-    }
+    BOOLEAN Ready = SweepWarmHelper(Context);
     SWEEP_SHARE Share;
     BOOLEAN Sent = SweepReadAll(Assign, &Share, sizeof(Share));
     if (NtsimSweepHelperPolicy == 3)
         _exit(1); /* white-box: a helper lost once it has its share */
+    if (Sent && Share.Cpu >= 0 && Share.Cpu == SweepCurrentCpu())
+        SweepMoveFromCpu(Share.Cpu);
     if (Sent && Ready && Share.First < Share.Last && Share.Last <= Share.Points) {
         SWEEP_JOB *Batch = KiHostAlloc((Share.Points ? Share.Points : 1) * sizeof(SWEEP_JOB));
         if (Share.Last <= SweepFirstPassJobs(Options, Share.Points, Batch)) {
