@@ -789,7 +789,8 @@ static int SweepStart(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Jobs, size_
     int Pipe[2];
     if (pipe(Pipe) != 0)
         return -1;
-    SWEEP_REGION *Region = SweepTakeRegion();
+    /* (a child per run makes one run: no wakeup to save, the region would only cost) */
+    SWEEP_REGION *Region = Context->Options->fork_per_run ? NULL : SweepTakeRegion();
     fflush(NULL);
     double Start = SweepNow();
     pid_t Pid = fork();
