@@ -1779,7 +1779,8 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
     SWEEP_JOB Baseline = { 0, 0 };
     SWEEP_TAIL Made;
     memset(&Made, 0, sizeof(Made));
-    if (!Options->fork_per_run) NtsimPrepareWorkerTemplate(); /* inherited by every worker (sim/host/machine.c) */
+    if (!Options->fork_per_run)
+        NtsimPrepareWorkerTemplate(); /* inherited by every worker (sim/host/machine.c) */
     SWEEP_HELPER Helper;
     SweepStartHelper(&Context, Jobs, &Helper);
     Rc = SweepRunBatch(&Context, R, &Baseline, 1, 1, NULL, NULL, &Made, Error, sizeof(Error));
