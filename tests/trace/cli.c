@@ -13,7 +13,7 @@ static char TracePath[256], OutPath[256];
 /* Runs the ntsim CLI with Arguments; its exit status (output kept in OutPath). */
 static int Cli(const char *Arguments)
 {
-    char Command[2048];
+    char Command[4096];
     snprintf(Command, sizeof(Command), "'%s' %s > '%s' 2>&1", NTSIM_CLI, Arguments, OutPath);
     int Status = system(Command);
     assert_true(WIFEXITED(Status));
@@ -34,7 +34,7 @@ static char *CliOutput(void)
 static void test_load_trace(void **state)
 {
     (void)state;
-    char Arguments[1024];
+    char Arguments[1536]; /* a driver path (up to 1023) and the trace path */
     remove(TracePath);
     snprintf(Arguments, sizeof(Arguments), "load '%s' --trace '%s' --trace-ports", TestDriverPath("serial.sys"),
              TracePath);
@@ -49,7 +49,7 @@ static void test_load_trace(void **state)
 static void test_faults_traces_the_baseline(void **state)
 {
     (void)state;
-    char Arguments[1024];
+    char Arguments[1536]; /* a driver path (up to 1023) and the trace path */
     remove(TracePath);
     snprintf(Arguments, sizeof(Arguments), "faults '%s' --scenario --jobs 1 --trace '%s'", TestDriverPath("echo.sys"),
              TracePath);
@@ -65,7 +65,7 @@ static void test_faults_traces_the_baseline(void **state)
 static void test_faults_traces_run_n(void **state)
 {
     (void)state;
-    char Arguments[1024];
+    char Arguments[1536]; /* a driver path (up to 1023) and the trace path */
     remove(TracePath);
     /* run 4 fails IoCreateSymbolicLink: DriverEntry deletes its device and returns */
     snprintf(Arguments, sizeof(Arguments), "faults '%s' --scenario --only 4 --trace '%s' --trace-filter irp,finding",
@@ -85,7 +85,7 @@ static void test_faults_traces_run_n(void **state)
 static void test_trace_options_refused(void **state)
 {
     (void)state;
-    char Arguments[1024];
+    char Arguments[1536]; /* a driver path (up to 1023) and the trace path */
     snprintf(Arguments, sizeof(Arguments), "load '%s' --trace-filter irp", TestDriverPath("serial.sys"));
     assert_int_equal(Cli(Arguments), 2);
     assert_non_null(strstr(CliOutput(), "need --trace FILE"));
