@@ -8,7 +8,7 @@
  *   IOCTL_SERIAL_SET_FIFO_CONTROL       the FCR
  *   IOCTL_SERIAL_SET/GET_TIMEOUTS       read timeouts (wdmserial.c applies them)
  *   IOCTL_SERIAL_SET/GET_HANDFLOW       DTR and RTS control modes (no hardware handshake)
- *   IOCTL_SERIAL_SET/GET_WAIT_MASK      the mask only: IOCTL_SERIAL_WAIT_ON_MASK is not served
+ *   IOCTL_SERIAL_SET/GET_WAIT_MASK, WAIT_ON_MASK   line events (wait.c)
  *   IOCTL_SERIAL_PURGE                  abort reads, clear the receive or transmit ring
  *   IOCTL_SERIAL_GET_STATS, CLEAR_STATS, GET_COMMSTATUS
  * Any other code completes with STATUS_INVALID_DEVICE_REQUEST, as for any request a
@@ -310,7 +310,7 @@ static NTSTATUS SetWaitMask(SERIAL_REQUEST *R)
                   SERIAL_EV_RX80FULL | SERIAL_EV_EVENT1 | SERIAL_EV_EVENT2;
     if (Mask & ~Known)
         return STATUS_INVALID_PARAMETER;
-    R->Ext->Settings.WaitMask = Mask;
+    WdmSerialSetWaitMask(R->Ext, Mask);
     return STATUS_SUCCESS;
 }
 
@@ -355,6 +355,8 @@ NTSTATUS WdmSerialDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     if (!NT_SUCCESS(Status))
         return WdmSerialCompleteIrp(Irp, Status, 0);
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
+    if (Stack->Parameters.DeviceIoControl.IoControlCode == IOCTL_SERIAL_WAIT_ON_MASK)
+        return WdmSerialWaitOnMask(Ext, Irp); /* may stay pending */
     SERIAL_REQUEST R = { Ext, Irp->AssociatedIrp.SystemBuffer, Stack->Parameters.DeviceIoControl.InputBufferLength,
                          Stack->Parameters.DeviceIoControl.OutputBufferLength, 0 };
     Status = Dispatch(&R, Stack->Parameters.DeviceIoControl.IoControlCode);

@@ -69,11 +69,18 @@ static VOID FeedTransmitter(PDEVICE_EXTENSION Ext)
     UCHAR Byte;
     /* with the FIFO off (IOCTL_SERIAL_SET_FIFO_CONTROL) the holding register takes one byte */
     int Room = (Ext->Settings.Fcr & FCR_ENABLE) ? FIFO_DEPTH : 1;
+    BOOLEAN Sent = FALSE;
     for (int i = 0; i < Room && RingGet(&Ext->Tx, &Byte); i++) {
         WRITE_PORT_UCHAR(Ext->Port + UART_THR, Byte);
         Ext->Perf.TransmittedCount++;
+        Sent = TRUE;
     }
-    UCHAR Ier = IER_RDA | (Ext->Tx.Head != Ext->Tx.Tail ? IER_THRE : 0);
+    if (Sent)
+        Ext->TxBusy = TRUE;
+    /* the transmitter's interrupt stays on while bytes wait, and, for a client waiting
+     * on SERIAL_EV_TXEMPTY, until it has taken the last one */
+    BOOLEAN WantEmpty = Ext->TxBusy && (Ext->Settings.WaitMask & SERIAL_EV_TXEMPTY);
+    UCHAR Ier = IER_RDA | (Ext->Tx.Head != Ext->Tx.Tail || WantEmpty ? IER_THRE : 0);
     WRITE_PORT_UCHAR(Ext->Port + UART_IER, Ier);
 }
 
@@ -94,6 +101,10 @@ static VOID CountLineErrors(PDEVICE_EXTENSION Ext, UCHAR Lsr)
     }
     if (Lsr & LSR_BI)
         Ext->Errors |= SERIAL_ERROR_BREAK;
+    if (Lsr & (LSR_OE | LSR_PE | LSR_FE))
+        Ext->IsrEvents |= SERIAL_EV_ERR;
+    if (Lsr & LSR_BI)
+        Ext->IsrEvents |= SERIAL_EV_BREAK;
 }
 
 static BOOLEAN DrainReceiver(PDEVICE_EXTENSION Ext)
@@ -112,6 +123,8 @@ static BOOLEAN DrainReceiver(PDEVICE_EXTENSION Ext)
             RingPut(&Ext->Tx, Byte);
         Received = TRUE;
     }
+    if (Received)
+        Ext->IsrEvents |= SERIAL_EV_RXCHAR;
     return Received;
 }
 
@@ -131,6 +144,10 @@ static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
             FeedTransmitter(Ext);
             break;
         case IIR_THRE:
+            if (Ext->TxBusy && Ext->Tx.Head == Ext->Tx.Tail) {
+                Ext->TxBusy = FALSE; /* the transmitter took the last byte */
+                Ext->IsrEvents |= SERIAL_EV_TXEMPTY;
+            }
             FeedTransmitter(Ext);
             break;
         case IIR_RLS:
@@ -142,7 +159,7 @@ static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
         }
         Iir = READ_PORT_UCHAR(Ext->Port + UART_IIR);
     }
-    if (Received)
+    if (Received || Ext->IsrEvents)
         KeInsertQueueDpc(&Ext->ReadDpc, NULL, NULL);
     return TRUE;
 }
@@ -334,6 +351,7 @@ static VOID WdmSerialReadDpc(PKDPC Dpc, PVOID Context, PVOID Arg1, PVOID Arg2)
     UNREFERENCED_PARAMETER(Arg1);
     UNREFERENCED_PARAMETER(Arg2);
     ServeReads(Context);
+    WdmSerialServeWait(Context);
 }
 
 /* The head's total or interval timeout ran out: it completes with what has arrived. */
@@ -431,7 +449,8 @@ static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
     } else if (Stack->MajorFunction == IRP_MJ_CLOSE) {
         InterlockedDecrement(&Ext->OpenCount);
-    } else { /* IRP_MJ_CLEANUP: nothing per handle beyond the reads' own cancellation */
+    } else { /* IRP_MJ_CLEANUP: the handle's wait goes; reads end by their own cancellation */
+        WdmSerialCleanupWait(Ext, Stack->FileObject);
     }
     return WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);
 }
@@ -592,6 +611,7 @@ static NTSTATUS HandleRemove(PDEVICE_EXTENSION Ext, PIRP Irp)
     if (Ext->State != SurpriseRemoved) {
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
         WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailWait(Ext, STATUS_DELETE_PENDING);
         StopHardware(Ext, TRUE);
     }
     Ext->State = Deleted;
@@ -635,6 +655,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         break;
     case IRP_MN_STOP_DEVICE:
         WdmSerialFailPendingReads(Ext, STATUS_DEVICE_NOT_READY);
+        WdmSerialFailWait(Ext, STATUS_DEVICE_NOT_READY);
         StopHardware(Ext, TRUE);
         Ext->State = Stopped;
         Irp->IoStatus.Status = STATUS_SUCCESS;
@@ -644,6 +665,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         Ext->State = SurpriseRemoved;
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
         WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailWait(Ext, STATUS_DELETE_PENDING);
         StopHardware(Ext, FALSE); /* the UART is gone: do not touch it */
         Irp->IoStatus.Status = STATUS_SUCCESS;
         Status = PassDown(Ext, Irp);
@@ -734,6 +756,7 @@ static NTSTATUS WdmSerialAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     Ext->State = NotStarted;
     IoInitializeRemoveLock(&Ext->RemoveLock, WDMSER_TAG, 0, 0);
     KeInitializeSpinLock(&Ext->ReadLock);
+    KeInitializeSpinLock(&Ext->WaitLock);
     InitializeListHead(&Ext->PendingReads);
     KeInitializeDpc(&Ext->ReadDpc, WdmSerialReadDpc, Ext);
     KeInitializeTimer(&Ext->TotalTimer);

@@ -1,6 +1,7 @@
 /* wdmserial.h - what the WDM serial sample's two files share: the 16550's registers,
  * the device extension, and the routines one file calls in the other
- * (wdmserial.c: PnP, power, reads, writes, the ISR; ioctl.c: the serial IOCTLs). */
+ * (wdmserial.c: PnP, power, reads, writes, the ISR; ioctl.c: the serial IOCTLs; wait.c:
+ * IOCTL_SERIAL_WAIT_ON_MASK). */
 #ifndef WDMSERIAL_H
 #define WDMSERIAL_H
 
@@ -88,7 +89,12 @@ typedef struct _DEVICE_EXTENSION {
     KTIMER TotalTimer, IntervalTimer;
     KDPC TotalDpc, IntervalDpc;
     SERIAL_SETTINGS Settings;
+    KSPIN_LOCK WaitLock;           /* guards WaitIrp, WaitHistory and Settings.WaitMask's changes (wait.c) */
+    PIRP WaitIrp;                  /* the pending IOCTL_SERIAL_WAIT_ON_MASK */
+    ULONG WaitHistory;             /* events of the mask that no wait has taken yet */
     /* touched at DIRQL: only inside the ISR or KeSynchronizeExecution */
+    ULONG IsrEvents;               /* SERIAL_EV_* noted by the ISR for the DPC */
+    BOOLEAN TxBusy;                /* bytes went to the transmitter since it was last seen empty */
     RING Rx, Tx;
     SERIALPERF_STATS Perf;
     ULONG Errors;                  /* SERIAL_ERROR_* since the last IOCTL_SERIAL_GET_COMMSTATUS */
@@ -98,6 +104,13 @@ typedef struct _DEVICE_EXTENSION {
 NTSTATUS WdmSerialCompleteIrp(PIRP Irp, NTSTATUS Status, ULONG_PTR Information);
 NTSTATUS WdmSerialAdmit(PDEVICE_EXTENSION Ext, PIRP Irp);
 VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status);
+
+/* wait.c */
+NTSTATUS WdmSerialWaitOnMask(PDEVICE_EXTENSION Ext, PIRP Irp);
+VOID WdmSerialSetWaitMask(PDEVICE_EXTENSION Ext, ULONG Mask);
+VOID WdmSerialServeWait(PDEVICE_EXTENSION Ext);
+VOID WdmSerialFailWait(PDEVICE_EXTENSION Ext, NTSTATUS Status);
+VOID WdmSerialCleanupWait(PDEVICE_EXTENSION Ext, PFILE_OBJECT File);
 
 /* ioctl.c */
 DRIVER_DISPATCH WdmSerialDeviceControl;

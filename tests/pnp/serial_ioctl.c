@@ -112,7 +112,8 @@ static void test_bad_parameters_are_refused(void **state)
     assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, 0x80000000), STATUS_INVALID_PARAMETER);
     SERIAL_HANDFLOW Cts = { SERIAL_DTR_CONTROL | SERIAL_CTS_HANDSHAKE, SERIAL_RTS_CONTROL, 256, 256 };
     assert_int_equal(Ioctl(IOCTL_SERIAL_SET_HANDFLOW, &Cts, sizeof(Cts), NULL, 0), STATUS_NOT_IMPLEMENTED);
-    assert_int_equal(Ioctl(IOCTL_SERIAL_WAIT_ON_MASK, NULL, 0, &Small, sizeof(Small)), STATUS_INVALID_DEVICE_REQUEST);
+    /* no wait mask yet: nothing to wait for */
+    assert_int_equal(Ioctl(IOCTL_SERIAL_WAIT_ON_MASK, NULL, 0, &Small, sizeof(Small)), STATUS_INVALID_PARAMETER);
     Finish();
 }
 
@@ -252,6 +253,84 @@ static void test_purge_and_statistics(void **state)
     Finish();
 }
 
+static ntsim_request *WaitAsync(ULONG *Events)
+{
+    ntsim_request *R = NULL;
+    *Events = 0xDEADBEEF;
+    int32_t Status = ntsim_ioctl_async(Port, IOCTL_SERIAL_WAIT_ON_MASK, NULL, 0, Events, sizeof(*Events), &R);
+    assert_true(Status == STATUS_PENDING || NT_SUCCESS(Status));
+    assert_non_null(R);
+    return R;
+}
+
+static int32_t FinishedAt(ntsim_request *R, int Line)
+{
+    int32_t Status = 0;
+    size_t Got = 0;
+    if (!ntsim_request_done(R, &Status, &Got))
+        fail_msg("the wait of line %d has not completed", Line);
+    assert_int_equal(Got, NT_SUCCESS(Status) ? sizeof(ULONG) : 0);
+    ntsim_request_free(R);
+    return Status;
+}
+#define Finished(R) FinishedAt(R, __LINE__)
+
+/* IOCTL_SERIAL_WAIT_ON_MASK: a received byte, the transmitter going empty and a framing
+ * error each complete a pending wait with their event; an event with no wait pending
+ * waits in the history; a new mask ends a pending wait with 0; one wait at a time; a
+ * pending wait is cancelled by the close. */
+static void test_wait_on_mask(void **state)
+{
+    (void)state;
+    Boot();
+    ntsim_uart *U = ntsim_machine_uart(Machine, 0);
+    ULONG Events, Small = 0;
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, SERIAL_EV_RXCHAR | SERIAL_EV_TXEMPTY | SERIAL_EV_ERR),
+                     STATUS_SUCCESS);
+    assert_int_equal(GetUlong(IOCTL_SERIAL_GET_WAIT_MASK), SERIAL_EV_RXCHAR | SERIAL_EV_TXEMPTY | SERIAL_EV_ERR);
+    assert_int_equal(Ioctl(IOCTL_SERIAL_WAIT_ON_MASK, NULL, 0, &Small, 2), STATUS_BUFFER_TOO_SMALL);
+    /* a byte arrives */
+    ntsim_request *R = WaitAsync(&Events);
+    assert_int_equal(ntsim_run_for(Machine, 5 * MS), 0);
+    assert_false(ntsim_request_done(R, NULL, NULL)); /* nothing happened yet */
+    ntsim_request *Second = NULL;
+    assert_int_equal(ntsim_ioctl_async(Port, IOCTL_SERIAL_WAIT_ON_MASK, NULL, 0, &Small, sizeof(Small), &Second),
+                     STATUS_INVALID_PARAMETER); /* one wait at a time */
+    ntsim_request_free(Second);
+    assert_int_equal(ntsim_uart_inject(U, "a", 1), 0);
+    assert_int_equal(ntsim_request_wait(R, 5 * MS), 1);
+    assert_int_equal(Finished(R), STATUS_SUCCESS);
+    assert_int_equal(Events, SERIAL_EV_RXCHAR);
+    /* the transmitter takes the last byte of a write */
+    size_t Put;
+    R = WaitAsync(&Events);
+    assert_int_equal(ntsim_write(Port, "xy", 2, &Put), STATUS_SUCCESS);
+    assert_int_equal(ntsim_request_wait(R, 5 * MS), 1);
+    assert_int_equal(Finished(R), STATUS_SUCCESS);
+    assert_int_equal(Events, SERIAL_EV_TXEMPTY);
+    /* a framing error with no wait pending: the next wait finds it at once */
+    hw_uart16550_receive_ex(Uart(), 'E', 0x08 /* framing error */);
+    assert_int_equal(ntsim_run_for(Machine, 5 * MS), 0);
+    R = WaitAsync(&Events);
+    assert_int_equal(Finished(R), STATUS_SUCCESS);
+    assert_int_equal(Events, SERIAL_EV_RXCHAR | SERIAL_EV_ERR);
+    /* a new mask ends a pending wait with no events */
+    R = WaitAsync(&Events);
+    assert_false(ntsim_request_done(R, NULL, NULL));
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, SERIAL_EV_BREAK), STATUS_SUCCESS);
+    assert_int_equal(Finished(R), STATUS_SUCCESS);
+    assert_int_equal(Events, 0);
+    /* events outside the mask do not complete a wait; the close cancels it */
+    R = WaitAsync(&Events);
+    assert_int_equal(ntsim_uart_inject(U, "b", 1), 0);
+    assert_int_equal(ntsim_run_for(Machine, 5 * MS), 0);
+    assert_false(ntsim_request_done(R, NULL, NULL));
+    assert_int_equal(ntsim_close(Port), STATUS_SUCCESS);
+    assert_int_equal(Finished(R), STATUS_CANCELLED);
+    assert_int_equal(ntsim_open(Machine, "\\Device\\WdmSerial0", &Port), STATUS_SUCCESS);
+    Finish();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_modem_lines_follow_dtr_and_rts),
         cmocka_unit_test(test_read_timeouts),
         cmocka_unit_test(test_purge_and_statistics),
+        cmocka_unit_test(test_wait_on_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
