@@ -386,8 +386,9 @@ static VOID WdmSerialCancelRead(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
 }
 
-/* Every pending read fails with Status (surprise removal, stop, remove, a purge). */
-VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
+/* Every pending read fails with Status (surprise removal, stop, remove, a purge), or
+ * only those of File (its handle's cleanup). */
+static VOID FailReads(PDEVICE_EXTENSION Ext, NTSTATUS Status, PFILE_OBJECT File)
 {
     for (;;) {
         KIRQL Irql;
@@ -395,6 +396,8 @@ VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
         KeAcquireSpinLock(&Ext->ReadLock, &Irql);
         for (PLIST_ENTRY E = Ext->PendingReads.Flink; E != &Ext->PendingReads; E = E->Flink) {
             PIRP Candidate = CONTAINING_RECORD(E, IRP, Tail.Overlay.ListEntry);
+            if (File && IoGetCurrentIrpStackLocation(Candidate)->FileObject != File)
+                continue;
             if (IoSetCancelRoutine(Candidate, NULL) != NULL) {
                 RemoveEntryList(E);
                 Irp = Candidate;
@@ -411,6 +414,11 @@ VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
         IoCompleteRequest(Irp, IO_NO_INCREMENT);
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
     }
+}
+
+VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status)
+{
+    FailReads(Ext, Status, NULL);
 }
 
 /* ---- create, close, read, write ---- */
@@ -449,7 +457,8 @@ static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
     } else if (Stack->MajorFunction == IRP_MJ_CLOSE) {
         InterlockedDecrement(&Ext->OpenCount);
-    } else { /* IRP_MJ_CLEANUP: the handle's wait goes; reads end by their own cancellation */
+    } else { /* IRP_MJ_CLEANUP: the handle is going, and its pending reads and wait with it */
+        FailReads(Ext, STATUS_CANCELLED, Stack->FileObject);
         WdmSerialCleanupWait(Ext, Stack->FileObject);
     }
     return WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);

@@ -325,8 +325,16 @@ static void test_wait_on_mask(void **state)
     assert_int_equal(ntsim_uart_inject(U, "b", 1), 0);
     assert_int_equal(ntsim_run_for(Machine, 5 * MS), 0);
     assert_false(ntsim_request_done(R, NULL, NULL));
-    assert_int_equal(ntsim_close(Port), STATUS_SUCCESS);
+    char Buffer[4];
+    SetTimeouts(0, 0, 10000); /* a read waits up to 10 s for its 4 bytes ("a", "E", "b" are in) */
+    ntsim_request *Read = ReadAsync(Buffer, sizeof(Buffer));
+    assert_false(ntsim_request_done(Read, NULL, NULL));
+    assert_int_equal(ntsim_close(Port), STATUS_SUCCESS); /* the cleanup ends the handle's requests */
     assert_int_equal(Finished(R), STATUS_CANCELLED);
+    int32_t Status;
+    assert_true(ntsim_request_done(Read, &Status, NULL));
+    assert_int_equal(Status, STATUS_CANCELLED);
+    ntsim_request_free(Read);
     assert_int_equal(ntsim_open(Machine, "\\Device\\WdmSerial0", &Port), STATUS_SUCCESS);
     Finish();
 }
