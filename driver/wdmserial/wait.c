@@ -87,26 +87,17 @@ VOID WdmSerialSetWaitMask(PDEVICE_EXTENSION Ext, ULONG Mask)
         CompleteWait(Ext, Irp, STATUS_SUCCESS, 0);
 }
 
-/* Stop, surprise removal, remove: a pending wait fails with Status. */
-VOID WdmSerialFailWait(PDEVICE_EXTENSION Ext, NTSTATUS Status)
+/* Stop, surprise removal, remove: the pending wait fails with Status; a handle's cleanup
+ * (File given): the wait of that handle, if it is the one pending. */
+VOID WdmSerialFailWait(PDEVICE_EXTENSION Ext, NTSTATUS Status, PFILE_OBJECT File)
 {
     KIRQL Irql;
     KeAcquireSpinLock(&Ext->WaitLock, &Irql);
-    PIRP Irp = TakeWait(Ext);
+    BOOLEAN Ours = Ext->WaitIrp && (File == NULL || IoGetCurrentIrpStackLocation(Ext->WaitIrp)->FileObject == File);
+    PIRP Irp = Ours ? TakeWait(Ext) : NULL;
     KeReleaseSpinLock(&Ext->WaitLock, Irql);
     if (Irp)
         CompleteWait(Ext, Irp, Status, 0);
-}
-
-/* IRP_MJ_CLEANUP of File: its pending wait, if any, is cancelled (the handle is going). */
-VOID WdmSerialCleanupWait(PDEVICE_EXTENSION Ext, PFILE_OBJECT File)
-{
-    KIRQL Irql;
-    KeAcquireSpinLock(&Ext->WaitLock, &Irql);
-    PIRP Irp = Ext->WaitIrp && IoGetCurrentIrpStackLocation(Ext->WaitIrp)->FileObject == File ? TakeWait(Ext) : NULL;
-    KeReleaseSpinLock(&Ext->WaitLock, Irql);
-    if (Irp)
-        CompleteWait(Ext, Irp, STATUS_CANCELLED, 0);
 }
 
 /* IOCTL_SERIAL_WAIT_ON_MASK, admitted (the remove lock held): completes at once with the

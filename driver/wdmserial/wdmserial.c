@@ -459,7 +459,7 @@ static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         InterlockedDecrement(&Ext->OpenCount);
     } else { /* IRP_MJ_CLEANUP: the handle is going, and its pending reads and wait with it */
         FailReads(Ext, STATUS_CANCELLED, Stack->FileObject);
-        WdmSerialCleanupWait(Ext, Stack->FileObject);
+        WdmSerialFailWait(Ext, STATUS_CANCELLED, Stack->FileObject);
     }
     return WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);
 }
@@ -620,7 +620,7 @@ static NTSTATUS HandleRemove(PDEVICE_EXTENSION Ext, PIRP Irp)
     if (Ext->State != SurpriseRemoved) {
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
         WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
-        WdmSerialFailWait(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailWait(Ext, STATUS_DELETE_PENDING, NULL);
         StopHardware(Ext, TRUE);
     }
     Ext->State = Deleted;
@@ -664,7 +664,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         break;
     case IRP_MN_STOP_DEVICE:
         WdmSerialFailPendingReads(Ext, STATUS_DEVICE_NOT_READY);
-        WdmSerialFailWait(Ext, STATUS_DEVICE_NOT_READY);
+        WdmSerialFailWait(Ext, STATUS_DEVICE_NOT_READY, NULL);
         StopHardware(Ext, TRUE);
         Ext->State = Stopped;
         Irp->IoStatus.Status = STATUS_SUCCESS;
@@ -674,7 +674,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         Ext->State = SurpriseRemoved;
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
         WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
-        WdmSerialFailWait(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailWait(Ext, STATUS_DELETE_PENDING, NULL);
         StopHardware(Ext, FALSE); /* the UART is gone: do not touch it */
         Irp->IoStatus.Status = STATUS_SUCCESS;
         Status = PassDown(Ext, Irp);

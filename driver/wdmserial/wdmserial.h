@@ -109,8 +109,7 @@ VOID WdmSerialFailPendingReads(PDEVICE_EXTENSION Ext, NTSTATUS Status);
 NTSTATUS WdmSerialWaitOnMask(PDEVICE_EXTENSION Ext, PIRP Irp);
 VOID WdmSerialSetWaitMask(PDEVICE_EXTENSION Ext, ULONG Mask);
 VOID WdmSerialServeWait(PDEVICE_EXTENSION Ext);
-VOID WdmSerialFailWait(PDEVICE_EXTENSION Ext, NTSTATUS Status);
-VOID WdmSerialCleanupWait(PDEVICE_EXTENSION Ext, PFILE_OBJECT File);
+VOID WdmSerialFailWait(PDEVICE_EXTENSION Ext, NTSTATUS Status, PFILE_OBJECT File);
 
 /* ioctl.c */
 DRIVER_DISPATCH WdmSerialDeviceControl;

@@ -5,6 +5,7 @@
  * and a vetoed removal behave as on Windows, with the audit quiet. */
 #define NTSIM_NO_SITES 1
 #include <ntddk.h>
+#include <ntddser.h>
 
 #include "ntsim_test.h"
 
@@ -133,7 +134,7 @@ static void test_open_handle_vetoes_removal(void **state)
     Finish();
 }
 
-static void test_surprise_removal_fails_pending_read(void **state)
+static void test_surprise_removal_fails_pending_read_and_wait(void **state)
 {
     (void)state;
     Boot(0);
@@ -142,12 +143,21 @@ static void test_surprise_removal_fails_pending_read(void **state)
     char Buffer[8];
     ntsim_request *Read;
     assert_int_equal(ntsim_read_async(F, Buffer, sizeof(Buffer), &Read), (int32_t)STATUS_PENDING);
+    /* and a wait on the line's events (driver/wdmserial/wait.c) */
+    ULONG Mask = SERIAL_EV_RXCHAR, Events = 0;
+    size_t Information;
+    assert_int_equal(ntsim_ioctl(F, IOCTL_SERIAL_SET_WAIT_MASK, &Mask, sizeof(Mask), NULL, 0, &Information), 0);
+    ntsim_request *Wait;
+    assert_int_equal(ntsim_ioctl_async(F, IOCTL_SERIAL_WAIT_ON_MASK, NULL, 0, &Events, sizeof(Events), &Wait),
+                     (int32_t)STATUS_PENDING);
     assert_int_equal(ntsim_pnp_surprise_remove(Machine, COM1_PATH), 0);
     int32_t Status;
-    size_t Information;
     assert_true(ntsim_request_done(Read, &Status, &Information));
     assert_int_equal(Status, (int32_t)STATUS_DELETE_PENDING);
     ntsim_request_free(Read);
+    assert_true(ntsim_request_done(Wait, &Status, &Information));
+    assert_int_equal(Status, (int32_t)STATUS_DELETE_PENDING);
+    ntsim_request_free(Wait);
     /* REMOVE_DEVICE waits for the last handle, as on Windows; new I/O fails meanwhile */
     assert_string_equal(ntsim_pnp_state(Machine, COM1_PATH), "surprise-removed");
     assert_true(ntsim_object_exists(Machine, "\\Device\\WdmSerial0"));
@@ -207,7 +217,7 @@ int main(void)
         cmocka_unit_test(test_echoes_bytes),
         cmocka_unit_test(test_orderly_remove_unloads_driver),
         cmocka_unit_test(test_open_handle_vetoes_removal),
-        cmocka_unit_test(test_surprise_removal_fails_pending_read),
+        cmocka_unit_test(test_surprise_removal_fails_pending_read_and_wait),
         cmocka_unit_test(test_sleep_puts_the_port_in_d3),
         cmocka_unit_test(test_install_from_inf),
     };
