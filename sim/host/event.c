@@ -10,20 +10,29 @@ extern OBJECT_TYPE ExpEventObjectType;
 NTSTATUS ExpCreateEventObject(EVENT_TYPE Type, BOOLEAN State, PCUNICODE_STRING Name, PKEVENT *Event);
 LONG KiSetEvent(PRKEVENT Event);
 
-static int32_t NtsimReferenceEvent(ntsim_machine *Machine, ntsim_handle Handle, PKEVENT *Event)
+/* The object behind a handle the host holds, referenced, if it is of Type; What names
+ * the type in the error ("event", "semaphore"). */
+static int32_t NtsimReferenceHandle(ntsim_machine *Machine, ntsim_handle Handle, POBJECT_TYPE Type, const char *What,
+                                    PVOID *Object)
 {
     int Check = NtsimCheckMachine(Machine);
     if (Check)
         return Check;
-    PVOID Object;
-    NTSTATUS Status = ObpReferenceHandle((HANDLE)(ULONG_PTR)Handle, &ExpEventObjectType, &Object);
+    NTSTATUS Status = ObpReferenceHandle((HANDLE)(ULONG_PTR)Handle, Type, Object);
     if (!NT_SUCCESS(Status)) {
-        NtsimSetLastError("handle 0x%llx is not an open event handle (%s)", (unsigned long long)Handle,
+        NtsimSetLastError("handle 0x%llx is not an open %s handle (%s)", (unsigned long long)Handle, What,
                           ntsim_status_name(Status));
         return NTSIM_E_ARGS;
     }
-    *Event = Object;
     return 0;
+}
+
+static int32_t NtsimReferenceEvent(ntsim_machine *Machine, ntsim_handle Handle, PKEVENT *Event)
+{
+    PVOID Object = NULL;
+    int32_t Check = NtsimReferenceHandle(Machine, Handle, &ExpEventObjectType, "event", &Object);
+    *Event = Object;
+    return Check;
 }
 
 int32_t ntsim_event_create(ntsim_machine *Machine, int Notification, int InitialState, ntsim_handle *Handle)
@@ -131,16 +140,10 @@ int32_t ntsim_semaphore_create(ntsim_machine *Machine, int32_t InitialCount, int
 
 int ntsim_semaphore_wait(ntsim_machine *Machine, ntsim_handle Handle, uint64_t TimeoutNs)
 {
-    int Check = NtsimCheckMachine(Machine);
+    PVOID Object;
+    int32_t Check = NtsimReferenceHandle(Machine, Handle, &ExpSemaphoreObjectType, "semaphore", &Object);
     if (Check)
         return Check;
-    PVOID Object;
-    NTSTATUS Status = ObpReferenceHandle((HANDLE)(ULONG_PTR)Handle, &ExpSemaphoreObjectType, &Object);
-    if (!NT_SUCCESS(Status)) {
-        NtsimSetLastError("handle 0x%llx is not an open semaphore handle (%s)", (unsigned long long)Handle,
-                          ntsim_status_name(Status));
-        return NTSIM_E_ARGS;
-    }
     return NtsimWaitReferenced(Object, TimeoutNs, "ntsim_semaphore_wait", "a semaphore");
 }
 

@@ -110,13 +110,7 @@ static void NtsimFinishRequest(PIRP Irp, void *Context)
         else
             NtsimCopy(Request->CallerOut, Request->UserOut, Copy);
     }
-    while (Irp->MdlAddress) {
-        PMDL Mdl = Irp->MdlAddress;
-        Irp->MdlAddress = Mdl->Next;
-        if (Mdl->MdlFlags & MDL_PAGES_LOCKED)
-            MmUnlockPages(Mdl);
-        IoFreeMdl(Mdl);
-    }
+    IopFreeIrpMdls(Irp);
     NtsimFreeSystemBuffer(Request);
     MiFreeUser(Request->UserIn);
     MiFreeUser(Request->UserOut);

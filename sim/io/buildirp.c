@@ -16,7 +16,8 @@ typedef struct _IOP_BUILT_IRP {
 
 static LIST_ENTRY IopBuiltIrps = { &IopBuiltIrps, &IopBuiltIrps };
 
-static void IopFreeIrpMdls(PIRP Irp)
+/* The IRP's MDL chain: unlocked where locked, freed (also sim/host/request.c). */
+void IopFreeIrpMdls(PIRP Irp)
 {
     while (Irp->MdlAddress) {
         PMDL Mdl = Irp->MdlAddress;

@@ -172,6 +172,7 @@ void IopDumpClaims(FILE *Out); /* resource.c, for `!arbiter` */
 /* sim/io/imagesnap.c: one image's writable data kept from right after mapping and put
  * back before each DriverEntry of it (the persistent sweep). */
 int IopSnapshotImage(const char *Path);
+void IopFreeIrpMdls(PIRP Irp); /* buildirp.c */
 void *IopReuseSnapshottedImage(const char *Path, PDRIVER_INITIALIZE *Entry);
 void IopReleaseImageSnapshot(void);
 size_t IopImageSnapshotBytes(void);

@@ -91,25 +91,33 @@ static char *MachineRegistry(TIMES_SEEN *Times)
     return Text;
 }
 
+/* Rounds machines in a row: each has the registry Expected of a fresh build, with its
+ * write times. */
+static void AssertMachinesMatch(const char *Expected, const TIMES_SEEN *Fresh, int Rounds)
+{
+    TIMES_SEEN Times;
+    for (int Round = 0; Round < Rounds; Round++) {
+        char *Text = MachineRegistry(&Times);
+        if (strcmp(Text, Expected) != 0)
+            fail_msg("round %d: the registry differs from a fresh build:\n%s\n----\n%s", Round, Text, Expected);
+        assert_int_equal(Times.Adapter.QuadPart, Fresh->Adapter.QuadPart);
+        assert_int_equal(Times.Created.QuadPart, Fresh->Created.QuadPart);
+        free(Text);
+    }
+}
+
 /* Built step by step, then (templates on) built once and kept, then copied twice: the
  * same tree, the same write times, and the clock goes on from the same value. */
 static void test_registry_template_equals_fresh_build(void **State)
 {
     (void)State;
-    TIMES_SEEN Fresh, Times;
+    TIMES_SEEN Fresh;
     NtsimPersistentWorker = FALSE;
     char *Expected = MachineRegistry(&Fresh);
     assert_non_null(strstr(Expected, "SerialController")); /* the devices' description is in it */
     assert_true(Fresh.Created.QuadPart > Fresh.Adapter.QuadPart);
     NtsimPersistentWorker = TRUE;
-    for (int Round = 0; Round < 3; Round++) { /* round 0 builds the template, 1 and 2 copy it */
-        char *Text = MachineRegistry(&Times);
-        if (strcmp(Text, Expected) != 0)
-            fail_msg("round %d: the registry differs from a fresh build:\n%s\n----\n%s", Round, Text, Expected);
-        assert_int_equal(Times.Adapter.QuadPart, Fresh.Adapter.QuadPart);
-        assert_int_equal(Times.Created.QuadPart, Fresh.Created.QuadPart);
-        free(Text);
-    }
+    AssertMachinesMatch(Expected, &Fresh, 3); /* round 0 builds the template, 1 and 2 copy it */
     NtsimPersistentWorker = FALSE;
     free(Expected);
 }
@@ -263,7 +271,7 @@ static int ThreadCount(void)
 static void test_prepared_template_equals_fresh_build(void **State)
 {
     (void)State;
-    TIMES_SEEN Fresh, Times;
+    TIMES_SEEN Fresh;
     NtsimPersistentWorker = FALSE;
     char *Expected = MachineRegistry(&Fresh);
     CmpDropTemplate();
@@ -274,14 +282,7 @@ static void test_prepared_template_equals_fresh_build(void **State)
     assert_ptr_equal(CurrentSegvHandler(), Before);
     assert_int_equal(ThreadCount(), Threads); /* the thread it makes to warm the library is joined */
     NtsimPersistentWorker = TRUE;
-    for (int Round = 0; Round < 2; Round++) {
-        char *Text = MachineRegistry(&Times);
-        if (strcmp(Text, Expected) != 0)
-            fail_msg("round %d: the registry differs from a fresh build:\n%s\n----\n%s", Round, Text, Expected);
-        assert_int_equal(Times.Adapter.QuadPart, Fresh.Adapter.QuadPart);
-        assert_int_equal(Times.Created.QuadPart, Fresh.Created.QuadPart);
-        free(Text);
-    }
+    AssertMachinesMatch(Expected, &Fresh, 2);
     NtsimPersistentWorker = FALSE;
     free(Expected);
 }
