@@ -86,6 +86,8 @@ static void test_hot_plug_com_port_and_pci_card(void **state)
     assert_int_equal(Find(Raw, CmResourceTypeInterrupt, 0)->u.Interrupt.Level, 3);
     assert_true(ntsim_object_exists(Machine, "\\Device\\WdmSerial1"));
     assert_true(ntsim_object_exists(Machine, "\\Device\\WdmEdu1"));
+    if (TestErrorCount(Machine))
+        TestDumpFindings(Machine); /* what they were, before the assertion fails */
     assert_int_equal(TestErrorCount(Machine), 0);
     ntsim_machine_destroy(Machine);
 }
