@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -49,6 +50,7 @@
 #endif
 
 int IopCheckImageFile(const char *Path); /* sim/io/imagecheck.c */
+void KiRestoreSignalHandlers(void);      /* sim/ke/bugcheck.c */
 
 /* A run to make: fail point Run (0: the baseline, nothing fails) and, in the
  * second-order pass, also the Then-th failable call of that run. */
@@ -64,6 +66,7 @@ typedef struct _SWEEP_CONTEXT {
     unsigned Jobs;
     BOOLEAN Continue;         /* the baseline's worker may go on with the first pass (SweepMayContinue) */
     BOOLEAN ImageChecked;     /* the parent checked the file and its imports before forking: not again */
+    BOOLEAN InProcess;        /* the runs are made in this process, not in workers (SweepMakeHere) */
     int HelperFd;             /* the baseline's worker: where it sends the helper its share (-1: no helper) */
 } SWEEP_CONTEXT;
 
@@ -155,11 +158,26 @@ static int SweepPnpStart(ntsim_machine *Machine, const ntsim_sweep_options *Opti
     return 0;
 }
 
+/* An in-process sweep (SweepMakeHere): where a run that cannot go on returns to, and
+ * the run's machine while it exists, to destroy it there. */
+static struct {
+    BOOLEAN Active;
+    jmp_buf Jump;
+    ntsim_machine *Machine;
+} SweepHere;
+
+/* The run cannot be made (the options, the machine or the image are at fault, not the
+ * driver): an X line fails the sweep. A worker ends; in this process the run ends. */
 static DECLSPEC_NORETURN void SweepChildError(FILE *Out, const char *Error)
 {
     char *Text = KiHostStrdup(Error);
     SweepClean(Text);
     fprintf(Out, "X\t%s\n", Text);
+    free(Text);
+    if (SweepHere.Active) {
+        fflush(Out);
+        longjmp(SweepHere.Jump, 1);
+    }
     fclose(Out);
     _exit(3);
 }
@@ -282,6 +300,7 @@ static void SweepRunOne(FILE *Out, const SWEEP_CONTEXT *Context, const SWEEP_JOB
     ntsim_machine *Machine = ntsim_machine_create(&Config);
     if (Machine == NULL)
         SweepChildError(Out, ntsim_last_error());
+    SweepHere.Machine = Machine;
     SweepChildConfigure(Out, Machine, Options, Job->Run, Job->Then);
     if (Job->Then == 0)
         SweepChildTrace(Out, Machine, Options, Job->Run);
@@ -289,9 +308,13 @@ static void SweepRunOne(FILE *Out, const SWEEP_CONTEXT *Context, const SWEEP_JOB
         /* The baseline maps the image first, alone: a header that passed the checks but
          * still crashes the dynamic loader ends this child, not the sweep (the parent
          * maps the image only after this line). */
-        if ((Context->ImageChecked || IopCheckImageFile(Options->image) == 0) && dlopen(Options->image, RTLD_NOW | RTLD_LOCAL) != NULL) {
+        void *Mapped;
+        if ((Context->ImageChecked || IopCheckImageFile(Options->image) == 0) &&
+            (Mapped = dlopen(Options->image, RTLD_NOW | RTLD_LOCAL)) != NULL) {
             fprintf(Out, "M\n");
             fflush(Out);
+            if (Context->InProcess)
+                dlclose(Mapped); /* (a reference of its own: the snapshot keeps it mapped) */
             SweepSnapshotBaseline(Out, Context);
         }
     }
@@ -324,6 +347,7 @@ static void SweepRunOne(FILE *Out, const SWEEP_CONTEXT *Context, const SWEEP_JOB
     SweepReportFindings(Out, Machine);
     if (Options->trace_path && Job->Then == 0 && Job->Run == Options->only)
         ntsim_trace_stop(Machine); /* the traced run: finish the file before the machine goes */
+    SweepHere.Machine = NULL;
     ntsim_machine_destroy(Machine);
 }
 
@@ -333,12 +357,14 @@ static void SweepWorkerRuns(FILE *Out, const SWEEP_CONTEXT *Context, const SWEEP
     for (size_t Slot = First; Slot < Last; Slot++) {
         double Start = SweepNow();
         fprintf(Out, "R\t%zu\n", Slot);
-        alarm(Timeout);
+        if (!Context->InProcess) /* (in this process only a run its proof showed ends: SweepMayRunHere) */
+            alarm(Timeout);
         SweepRunOne(Out, Context, &Jobs[Slot]);
         fprintf(Out, "T\t%.6f\nE\n", SweepNow() - Start);
         fflush(Out);
     }
-    alarm(0);
+    if (!Context->InProcess)
+        alarm(0);
 }
 
 /* The first pass's runs, as the parent numbers them: point N's run for each point of
@@ -1360,8 +1386,38 @@ static BOOLEAN SweepHasWork(const SWEEP_QUEUE *Q)
     return Q->LeftCount > 0 || Q->Next < Q->Count;
 }
 
-/* Make the runs Batch[0..Count) in workers. Image: NULL for the baseline (its worker maps
- * the image itself), else how the workers find it. */
+/* Make Batch[0..Count) in this process, one run after the other, each report framed as
+ * a worker frames it; Done then holds them as from a worker that finished. A run that
+ * cannot be made (an X line: SweepChildError) ends the batch, and its parse the sweep. */
+static int SweepMakeHere(const SWEEP_CONTEXT *Context, const SWEEP_JOB *Batch, size_t Count, SWEEP_DONE *Done,
+                         SWEEP_QUEUE *Queue)
+{
+    char *Text = NULL;
+    size_t Size = 0;
+    FILE *Out = open_memstream(&Text, &Size);
+    if (Out == NULL)
+        return -1;
+    SWEEP_WORKER Made = { .First = 0, .Last = Count, .Start = SweepNow() };
+    SweepHere.Active = TRUE;
+    if (setjmp(SweepHere.Jump) == 0)
+        SweepWorkerRuns(Out, Context, Batch, 0, Count);
+    else if (SweepHere.Machine) {
+        ntsim_machine_destroy(SweepHere.Machine);
+        SweepHere.Machine = NULL;
+    }
+    SweepHere.Active = FALSE;
+    fclose(Out);
+    Made.Output = Text;
+    Made.Length = Size;
+    SweepSplit(&Made, 0, Done);
+    free(Text);
+    Queue->Next = Queue->Count; /* nothing is left for a worker: slots not reached stay unparsed */
+    Queue->LeftCount = 0;
+    return 0;
+}
+
+/* Make the runs Batch[0..Count) in workers (or here: Context->InProcess). Image: NULL for
+ * the baseline (its worker maps the image itself), else how the workers find it. */
 static int SweepRunBatch(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, const SWEEP_JOB *Batch, size_t Count,
                          unsigned Jobs, SWEEP_IMAGE *Image, const SWEEP_TAIL *Prefill, SWEEP_TAIL *Tail, char *Error,
                          size_t ErrorSize)
@@ -1375,6 +1431,10 @@ static int SweepRunBatch(const SWEEP_CONTEXT *Context, ntsim_sweep_result *R, co
     SweepPrefill(Prefill, Count, Done, &Queue);
     size_t Active = 0, Parsed = 0, First, Last;
     int Result = 0;
+    if (Context->InProcess && SweepMakeHere(Context, Batch, Count, Done, &Queue) != 0) {
+        snprintf(Error, ErrorSize, "out of memory for the sweep's reports");
+        Result = NTSIM_E_IO;
+    }
     while (Result == 0) {
         while (Parsed < Count && Done[Parsed].Done && Result == 0) {
             if (SweepParse(R, Context->Options, &Batch[Parsed], &Done[Parsed], Error, ErrorSize) != 0)
@@ -1467,6 +1527,7 @@ static struct {
     SWEEP_FILE_ID Id;
     BOOLEAN File, Imports; /* IopCheckImageFile, IopCheckImageImports passed */
     size_t Pass;           /* the last sweep's first pass, plus one (0: not known) */
+    uint64_t Proof;        /* the options a sweep in workers proved safe in this process (0: none) */
 } SweepChecked;
 static pthread_mutex_t SweepCheckedLock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -1516,6 +1577,7 @@ static int SweepCheckCached(const char *Path, BOOLEAN Imports)
         SweepChecked.Id = Id;
         SweepChecked.File = SweepChecked.Imports = FALSE;
         SweepChecked.Pass = 0;
+        SweepChecked.Proof = 0;
     }
     if (Imports)
         SweepChecked.Imports = TRUE;
@@ -1653,21 +1715,160 @@ static void SweepForgetKnown(SWEEP_CONTEXT *Context)
  * loaded (no driver code ever runs in this process) with its writable data
  * snapshotted, so a worker can make run after run from fresh globals. */
 static int SweepInjectionRuns(const SWEEP_CONTEXT *Base, ntsim_sweep_result *R, unsigned Jobs, const SWEEP_TAIL *Made,
-                              char *Error, size_t ErrorSize)
+                              SWEEP_IMAGE *Image, char *Error, size_t ErrorSize)
 {
     const ntsim_sweep_options *Options = Base->Options;
     SWEEP_CONTEXT Context = *Base;
     Context.HelperFd = -1;
-    SWEEP_IMAGE Image = { FALSE, FALSE, NULL };
     if (Options->second_order)
         SweepKnowBaseline(&Context, R);
-    int Rc = SweepFirstPass(&Context, R, Jobs, &Image, Made, Error, ErrorSize);
+    int Rc = SweepFirstPass(&Context, R, Jobs, Image, Made, Error, ErrorSize);
     if (Rc == 0 && Options->second_order)
-        Rc = SweepSecondPass(&Context, R, Jobs, &Image, Error, ErrorSize);
+        Rc = SweepSecondPass(&Context, R, Jobs, Image, Error, ErrorSize);
     if (Options->second_order)
         SweepForgetKnown(&Context);
-    SweepReleaseImage(&Image);
     return Rc;
+}
+
+/* In-process sweeps (docs/faults.md "Sweeps in this process"). A worker's fork, its
+ * page faults and its first machine are most of a short sweep's time; a sweep made in
+ * this process pays none of them. It is allowed only where a sweep in workers proved it
+ * safe: the same unchanged image, swept with the same options (SweepRunsFingerprint),
+ * had every run end under the machine's control (SweepProves). Runs are deterministic,
+ * so the same runs end the same way again. A driver whose runs crashed, hung, exited or
+ * faulted (a hardware exception in its code is a sign of wild pointers, which may also
+ * have written where nothing faults) keeps its workers. */
+static uint64_t SweepHash(uint64_t Hash, const void *Data, size_t Size)
+{
+    const unsigned char *Byte = Data;
+    for (size_t i = 0; i < Size; i++)
+        Hash = (Hash ^ Byte[i]) * 1099511628211ull; /* FNV-1a */
+    return Hash;
+}
+
+static uint64_t SweepHashText(uint64_t Hash, const char *Text)
+{
+    return Text ? SweepHash(Hash, Text, strlen(Text) + 1) : SweepHash(Hash, "\xff", 1);
+}
+
+/* A .reg file by its name and its identity: an edited file is another input. */
+static uint64_t SweepHashFile(uint64_t Hash, const char *Path)
+{
+    SWEEP_FILE_ID Id;
+    Hash = SweepHashText(Hash, Path);
+    if (Path && SweepFileId(Path, &Id))
+        Hash = SweepHash(Hash, &Id, sizeof(Id));
+    return Hash;
+}
+
+/* Everything in the options that decides which runs are made and what they do (not
+ * jobs, fork_per_run, isolate or fail_on). Never 0. */
+static uint64_t SweepRunsFingerprint(const ntsim_sweep_options *Options)
+{
+    uint64_t Hash = 14695981039346656037ull;
+    Hash = SweepHashFile(Hash, Options->reg_file);
+    for (size_t i = 0; i < Options->reg_file_count; i++)
+        Hash = SweepHashFile(Hash, Options->reg_files[i]);
+    Hash = SweepHash(Hash, &Options->only, sizeof(Options->only));
+    Hash = SweepHashText(Hash, Options->filter);
+    Hash = SweepHash(Hash, &Options->scenario_open, sizeof(Options->scenario_open));
+    Hash = SweepHash(Hash, &Options->ioctl_count, sizeof(Options->ioctl_count));
+    if (Options->ioctl_count)
+        Hash = SweepHash(Hash, Options->ioctls, Options->ioctl_count * sizeof(*Options->ioctls));
+    Hash = SweepHash(Hash, &Options->timeout_seconds, sizeof(Options->timeout_seconds));
+    Hash = SweepHashText(Hash, Options->pnp_hardware_id);
+    Hash = SweepHashText(Hash, Options->trace_path);
+    Hash = SweepHashText(Hash, Options->trace_filter);
+    Hash = SweepHash(Hash, &Options->shard_index, sizeof(Options->shard_index));
+    Hash = SweepHash(Hash, &Options->shard_count, sizeof(Options->shard_count));
+    Hash = SweepHash(Hash, &Options->second_order, sizeof(Options->second_order));
+    return Hash | 1;
+}
+
+/* Bug checks a hardware exception in driver code raises (KiReportSignalCrash), and the
+ * one a driver raises when it finds its own memory corrupt. */
+static BOOLEAN SweepFaulted(uint32_t Code)
+{
+    static const uint32_t Codes[] = { 0x1E, 0x50, 0x7E, 0x7F, 0x8E, 0xC1, 0xC5, 0xCC, 0xCD, 0xD5, 0xD6 };
+    for (size_t i = 0; i < sizeof(Codes) / sizeof(Codes[0]); i++)
+        if (Codes[i] == Code)
+            return TRUE;
+    return FALSE;
+}
+
+static BOOLEAN SweepRunEndedWell(const ntsim_sweep_point *P)
+{
+    return !P->ran || (P->outcome != NTSIM_RUN_NO_VERDICT && !SweepFaulted(P->bugcheck_code));
+}
+
+/* Every run of a sweep made in workers ended under the machine's control. */
+static BOOLEAN SweepProves(const ntsim_sweep_result *R)
+{
+    if (!R->Baseline.ran || !SweepRunEndedWell(&R->Baseline))
+        return FALSE;
+    for (size_t i = 0; i < R->PointCount; i++)
+        if (!SweepRunEndedWell(&R->Points[i]))
+            return FALSE;
+    for (size_t i = 0; i < R->SecondCount; i++)
+        if (!SweepRunEndedWell(&R->Seconds[i]))
+            return FALSE;
+    return TRUE;
+}
+
+/* White-box (tests/faults/test_persistent.c): sweeps made in this process so far. */
+unsigned long NtsimSweepsInProcess;
+static pthread_mutex_t SweepHereLock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The outcome of a sweep made in workers: the proof for this file and these options, or
+ * none (a new proof replaces the last: one file and one set of options are kept). */
+static void SweepRememberProof(const ntsim_sweep_options *Options, const ntsim_sweep_result *R)
+{
+    SWEEP_FILE_ID Id;
+    if (!SweepFileId(Options->image, &Id))
+        return;
+    uint64_t Proof = SweepProves(R) ? SweepRunsFingerprint(Options) : 0;
+    pthread_mutex_lock(&SweepCheckedLock);
+    if (SweepSameFile(&Id, &SweepChecked.Id))
+        SweepChecked.Proof = Proof;
+    pthread_mutex_unlock(&SweepCheckedLock);
+}
+
+static BOOLEAN SweepProven(const ntsim_sweep_options *Options)
+{
+    SWEEP_FILE_ID Id;
+    if (!SweepFileId(Options->image, &Id))
+        return FALSE;
+    uint64_t Fingerprint = SweepRunsFingerprint(Options);
+    pthread_mutex_lock(&SweepCheckedLock);
+    BOOLEAN Proven = SweepSameFile(&Id, &SweepChecked.Id) && SweepChecked.Imports && SweepChecked.Proof == Fingerprint;
+    pthread_mutex_unlock(&SweepCheckedLock);
+    return Proven;
+}
+
+/* Begin a sweep in this process, when it is proven and this process can host it: no
+ * machine alive (one per process) and no other sweep here. The image is mapped and its
+ * data snapshotted before the baseline's DriverEntry writes to it. */
+static BOOLEAN SweepBeginHere(const ntsim_sweep_options *Options, SWEEP_IMAGE *Image)
+{
+    if (Options->isolate || Options->fork_per_run || !SweepProven(Options))
+        return FALSE;
+    if (pthread_mutex_trylock(&SweepHereLock) != 0)
+        return FALSE;
+    if (ntsim_current_machine() == NULL && IopSnapshotImage(Options->image) == 0) {
+        Image->Prepared = Image->Persistent = TRUE;
+        NtsimPersistentWorker = TRUE; /* machine after machine: the registry template, handlers kept */
+        NtsimSweepsInProcess++;
+        return TRUE;
+    }
+    pthread_mutex_unlock(&SweepHereLock);
+    return FALSE;
+}
+
+static void SweepEndHere(void)
+{
+    NtsimPersistentWorker = FALSE;
+    KiRestoreSignalHandlers(); /* the last machine left them in place (NtsimPersistentWorker) */
+    pthread_mutex_unlock(&SweepHereLock);
 }
 
 /* The parent's side of the helper (SweepHelperMain). */
@@ -1776,6 +1977,12 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
      * in the baseline's worker after the fork (its snapshot's loads skip the checks). A
      * refused image is left to the worker, which reports it as before. */
     Context.ImageChecked = Context.Continue && SweepCheckCached(Options->image, TRUE) == 0;
+    SWEEP_IMAGE Image;
+    memset(&Image, 0, sizeof(Image));
+    if (Context.ImageChecked && !BaselineOnly && SweepBeginHere(Options, &Image)) {
+        Context.InProcess = TRUE;
+        Context.Continue = FALSE; /* (no baseline's worker to go on, no helper) */
+    }
     SWEEP_JOB Baseline = { 0, 0 };
     SWEEP_TAIL Made;
     memset(&Made, 0, sizeof(Made));
@@ -1789,7 +1996,12 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
         SweepForgetBaseline(R);
     Context.Continue = FALSE; /* only the baseline's worker goes on */
     if (Rc == 0 && !BaselineOnly)
-        Rc = SweepInjectionRuns(&Context, R, Jobs, &Made, Error, sizeof(Error));
+        Rc = SweepInjectionRuns(&Context, R, Jobs, &Made, &Image, Error, sizeof(Error));
+    SweepReleaseImage(&Image);
+    if (Context.InProcess)
+        SweepEndHere();
+    else if (Rc == 0 && !BaselineOnly)
+        SweepRememberProof(Options, R);
     free(Made.Output);
     free(Made.HelperOutput);
     SweepReapFinished(TRUE); /* (no zombie is left behind: they are exiting, this is short) */

@@ -1,12 +1,14 @@
 /* test_persistent.c - persistent sweeps: a worker process makes run after run, the
  * image's writable data restored and the machine recreated in between, and the reports
  * are the ones a child per run gives. Runs that crash, hang or exit end their worker;
- * a fresh worker makes the next run. */
+ * a fresh worker makes the next run. A sweep repeated in one process, proven safe by
+ * its first, is made in this process and reports the same. */
 #include "ntsim_test.h"
 #include <ntsim/sweep.h>
 
 #include <dlfcn.h>
 #include <jansson.h>
+#include <signal.h>
 #include <unistd.h>
 
 #define STATUS_SUCCESS 0
@@ -19,6 +21,11 @@ void NtsimSweepRunHere(const ntsim_sweep_options *Options, unsigned long Run, un
 extern size_t NtsimSweepRegionLimit; /* a worker's reports past this go down the pipe */
 extern int NtsimSweepHelperPolicy;   /* 1: always fork the helper, -1: never, 0: guess, 2/3: one that is lost */
 extern size_t NtsimSweepSmallPass;   /* a first pass this short is the baseline's worker's alone */
+extern unsigned long NtsimSweepsInProcess; /* sweeps made in this process, not in workers */
+
+/* The tests of workers keep every sweep in workers (isolate); those of sweeps made in
+ * this process set it to 0. */
+static int Isolate = 1;
 
 static int32_t LoadOnce(const char *Image)
 {
@@ -105,7 +112,7 @@ static void test_many_runs_in_one_process(void **State)
 static char *SweepJson(const char *Driver, unsigned Jobs, int ForkPerRun, ntsim_sweep_result **Keep)
 {
     ntsim_sweep_options Options = { .image = TestDriverPath(Driver), .jobs = Jobs, .timeout_seconds = 10,
-                                    .fork_per_run = ForkPerRun };
+                                    .fork_per_run = ForkPerRun, .isolate = Isolate };
     ntsim_sweep_result *R = NULL;
     if (ntsim_sweep_run(&Options, &R) != 0)
         fail_msg("sweep of %s: %s", Driver, ntsim_last_error());
@@ -280,7 +287,7 @@ static void CopyFile(const char *From, const char *To, size_t Limit)
 
 static int SweepStatus(const char *Image)
 {
-    ntsim_sweep_options Options = { .image = Image, .jobs = 2, .timeout_seconds = 10 };
+    ntsim_sweep_options Options = { .image = Image, .jobs = 2, .timeout_seconds = 10, .isolate = Isolate };
     ntsim_sweep_result *R = NULL;
     int Rc = ntsim_sweep_run(&Options, &R);
     if (R)
@@ -315,6 +322,128 @@ static void test_rebuilt_image_checked_again(void **State)
     rmdir(Dir);
 }
 
+/* A sweep repeated in this process once its first, in workers, proved it: the same
+ * report as the first and as a child per run, and no process forked for it. */
+static void test_in_process_reports_equal(void **State)
+{
+    (void)State;
+#if !defined(__linux__)
+    skip(); /* image snapshots are ELF-only: sweeps fork per run there */
+#endif
+    static const char *const Drivers[] = { "echo.sys", "edu.sys", "serial.sys", "bad_fl01_pool.sys",
+                                           "synthetic_findings.sys" };
+    Isolate = 0;
+    for (size_t i = 0; i < sizeof(Drivers) / sizeof(Drivers[0]); i++) {
+        unsigned long Before = NtsimSweepsInProcess;
+        char *Workers = SweepJson(Drivers[i], 2, 0, NULL);
+        assert_int_equal(NtsimSweepsInProcess, Before); /* the first sweep of a file: workers */
+        char *Here = SweepJson(Drivers[i], 2, 0, NULL);
+        assert_int_equal(NtsimSweepsInProcess, Before + 1);
+        char *Again = SweepJson(Drivers[i], 1, 0, NULL); /* (jobs do not matter) */
+        assert_int_equal(NtsimSweepsInProcess, Before + 2);
+        char *Forked = SweepJson(Drivers[i], 2, 1, NULL);
+        if (strcmp(Workers, Here) != 0 || strcmp(Here, Again) != 0 || strcmp(Here, Forked) != 0)
+            fail_msg("%s: the report made in this process differs:\n%s\n----\n%s", Drivers[i], Here,
+                     strcmp(Workers, Here) != 0 ? Workers : strcmp(Here, Again) != 0 ? Again : Forked);
+        free(Workers);
+        free(Here);
+        free(Again);
+        free(Forked);
+    }
+    Isolate = 1;
+}
+
+/* Drivers whose runs crash, hang, exit or fault in their own code are never swept in
+ * this process: every sweep of them is made in workers, and reports the same. */
+static void test_unsafe_driver_stays_in_workers(void **State)
+{
+    (void)State;
+    static const char *const Drivers[] = { "bad_sweep_outcomes.sys", "sweep_noverdict.sys" };
+    Isolate = 0;
+    for (size_t i = 0; i < sizeof(Drivers) / sizeof(Drivers[0]); i++) {
+        unsigned long Before = NtsimSweepsInProcess;
+        char *First = SweepJson(Drivers[i], 2, 0, NULL);
+        char *Second = SweepJson(Drivers[i], 2, 0, NULL);
+        assert_int_equal(NtsimSweepsInProcess, Before);
+        assert_string_equal(First, Second);
+        free(First);
+        free(Second);
+    }
+    Isolate = 1;
+}
+
+static int SweepWith(const ntsim_sweep_options *Options)
+{
+    ntsim_sweep_result *R = NULL;
+    int Rc = ntsim_sweep_run(Options, &R);
+    if (Rc != 0)
+        fail_msg("sweep of %s: %s", Options->image, ntsim_last_error());
+    ntsim_sweep_free(R);
+    return Rc;
+}
+
+/* The proof is for one file and one set of options: other options, a rebuilt image or
+ * isolate each send the sweep to workers. */
+static void test_in_process_needs_its_proof(void **State)
+{
+    (void)State;
+#if !defined(__linux__)
+    skip();
+#endif
+    char Dir[] = "/tmp/ntsim-proof-XXXXXX";
+    assert_non_null(mkdtemp(Dir));
+    char Image[64];
+    snprintf(Image, sizeof(Image), "%s/serial.sys", Dir);
+    CopyFile(TestDriverPath("serial.sys"), Image, (size_t)-1);
+    ntsim_sweep_options Options = { .image = Image, .jobs = 2, .timeout_seconds = 10 };
+    unsigned long Before = NtsimSweepsInProcess;
+    SweepWith(&Options);
+    SweepWith(&Options);
+    assert_int_equal(NtsimSweepsInProcess, Before + 1);
+    Options.only = 2; /* other runs: a proof of their own */
+    SweepWith(&Options);
+    assert_int_equal(NtsimSweepsInProcess, Before + 1);
+    SweepWith(&Options);
+    assert_int_equal(NtsimSweepsInProcess, Before + 2);
+    Options.isolate = 1;
+    SweepWith(&Options);
+    assert_int_equal(NtsimSweepsInProcess, Before + 2);
+    Options.isolate = 0;
+    CopyFile(TestDriverPath("serial.sys"), Image, (size_t)-1); /* rebuilt: a new change time */
+    SweepWith(&Options);
+    assert_int_equal(NtsimSweepsInProcess, Before + 2);
+    SweepWith(&Options);
+    assert_int_equal(NtsimSweepsInProcess, Before + 3);
+    unlink(Image);
+    rmdir(Dir);
+}
+
+static void HostSegv(int Signal)
+{
+    (void)Signal;
+}
+
+/* A sweep in this process leaves the host's fault handlers as it found them. */
+static void test_in_process_restores_handlers(void **State)
+{
+    (void)State;
+#if !defined(__linux__)
+    skip();
+#endif
+    struct sigaction Mine = { .sa_handler = HostSegv }, Old, Now;
+    sigemptyset(&Mine.sa_mask);
+    assert_int_equal(sigaction(SIGSEGV, &Mine, &Old), 0);
+    ntsim_sweep_options Options = { .image = TestDriverPath("echo.sys"), .jobs = 2, .timeout_seconds = 10 };
+    unsigned long Before = NtsimSweepsInProcess;
+    SweepWith(&Options);
+    SweepWith(&Options);
+    SweepWith(&Options);
+    assert_true(NtsimSweepsInProcess >= Before + 2);
+    assert_int_equal(sigaction(SIGSEGV, NULL, &Now), 0);
+    assert_ptr_equal(Now.sa_handler, HostSegv);
+    sigaction(SIGSEGV, &Old, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest Tests[] = {
@@ -326,6 +455,10 @@ int main(void)
         cmocka_unit_test(test_helper_reports_equal),
         cmocka_unit_test(test_region_overflow_to_pipe),
         cmocka_unit_test(test_rebuilt_image_checked_again),
+        cmocka_unit_test(test_in_process_reports_equal),
+        cmocka_unit_test(test_unsafe_driver_stays_in_workers),
+        cmocka_unit_test(test_in_process_needs_its_proof),
+        cmocka_unit_test(test_in_process_restores_handlers),
     };
     return cmocka_run_group_tests(Tests, NULL, NULL);
 }

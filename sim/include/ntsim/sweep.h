@@ -57,6 +57,12 @@ typedef struct ntsim_sweep_options {
      * that run reached only because point N failed (sites the baseline never reached:
      * the cleanup code) are failed too, one more run each. 0 = off. */
     unsigned second_order;
+    /* 1: always make the runs in forked workers. By default (0) a sweep repeated in the
+     * same process, of the same unchanged image with the same options, is made in this
+     * process once a sweep in workers showed every one of its runs ending under the
+     * machine's control: no crash, hang, exit or fault in driver code (docs/faults.md
+     * "Sweeps in this process"). */
+    int isolate;
 } ntsim_sweep_options;
 
 typedef struct ntsim_sweep_finding {
