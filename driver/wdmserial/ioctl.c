@@ -7,13 +7,17 @@
  *   IOCTL_SERIAL_GET_MODEMSTATUS        the modem status register (CTS, DSR, RI, DCD)
  *   IOCTL_SERIAL_SET_FIFO_CONTROL       the FCR
  *   IOCTL_SERIAL_SET/GET_TIMEOUTS       read timeouts (wdmserial.c applies them)
- *   IOCTL_SERIAL_SET/GET_HANDFLOW       DTR and RTS control modes (no hardware handshake)
+ *   IOCTL_SERIAL_SET/GET_HANDFLOW       DTR/RTS control, CTS/DSR/DCD/RTS/DTR handshake,
+ *                                       XON/XOFF (flow.c), NUL stripping, DSR sensitivity
+ *   IOCTL_SERIAL_SET/GET_CHARS          XON, XOFF and the event character
  *   IOCTL_SERIAL_SET/GET_WAIT_MASK, WAIT_ON_MASK   line events (wait.c)
  *   IOCTL_SERIAL_PURGE                  abort reads, clear the receive or transmit ring
  *   IOCTL_SERIAL_GET_STATS, CLEAR_STATS, GET_COMMSTATUS
  * Any other code completes with STATUS_INVALID_DEVICE_REQUEST, as for any request a
- * driver does not serve. Every register access runs under the interrupt spin lock
- * (KeSynchronizeExecution): the ISR reads the same UART.
+ * driver does not serve; a handflow option the sample does not perform is refused with
+ * STATUS_NOT_IMPLEMENTED. Every register access, and every change of what the ISR reads
+ * (the modem control shadow, the handflow, the special characters), runs under the
+ * interrupt spin lock (KeSynchronizeExecution).
  */
 #include "wdmserial.h"
 
@@ -30,6 +34,8 @@ VOID WdmSerialDefaultSettings(SERIAL_SETTINGS *Settings)
     Settings->HandFlow.FlowReplace = SERIAL_RTS_CONTROL;
     Settings->HandFlow.XonLimit = RING_SIZE / 4;
     Settings->HandFlow.XoffLimit = RING_SIZE / 4;
+    Settings->Chars.XonChar = XON_DEFAULT;
+    Settings->Chars.XoffChar = XOFF_DEFAULT;
     Settings->Mcr = MCR_DTR | MCR_RTS | MCR_OUT2;
     Settings->Fcr = FCR_ENABLE_RESET_TRIGGER8;
 }
@@ -58,10 +64,17 @@ BOOLEAN WdmSerialProgramLine(PVOID Context)
     return TRUE;
 }
 
-static BOOLEAN WriteModemControl(PVOID Context)
+typedef struct _MCR_CHANGE {
+    PDEVICE_EXTENSION Ext;
+    UCHAR Clear, Set;
+} MCR_CHANGE;
+
+/* Under the interrupt lock: input flow control (flow.c) changes the same shadow at DIRQL. */
+static BOOLEAN ChangeModemControl(PVOID Context)
 {
-    PDEVICE_EXTENSION Ext = Context;
-    WRITE_PORT_UCHAR(Ext->Port + UART_MCR, Ext->Settings.Mcr);
+    MCR_CHANGE *C = Context;
+    C->Ext->Settings.Mcr = (UCHAR)((C->Ext->Settings.Mcr & ~C->Clear) | C->Set);
+    WRITE_PORT_UCHAR(C->Ext->Port + UART_MCR, C->Ext->Settings.Mcr);
     return TRUE;
 }
 
@@ -77,10 +90,35 @@ typedef struct _REGISTER_READ {
     ULONG Value;
 } REGISTER_READ;
 
+/* Reading the MSR clears its deltas, which the modem-status interrupt would have reported:
+ * they become events here as in the ISR. */
 static BOOLEAN ReadModemStatus(PVOID Context)
 {
     REGISTER_READ *R = Context;
-    R->Value = READ_PORT_UCHAR(R->Ext->Port + UART_MSR);
+    PDEVICE_EXTENSION Ext = R->Ext;
+    UCHAR Msr = READ_PORT_UCHAR(Ext->Port + UART_MSR);
+    R->Value = Msr;
+    WdmSerialModemStatus(Ext, Msr);
+    WdmSerialFeedTransmitter(Ext);
+    if (Ext->IsrEvents)
+        KeInsertQueueDpc(&Ext->ReadDpc, NULL, NULL);
+    return TRUE;
+}
+
+typedef struct _FLOW_CHANGE {
+    PDEVICE_EXTENSION Ext;
+    const SERIAL_HANDFLOW *HandFlow; /* or */
+    const SERIAL_CHARS *Chars;
+} FLOW_CHANGE;
+
+static BOOLEAN ChangeFlowControl(PVOID Context)
+{
+    FLOW_CHANGE *F = Context;
+    if (F->HandFlow)
+        WdmSerialApplyHandFlow(F->Ext, F->HandFlow);
+    if (F->Chars)
+        F->Ext->Settings.Chars = *F->Chars;
+    WdmSerialFeedTransmitter(F->Ext);
     return TRUE;
 }
 
@@ -99,6 +137,7 @@ static BOOLEAN PurgeRings(PVOID Context)
     if (P->Mask & SERIAL_PURGE_RXCLEAR) {
         Ext->Rx.Head = Ext->Rx.Tail = 0;
         Reset |= FCR_RX_RESET;
+        WdmSerialCheckInputFlow(Ext); /* an empty ring lets a stopped sender go */
     }
     if (P->Mask & SERIAL_PURGE_TXCLEAR) {
         Ext->Tx.Head = Ext->Tx.Tail = 0;
@@ -106,6 +145,7 @@ static BOOLEAN PurgeRings(PVOID Context)
     }
     if (Reset && (Ext->Settings.Fcr & FCR_ENABLE))
         WRITE_PORT_UCHAR(Ext->Port + UART_FCR, Ext->Settings.Fcr | Reset);
+    WdmSerialFeedTransmitter(Ext);
     return TRUE;
 }
 
@@ -123,6 +163,7 @@ static BOOLEAN SnapshotStats(PVOID Context)
     PDEVICE_EXTENSION Ext = S->Ext;
     S->Perf = Ext->Perf;
     S->Status.Errors = Ext->Errors;
+    S->Status.HoldReasons = Ext->TxHolds;
     S->Status.AmountInInQueue = RingCount(&Ext->Rx);
     S->Status.AmountInOutQueue = RingCount(&Ext->Tx);
     if (S->CommStatus)
@@ -182,14 +223,17 @@ static NTSTATUS SetLineControl(SERIAL_REQUEST *R)
     return STATUS_SUCCESS;
 }
 
-/* DTR and RTS by request (no handshake mode can own them: SetHandFlow refuses those). */
+/* DTR and RTS by request; a line that a handshake mode drives is not the client's to set
+ * (STATUS_INVALID_PARAMETER, as documented for IOCTL_SERIAL_SET_RTS and SET_DTR). */
 static NTSTATUS SetModemLine(SERIAL_REQUEST *R, UCHAR Bit, BOOLEAN On)
 {
-    if (On)
-        R->Ext->Settings.Mcr |= Bit;
-    else
-        R->Ext->Settings.Mcr &= (UCHAR)~Bit;
-    KeSynchronizeExecution(R->Ext->Interrupt, WriteModemControl, R->Ext);
+    const SERIAL_HANDFLOW *H = &R->Ext->Settings.HandFlow;
+    if (Bit == MCR_DTR && (H->ControlHandShake & SERIAL_DTR_MASK) == SERIAL_DTR_HANDSHAKE)
+        return STATUS_INVALID_PARAMETER;
+    if (Bit == MCR_RTS && (H->FlowReplace & SERIAL_RTS_MASK) == SERIAL_RTS_HANDSHAKE)
+        return STATUS_INVALID_PARAMETER;
+    MCR_CHANGE C = { R->Ext, On ? 0 : Bit, On ? Bit : 0 };
+    KeSynchronizeExecution(R->Ext->Interrupt, ChangeModemControl, &C);
     return STATUS_SUCCESS;
 }
 
@@ -198,8 +242,8 @@ static NTSTATUS SetModemControl(SERIAL_REQUEST *R)
 {
     if (R->InputLength < sizeof(ULONG))
         return STATUS_BUFFER_TOO_SMALL;
-    R->Ext->Settings.Mcr = (UCHAR)(*(PULONG)R->Buffer | MCR_OUT2);
-    KeSynchronizeExecution(R->Ext->Interrupt, WriteModemControl, R->Ext);
+    MCR_CHANGE C = { R->Ext, 0xFF, (UCHAR)(*(PULONG)R->Buffer | MCR_OUT2) };
+    KeSynchronizeExecution(R->Ext->Interrupt, ChangeModemControl, &C);
     return STATUS_SUCCESS;
 }
 
@@ -242,8 +286,12 @@ static NTSTATUS SetTimeouts(SERIAL_REQUEST *R)
     return STATUS_SUCCESS;
 }
 
-/* The DTR and RTS control modes are applied to the lines; hardware handshake and
- * XON/XOFF are accepted only switched off, since this sample does not perform them. */
+/* The handflow options this sample performs (flow.c); the others are refused with
+ * STATUS_NOT_IMPLEMENTED rather than accepted and ignored. */
+#define HANDSHAKE_DONE (SERIAL_DTR_MASK | SERIAL_OUT_HANDSHAKEMASK | SERIAL_DSR_SENSITIVITY)
+#define FLOW_DONE \
+    (SERIAL_AUTO_TRANSMIT | SERIAL_AUTO_RECEIVE | SERIAL_NULL_STRIPPING | SERIAL_RTS_MASK | SERIAL_XOFF_CONTINUE)
+
 static NTSTATUS SetHandFlow(SERIAL_REQUEST *R)
 {
     if (R->InputLength < sizeof(SERIAL_HANDFLOW))
@@ -253,19 +301,24 @@ static NTSTATUS SetHandFlow(SERIAL_REQUEST *R)
         (H.ControlHandShake & SERIAL_DTR_MASK) == SERIAL_DTR_MASK || H.XonLimit < 0 || H.XoffLimit < 0 ||
         H.XonLimit > RING_SIZE || H.XoffLimit > RING_SIZE)
         return STATUS_INVALID_PARAMETER;
-    if ((H.ControlHandShake & (SERIAL_OUT_HANDSHAKEMASK | SERIAL_DTR_HANDSHAKE)) ||
-        (H.FlowReplace & (SERIAL_AUTO_TRANSMIT | SERIAL_AUTO_RECEIVE)) ||
-        (H.FlowReplace & SERIAL_RTS_MASK) == SERIAL_RTS_HANDSHAKE ||
+    if ((H.ControlHandShake & ~HANDSHAKE_DONE) || (H.FlowReplace & ~FLOW_DONE) ||
         (H.FlowReplace & SERIAL_RTS_MASK) == SERIAL_TRANSMIT_TOGGLE)
-        return STATUS_NOT_IMPLEMENTED;
-    PDEVICE_EXTENSION Ext = R->Ext;
-    Ext->Settings.HandFlow = H;
-    Ext->Settings.Mcr &= (UCHAR)~(MCR_DTR | MCR_RTS);
-    if ((H.ControlHandShake & SERIAL_DTR_MASK) == SERIAL_DTR_CONTROL)
-        Ext->Settings.Mcr |= MCR_DTR;
-    if ((H.FlowReplace & SERIAL_RTS_MASK) == SERIAL_RTS_CONTROL)
-        Ext->Settings.Mcr |= MCR_RTS;
-    KeSynchronizeExecution(Ext->Interrupt, WriteModemControl, Ext);
+        return STATUS_NOT_IMPLEMENTED; /* SERIAL_ERROR_ABORT, SERIAL_ERROR_CHAR, SERIAL_BREAK_CHAR, toggle */
+    FLOW_CHANGE F = { R->Ext, &H, NULL };
+    KeSynchronizeExecution(R->Ext->Interrupt, ChangeFlowControl, &F);
+    return STATUS_SUCCESS;
+}
+
+/* XonChar and XoffChar must differ (the documented STATUS_INVALID_PARAMETER). */
+static NTSTATUS SetChars(SERIAL_REQUEST *R)
+{
+    if (R->InputLength < sizeof(SERIAL_CHARS))
+        return STATUS_BUFFER_TOO_SMALL;
+    SERIAL_CHARS Chars = *(PSERIAL_CHARS)R->Buffer;
+    if (Chars.XonChar == Chars.XoffChar)
+        return STATUS_INVALID_PARAMETER;
+    FLOW_CHANGE F = { R->Ext, NULL, &Chars };
+    KeSynchronizeExecution(R->Ext->Interrupt, ChangeFlowControl, &F);
     return STATUS_SUCCESS;
 }
 
@@ -338,6 +391,8 @@ static NTSTATUS Dispatch(SERIAL_REQUEST *R, ULONG Code)
     case IOCTL_SERIAL_GET_TIMEOUTS: return ReturnBytes(R, &S->Timeouts, sizeof(SERIAL_TIMEOUTS));
     case IOCTL_SERIAL_SET_HANDFLOW: return SetHandFlow(R);
     case IOCTL_SERIAL_GET_HANDFLOW: return ReturnBytes(R, &S->HandFlow, sizeof(SERIAL_HANDFLOW));
+    case IOCTL_SERIAL_SET_CHARS: return SetChars(R);
+    case IOCTL_SERIAL_GET_CHARS: return ReturnBytes(R, &S->Chars, sizeof(SERIAL_CHARS));
     case IOCTL_SERIAL_SET_WAIT_MASK: return SetWaitMask(R);
     case IOCTL_SERIAL_GET_WAIT_MASK: return ReturnBytes(R, &S->WaitMask, sizeof(ULONG));
     case IOCTL_SERIAL_PURGE: return Purge(R);

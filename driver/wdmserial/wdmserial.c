@@ -34,6 +34,7 @@ static DRIVER_ADD_DEVICE WdmSerialAddDevice;
 static DRIVER_UNLOAD WdmSerialUnload;
 static DRIVER_DISPATCH WdmSerialPnp, WdmSerialPower, WdmSerialCreateClose, WdmSerialRead, WdmSerialWrite;
 static KSERVICE_ROUTINE WdmSerialIsr;
+static KSYNCHRONIZE_ROUTINE ProgramUart;
 static KDEFERRED_ROUTINE WdmSerialReadDpc, WdmSerialReadTimeoutDpc;
 static DRIVER_CANCEL WdmSerialCancelRead;
 static IO_COMPLETION_ROUTINE WdmSerialStartCompletion, SystemPowerUp;
@@ -64,24 +65,35 @@ static BOOLEAN RingGet(RING *R, PUCHAR Byte)
 
 /* ---- the hardware ---- */
 
-static VOID FeedTransmitter(PDEVICE_EXTENSION Ext)
+/* Bytes go to the transmitter only when its FIFO has emptied (its THRE interrupt came, or
+ * none was written since START) and no modem line holds it: writing more into a FIFO that
+ * is not empty would lose bytes. A pending XON/XOFF goes first and is not held by a
+ * received XOFF. The THRE interrupt stays on while the FIFO holds bytes: it says when to
+ * feed more, or that the last byte has left (SERIAL_EV_TXEMPTY). */
+VOID WdmSerialFeedTransmitter(PDEVICE_EXTENSION Ext)
 {
-    UCHAR Byte;
     /* with the FIFO off (IOCTL_SERIAL_SET_FIFO_CONTROL) the holding register takes one byte */
     int Room = (Ext->Settings.Fcr & FCR_ENABLE) ? FIFO_DEPTH : 1;
-    BOOLEAN Sent = FALSE;
-    for (int i = 0; i < Room && RingGet(&Ext->Tx, &Byte); i++) {
+    int Sent = 0;
+    if (!Ext->ThrEmpty || (Ext->TxHolds & TX_LINE_HOLDS))
+        Room = 0;
+    if (Room > 0 && Ext->FlowCharPending) {
+        WRITE_PORT_UCHAR(Ext->Port + UART_THR, Ext->FlowChar);
+        Ext->FlowCharPending = FALSE;
+        WdmSerialFlowCharSent(Ext, Ext->FlowChar);
+        Sent++;
+    }
+    UCHAR Byte;
+    while (Sent < Room && Ext->TxHolds == 0 && RingGet(&Ext->Tx, &Byte)) {
         WRITE_PORT_UCHAR(Ext->Port + UART_THR, Byte);
         Ext->Perf.TransmittedCount++;
-        Sent = TRUE;
+        Sent++;
     }
-    if (Sent)
+    if (Sent) {
+        Ext->ThrEmpty = FALSE;
         Ext->TxBusy = TRUE;
-    /* the transmitter's interrupt stays on while bytes wait, and, for a client waiting
-     * on SERIAL_EV_TXEMPTY, until it has taken the last one */
-    BOOLEAN WantEmpty = Ext->TxBusy && (Ext->Settings.WaitMask & SERIAL_EV_TXEMPTY);
-    UCHAR Ier = IER_RDA | (Ext->Tx.Head != Ext->Tx.Tail || WantEmpty ? IER_THRE : 0);
-    WRITE_PORT_UCHAR(Ext->Port + UART_IER, Ier);
+    }
+    WRITE_PORT_UCHAR(Ext->Port + UART_IER, IER_RDA | IER_MSI | (Ext->ThrEmpty ? 0 : IER_THRE));
 }
 
 /* The line status errors that came with a received byte (or a line status interrupt). */
@@ -107,14 +119,21 @@ static VOID CountLineErrors(PDEVICE_EXTENSION Ext, UCHAR Lsr)
         Ext->IsrEvents |= SERIAL_EV_BREAK;
 }
 
+#define RX80FULL_COUNT (RING_SIZE * 8 / 10)
+
+/* Received bytes into the receive ring (flow.c decides which go in and whether the sender
+ * must stop). */
 static BOOLEAN DrainReceiver(PDEVICE_EXTENSION Ext)
 {
     BOOLEAN Received = FALSE;
+    ULONG Before = RingCount(&Ext->Rx);
     UCHAR Lsr;
     while ((Lsr = READ_PORT_UCHAR(Ext->Port + UART_LSR)) & LSR_DR) {
         CountLineErrors(Ext, Lsr);
         UCHAR Byte = READ_PORT_UCHAR(Ext->Port + UART_RBR);
         Ext->Perf.ReceivedCount++;
+        if (!WdmSerialAcceptReceived(Ext, Byte))
+            continue;
         if (!RingPut(&Ext->Rx, Byte)) {
             Ext->Perf.BufferOverrunErrorCount++;
             Ext->Errors |= SERIAL_ERROR_QUEUEOVERRUN;
@@ -125,6 +144,9 @@ static BOOLEAN DrainReceiver(PDEVICE_EXTENSION Ext)
     }
     if (Received)
         Ext->IsrEvents |= SERIAL_EV_RXCHAR;
+    if (Before < RX80FULL_COUNT && RingCount(&Ext->Rx) >= RX80FULL_COUNT)
+        Ext->IsrEvents |= SERIAL_EV_RX80FULL;
+    WdmSerialCheckInputFlow(Ext);
     return Received;
 }
 
@@ -141,20 +163,23 @@ static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
         case IIR_RDA:
         case IIR_TIMEOUT:
             Received |= DrainReceiver(Ext);
-            FeedTransmitter(Ext);
+            WdmSerialFeedTransmitter(Ext); /* echo, or an XOFF to send */
             break;
         case IIR_THRE:
-            if (Ext->TxBusy && Ext->Tx.Head == Ext->Tx.Tail) {
+            Ext->ThrEmpty = TRUE;
+            if (Ext->TxBusy && Ext->Tx.Head == Ext->Tx.Tail && !Ext->FlowCharPending) {
                 Ext->TxBusy = FALSE; /* the transmitter took the last byte */
                 Ext->IsrEvents |= SERIAL_EV_TXEMPTY;
             }
-            FeedTransmitter(Ext);
+            WdmSerialFeedTransmitter(Ext);
             break;
         case IIR_RLS:
             CountLineErrors(Ext, READ_PORT_UCHAR(Ext->Port + UART_LSR));
             break;
+        case IIR_MSI:
         default:
-            READ_PORT_UCHAR(Ext->Port + UART_MSR); /* modem status: read to clear */
+            WdmSerialModemStatus(Ext, READ_PORT_UCHAR(Ext->Port + UART_MSR)); /* the read clears it */
+            WdmSerialFeedTransmitter(Ext); /* a line may have freed it */
             break;
         }
         Iir = READ_PORT_UCHAR(Ext->Port + UART_IIR);
@@ -164,12 +189,28 @@ static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
     return TRUE;
 }
 
-/* START: the line as the settings say (ioctl.c), then the receive interrupt. */
-static VOID ProgramUart(PDEVICE_EXTENSION Ext)
+/* START: the line as the settings say (ioctl.c) with the lines a handshake owns high,
+ * the modem lines as they are (older changes are no events), then the receive and
+ * modem-status interrupts. */
+static BOOLEAN ProgramUart(PVOID Context)
 {
+    PDEVICE_EXTENSION Ext = Context;
+    const SERIAL_HANDFLOW *H = &Ext->Settings.HandFlow;
     WRITE_PORT_UCHAR(Ext->Port + UART_IER, 0);
+    Ext->TxBusy = FALSE;
+    Ext->ThrEmpty = TRUE;
+    Ext->RxFlowOff = FALSE;
+    Ext->FlowCharPending = FALSE;
+    Ext->TxHolds = 0;
+    if ((H->ControlHandShake & SERIAL_DTR_MASK) == SERIAL_DTR_HANDSHAKE)
+        Ext->Settings.Mcr |= MCR_DTR;
+    if ((H->FlowReplace & SERIAL_RTS_MASK) == SERIAL_RTS_HANDSHAKE)
+        Ext->Settings.Mcr |= MCR_RTS;
     WdmSerialProgramLine(Ext);
-    WRITE_PORT_UCHAR(Ext->Port + UART_IER, IER_RDA);
+    WdmSerialModemStatus(Ext, READ_PORT_UCHAR(Ext->Port + UART_MSR));
+    Ext->IsrEvents = 0;
+    WRITE_PORT_UCHAR(Ext->Port + UART_IER, IER_RDA | IER_MSI);
+    return TRUE;
 }
 
 static BOOLEAN QuietUart(PVOID Context)
@@ -197,6 +238,8 @@ static BOOLEAN TakeReceived(PVOID Context)
     COPY_CONTEXT *C = Context;
     while (C->Copied < C->Length && RingGet(&C->Ext->Rx, &C->Buffer[C->Copied]))
         C->Copied++;
+    WdmSerialCheckInputFlow(C->Ext); /* down to the XON limit: the sender may go on */
+    WdmSerialFeedTransmitter(C->Ext);
     return TRUE;
 }
 
@@ -212,7 +255,7 @@ static BOOLEAN PutTransmit(PVOID Context)
     COPY_CONTEXT *C = Context;
     while (C->Copied < C->Length && RingPut(&C->Ext->Tx, C->Buffer[C->Copied]))
         C->Copied++;
-    FeedTransmitter(C->Ext);
+    WdmSerialFeedTransmitter(C->Ext);
     return TRUE;
 }
 
@@ -577,7 +620,7 @@ static NTSTATUS StartHardware(PDEVICE_EXTENSION Ext, PCM_RESOURCE_LIST Translate
         Ext->Interrupt = NULL;
         return Status;
     }
-    ProgramUart(Ext);
+    KeSynchronizeExecution(Ext->Interrupt, ProgramUart, Ext);
     return STATUS_SUCCESS;
 }
 

@@ -110,8 +110,8 @@ static void test_bad_parameters_are_refused(void **state)
     assert_int_equal(Ioctl(IOCTL_SERIAL_SET_TIMEOUTS, &Invalid, sizeof(Invalid), NULL, 0), STATUS_INVALID_PARAMETER);
     assert_int_equal(SetUlong(IOCTL_SERIAL_PURGE, 0), STATUS_INVALID_PARAMETER);
     assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, 0x80000000), STATUS_INVALID_PARAMETER);
-    SERIAL_HANDFLOW Cts = { SERIAL_DTR_CONTROL | SERIAL_CTS_HANDSHAKE, SERIAL_RTS_CONTROL, 256, 256 };
-    assert_int_equal(Ioctl(IOCTL_SERIAL_SET_HANDFLOW, &Cts, sizeof(Cts), NULL, 0), STATUS_NOT_IMPLEMENTED);
+    SERIAL_HANDFLOW Toggle = { SERIAL_DTR_CONTROL, SERIAL_TRANSMIT_TOGGLE, 256, 256 }; /* tests/pnp/serial_flow.c */
+    assert_int_equal(Ioctl(IOCTL_SERIAL_SET_HANDFLOW, &Toggle, sizeof(Toggle), NULL, 0), STATUS_NOT_IMPLEMENTED);
     /* no wait mask yet: nothing to wait for */
     assert_int_equal(Ioctl(IOCTL_SERIAL_WAIT_ON_MASK, NULL, 0, &Small, sizeof(Small)), STATUS_INVALID_PARAMETER);
     Finish();
