@@ -6,12 +6,15 @@
  * CTS/DSR/DCD handshake holds writes on the wire (HoldReasons says why) until the line
  * rises; RTS/DTR handshake drop the line above the XOFF limit and raise it once reads
  * take the ring down to the XON limit; XON/XOFF both ways with IOCTL_SERIAL_SET_CHARS'
- * characters; NUL stripping, DSR sensitivity, the event character; what the sample does
+ * characters; NUL stripping, DSR sensitivity, the event character, the ring 80% full; a
+ * GET_MODEMSTATUS that reads a change the lost interrupt did not report delivers it;
+ * back-to-back writes lose nothing to a full FIFO; what the sample does
  * not perform is refused with STATUS_NOT_IMPLEMENTED. */
 #define NTSIM_NO_SITES 1
 #include <ntddk.h>
 #include <ntddser.h>
 #include <hwmodel/chardev.h>
+#include <hwmodel/fault.h>
 #include <hwmodel/uart16550.h>
 
 #include "ntsim_test.h"
@@ -222,6 +225,52 @@ static void test_modem_events_complete_the_wait(void **state)
     SetLines(HW_CHR_CTS | HW_CHR_DCD); /* CTS rises */
     AssertWaitEnded(R);
     assert_int_equal(Events, SERIAL_EV_CTS);
+    Finish();
+}
+
+/* An interrupt the UART lost (its line masked until the condition clears): the change waits
+ * in the MSR's deltas, and IOCTL_SERIAL_GET_MODEMSTATUS, whose read clears them, delivers
+ * the event and frees the transmitter the ISR would have freed. */
+static void test_modem_status_read_keeps_a_lost_change(void **state)
+{
+    (void)state;
+    Boot();
+    assert_int_equal(SetHandFlow(SERIAL_DTR_CONTROL | SERIAL_CTS_HANDSHAKE, SERIAL_RTS_CONTROL, 256, 256),
+                     STATUS_SUCCESS);
+    SetLines(HW_CHR_DSR | HW_CHR_DCD); /* CTS falls */
+    Write("wait");
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, SERIAL_EV_CTS), STATUS_SUCCESS);
+    ULONG Events;
+    ntsim_request *R = WaitAsync(&Events);
+    hw_fault Lose = { .kinds = HW_FAULT_LOSE_NEXT_IRQ, .count = 1 };
+    hw_uart16550_inject(Uart(), &Lose);
+    SetLines(LINES_UP); /* CTS rises: no interrupt */
+    Run(10 * MS);
+    assert_false(ntsim_request_done(R, NULL, NULL));
+    assert_int_equal(Far.Count, 0);
+    ULONG Msr = GetUlong(IOCTL_SERIAL_GET_MODEMSTATUS);
+    assert_int_equal(Msr, SERIAL_CTS_STATE | SERIAL_DSR_STATE | SERIAL_DCD_STATE | 0x01 /* DCTS */);
+    Run(5 * MS);
+    AssertWaitEnded(R);
+    assert_int_equal(Events, SERIAL_EV_CTS);
+    assert_int_equal(Far.Count, 4);
+    assert_memory_equal(Far.Sent, "wait", 4);
+    Finish();
+}
+
+/* Writes that follow each other faster than the line: bytes go to the UART only when its
+ * FIFO has emptied, so none is lost to a full FIFO. */
+static void test_back_to_back_writes_lose_nothing(void **state)
+{
+    (void)state;
+    Boot();
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_BAUD_RATE, 9600), STATUS_SUCCESS);
+    Write("0123456789ABCDEF");
+    Write("ghijklmnopqrstuv");
+    Write("wxyz");
+    Run(60 * MS);
+    assert_int_equal(Far.Count, 36);
+    assert_memory_equal(Far.Sent, "0123456789ABCDEFghijklmnopqrstuvwxyz", 36);
     Finish();
 }
 
@@ -458,6 +507,18 @@ static void test_receive_options(void **state)
     Send("!", 1);
     AssertWaitEnded(R);
     assert_int_equal(Events, SERIAL_EV_RXFLAG);
+    /* SERIAL_EV_RX80FULL: the receive ring (1024 bytes) reaches 80%, 819 bytes */
+    assert_int_equal(SetUlong(IOCTL_SERIAL_PURGE, SERIAL_PURGE_RXCLEAR), STATUS_SUCCESS);
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, SERIAL_EV_RX80FULL), STATUS_SUCCESS);
+    static char Bulk[818];
+    memset(Bulk, 'b', sizeof(Bulk));
+    R = WaitAsync(&Events);
+    Send(Bulk, sizeof(Bulk));
+    assert_int_equal(CommStatus().AmountInInQueue, 818);
+    assert_false(ntsim_request_done(R, NULL, NULL));
+    Send("c", 1);
+    AssertWaitEnded(R);
+    assert_int_equal(Events, SERIAL_EV_RX80FULL);
     Finish();
 }
 
@@ -488,6 +549,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_modem_events_complete_the_wait),
+        cmocka_unit_test(test_modem_status_read_keeps_a_lost_change),
+        cmocka_unit_test(test_back_to_back_writes_lose_nothing),
         cmocka_unit_test(test_cts_handshake_holds_the_transmitter),
         cmocka_unit_test(test_dsr_and_dcd_handshake_hold_the_transmitter),
         cmocka_unit_test(test_rts_and_dtr_handshake_stop_the_sender),
