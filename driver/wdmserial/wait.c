@@ -5,10 +5,12 @@
  * pending wait completes with that history (as a ULONG) once it is not empty. Events
  * that come while no wait is pending stay in the history for the next one, and a new
  * mask completes a pending wait with 0 and clears the history, as the serial driver
- * interface documents. Served: SERIAL_EV_RXCHAR, SERIAL_EV_TXEMPTY (the transmitter
- * took the last byte), SERIAL_EV_ERR (overrun, parity or framing error) and
- * SERIAL_EV_BREAK; the other events are accepted in the mask but never happen here (the
- * sample does not enable the modem status interrupt).
+ * interface documents. Served: SERIAL_EV_RXCHAR, SERIAL_EV_RXFLAG (the event character of
+ * IOCTL_SERIAL_SET_CHARS), SERIAL_EV_TXEMPTY (the transmitter took the last byte),
+ * SERIAL_EV_CTS, SERIAL_EV_DSR, SERIAL_EV_RLSD, SERIAL_EV_RING (the modem-status interrupt,
+ * flow.c), SERIAL_EV_ERR (overrun, parity or framing error), SERIAL_EV_BREAK and
+ * SERIAL_EV_RX80FULL; SERIAL_EV_PERR, SERIAL_EV_EVENT1 and SERIAL_EV_EVENT2 are accepted
+ * in the mask but never happen here.
  */
 #include "wdmserial.h"
 

@@ -13,7 +13,8 @@
  *                the remove lock has drained; SURPRISE_REMOVAL fails pending reads.
  *
  * I/O: writes are copied into a transmit ring that the ISR drains into the FIFO on
- * THRE interrupts (a write completes once buffered); reads pend until bytes arrive
+ * THRE interrupts (a write completes once buffered; the flow control of flow.c may hold
+ * the ring's bytes back); reads pend until bytes arrive
  * (the ISR fills a receive ring, a DPC completes the oldest read). With no read
  * timeouts set a read completes with whatever has arrived; with SERIAL_TIMEOUTS set
  * (IOCTL_SERIAL_SET_TIMEOUTS) reads follow the documented serial semantics: complete
@@ -21,7 +22,8 @@
  * or the interval timeout runs out (MAXULONG interval: return at once). With the device
  * parameter Echo (REG_DWORD 1 in the device's "Device Parameters" key) every received
  * byte is also transmitted back. The serial IOCTLs (baud rate, line control, modem
- * lines, timeouts, purge, statistics ...) are in ioctl.c.
+ * lines, timeouts, handshake, purge, statistics ...) are in ioctl.c; the modem-status
+ * interrupt and the flow control in flow.c.
  */
 #include "wdmserial.h"
 #include <ntstrsafe.h>
