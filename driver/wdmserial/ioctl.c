@@ -165,7 +165,7 @@ static BOOLEAN SnapshotStats(PVOID Context)
     S->Status.Errors = Ext->Errors;
     S->Status.HoldReasons = Ext->TxHolds;
     S->Status.AmountInInQueue = RingCount(&Ext->Rx);
-    S->Status.AmountInOutQueue = RingCount(&Ext->Tx);
+    S->Status.AmountInOutQueue = RingCount(&Ext->Tx) + Ext->WriteRemaining + Ext->QueuedWriteBytes;
     if (S->CommStatus)
         Ext->Errors = 0;
     if (S->Clear)
@@ -332,7 +332,8 @@ static NTSTATUS Purge(SERIAL_REQUEST *R)
         return STATUS_INVALID_PARAMETER;
     if (Mask & SERIAL_PURGE_RXABORT)
         WdmSerialFailPendingReads(R->Ext, STATUS_CANCELLED);
-    /* SERIAL_PURGE_TXABORT: nothing to abort, a write completes once it is buffered */
+    if (Mask & SERIAL_PURGE_TXABORT)
+        WdmSerialFailWrites(R->Ext, STATUS_CANCELLED, NULL);
     PURGE_CONTEXT P = { R->Ext, Mask };
     KeSynchronizeExecution(R->Ext->Interrupt, PurgeRings, &P);
     return STATUS_SUCCESS;

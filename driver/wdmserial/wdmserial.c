@@ -12,9 +12,8 @@
  *   STOP/REMOVE  undo START in reverse; REMOVE detaches and deletes the FDO after
  *                the remove lock has drained; SURPRISE_REMOVAL fails pending reads.
  *
- * I/O: writes are copied into a transmit ring that the ISR drains into the FIFO on
- * THRE interrupts (a write completes once buffered; the flow control of flow.c may hold
- * the ring's bytes back); reads pend until bytes arrive
+ * I/O: writes pend in order until the ISR has given every byte of theirs to the UART
+ * (write.c; the flow control of flow.c may hold them back); reads pend until bytes arrive
  * (the ISR fills a receive ring, a DPC completes the oldest read). With no read
  * timeouts set a read completes with whatever has arrived; with SERIAL_TIMEOUTS set
  * (IOCTL_SERIAL_SET_TIMEOUTS) reads follow the documented serial semantics: complete
@@ -86,11 +85,20 @@ VOID WdmSerialFeedTransmitter(PDEVICE_EXTENSION Ext)
         Sent++;
     }
     UCHAR Byte;
-    while (Sent < Room && Ext->TxHolds == 0 && RingGet(&Ext->Tx, &Byte)) {
+    while (Sent < Room && Ext->TxHolds == 0 && RingGet(&Ext->Tx, &Byte)) { /* echo */
         WRITE_PORT_UCHAR(Ext->Port + UART_THR, Byte);
         Ext->Perf.TransmittedCount++;
         Sent++;
     }
+    BOOLEAN Writing = Ext->WriteRemaining > 0;
+    while (Sent < Room && Ext->TxHolds == 0 && Ext->WriteRemaining > 0) { /* the current write */
+        WRITE_PORT_UCHAR(Ext->Port + UART_THR, Ext->WriteBuffer[Ext->WriteLength - Ext->WriteRemaining]);
+        Ext->WriteRemaining--;
+        Ext->Perf.TransmittedCount++;
+        Sent++;
+    }
+    if (Writing && Ext->WriteRemaining == 0)
+        KeInsertQueueDpc(&Ext->WriteDpc, NULL, NULL); /* its last byte is in the UART: it completes */
     if (Sent) {
         Ext->ThrEmpty = FALSE;
         Ext->TxBusy = TRUE;
@@ -169,7 +177,8 @@ static BOOLEAN WdmSerialIsr(PKINTERRUPT Interrupt, PVOID Context)
             break;
         case IIR_THRE:
             Ext->ThrEmpty = TRUE;
-            if (Ext->TxBusy && Ext->Tx.Head == Ext->Tx.Tail && !Ext->FlowCharPending) {
+            if (Ext->TxBusy && Ext->Tx.Head == Ext->Tx.Tail && !Ext->FlowCharPending && Ext->WriteRemaining == 0 &&
+                Ext->QueuedWriteBytes == 0) {
                 Ext->TxBusy = FALSE; /* the transmitter took the last byte */
                 Ext->IsrEvents |= SERIAL_EV_TXEMPTY;
             }
@@ -249,15 +258,6 @@ static BOOLEAN MeasureReceived(PVOID Context)
 {
     COPY_CONTEXT *C = Context;
     C->Copied = RingCount(&C->Ext->Rx);
-    return TRUE;
-}
-
-static BOOLEAN PutTransmit(PVOID Context)
-{
-    COPY_CONTEXT *C = Context;
-    while (C->Copied < C->Length && RingPut(&C->Ext->Tx, C->Buffer[C->Copied]))
-        C->Copied++;
-    WdmSerialFeedTransmitter(C->Ext);
     return TRUE;
 }
 
@@ -504,6 +504,7 @@ static NTSTATUS WdmSerialCreateClose(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         InterlockedDecrement(&Ext->OpenCount);
     } else { /* IRP_MJ_CLEANUP: the handle is going, and its pending reads and wait with it */
         FailReads(Ext, STATUS_CANCELLED, Stack->FileObject);
+        WdmSerialFailWrites(Ext, STATUS_CANCELLED, Stack->FileObject);
         WdmSerialFailWait(Ext, STATUS_CANCELLED, Stack->FileObject);
     }
     return WdmSerialCompleteIrp(Irp, STATUS_SUCCESS, 0);
@@ -543,11 +544,7 @@ static NTSTATUS WdmSerialWrite(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     NTSTATUS Status = WdmSerialAdmit(Ext, Irp);
     if (!NT_SUCCESS(Status))
         return WdmSerialCompleteIrp(Irp, Status, 0);
-    COPY_CONTEXT C = { Ext, Irp->AssociatedIrp.SystemBuffer,
-                       IoGetCurrentIrpStackLocation(Irp)->Parameters.Write.Length, 0 };
-    KeSynchronizeExecution(Ext->Interrupt, PutTransmit, &C);
-    IoReleaseRemoveLock(&Ext->RemoveLock, Irp);
-    return WdmSerialCompleteIrp(Irp, C.Copied ? STATUS_SUCCESS : STATUS_DEVICE_BUSY, C.Copied);
+    return WdmSerialQueueWrite(Ext, Irp); /* write.c */
 }
 
 /* ---- Plug and Play ---- */
@@ -635,7 +632,10 @@ static VOID StopHardware(PDEVICE_EXTENSION Ext, BOOLEAN HardwarePresent)
     IoDisconnectInterrupt(Ext->Interrupt);
     Ext->Interrupt = NULL;
     KeRemoveQueueDpc(&Ext->ReadDpc);
-    StopReadTimers(Ext); /* no read is pending any more: nothing may fire after this */
+    StopReadTimers(Ext); /* no read or write is pending any more: nothing may fire after this */
+    KeCancelTimer(&Ext->WriteTimer);
+    KeRemoveQueueDpc(&Ext->WriteTimeoutDpc);
+    KeRemoveQueueDpc(&Ext->WriteDpc);
 }
 
 static NTSTATUS PassDown(PDEVICE_EXTENSION Ext, PIRP Irp)
@@ -665,6 +665,7 @@ static NTSTATUS HandleRemove(PDEVICE_EXTENSION Ext, PIRP Irp)
     if (Ext->State != SurpriseRemoved) {
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
         WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailWrites(Ext, STATUS_DELETE_PENDING, NULL);
         WdmSerialFailWait(Ext, STATUS_DELETE_PENDING, NULL);
         StopHardware(Ext, TRUE);
     }
@@ -709,6 +710,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         break;
     case IRP_MN_STOP_DEVICE:
         WdmSerialFailPendingReads(Ext, STATUS_DEVICE_NOT_READY);
+        WdmSerialFailWrites(Ext, STATUS_DEVICE_NOT_READY, NULL);
         WdmSerialFailWait(Ext, STATUS_DEVICE_NOT_READY, NULL);
         StopHardware(Ext, TRUE);
         Ext->State = Stopped;
@@ -719,6 +721,7 @@ static NTSTATUS WdmSerialPnp(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         Ext->State = SurpriseRemoved;
         IoSetDeviceInterfaceState(&Ext->InterfaceName, FALSE);
         WdmSerialFailPendingReads(Ext, STATUS_DELETE_PENDING);
+        WdmSerialFailWrites(Ext, STATUS_DELETE_PENDING, NULL);
         WdmSerialFailWait(Ext, STATUS_DELETE_PENDING, NULL);
         StopHardware(Ext, FALSE); /* the UART is gone: do not touch it */
         Irp->IoStatus.Status = STATUS_SUCCESS;
@@ -817,6 +820,11 @@ static NTSTATUS WdmSerialAddDevice(PDRIVER_OBJECT DriverObject, PDEVICE_OBJECT P
     KeInitializeTimer(&Ext->IntervalTimer);
     KeInitializeDpc(&Ext->TotalDpc, WdmSerialReadTimeoutDpc, Ext);
     KeInitializeDpc(&Ext->IntervalDpc, WdmSerialReadTimeoutDpc, Ext);
+    KeInitializeSpinLock(&Ext->WriteLock);
+    InitializeListHead(&Ext->PendingWrites);
+    KeInitializeTimer(&Ext->WriteTimer);
+    KeInitializeDpc(&Ext->WriteDpc, WdmSerialWriteDpc, Ext);
+    KeInitializeDpc(&Ext->WriteTimeoutDpc, WdmSerialWriteTimeoutDpc, Ext);
     WdmSerialDefaultSettings(&Ext->Settings);
     Status = IoRegisterDeviceInterface(Pdo, &WdmSerialComPortInterface, NULL, &Ext->InterfaceName);
     if (!NT_SUCCESS(Status)) {

@@ -1,7 +1,7 @@
 /* wdmserial.h - what the WDM serial sample's files share: the 16550's registers,
  * the device extension, and the routines one file calls in another
  * (wdmserial.c: PnP, power, reads, writes, the ISR; ioctl.c: the serial IOCTLs; wait.c:
- * IOCTL_SERIAL_WAIT_ON_MASK; flow.c: the modem status and flow control). */
+ * IOCTL_SERIAL_WAIT_ON_MASK; flow.c: the modem status and flow control; write.c: writes). */
 #ifndef WDMSERIAL_H
 #define WDMSERIAL_H
 
@@ -104,12 +104,21 @@ typedef struct _DEVICE_EXTENSION {
     KTIMER TotalTimer, IntervalTimer;
     KDPC TotalDpc, IntervalDpc;
     SERIAL_SETTINGS Settings;
+    KSPIN_LOCK WriteLock;          /* guards PendingWrites, CurrentWrite, TimedWrite (write.c) */
+    LIST_ENTRY PendingWrites;      /* the writes behind the current one */
+    PIRP CurrentWrite;             /* the write the transmitter takes bytes from */
+    PIRP TimedWrite;               /* the write whose total timeout runs */
+    ULONG QueuedWriteBytes;        /* the lengths of PendingWrites' writes */
+    KTIMER WriteTimer;
+    KDPC WriteDpc, WriteTimeoutDpc;
     KSPIN_LOCK WaitLock;           /* guards WaitIrp, WaitHistory and Settings.WaitMask's changes (wait.c) */
     PIRP WaitIrp;                  /* the pending IOCTL_SERIAL_WAIT_ON_MASK */
     ULONG WaitHistory;             /* events of the mask that no wait has taken yet */
     /* touched at DIRQL: only inside the ISR or KeSynchronizeExecution */
     ULONG IsrEvents;               /* SERIAL_EV_* noted by the ISR for the DPC */
     BOOLEAN TxBusy;                /* bytes went to the transmitter since it was last seen empty */
+    PUCHAR WriteBuffer;            /* the current write's bytes (NULL: none) */
+    ULONG WriteLength, WriteRemaining;
     BOOLEAN ThrEmpty;              /* the transmit FIFO took no byte since its last THRE interrupt */
     UCHAR ModemLines;              /* CTS, DSR, RI, DCD (MSR 7:4) as last read */
     ULONG TxHolds;                 /* SERIAL_TX_WAITING_*: why the transmitter waits */
@@ -135,6 +144,11 @@ BOOLEAN WdmSerialAcceptReceived(PDEVICE_EXTENSION Ext, UCHAR Byte);
 VOID WdmSerialCheckInputFlow(PDEVICE_EXTENSION Ext);
 VOID WdmSerialFlowCharSent(PDEVICE_EXTENSION Ext, UCHAR Byte);
 VOID WdmSerialApplyHandFlow(PDEVICE_EXTENSION Ext, const SERIAL_HANDFLOW *HandFlow);
+
+/* write.c */
+NTSTATUS WdmSerialQueueWrite(PDEVICE_EXTENSION Ext, PIRP Irp);
+VOID WdmSerialFailWrites(PDEVICE_EXTENSION Ext, NTSTATUS Status, PFILE_OBJECT File);
+KDEFERRED_ROUTINE WdmSerialWriteDpc, WdmSerialWriteTimeoutDpc;
 
 /* wait.c */
 NTSTATUS WdmSerialWaitOnMask(PDEVICE_EXTENSION Ext, PIRP Irp);

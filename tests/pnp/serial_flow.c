@@ -3,8 +3,8 @@
  * to the 16550 model raises and lowers CTS, DSR, DCD and RI, watches DTR and RTS, sends
  * bytes and records those the UART transmits. Asserted: each modem-line change completes a
  * pending IOCTL_SERIAL_WAIT_ON_MASK with exactly its event (RING on RI's trailing edge);
- * CTS/DSR/DCD handshake holds writes on the wire (HoldReasons says why) until the line
- * rises; RTS/DTR handshake drop the line above the XOFF limit and raise it once reads
+ * CTS/DSR/DCD handshake holds writes on the wire (HoldReasons says why; the write stays
+ * pending) until the line rises, and a held write times out or is cancelled; RTS/DTR handshake drop the line above the XOFF limit and raise it once reads
  * take the ring down to the XON limit; XON/XOFF both ways with IOCTL_SERIAL_SET_CHARS'
  * characters; NUL stripping, DSR sensitivity, the event character, the ring 80% full; a
  * GET_MODEMSTATUS that reads a change the lost interrupt did not report delivers it;
@@ -132,12 +132,34 @@ static SERIAL_STATUS CommStatus(void)
     return S;
 }
 
+/* A write nothing holds: it completes once the UART has taken its bytes. */
 static void Write(const char *Bytes)
 {
     size_t Put = 0;
     assert_int_equal(ntsim_write(Port, Bytes, strlen(Bytes), &Put), STATUS_SUCCESS);
-    assert_int_equal(Put, strlen(Bytes)); /* a write completes once its bytes are in the transmit ring */
+    assert_int_equal(Put, strlen(Bytes));
 }
+
+static ntsim_request *WriteAsync(const char *Bytes)
+{
+    ntsim_request *R = NULL;
+    int32_t Status = ntsim_write_async(Port, Bytes, strlen(Bytes), &R);
+    assert_true(Status == STATUS_PENDING || NT_SUCCESS(Status));
+    assert_non_null(R);
+    return R;
+}
+
+static void WriteResult(ntsim_request *R, int32_t Expected, size_t Taken, int Line)
+{
+    int32_t Status = 0;
+    size_t Got = 0;
+    if (!ntsim_request_done(R, &Status, &Got))
+        fail_msg("the write of line %d has not completed", Line);
+    assert_int_equal(Status, Expected);
+    assert_int_equal(Got, Taken);
+    ntsim_request_free(R);
+}
+#define AssertWriteEnded(R, Status, Taken) WriteResult(R, Status, Taken, __LINE__)
 
 /* A read with no timeouts set completes with what has arrived, up to Length. */
 static void ReadExpect(size_t Length, const char *Expected)
@@ -238,7 +260,7 @@ static void test_modem_status_read_keeps_a_lost_change(void **state)
     assert_int_equal(SetHandFlow(SERIAL_DTR_CONTROL | SERIAL_CTS_HANDSHAKE, SERIAL_RTS_CONTROL, 256, 256),
                      STATUS_SUCCESS);
     SetLines(HW_CHR_DSR | HW_CHR_DCD); /* CTS falls */
-    Write("wait");
+    ntsim_request *W = WriteAsync("wait");
     assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, SERIAL_EV_CTS), STATUS_SUCCESS);
     ULONG Events;
     ntsim_request *R = WaitAsync(&Events);
@@ -255,20 +277,25 @@ static void test_modem_status_read_keeps_a_lost_change(void **state)
     assert_int_equal(Events, SERIAL_EV_CTS);
     assert_int_equal(Far.Count, 4);
     assert_memory_equal(Far.Sent, "wait", 4);
+    AssertWriteEnded(W, STATUS_SUCCESS, 4);
     Finish();
 }
 
-/* Writes that follow each other faster than the line: bytes go to the UART only when its
- * FIFO has emptied, so none is lost to a full FIFO. */
+/* Writes queued faster than the line: they complete in order, and bytes go to the UART only
+ * when its FIFO has emptied, so none is lost to a full FIFO. */
 static void test_back_to_back_writes_lose_nothing(void **state)
 {
     (void)state;
     Boot();
     assert_int_equal(SetUlong(IOCTL_SERIAL_SET_BAUD_RATE, 9600), STATUS_SUCCESS);
-    Write("0123456789ABCDEF");
-    Write("ghijklmnopqrstuv");
-    Write("wxyz");
+    ntsim_request *W1 = WriteAsync("0123456789ABCDEF");
+    ntsim_request *W2 = WriteAsync("ghijklmnopqrstuv");
+    ntsim_request *W3 = WriteAsync("wxyz");
+    assert_int_equal(CommStatus().AmountInOutQueue, 36 - 16); /* the first FIFO load is in the UART */
     Run(60 * MS);
+    AssertWriteEnded(W1, STATUS_SUCCESS, 16);
+    AssertWriteEnded(W2, STATUS_SUCCESS, 16);
+    AssertWriteEnded(W3, STATUS_SUCCESS, 4);
     assert_int_equal(Far.Count, 36);
     assert_memory_equal(Far.Sent, "0123456789ABCDEFghijklmnopqrstuvwxyz", 36);
     Finish();
@@ -289,9 +316,10 @@ static void test_cts_handshake_holds_the_transmitter(void **state)
     assert_int_equal(Back.ControlHandShake, SERIAL_DTR_CONTROL | SERIAL_CTS_HANDSHAKE);
     assert_int_equal(CommStatus().HoldReasons, 0); /* CTS is up */
     SetLines(HW_CHR_DSR | HW_CHR_DCD);               /* CTS falls */
-    Write("held!");
+    ntsim_request *W = WriteAsync("held!");
     Run(20 * MS);
     assert_int_equal(Far.Count, 0);
+    assert_false(ntsim_request_done(W, NULL, NULL)); /* a write completes when the UART has its bytes */
     SERIAL_STATUS S = CommStatus();
     assert_int_equal(S.HoldReasons, SERIAL_TX_WAITING_FOR_CTS);
     assert_int_equal(S.AmountInOutQueue, 5);
@@ -304,6 +332,7 @@ static void test_cts_handshake_holds_the_transmitter(void **state)
     Run(5 * MS);
     assert_int_equal(Far.Count, 5);
     assert_memory_equal(Far.Sent, "held!", 5);
+    AssertWriteEnded(W, STATUS_SUCCESS, 5);
     S = CommStatus();
     assert_int_equal(S.HoldReasons, 0);
     assert_int_equal(S.AmountInOutQueue, 0);
@@ -317,11 +346,12 @@ static void test_cts_handshake_holds_the_transmitter(void **state)
     for (int i = 0; i < 64; i++)
         Long[i] = (char)('A' + i % 26);
     Long[64] = 0;
-    Write(Long);
+    W = WriteAsync(Long);
     Run(5 * MS);
     SetLines(HW_CHR_DSR | HW_CHR_DCD);
     Run(100 * MS);
     assert_int_equal(Far.Count, 16); /* the first FIFO load left; nothing after it */
+    assert_false(ntsim_request_done(W, NULL, NULL));
     S = CommStatus();
     assert_int_equal(S.HoldReasons, SERIAL_TX_WAITING_FOR_CTS);
     assert_int_equal(S.AmountInOutQueue, 48);
@@ -329,6 +359,53 @@ static void test_cts_handshake_holds_the_transmitter(void **state)
     Run(80 * MS);
     assert_int_equal(Far.Count, 64);
     assert_memory_equal(Far.Sent, Long, 64);
+    AssertWriteEnded(W, STATUS_SUCCESS, 64);
+    Finish();
+}
+
+/* A held write ends early: its total timeout (SERIAL_TIMEOUTS' write fields) ends it with
+ * STATUS_TIMEOUT and the bytes the UART took; a cancel, IOCTL_SERIAL_PURGE's TXABORT and
+ * the handle's cleanup end it with STATUS_CANCELLED. Its other bytes never leave. */
+static void test_held_writes_time_out_or_are_cancelled(void **state)
+{
+    (void)state;
+    Boot();
+    assert_int_equal(SetHandFlow(SERIAL_DTR_CONTROL | SERIAL_CTS_HANDSHAKE, SERIAL_RTS_CONTROL, 256, 256),
+                     STATUS_SUCCESS);
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_BAUD_RATE, 9600), STATUS_SUCCESS);
+    SERIAL_TIMEOUTS T = { 0, 0, 0, 0, 50 }; /* a write may take 50 ms */
+    assert_int_equal(Ioctl(IOCTL_SERIAL_SET_TIMEOUTS, &T, sizeof(T), NULL, 0), STATUS_SUCCESS);
+    char Long[65];
+    memset(Long, 'L', 64);
+    Long[64] = 0;
+    uint64_t Start = ntsim_now_ns(Machine);
+    ntsim_request *W = WriteAsync(Long);
+    Run(5 * MS);
+    SetLines(HW_CHR_DSR | HW_CHR_DCD); /* CTS falls after the first FIFO load */
+    Run(40 * MS);
+    assert_false(ntsim_request_done(W, NULL, NULL));
+    assert_int_equal(ntsim_request_wait(W, 10 * MS), 1);
+    assert_true(ntsim_now_ns(Machine) - Start >= 50 * MS);
+    AssertWriteEnded(W, STATUS_TIMEOUT, 16);
+    assert_int_equal(CommStatus().AmountInOutQueue, 0);
+    T.WriteTotalTimeoutConstant = 0;
+    assert_int_equal(Ioctl(IOCTL_SERIAL_SET_TIMEOUTS, &T, sizeof(T), NULL, 0), STATUS_SUCCESS);
+    ntsim_request *First = WriteAsync("cancelled");
+    ntsim_request *Second = WriteAsync("purged");
+    assert_int_equal(CommStatus().AmountInOutQueue, 9 + 6);
+    assert_int_equal(ntsim_request_cancel(First), 1); /* its cancel routine ran */
+    AssertWriteEnded(First, STATUS_CANCELLED, 0);
+    assert_int_equal(CommStatus().AmountInOutQueue, 6);
+    assert_false(ntsim_request_done(Second, NULL, NULL));
+    assert_int_equal(SetUlong(IOCTL_SERIAL_PURGE, SERIAL_PURGE_TXABORT), STATUS_SUCCESS);
+    AssertWriteEnded(Second, STATUS_CANCELLED, 0);
+    ntsim_request *Last = WriteAsync("closed");
+    assert_int_equal(ntsim_close(Port), STATUS_SUCCESS); /* the cleanup ends the handle's writes */
+    AssertWriteEnded(Last, STATUS_CANCELLED, 0);
+    assert_int_equal(ntsim_open(Machine, "\\Device\\WdmSerial0", &Port), STATUS_SUCCESS);
+    SetLines(LINES_UP);
+    Run(100 * MS);
+    assert_int_equal(Far.Count, 16);
     Finish();
 }
 
@@ -342,7 +419,7 @@ static void test_dsr_and_dcd_handshake_hold_the_transmitter(void **state)
                                  256, 256),
                      STATUS_SUCCESS);
     SetLines(HW_CHR_CTS | HW_CHR_DCD); /* DSR falls */
-    Write("dsr");
+    ntsim_request *W = WriteAsync("dsr");
     Run(10 * MS);
     assert_int_equal(Far.Count, 0);
     assert_int_equal(CommStatus().HoldReasons, SERIAL_TX_WAITING_FOR_DSR);
@@ -356,6 +433,7 @@ static void test_dsr_and_dcd_handshake_hold_the_transmitter(void **state)
     Run(5 * MS);
     assert_int_equal(Far.Count, 3);
     assert_memory_equal(Far.Sent, "dsr", 3);
+    AssertWriteEnded(W, STATUS_SUCCESS, 3);
     assert_int_equal(CommStatus().HoldReasons, 0);
     /* the handshake off again: a low line holds nothing */
     assert_int_equal(SetHandFlow(SERIAL_DTR_CONTROL, SERIAL_RTS_CONTROL, 256, 256), STATUS_SUCCESS);
@@ -434,7 +512,7 @@ static void test_xon_xoff(void **state)
     assert_int_equal(SetHandFlow(SERIAL_DTR_CONTROL, SERIAL_RTS_CONTROL | SERIAL_AUTO_TRANSMIT, 16, 1024 - 32),
                      STATUS_SUCCESS);
     Send("F", 1);
-    Write("abc");
+    ntsim_request *W = WriteAsync("abc");
     Run(10 * MS);
     assert_int_equal(Far.Count, 0);
     SERIAL_STATUS S = CommStatus();
@@ -444,6 +522,7 @@ static void test_xon_xoff(void **state)
     Send("N", 1);
     assert_int_equal(Far.Count, 3);
     assert_memory_equal(Far.Sent, "abc", 3);
+    AssertWriteEnded(W, STATUS_SUCCESS, 3);
     assert_int_equal(CommStatus().HoldReasons, 0);
 
     /* receive side: 33 bytes are above the limit of 1024 - (1024 - 32) */
@@ -456,13 +535,15 @@ static void test_xon_xoff(void **state)
     assert_int_equal(Far.Count, 1);
     assert_int_equal(Far.Sent[0], 'F');
     assert_int_equal(CommStatus().HoldReasons, SERIAL_TX_WAITING_XOFF_SENT);
-    Write("late");
+    W = WriteAsync("late");
     Run(10 * MS);
     assert_int_equal(Far.Count, 1); /* held until the XON */
+    assert_false(ntsim_request_done(W, NULL, NULL));
     ReadExpect(17, "01234567890123456"); /* 16 left: XON, then the write */
     Run(5 * MS);
     assert_int_equal(Far.Count, 6);
     assert_memory_equal(Far.Sent, "FNlate", 6);
+    AssertWriteEnded(W, STATUS_SUCCESS, 4);
     assert_int_equal(CommStatus().HoldReasons, 0);
     /* with SERIAL_XOFF_CONTINUE the transmitter goes on after its XOFF */
     ReadExpect(64, "78901234567890ab");
@@ -552,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_modem_status_read_keeps_a_lost_change),
         cmocka_unit_test(test_back_to_back_writes_lose_nothing),
         cmocka_unit_test(test_cts_handshake_holds_the_transmitter),
+        cmocka_unit_test(test_held_writes_time_out_or_are_cancelled),
         cmocka_unit_test(test_dsr_and_dcd_handshake_hold_the_transmitter),
         cmocka_unit_test(test_rts_and_dtr_handshake_stop_the_sender),
         cmocka_unit_test(test_xon_xoff),
