@@ -54,7 +54,7 @@ static VOID StartNextWrite(PDEVICE_EXTENSION Ext)
     Ext->QueuedWriteBytes -= Length;
     Ext->CurrentWrite = Irp;
     ULONG Total = WriteTotalTimeout(&Ext->Settings.Timeouts, Length);
-    if (0) {
+    if (Total != 0) {
         LARGE_INTEGER Due;
         Due.QuadPart = -(LONGLONG)Total * 10000;
         Ext->TimedWrite = Irp;
