@@ -281,18 +281,26 @@ static void test_modem_status_read_keeps_a_lost_change(void **state)
     Finish();
 }
 
-/* Writes queued faster than the line: they complete in order, and bytes go to the UART only
- * when its FIFO has emptied, so none is lost to a full FIFO. */
+/* Writes queued faster than the line: they complete in order, bytes go to the UART only
+ * when its FIFO has emptied, so none is lost to a full FIFO, and SERIAL_EV_TXEMPTY waits
+ * for the last byte of the last write. */
 static void test_back_to_back_writes_lose_nothing(void **state)
 {
     (void)state;
     Boot();
     assert_int_equal(SetUlong(IOCTL_SERIAL_SET_BAUD_RATE, 9600), STATUS_SUCCESS);
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_WAIT_MASK, SERIAL_EV_TXEMPTY), STATUS_SUCCESS);
+    ULONG Events;
+    ntsim_request *R = WaitAsync(&Events);
     ntsim_request *W1 = WriteAsync("0123456789ABCDEF");
     ntsim_request *W2 = WriteAsync("ghijklmnopqrstuv");
     ntsim_request *W3 = WriteAsync("wxyz");
     assert_int_equal(CommStatus().AmountInOutQueue, 36 - 16); /* the first FIFO load is in the UART */
-    Run(60 * MS);
+    Run(20 * MS); /* the first write's bytes are out: the transmitter is not empty, the next follow */
+    assert_false(ntsim_request_done(R, NULL, NULL));
+    Run(40 * MS);
+    AssertWaitEnded(R);
+    assert_int_equal(Events, SERIAL_EV_TXEMPTY);
     AssertWriteEnded(W1, STATUS_SUCCESS, 16);
     AssertWriteEnded(W2, STATUS_SUCCESS, 16);
     AssertWriteEnded(W3, STATUS_SUCCESS, 4);
