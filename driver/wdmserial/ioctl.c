@@ -11,7 +11,8 @@
  *                                       XON/XOFF (flow.c), NUL stripping, DSR sensitivity
  *   IOCTL_SERIAL_SET/GET_CHARS          XON, XOFF and the event character
  *   IOCTL_SERIAL_SET/GET_WAIT_MASK, WAIT_ON_MASK   line events (wait.c)
- *   IOCTL_SERIAL_PURGE                  abort reads, clear the receive or transmit ring
+ *   IOCTL_SERIAL_PURGE                  abort reads or writes (write.c), clear the receive
+ *                                       ring or the echo ring and the transmit FIFO
  *   IOCTL_SERIAL_GET_STATS, CLEAR_STATS, GET_COMMSTATUS
  * Any other code completes with STATUS_INVALID_DEVICE_REQUEST, as for any request a
  * driver does not serve; a handflow option the sample does not perform is refused with
@@ -107,8 +108,8 @@ static BOOLEAN ReadModemStatus(PVOID Context)
 
 typedef struct _FLOW_CHANGE {
     PDEVICE_EXTENSION Ext;
-    const SERIAL_HANDFLOW *HandFlow; /* or */
-    const SERIAL_CHARS *Chars;
+    const SERIAL_HANDFLOW *HandFlow; /* the new handflow, or NULL */
+    const SERIAL_CHARS *Chars;       /* the new special characters, or NULL */
 } FLOW_CHANGE;
 
 static BOOLEAN ChangeFlowControl(PVOID Context)
