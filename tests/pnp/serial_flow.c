@@ -417,6 +417,28 @@ static void test_held_writes_time_out_or_are_cancelled(void **state)
     Finish();
 }
 
+/* Surprise removal with a held write and one queued behind it: both fail with
+ * STATUS_DELETE_PENDING, the first with the bytes the UART took; the last close removes
+ * the device with the audit quiet. */
+static void test_surprise_removal_fails_held_writes(void **state)
+{
+    (void)state;
+    Boot();
+    assert_int_equal(SetHandFlow(SERIAL_DTR_CONTROL | SERIAL_CTS_HANDSHAKE, SERIAL_RTS_CONTROL, 256, 256),
+                     STATUS_SUCCESS);
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_BAUD_RATE, 9600), STATUS_SUCCESS);
+    ntsim_request *First = WriteAsync("0123456789abcdefghij"); /* 20 bytes */
+    ntsim_request *Second = WriteAsync("queued");
+    Run(5 * MS);
+    SetLines(HW_CHR_DSR | HW_CHR_DCD);
+    Run(40 * MS);
+    assert_int_equal(Far.Count, 16);
+    assert_int_equal(ntsim_pnp_surprise_remove(Machine, "ACPI\\PNP0501\\1"), 0);
+    AssertWriteEnded(First, STATUS_DELETE_PENDING, 16);
+    AssertWriteEnded(Second, STATUS_DELETE_PENDING, 0);
+    Finish();
+}
+
 /* SERIAL_DSR_HANDSHAKE and SERIAL_DCD_HANDSHAKE hold it the same way; every low line is a
  * reason of its own. */
 static void test_dsr_and_dcd_handshake_hold_the_transmitter(void **state)
@@ -642,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_back_to_back_writes_lose_nothing),
         cmocka_unit_test(test_cts_handshake_holds_the_transmitter),
         cmocka_unit_test(test_held_writes_time_out_or_are_cancelled),
+        cmocka_unit_test(test_surprise_removal_fails_held_writes),
         cmocka_unit_test(test_dsr_and_dcd_handshake_hold_the_transmitter),
         cmocka_unit_test(test_rts_and_dtr_handshake_stop_the_sender),
         cmocka_unit_test(test_xon_xoff),
