@@ -10,6 +10,7 @@
  *   IOCTL_SERIAL_SET/GET_HANDFLOW       DTR/RTS control, CTS/DSR/DCD/RTS/DTR handshake,
  *                                       XON/XOFF (flow.c), NUL stripping, DSR sensitivity
  *   IOCTL_SERIAL_SET/GET_CHARS          XON, XOFF and the event character
+ *   IOCTL_SERIAL_SET_XOFF, SET_XON      act as if XOFF / XON had been received
  *   IOCTL_SERIAL_SET/GET_WAIT_MASK, WAIT_ON_MASK   line events (wait.c)
  *   IOCTL_SERIAL_PURGE                  abort reads or writes (write.c), clear the receive
  *                                       ring or the echo ring and the transmit FIFO
@@ -111,6 +112,24 @@ typedef struct _FLOW_CHANGE {
     const SERIAL_HANDFLOW *HandFlow; /* the new handflow, or NULL */
     const SERIAL_CHARS *Chars;       /* the new special characters, or NULL */
 } FLOW_CHANGE;
+
+typedef struct _PRETEND_XOFF {
+    PDEVICE_EXTENSION Ext;
+    BOOLEAN Off;
+} PRETEND_XOFF;
+
+/* IOCTL_SERIAL_SET_XOFF / SET_XON: the transmitter stops as for a received XOFF (whether or
+ * not SERIAL_AUTO_TRANSMIT is set) until SET_XON, or a received XON under it. */
+static BOOLEAN PretendXoff(PVOID Context)
+{
+    PRETEND_XOFF *P = Context;
+    if (P->Off)
+        P->Ext->TxHolds |= SERIAL_TX_WAITING_FOR_XON;
+    else
+        P->Ext->TxHolds &= ~SERIAL_TX_WAITING_FOR_XON;
+    WdmSerialFeedTransmitter(P->Ext);
+    return TRUE;
+}
 
 static BOOLEAN ChangeFlowControl(PVOID Context)
 {
@@ -323,6 +342,13 @@ static NTSTATUS SetChars(SERIAL_REQUEST *R)
     return STATUS_SUCCESS;
 }
 
+static NTSTATUS SetXoff(SERIAL_REQUEST *R, BOOLEAN Off)
+{
+    PRETEND_XOFF P = { R->Ext, Off };
+    KeSynchronizeExecution(R->Ext->Interrupt, PretendXoff, &P);
+    return STATUS_SUCCESS;
+}
+
 static NTSTATUS Purge(SERIAL_REQUEST *R)
 {
     if (R->InputLength < sizeof(ULONG))
@@ -395,6 +421,8 @@ static NTSTATUS Dispatch(SERIAL_REQUEST *R, ULONG Code)
     case IOCTL_SERIAL_GET_HANDFLOW: return ReturnBytes(R, &S->HandFlow, sizeof(SERIAL_HANDFLOW));
     case IOCTL_SERIAL_SET_CHARS: return SetChars(R);
     case IOCTL_SERIAL_GET_CHARS: return ReturnBytes(R, &S->Chars, sizeof(SERIAL_CHARS));
+    case IOCTL_SERIAL_SET_XOFF: return SetXoff(R, TRUE);
+    case IOCTL_SERIAL_SET_XON: return SetXoff(R, FALSE);
     case IOCTL_SERIAL_SET_WAIT_MASK: return SetWaitMask(R);
     case IOCTL_SERIAL_GET_WAIT_MASK: return ReturnBytes(R, &S->WaitMask, sizeof(ULONG));
     case IOCTL_SERIAL_PURGE: return Purge(R);

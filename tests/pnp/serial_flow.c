@@ -6,7 +6,7 @@
  * CTS/DSR/DCD handshake holds writes on the wire (HoldReasons says why; the write stays
  * pending) until the line rises, and a held write times out or is cancelled; RTS/DTR handshake drop the line above the XOFF limit and raise it once reads
  * take the ring down to the XON limit; XON/XOFF both ways with IOCTL_SERIAL_SET_CHARS'
- * characters; NUL stripping, DSR sensitivity, the event character, the ring 80% full; a
+ * characters, and IOCTL_SERIAL_SET_XOFF/SET_XON; NUL stripping, DSR sensitivity, the event character, the ring 80% full; a
  * GET_MODEMSTATUS that reads a change the lost interrupt did not report delivers it;
  * back-to-back writes lose nothing to a full FIFO; what the sample does
  * not perform is refused with STATUS_NOT_IMPLEMENTED. */
@@ -554,6 +554,18 @@ static void test_xon_xoff(void **state)
     assert_memory_equal(Far.Sent, "abc", 3);
     AssertWriteEnded(W, STATUS_SUCCESS, 3);
     assert_int_equal(CommStatus().HoldReasons, 0);
+
+    /* IOCTL_SERIAL_SET_XOFF and SET_XON act as if the characters had been received */
+    Far.Count = 0;
+    assert_int_equal(Ioctl(IOCTL_SERIAL_SET_XOFF, NULL, 0, NULL, 0), STATUS_SUCCESS);
+    W = WriteAsync("xy");
+    Run(10 * MS);
+    assert_int_equal(Far.Count, 0);
+    assert_int_equal(CommStatus().HoldReasons, SERIAL_TX_WAITING_FOR_XON);
+    assert_int_equal(Ioctl(IOCTL_SERIAL_SET_XON, NULL, 0, NULL, 0), STATUS_SUCCESS);
+    Run(5 * MS);
+    assert_int_equal(Far.Count, 2);
+    AssertWriteEnded(W, STATUS_SUCCESS, 2);
 
     /* receive side: 33 bytes are above the limit of 1024 - (1024 - 32) */
     assert_int_equal(SetHandFlow(SERIAL_DTR_CONTROL, SERIAL_RTS_CONTROL | SERIAL_AUTO_RECEIVE, 16, 1024 - 32),
