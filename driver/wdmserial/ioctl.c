@@ -39,7 +39,7 @@ VOID WdmSerialDefaultSettings(SERIAL_SETTINGS *Settings)
     Settings->Chars.XonChar = XON_DEFAULT;
     Settings->Chars.XoffChar = XOFF_DEFAULT;
     Settings->Mcr = MCR_DTR | MCR_RTS | MCR_OUT2;
-    Settings->Fcr = FCR_ENABLE_RESET_TRIGGER8;
+    Settings->Fcr = FCR_ENABLE_TRIGGER8; /* (no reset bits: programming the line again must not empty the FIFOs) */
 }
 
 static UCHAR LineControlRegister(const SERIAL_LINE_CONTROL *Line)

@@ -218,6 +218,8 @@ static BOOLEAN ProgramUart(PVOID Context)
     if ((H->FlowReplace & SERIAL_RTS_MASK) == SERIAL_RTS_HANDSHAKE)
         Ext->Settings.Mcr |= MCR_RTS;
     WdmSerialProgramLine(Ext);
+    if (Ext->Settings.Fcr & FCR_ENABLE) /* a fresh start: whatever the FIFOs held is stale */
+        WRITE_PORT_UCHAR(Ext->Port + UART_FCR, Ext->Settings.Fcr | FCR_RX_RESET | FCR_TX_RESET);
     WdmSerialModemStatus(Ext, READ_PORT_UCHAR(Ext->Port + UART_MSR));
     Ext->IsrEvents = 0;
     WRITE_PORT_UCHAR(Ext->Port + UART_IER, IER_RDA | IER_MSI);

@@ -55,7 +55,7 @@
 #define FCR_ENABLE 0x01
 #define FCR_RX_RESET 0x02
 #define FCR_TX_RESET 0x04
-#define FCR_ENABLE_RESET_TRIGGER8 0x87
+#define FCR_ENABLE_TRIGGER8 0x81 /* FIFOs on, receive trigger at 8 bytes */
 #define XON_DEFAULT 0x11  /* DC1 */
 #define XOFF_DEFAULT 0x13 /* DC3 */
 /* the holds the modem lines put on the transmitter (SERIAL_STATUS.HoldReasons) */

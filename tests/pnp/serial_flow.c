@@ -281,6 +281,24 @@ static void test_modem_status_read_keeps_a_lost_change(void **state)
     Finish();
 }
 
+/* Setting the baud rate or the line control again reprograms the UART without resetting
+ * its FIFOs: the bytes a write left in the transmit FIFO still go out. */
+static void test_line_settings_keep_the_fifo(void **state)
+{
+    (void)state;
+    Boot();
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_BAUD_RATE, 1200), STATUS_SUCCESS);
+    Write("0123456789ABCDEF"); /* done once the 16 bytes are in the FIFO: 133 ms on the wire */
+    assert_true(Far.Count < 4);
+    assert_int_equal(SetUlong(IOCTL_SERIAL_SET_BAUD_RATE, 1200), STATUS_SUCCESS);
+    SERIAL_LINE_CONTROL Line = { STOP_BIT_1, NO_PARITY, 8 };
+    assert_int_equal(Ioctl(IOCTL_SERIAL_SET_LINE_CONTROL, &Line, sizeof(Line), NULL, 0), STATUS_SUCCESS);
+    Run(200 * MS);
+    assert_int_equal(Far.Count, 16);
+    assert_memory_equal(Far.Sent, "0123456789ABCDEF", 16);
+    Finish();
+}
+
 /* Writes queued faster than the line: they complete in order, bytes go to the UART only
  * when its FIFO has emptied, so none is lost to a full FIFO, and SERIAL_EV_TXEMPTY waits
  * for the last byte of the last write. */
@@ -674,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_modem_events_complete_the_wait),
         cmocka_unit_test(test_modem_status_read_keeps_a_lost_change),
         cmocka_unit_test(test_back_to_back_writes_lose_nothing),
+        cmocka_unit_test(test_line_settings_keep_the_fifo),
         cmocka_unit_test(test_cts_handshake_holds_the_transmitter),
         cmocka_unit_test(test_held_writes_time_out_or_are_cancelled),
         cmocka_unit_test(test_surprise_removal_fails_held_writes),
