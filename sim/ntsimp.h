@@ -67,10 +67,48 @@ const char *KiCopyText(char *Buffer, size_t Size, const char *Text);
 
 /* ---- drivers ---- */
 typedef struct _IOP_DRIVER IOP_DRIVER;
+
+/* ---- the running driver and what it owns (sim/verifier/owner.c) ----
+ * Cross-cutting services every subsystem uses (findings name the driver, resources are
+ * charged to it), so they sit below all of them, beside the findings; the I/O manager
+ * registers the drivers it creates and sets the running one around each call into one.
+ *
+ * What the service keeps per driver. The I/O manager's driver object (IOP_DRIVER,
+ * sim/io/iop.h) begins with a VF_DRIVER, so a PDRIVER_OBJECT leads here with no lookup. */
+typedef struct _VF_DRIVER {
+    DRIVER_OBJECT Object;
+    const char *Name;       /* the service name ("echo"), for findings, bug checks, traces */
+} VF_DRIVER;
+
+static inline VF_DRIVER *VfDriver(PDRIVER_OBJECT Driver)
+{
+    return (VF_DRIVER *)Driver;
+}
+
+/* Called by the I/O manager for each driver object it creates; Name must outlive it. */
+void VfRegisterDriver(PDRIVER_OBJECT Driver, const char *Name);
+
+static inline const char *VfDriverName(PDRIVER_OBJECT Driver)
+{
+    return VfDriver(Driver)->Name;
+}
+
 /* The driver whose code is running on this thread (set around every call into a
- * driver), or NULL when the host or the simulator itself is running. */
-PDRIVER_OBJECT IopCurrentDriver(void);
-PDRIVER_OBJECT IopSetCurrentDriver(PDRIVER_OBJECT Driver); /* returns the previous one */
+ * driver), or NULL when the host or the simulator itself is running. Inline thread-local
+ * accesses: read and written on every DDI call and IRP dispatch. */
+extern NTSIM_TLS NTSIM_HIDDEN PDRIVER_OBJECT VfCurrent;
+
+static inline PDRIVER_OBJECT VfCurrentDriver(void)
+{
+    return VfCurrent;
+}
+
+static inline PDRIVER_OBJECT VfSetCurrentDriver(PDRIVER_OBJECT Driver) /* returns the previous one */
+{
+    PDRIVER_OBJECT Previous = VfCurrent;
+    VfCurrent = Driver;
+    return Previous;
+}
 
 /* ---- tracked resources (the leak audit walks these per driver) ---- */
 typedef enum _NTSIM_RESOURCE_KIND {

@@ -43,7 +43,7 @@ void CmpCheckIrql(const char *Ddi, NTSIM_SITE Site)
 {
     KIRQL Irql = KiCurrentIrql();
     if (Irql > PASSIVE_LEVEL)
-        VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("SY-04", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "%s called at IRQL %u; registry routines must be called at PASSIVE_LEVEL", Ddi, (unsigned)Irql);
 }
 

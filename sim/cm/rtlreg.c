@@ -213,7 +213,7 @@ static BOOLEAN CmpDirectMismatch(PRTL_QUERY_REGISTRY_TABLE Entry, ULONG Type, PW
     char NameUtf8[256] = "(default)";
     if (Name)
         RtlpUtf16ToUtf8(Name, RtlpWcslen(Name), NameUtf8, sizeof(NameUtf8));
-    VfReport("RG-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Query->Site,
+    VfReport("RG-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Query->Site,
              "RtlQueryRegistryValues: value '%s' has type %u but the RTL_QUERY_REGISTRY_DIRECT entry (DefaultType %u) "
              "expects %s; add RTL_QUERY_REGISTRY_TYPECHECK (the value was not stored)",
              NameUtf8, (unsigned)Type, (unsigned)Expected,

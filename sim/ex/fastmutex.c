@@ -13,7 +13,7 @@ LONG KiSetEvent(PRKEVENT Event);
 static void ExpCheckFastMutex(PFAST_MUTEX M, const char *Ddi, NTSIM_SITE Site)
 {
     if (M == NULL || M->Event.Header.NtsimMagic != KI_DISPATCHER_MAGIC) {
-        VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s(%p): fast mutex used before ExInitializeFastMutex",
+        VfReport("SY-02", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s(%p): fast mutex used before ExInitializeFastMutex",
                  Ddi, (void *)M);
         KiBugCheck(0xC4, 0x1002, (ULONG_PTR)M, 0, 0, Site, "%s(%p): the fast mutex was never initialised", Ddi,
                    (void *)M);
@@ -126,7 +126,7 @@ static KEVENT ExpResourceReleased; /* pulsed at every release; waiters retry */
 static void ExpCheckResource(PERESOURCE R, const char *Ddi, NTSIM_SITE Site)
 {
     if (R == NULL || R->NtsimMagic != EXP_RESOURCE_MAGIC) {
-        VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s(%p): ERESOURCE used before ExInitializeResourceLite",
+        VfReport("SY-02", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s(%p): ERESOURCE used before ExInitializeResourceLite",
                  Ddi, (void *)R);
         KiBugCheck(0xC4, 0x1002, (ULONG_PTR)R, 0, 0, Site, "%s(%p): the resource was never initialised", Ddi,
                    (void *)R);

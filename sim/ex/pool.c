@@ -122,7 +122,7 @@ static void ExpReleaseToHost(EXP_POOL_HEADER *Header, NTSIM_SITE FreeSite)
 {
     KiForgetLocksIn(ExpData(Header), Header->Size); /* the block's spin locks go with it */
     PDRIVER_OBJECT Owner = Header->Track.Owner;
-    const char *OwnerName = Owner ? IopDriverServiceName(Owner) : NULL;
+    const char *OwnerName = Owner ? VfDriverName(Owner) : NULL;
     if (!IsListEmpty(&Header->Track.Link))
         IopUntrack(&Header->Track);
     Header->Magic = EXP_POOL_FREED;
@@ -300,7 +300,7 @@ void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, co
             char Block[128], Where[256];
             ExpDescribeBlock(Track, Block, sizeof(Block));
             KiFormatSite(Track->Site, Where, sizeof(Where));
-            VfReport("SY-03", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+            VfReport("SY-03", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                      "%s: the %s at offset %zu of a %s (allocated at %s) must be in nonpaged memory", Ddi, What,
                      (size_t)((const char *)Object - Start), Block, Where[0] ? Where : "?");
             KiBugCheck(0xC4, 0xE1, (ULONG_PTR)Object, Header->Type, 0, Site,

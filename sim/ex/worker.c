@@ -24,7 +24,7 @@ static void ExpWorkerMain(KI_THREAD *Self)
         InitializeListHead(&Node->Link);
         Node->Queued = FALSE;
         IopUntrack(&Node->Track);
-        KiTrace("work item %s", Node->Owner ? IopDriverServiceName(Node->Owner) : "system");
+        KiTrace("work item %s", Node->Owner ? VfDriverName(Node->Owner) : "system");
         Node->Run(Node);
     }
 }
@@ -58,7 +58,7 @@ void ExpCheckWorkerReturn(EXP_WORK_NODE *Node, KIRQL Irql, LONG CriticalRegion, 
 {
     KI_THREAD *T = KiCurrentThread();
     NTSIM_SITE None = { NULL, 0 };
-    const char *Name = Node->Owner ? IopDriverServiceName(Node->Owner) : "?";
+    const char *Name = Node->Owner ? VfDriverName(Node->Owner) : "?";
     if (KiCurrentIrql() != Irql) {
         KIRQL Now = KiCurrentIrql();
         KiSetIrql(Irql);
@@ -95,9 +95,9 @@ static void ExpRunExItem(EXP_WORK_NODE *Node)
     Item->List.Flink = NULL;
     KIRQL Irql = KiCurrentIrql();
     LONG Region = KiCurrentThread()->CriticalRegion;
-    PDRIVER_OBJECT Saved = IopSetCurrentDriver(Owner);
+    PDRIVER_OBJECT Saved = VfSetCurrentDriver(Owner);
     Routine(Parameter);
-    IopSetCurrentDriver(Saved);
+    VfSetCurrentDriver(Saved);
     ExpCheckWorkerReturn(&Copy, Irql, Region, Item);
 }
 
@@ -114,7 +114,7 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
                    "ExQueueWorkItem(%p): the item is already queued (WORKER_INVALID)", (void *)WorkItem);
     EXP_EX_ITEM *X = KiHostAlloc(sizeof(*X));
     X->Item = WorkItem;
-    X->Node.Owner = IopCurrentDriver();
+    X->Node.Owner = VfCurrentDriver();
     X->Node.Run = ExpRunExItem;
     X->Node.What = "work item (ExQueueWorkItem)";
     X->Node.Routine = (PVOID)WorkItem->WorkerRoutine;

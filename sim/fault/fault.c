@@ -201,21 +201,21 @@ static VI_POINT *ViNewPoint(void)
 
 BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, NTSIM_SITE Site)
 {
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     if (ViConfig.mode == NTSIM_FAULT_OFF || Driver == NULL)
         return FALSE;
     if (ViConfig.classes && !(ViConfig.classes & Class))
         return FALSE;
     if (ViConfig.tag && Tag != ViConfig.tag)
         return FALSE;
-    if (ViConfig.driver && strcasecmp(ViConfig.driver, IopDriverServiceName(Driver)) != 0)
+    if (ViConfig.driver && strcasecmp(ViConfig.driver, VfDriverName(Driver)) != 0)
         return FALSE;
     if (ViConfig.during_entry_only && !IopDriver(Driver)->InDriverEntry)
         return FALSE;
     unsigned long Index = ++ViCounter;
     VI_POINT *Point = ViNewPoint();
     KiFormatSiteShort(Site, Point->Site, sizeof(Point->Site)); /* a point's name: short */
-    KiCopyText(Point->Driver, sizeof(Point->Driver), IopDriverServiceName(Driver));
+    KiCopyText(Point->Driver, sizeof(Point->Driver), VfDriverName(Driver));
     Point->Public.index = Index;
     Point->Public.ddi = Ddi;
     Point->Public.fault_class = ViClassName(Class);

@@ -102,7 +102,7 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
         return NULL;
     if (!Description->Master && !HalpIsaValidChannel(Description))
         return NULL; /* no such system DMA channel (4 cascades the first controller) */
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     /* HW-01: a bus master is used after its device was claimed; a slave channel after
      * the DMA channel was claimed */
     if (Driver) {
@@ -115,11 +115,11 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
                 VfReport("HW-01", NTSIM_SEV_ERROR, Driver, Site,
                          "%s for a bus-master device before %s claimed the device's resources "
                          "(HalAssignSlotResources/IoReportResourceUsage)",
-                         Ddi, IopDriverServiceName(Driver));
+                         Ddi, VfDriverName(Driver));
             else
                 VfReport("HW-01", NTSIM_SEV_ERROR, Driver, Site,
                          "%s for DMA channel %u, which %s has not claimed", Ddi, Description->DmaChannel,
-                         IopDriverServiceName(Driver));
+                         VfDriverName(Driver));
         }
     }
     if (ViFaultShouldFail(NtsimFaultDma, Ddi, 0, Site))
@@ -251,7 +251,7 @@ static void HalpFreeCommon(const char *Ddi, PDMA_ADAPTER DmaAdapter, ULONG Lengt
         KiBugCheck(0xE6, 0x03, 1, (ULONG_PTR)VirtualAddress, 0, Site,
                    "%s(%p): not a common buffer of this adapter (freed twice?)", Ddi, VirtualAddress);
     if ((ULONGLONG)LogicalAddress.QuadPart != B->Pa || Length != B->Length)
-        VfReport("DMA-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("DMA-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "%s(%p): logical address 0x%llX / length %u differ from the allocation's (0x%llX, %u)", Ddi,
                  VirtualAddress, (unsigned long long)LogicalAddress.QuadPart, Length, (unsigned long long)B->Pa,
                  B->Length);
@@ -363,7 +363,7 @@ static NTSTATUS HalpAllocateChannel(const char *Ddi, PDMA_ADAPTER DmaAdapter, PD
         /* the channel is busy: wait in line, as the real adapter queue does */
         HALP_QUEUED_CHANNEL *Q = KiHostAlloc(sizeof(*Q));
         *Q = (HALP_QUEUED_CHANNEL){ NULL, DeviceObject, NumberOfMapRegisters, ExecutionRoutine, Context,
-                                    IopCurrentDriver() };
+                                    VfCurrentDriver() };
         HALP_QUEUED_CHANNEL **Tail = &A->Queue;
         while (*Tail)
             Tail = &(*Tail)->Next;
@@ -379,9 +379,9 @@ static void HalpRunQueue(HALP_ADAPTER *A)
     while (A->Queue && !A->ChannelHeld && A->Registers == NULL) {
         HALP_QUEUED_CHANNEL *Q = A->Queue;
         A->Queue = Q->Next;
-        PDRIVER_OBJECT Previous = IopSetCurrentDriver(Q->Driver);
+        PDRIVER_OBJECT Previous = VfSetCurrentDriver(Q->Driver);
         HalpGrantChannel(A, Q->Device, Q->Count, Q->Routine, Q->Context);
-        IopSetCurrentDriver(Previous);
+        VfSetCurrentDriver(Previous);
         free(Q);
     }
 }

@@ -141,7 +141,7 @@ static void __attribute__((noinline)) HalpCheckClaimSlow(HALP_MAPPING *M, PDRIVE
              "%s at physical 0x%llX (offset 0x%llX of the %s), which %s has not claimed "
              "(HalAssignSlotResources/IoReportResourceUsage before touching the device); the access was made",
              HalpAccessName(Size, Write), (unsigned long long)Pa, (unsigned long long)(Pa - M->Pa), Where,
-             IopDriverServiceName(Driver));
+             VfDriverName(Driver));
 }
 
 static inline HALP_MAPPING *HalpCheckAccess(const volatile void *Register, ULONG Size, BOOLEAN Write,
@@ -151,7 +151,7 @@ static inline HALP_MAPPING *HalpCheckAccess(const volatile void *Register, ULONG
     if (M == NULL)
         return NULL;
     *Pa = M->Pa + (ULONGLONG)((const char *)Register - M->Va);
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     if (Driver && !(M->CheckedDriver == Driver && M->Claimed && M->CheckedGeneration == IopClaimGeneration()))
         HalpCheckClaimSlow(M, Driver, *Pa, Size, Write, Site);
     return M;
@@ -160,12 +160,12 @@ static inline HALP_MAPPING *HalpCheckAccess(const volatile void *Register, ULONG
 static void __attribute__((noinline)) HalpNoDevice(HALP_MAPPING *M, ULONGLONG Pa, ULONG Size, BOOLEAN Write,
                                                    NTSIM_SITE Site)
 {
-    if (M->ReportedNoDevice || IopCurrentDriver() == NULL)
+    if (M->ReportedNoDevice || VfCurrentDriver() == NULL)
         return;
     M->ReportedNoDevice = TRUE;
     char Where[400];
     HalpMappingWhere(M, Where, sizeof(Where));
-    VfReport("HW-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+    VfReport("HW-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
              "%s at physical 0x%llX (offset 0x%llX of the %s): no device decodes that address (BAR moved or "
              "memory decoding off?); %s",
              HalpAccessName(Size, Write), (unsigned long long)Pa, (unsigned long long)(Pa - M->Pa), Where,
@@ -378,7 +378,7 @@ VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
                    "MmUnmapIoSpace(%p, %zu): not an address MmMapIoSpace returned", BaseAddress,
                    (size_t)NumberOfBytes);
     if (NumberOfBytes != M->Length)
-        VfReport("MMIO-02", NTSIM_SEV_WARNING, IopCurrentDriver(), Site,
+        VfReport("MMIO-02", NTSIM_SEV_WARNING, VfCurrentDriver(), Site,
                  "MmUnmapIoSpace(%p, %zu): the mapping is %zu bytes; pass the size given to MmMapIoSpace",
                  BaseAddress, (size_t)NumberOfBytes, (size_t)M->Length);
     HalpFreeMapping(M);

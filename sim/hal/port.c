@@ -20,7 +20,7 @@ static inline ULONG HalpPortNumber(ULONG_PTR Port, ULONG Size, BOOLEAN Write, NT
         static ULONG_PTR Reported;
         if (Reported != Port) {
             Reported = Port;
-            VfReport("HW-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+            VfReport("HW-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                      "%s_PORT of %u byte%s at 0x%llx: not an I/O port (ports are 0-0xFFFF; a mapped memory "
                      "address needs READ/WRITE_REGISTER_*)",
                      Write ? "WRITE" : "READ", Size, Size == 1 ? "" : "s", (unsigned long long)Port);

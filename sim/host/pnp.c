@@ -409,9 +409,9 @@ static void NtsimPrintNode(FILE *Out, const IOP_DEVNODE *Node, int Depth)
     for (PDEVICE_OBJECT D = IopGetAttachedDevice(Node->Pdo); D; D = IopDevice(D)->AttachedTo) {
         char Name[128] = "";
         ObpGetObjectName(D, Name, sizeof(Name));
-        const char *Role = D == Node->Pdo ? "PDO" : !strcasecmp(IopDriverServiceName(D->DriverObject), Node->Service)
+        const char *Role = D == Node->Pdo ? "PDO" : !strcasecmp(VfDriverName(D->DriverObject), Node->Service)
                                                         ? "FDO" : "filter";
-        fprintf(Out, "%*s  %-6s \\Driver\\%s%s%s\n", Depth * 2, "", Role, IopDriverServiceName(D->DriverObject),
+        fprintf(Out, "%*s  %-6s \\Driver\\%s%s%s\n", Depth * 2, "", Role, VfDriverName(D->DriverObject),
                 Name[0] ? " " : "", Name);
     }
     NtsimPrintResources(Out, Node, Depth);

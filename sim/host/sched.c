@@ -44,7 +44,7 @@ static BOOLEAN NtsimRequestLost(void)
              "IRP %p (major function 0x%02x) was pended by %s and is lost: nothing is left that could complete it "
              "(no other thread, kernel timer, queued DPC or connected interrupt); the synchronous request returns "
              "STATUS_PENDING instead of waiting forever",
-             (void *)Irp, Major, Driver ? IopDriverServiceName(Driver) : "a driver");
+             (void *)Irp, Major, Driver ? VfDriverName(Driver) : "a driver");
     NtsimLost = TRUE;
     KiAbortWait(KiHostThread, STATUS_TIMEOUT);
     return TRUE;

@@ -28,7 +28,7 @@ static NTSTATUS IopCsqInitialize(PIO_CSQ Csq, ULONG Type, PIO_CSQ_INSERT_IRP Ins
     if (Csq == NULL)
         KiBugCheck(0xC4, 0x1050 /* approximate */, 0, 0, 0, Site, "%s(NULL): no IO_CSQ", Ddi);
     if (!Insert || !Remove || !Peek || !Acquire || !Release || !Complete) {
-        VfReport("CSQ", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("CSQ", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "%s: every callback (insert, remove, peek, acquire lock, release lock, complete canceled) is required",
                  Ddi);
         return STATUS_INVALID_PARAMETER;

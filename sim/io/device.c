@@ -144,7 +144,7 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
     /* In a PnP stack the lower drivers delete their devices during REMOVE_DEVICE
      * while the upper ones are still attached (they detach once it returns). */
     if (DeviceObject->AttachedDevice && !IopInPnpStack(DeviceObject))
-        VfReport("IO-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("IO-04", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "IoDeleteDevice(%p) while another device is still attached to it", DeviceObject);
     if (Device->ShutdownRegistered && VfEnabled)
         IopReportShutdownAtDelete(Device, Site);

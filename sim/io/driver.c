@@ -7,25 +7,7 @@ OBJECT_TYPE IopDriverType = { .Name = "Driver", .DeleteProcedure = IopDeleteDriv
 static POBJECT_TYPE IopDriverTypeValue = &IopDriverType;
 POBJECT_TYPE *IoDriverObjectType = &IopDriverTypeValue;
 
-static NTSIM_TLS PDRIVER_OBJECT IopCurrent;
 static LIST_ENTRY IopDrivers = { &IopDrivers, &IopDrivers };
-
-PDRIVER_OBJECT IopCurrentDriver(void)
-{
-    return IopCurrent;
-}
-
-PDRIVER_OBJECT IopSetCurrentDriver(PDRIVER_OBJECT Driver)
-{
-    PDRIVER_OBJECT Previous = IopCurrent;
-    IopCurrent = Driver;
-    return Previous;
-}
-
-const char *IopDriverServiceName(PDRIVER_OBJECT Driver)
-{
-    return IopDriver(Driver)->ServiceName;
-}
 
 PLIST_ENTRY IopLoadedDrivers(void)
 {
@@ -57,7 +39,7 @@ void IopTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND K
 
 void IopTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site)
 {
-    IopTrackFor(Track, IopCurrent, Kind, Site);
+    IopTrackFor(Track, VfCurrent, Kind, Site);
 }
 
 void IopUntrack(NTSIM_TRACK *Track)
@@ -124,6 +106,7 @@ IOP_DRIVER *IopCreateDriverObject(const char *ServiceName)
     ObpCreateObject(&IopDriverType, sizeof(IOP_DRIVER), &Body);
     IOP_DRIVER *Driver = Body;
     snprintf(Driver->ServiceName, sizeof(Driver->ServiceName), "%s", ServiceName);
+    VfRegisterDriver(&Driver->Object, Driver->ServiceName);
     InitializeListHead(&Driver->Resources);
     InitializeListHead(&Driver->ClientExtensions);
     InitializeListHead(&Driver->Reinits);
@@ -164,7 +147,7 @@ void IopDestroyDriverObject(IOP_DRIVER *Driver)
 void IopInitializeDrivers(void)
 {
     InitializeListHead(&IopDrivers);
-    IopCurrent = NULL;
+    VfSetCurrentDriver(NULL);
 }
 
 void IopShutdownDrivers(void)

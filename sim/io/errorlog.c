@@ -58,7 +58,7 @@ VOID IoWriteErrorLogEntry(PVOID ElEntry)
     IOP_ERRLOG_HEADER *Header = IopCheckEntry(ElEntry, "IoWriteErrorLogEntry", Site);
     PIO_ERROR_LOG_PACKET Packet = ElEntry;
     IOP_LOGGED *Logged = KiHostAlloc(sizeof(*Logged));
-    snprintf(Logged->Driver, sizeof(Logged->Driver), "%s", IopDriverServiceName(Header->Driver));
+    snprintf(Logged->Driver, sizeof(Logged->Driver), "%s", VfDriverName(Header->Driver));
     Logged->Entry.driver = Logged->Driver;
     Logged->Entry.error_code = (uint32_t)Packet->ErrorCode;
     Logged->Entry.unique_value = Packet->UniqueErrorValue;
@@ -120,7 +120,7 @@ void IopLogSystemError(PDRIVER_OBJECT Driver, NTSTATUS ErrorCode, ULONG UniqueVa
 {
     IOP_LOGGED *Logged = KiHostAlloc(sizeof(*Logged));
     memset(Logged, 0, sizeof(*Logged));
-    snprintf(Logged->Driver, sizeof(Logged->Driver), "%s", Driver ? IopDriverServiceName(Driver) : "");
+    snprintf(Logged->Driver, sizeof(Logged->Driver), "%s", Driver ? VfDriverName(Driver) : "");
     Logged->Entry.driver = Logged->Driver;
     Logged->Entry.error_code = (uint32_t)ErrorCode;
     Logged->Entry.unique_value = UniqueValue;

@@ -193,7 +193,7 @@ static void IopDeleteFile(PVOID Object)
 void IopOnFileDereference(PVOID Object)
 {
     IOP_FILE *File = Object;
-    if (File->ReferenceTrack.Owner != NULL && File->ReferenceTrack.Owner == IopCurrentDriver())
+    if (File->ReferenceTrack.Owner != NULL && File->ReferenceTrack.Owner == VfCurrentDriver())
         IopUntrack(&File->ReferenceTrack);
 }
 
@@ -208,7 +208,7 @@ NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK Desire
         return STATUS_OBJECT_NAME_INVALID;
     char *Path = RtlpUnicodeToUtf8Dup(ObjectName);
     PFILE_OBJECT File;
-    PDRIVER_OBJECT Caller = IopCurrentDriver();
+    PDRIVER_OBJECT Caller = VfCurrentDriver();
     NTSTATUS Status = IopOpenDeviceMode(Path, KernelMode, &File);
     free(Path);
     if (!NT_SUCCESS(Status))

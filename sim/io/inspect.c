@@ -89,7 +89,7 @@ static void IopDumpDevice(FILE *Out, PDEVICE_OBJECT Device)
 {
     char Name[256], Other[256];
     fprintf(Out, "Device object %p %s\n", (void *)Device, IopObjectName(Device, Name, sizeof(Name)));
-    fprintf(Out, "  Driver: \\Driver\\%s\n", IopDriverServiceName(Device->DriverObject));
+    fprintf(Out, "  Driver: \\Driver\\%s\n", VfDriverName(Device->DriverObject));
     fprintf(Out, "  DeviceType: 0x%x  Characteristics: 0x%x  StackSize: %d  AlignmentRequirement: 0x%x\n",
             Device->DeviceType, Device->Characteristics, Device->StackSize, Device->AlignmentRequirement);
     IopDumpFlags(Out, Device->Flags);
@@ -112,7 +112,7 @@ static void IopDumpStack(FILE *Out, PDEVICE_OBJECT Device)
         Top = Top->AttachedDevice;
     fprintf(Out, "  %-18s %-24s %s\n", "device", "driver", "name");
     for (PDEVICE_OBJECT D = Top; D;) {
-        fprintf(Out, "%s %p %-24s %s\n", D == Device ? ">" : " ", (void *)D, IopDriverServiceName(D->DriverObject),
+        fprintf(Out, "%s %p %-24s %s\n", D == Device ? ">" : " ", (void *)D, VfDriverName(D->DriverObject),
                 IopObjectName(D, Name, sizeof(Name)));
         /* the device below D: the one whose AttachedDevice is D, among all drivers' devices */
         PDEVICE_OBJECT Below = NULL;

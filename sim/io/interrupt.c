@@ -72,7 +72,7 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     NTSIM_SITE Site = KiTakeSite();
     (void)FloatingSave;
     IopInitLines();
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     if (InterruptObject == NULL || ServiceRoutine == NULL)
         return STATUS_INVALID_PARAMETER;
     *InterruptObject = NULL;
@@ -98,7 +98,7 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
         VfReport("HW-01", NTSIM_SEV_ERROR, Driver, Site,
                  "IoConnectInterrupt(Vector=0x%X) for bus interrupt %u, which %s has not claimed "
                  "(IoReportResourceUsage/IoAssignResources first)",
-                 Vector, Line, IopDriverServiceName(Driver));
+                 Vector, Line, VfDriverName(Driver));
     if (!IsListEmpty(&IopLines[Line])) {
         PKINTERRUPT First = CONTAINING_RECORD(IopLines[Line].Flink, KINTERRUPT, LineLink);
         if (!ShareVector || !First->ShareVector || First->Mode != InterruptMode)
@@ -192,12 +192,12 @@ BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious)
         KeAcquireSpinLockAtDpcLevel(Interrupt->ActualLock);
         BOOLEAN Claimed;
         if (TrEnabled)
-            TrRoutine(TrIsrBegin, IopDriverServiceName(Interrupt->Owner), Line);
+            TrRoutine(TrIsrBegin, VfDriverName(Interrupt->Owner), Line);
         KI_DISPATCH_RUN Outer = KiWatchdogEnterDispatch((PVOID)Interrupt->ServiceRoutine, TRUE);
         IOP_CALL_DRIVER(Interrupt->Owner, Claimed = Interrupt->ServiceRoutine(Interrupt, Interrupt->ServiceContext));
         KiWatchdogSetDispatch(&Outer);
         if (TrEnabled)
-            TrRoutine(TrIsrEnd, IopDriverServiceName(Interrupt->Owner), Claimed);
+            TrRoutine(TrIsrEnd, VfDriverName(Interrupt->Owner), Claimed);
         if (KiMachineCrashed())
             return TRUE;
         KeReleaseSpinLockFromDpcLevel(Interrupt->ActualLock);
@@ -231,7 +231,7 @@ void IopInterruptStorm(ULONG Line, ULONG Count)
     NTSIM_SITE Site = KiSiteOfCode((PVOID)First->ServiceRoutine);
     char Isr[640];
     KiDescribeCode((PVOID)First->ServiceRoutine, Isr, sizeof(Isr));
-    PDRIVER_OBJECT Saved = IopSetCurrentDriver(First->Owner);
+    PDRIVER_OBJECT Saved = VfSetCurrentDriver(First->Owner);
     VfReport("TM-01", NTSIM_SEV_ERROR, First->Owner, Site,
              "interrupt storm on vector 0x%X (bus interrupt %u): the ISR %s returned TRUE %lu times in a row while the "
              "level-sensitive line stayed asserted; an ISR that claims an interrupt must make its device deassert it",
@@ -240,7 +240,7 @@ void IopInterruptStorm(ULONG Line, ULONG Count)
                Chained ? 2 : 1, Site,
                "HARDWARE_INTERRUPT_STORM: the ISR %s claimed vector 0x%X %lu times in a row but never acknowledged "
                "its device (the level-sensitive line stays asserted)", Isr, First->Vector, (unsigned long)Count);
-    IopSetCurrentDriver(Saved);
+    VfSetCurrentDriver(Saved);
 }
 
 BOOLEAN KeSynchronizeExecution(PKINTERRUPT Interrupt, PKSYNCHRONIZE_ROUTINE SynchronizeRoutine,

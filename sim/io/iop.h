@@ -21,7 +21,10 @@ typedef struct _IOP_REINIT {
 } IOP_REINIT;
 
 struct _IOP_DRIVER {
-    DRIVER_OBJECT Object;         /* first: PDRIVER_OBJECT == IOP_DRIVER * */
+    union {                       /* first: PDRIVER_OBJECT == IOP_DRIVER * */
+        DRIVER_OBJECT Object;
+        VF_DRIVER Owner;          /* the ownership service's part (ntsimp.h), the same object first */
+    };
     DRIVER_EXTENSION Extension;
     char ServiceName[128];
     WCHAR NameBuffer[160];        /* "\Driver\<service>" */
@@ -82,9 +85,9 @@ void IopDestroyDriverObject(IOP_DRIVER *Driver);
 NTSTATUS IopInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 /* Bracket a call into driver code: makes Driver current, restores on return. */
 #define IOP_CALL_DRIVER(Driver, Call) do { \
-        PDRIVER_OBJECT _IopSaved = IopSetCurrentDriver(Driver); \
+        PDRIVER_OBJECT _IopSaved = VfSetCurrentDriver(Driver); \
         Call; \
-        IopSetCurrentDriver(_IopSaved); \
+        VfSetCurrentDriver(_IopSaved); \
     } while (0)
 PLIST_ENTRY IopLoadedDrivers(void);
 IOP_DRIVER *IopFindDriver(const char *ServiceName);

@@ -302,7 +302,7 @@ static void IopCheckDispatchResult(PIRP Irp, IOP_IRP_PRIVATE *Private, CHAR Leve
     BOOLEAN Completed = Freed || Private->Completed || Irp->CurrentLocation > Level;
     BOOLEAN Marked = Completed ? (Private->PendingMask >> Level) & 1
                                : (IoGetCurrentIrpStackLocation(Irp)->Control & SL_PENDING_RETURNED) != 0;
-    const char *Name = IopDriverServiceName(Driver);
+    const char *Name = VfDriverName(Driver);
     if (Status == STATUS_PENDING && !Marked) {
         VfReport("IO-01", NTSIM_SEV_ERROR, Driver, Site,
                  "%s: dispatch routine for major function 0x%02x returned STATUS_PENDING without IoMarkIrpPending",
@@ -329,7 +329,7 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
     if (IopDriver(Driver)->Unloaded)
         KiBugCheck(0xCE, (ULONG_PTR)Driver, 0, 0, 0, Site,
                    "an IRP was sent to a device of driver '%s', whose image is unloaded (FL-07)",
-                   IopDriverServiceName(Driver));
+                   VfDriverName(Driver));
     PIO_STACK_LOCATION Stack = IoGetCurrentIrpStackLocation(Irp);
     UCHAR Major = Stack->MajorFunction;
     PDRIVER_DISPATCH Routine = Driver->MajorFunction[Major];
@@ -351,7 +351,7 @@ NTSTATUS IopCallDispatch(PDEVICE_OBJECT Device, PIRP Irp, NTSIM_SITE Site)
     if (KiCurrentIrql() != Irql) {
         VfReport("SY-04", NTSIM_SEV_ERROR, Driver, Site,
                  "%s: dispatch routine for major function 0x%02x returned at IRQL %u, entered at %u",
-                 IopDriverServiceName(Driver), Major, KiCurrentIrql(), Irql);
+                 VfDriverName(Driver), Major, KiCurrentIrql(), Irql);
         KiSetIrql(Irql);
     }
     if (VfEnabled)
@@ -412,7 +412,7 @@ static void IopReportDroppedPending(PIRP Irp, PIO_COMPLETION_ROUTINE Routine, PD
         VfReport("IO-01", NTSIM_SEV_ERROR, Owner, KiSiteOfCode((void *)Routine),
                  "%s: completion routine for IRP %p returned with Irp->PendingReturned set but did not call "
                  "IoMarkIrpPending: the pending state is lost for the driver above",
-                 Owner ? IopDriverServiceName(Owner) : "?", (void *)Irp);
+                 Owner ? VfDriverName(Owner) : "?", (void *)Irp);
     IoMarkIrpPending(Irp);
 }
 
@@ -594,7 +594,7 @@ int IopDumpLiveIrps(FILE *Out)
             const char *Device = Stack->DeviceObject ? ObpGetObjectName(Stack->DeviceObject, Name, sizeof(Name)) : NULL;
             fprintf(Out, "  [%d] %-32s minor 0x%02x  %s (%s)%s\n", Level, TrMajorName(Stack->MajorFunction),
                     Stack->MinorFunction, Device && Device[0] ? Device : "(unnamed)",
-                    Stack->DeviceObject ? IopDriverServiceName(Stack->DeviceObject->DriverObject) : "-",
+                    Stack->DeviceObject ? VfDriverName(Stack->DeviceObject->DriverObject) : "-",
                     Stack->CompletionRoutine ? "  completion routine set" : "");
         }
     }

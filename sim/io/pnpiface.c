@@ -143,7 +143,7 @@ static void IopNotifyInterface(IOP_INTERFACE *I, const GUID *Event)
         if (IopDriver(N->Driver)->Unloaded) {
             VfReport("IO-04", NTSIM_SEV_ERROR, N->Driver, KiNoSite,
                      "%s is unloaded but its PnP notification callback is still registered "
-                     "(IoUnregisterPlugPlayNotification in Unload)", IopDriverServiceName(N->Driver));
+                     "(IoUnregisterPlugPlayNotification in Unload)", VfDriverName(N->Driver));
             RemoveEntryList(&N->Link);
             free(N);
             continue;
@@ -194,7 +194,7 @@ NTSTATUS IoSetDeviceInterfaceState(PUNICODE_STRING SymbolicLinkName, BOOLEAN Ena
     }
     if (ViFaultShouldFail(NtsimFaultSymbolicLink, "IoSetDeviceInterfaceState", 0, Site))
         return STATUS_INSUFFICIENT_RESOURCES;
-    return IopEnable(I, IopCurrentDriver(), Site);
+    return IopEnable(I, VfCurrentDriver(), Site);
 }
 
 NTSTATUS IoGetDeviceInterfaces(const GUID *InterfaceClassGuid, PDEVICE_OBJECT PhysicalDeviceObject, ULONG Flags,

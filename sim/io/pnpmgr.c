@@ -297,11 +297,11 @@ static void IopAuditRemovedStack(IOP_DEVNODE *Node, PDEVICE_OBJECT *Devices, ULO
         if (!Private->Deleted)
             VfReport("PN-06", NTSIM_SEV_ERROR, Driver, Private->Track.Site,
                      "%s: device object %p of %s was not deleted on IRP_MN_REMOVE_DEVICE (IoDetachDevice, then "
-                     "IoDeleteDevice)", Node->InstancePath, (void *)Devices[i], IopDriverServiceName(Driver));
+                     "IoDeleteDevice)", Node->InstancePath, (void *)Devices[i], VfDriverName(Driver));
         else if (Private->AttachedTo)
             VfReport("PN-06", NTSIM_SEV_ERROR, Driver, Private->Track.Site,
                      "%s: device object %p of %s was deleted on IRP_MN_REMOVE_DEVICE without IoDetachDevice",
-                     Node->InstancePath, (void *)Devices[i], IopDriverServiceName(Driver));
+                     Node->InstancePath, (void *)Devices[i], VfDriverName(Driver));
         IopReclaimStackDevice(Devices[i]);
     }
 }
@@ -488,23 +488,23 @@ static void IopCheckReportedPdo(IOP_DEVNODE *Parent, PDEVICE_RELATIONS Relations
     PDRIVER_OBJECT Bus = IopGetAttachedDevice(Parent->Pdo)->DriverObject;
     if (Pdo == NULL || ObpGetObjectType(Pdo) != &IopDeviceType)
         KiBugCheck(0xCA, 0x2, (ULONG_PTR)Pdo, 0, 0, KiNoSite,
-                   "%s: BusRelations entry %u (%p) is not a device object", IopDriverServiceName(Bus), Index,
+                   "%s: BusRelations entry %u (%p) is not a device object", VfDriverName(Bus), Index,
                    (void *)Pdo);
     if (IopDevice(Pdo)->Deleted)
         KiBugCheck(0xCA, 0x4, (ULONG_PTR)Pdo, 0, 0, KiNoSite,
-                   "%s: BusRelations reports PDO %p, which was deleted", IopDriverServiceName(Bus), (void *)Pdo);
+                   "%s: BusRelations reports PDO %p, which was deleted", VfDriverName(Bus), (void *)Pdo);
     if (IopDevice(Pdo)->AttachedTo)
         KiBugCheck(0xCA, 0x2, (ULONG_PTR)Pdo, 0, 0, KiNoSite,
                    "%s: BusRelations reports %p, which is attached to another device (not a PDO)",
-                   IopDriverServiceName(Bus), (void *)Pdo);
+                   VfDriverName(Bus), (void *)Pdo);
     for (ULONG j = 0; j < Index; j++)
         if (Relations->Objects[j] == Pdo)
             KiBugCheck(0xCA, 0x1, (ULONG_PTR)Pdo, 0, 0, KiNoSite, "%s: BusRelations reports PDO %p twice",
-                       IopDriverServiceName(Bus), (void *)Pdo);
+                       VfDriverName(Bus), (void *)Pdo);
     IOP_DEVNODE *Owner = IopDeviceNode(Pdo);
     if (Owner && Owner->Parent != Parent)
         KiBugCheck(0xCA, 0x1, (ULONG_PTR)Pdo, 0, 0, KiNoSite,
-                   "%s: BusRelations reports PDO %p, which already belongs to %s", IopDriverServiceName(Bus),
+                   "%s: BusRelations reports PDO %p, which already belongs to %s", VfDriverName(Bus),
                    (void *)Pdo, Owner->InstancePath);
 }
 
@@ -570,7 +570,7 @@ static void IopForgetChildren(IOP_DEVNODE *Node)
             PDRIVER_OBJECT Bus = Child->Pdo->DriverObject;
             VfReport("PN-06", NTSIM_SEV_ERROR, Bus, IopDevice(Child->Pdo)->Track.Site,
                      "%s: child PDO %p (%s) was not deleted when its bus's device was removed",
-                     IopDriverServiceName(Bus), (void *)Child->Pdo, Child->InstancePath);
+                     VfDriverName(Bus), (void *)Child->Pdo, Child->InstancePath);
             IopReclaimStackDevice(Child->Pdo);
             PDRIVER_OBJECT Drivers[1] = { Bus };
             IopUnloadIdle(Drivers, 1);
@@ -705,7 +705,7 @@ NTSTATUS IopPnpRemoveNode(IOP_DEVNODE *Node, BOOLEAN Surprise, char *Veto, size_
         if (Veto && VetoSize)
             snprintf(Veto, VetoSize, "%s: %s's target-device notification callback failed "
                      "GUID_TARGET_DEVICE_QUERY_REMOVE with 0x%08X", Node->InstancePath,
-                     Vetoer ? IopDriverServiceName(Vetoer) : "?", (ULONG)Query);
+                     Vetoer ? VfDriverName(Vetoer) : "?", (ULONG)Query);
         return Query;
     }
     ULONG Open = IopOpenHandles(Order, Count);
@@ -1006,7 +1006,7 @@ NTSTATUS IoReportDetectedDevice(PDRIVER_OBJECT DriverObject, INTERFACE_TYPE Lega
     } else if (ResourceList && ResourceList->Count) {
         Count = IopFixedRequirements(ResourceList, Requirements, 16);
     }
-    const char *Service = IopDriverServiceName(DriverObject);
+    const char *Service = VfDriverName(DriverObject);
     char DeviceId[160], Instance[16], Ids[200];
     snprintf(DeviceId, sizeof(DeviceId), "ROOT\\%s", Service);
     for (char *P = DeviceId; *P; P++)

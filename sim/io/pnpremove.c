@@ -50,16 +50,16 @@ static void IopRemoveArrived(PDEVICE_OBJECT Device)
 
 static void IopReportAfterRemove(PDEVICE_OBJECT Device, const IO_STACK_LOCATION *Next, NTSIM_SITE Site)
 {
-    PDRIVER_OBJECT Sender = IopCurrentDriver();
+    PDRIVER_OBJECT Sender = VfCurrentDriver();
     char Name[256];
     ObpGetObjectName(Device, Name, sizeof(Name));
     VfReport("PN-06", NTSIM_SEV_ERROR, Sender, Site,
              "%s sent an IRP (%s, minor 0x%02x) with IoCallDriver to device object %p%s%s of %s after "
              "IRP_MN_REMOVE_DEVICE had been passed down to it: the device objects of a removed stack take no more "
              "requests (send what the device still needs before passing REMOVE on)",
-             Sender ? IopDriverServiceName(Sender) : "a driver", TrMajorName(Next->MajorFunction),
+             Sender ? VfDriverName(Sender) : "a driver", TrMajorName(Next->MajorFunction),
              Next->MinorFunction, (void *)Device, Name[0] ? " " : "", Name,
-             IopDriverServiceName(Device->DriverObject));
+             VfDriverName(Device->DriverObject));
 }
 
 /* IoCallDriver(Device, Irp) while Device's stack is being removed. */

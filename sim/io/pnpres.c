@@ -358,7 +358,7 @@ BOOLEAN IopPnpExplainEarlyAccess(PDRIVER_OBJECT Driver, ULONG Port, NTSIM_SITE S
         return FALSE;
     VfReport("PN-05", NTSIM_SEV_ERROR, Driver, Site,
              "%s touched port 0x%X of %s before the lower drivers completed IRP_MN_START_DEVICE (pass START down and "
-             "wait for it first)", IopDriverServiceName(Driver), Port, Node->InstancePath);
+             "wait for it first)", VfDriverName(Driver), Port, Node->InstancePath);
     return TRUE;
 }
 

@@ -77,7 +77,7 @@ static BOOLEAN IopTargetDriverAlive(IOP_TARGET_NOTIFY *N)
     VfReport("IO-04", NTSIM_SEV_ERROR, N->Driver, KiNoSite,
              "%s is unloaded but its target-device notification callback is still registered "
              "(IoUnregisterPlugPlayNotification after GUID_TARGET_DEVICE_REMOVE_COMPLETE, or in Unload)",
-             IopDriverServiceName(N->Driver));
+             VfDriverName(N->Driver));
     IopUnregisterTargetNotification(N);
     return FALSE;
 }
@@ -255,7 +255,7 @@ NTSTATUS IoReportTargetDeviceChangeAsynchronous(PDEVICE_OBJECT PhysicalDeviceObj
     A->Node.Routine = (PVOID)Callback;
     A->Pdo = PhysicalDeviceObject;
     ObpReference(PhysicalDeviceObject);
-    A->Reporter = IopCurrentDriver();
+    A->Reporter = VfCurrentDriver();
     A->Callback = Callback;
     A->Context = Context;
     A->Note = KiHostAlloc(Note->Size); /* a copy: the caller may free its structure now */

@@ -46,8 +46,8 @@ NTSTATUS PoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
         KiBugCheck(0x9F, 0x500, (ULONG_PTR)Irp, Next->MajorFunction, 0, Site,
                    "PoCallDriver(%p, %p): the next stack location is not IRP_MJ_POWER (major 0x%02x)",
                    (void *)DeviceObject, (void *)Irp, Next->MajorFunction);
-    if (IopPowerTrace && IopPowerTrace->Irp == Irp && IopCurrentDriver())
-        IopRemember(IopPowerTrace->Passed, &IopPowerTrace->PassedCount, IopCurrentDriver());
+    if (IopPowerTrace && IopPowerTrace->Irp == Irp && VfCurrentDriver())
+        IopRemember(IopPowerTrace->Passed, &IopPowerTrace->PassedCount, VfCurrentDriver());
     NtsimSetSite(Site.File, Site.Line);
     return IofCallDriver(DeviceObject, Irp);
 }
@@ -55,8 +55,8 @@ NTSTATUS PoCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 VOID PoStartNextPowerIrp(PIRP Irp)
 {
     KiTakeSite();
-    if (IopPowerTrace && IopPowerTrace->Irp == Irp && IopCurrentDriver())
-        IopRemember(IopPowerTrace->Started, &IopPowerTrace->StartedCount, IopCurrentDriver());
+    if (IopPowerTrace && IopPowerTrace->Irp == Irp && VfCurrentDriver())
+        IopRemember(IopPowerTrace->Started, &IopPowerTrace->StartedCount, VfCurrentDriver());
 }
 
 /* The node of the stack a device object belongs to. */
@@ -138,7 +138,7 @@ NTSTATUS PoRequestPowerIrp(PDEVICE_OBJECT DeviceObject, UCHAR MinorFunction, POW
     Request->State = PowerState;
     Request->Completion = CompletionFunction;
     Request->Context = Context;
-    Request->Requester = IopCurrentDriver();
+    Request->Requester = VfCurrentDriver();
     ObpReference(DeviceObject);
     PIRP New = IopBuildPowerIrp(Top, MinorFunction, DevicePowerState, PowerState);
     IopSetFinalCompletion(New, IopPowerRequestDone, Request);
@@ -173,12 +173,12 @@ static void IopCheckPowerTrace(IOP_DEVNODE *Node, IOP_POWER_TRACE *Trace)
         if (!IopIn(Trace->Started, Trace->StartedCount, Driver))
             VfReport("PN-07", NTSIM_SEV_ERROR, Driver, KiNoSite,
                      "%s: %s did not call PoStartNextPowerIrp for a power IRP (each driver calls it once per power "
-                     "IRP, before completing or passing it down)", Node->InstancePath, IopDriverServiceName(Driver));
+                     "IRP, before completing or passing it down)", Node->InstancePath, VfDriverName(Driver));
         else if (D != Lowest && !IopIn(Trace->Passed, Trace->PassedCount, Driver) &&
                  IopIn(Trace->Started, Trace->StartedCount, IopDevice(D)->AttachedTo->DriverObject))
             VfReport("PN-07", NTSIM_SEV_ERROR, Driver, KiNoSite,
                      "%s: %s passed a power IRP down with IoCallDriver; use PoCallDriver", Node->InstancePath,
-                     IopDriverServiceName(Driver));
+                     VfDriverName(Driver));
     }
 }
 

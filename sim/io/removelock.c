@@ -9,7 +9,7 @@ LONG KiSetEvent(PRKEVENT Event);
 static void IopCheckRemoveLock(PIO_REMOVE_LOCK Lock, ULONG Size, const char *Ddi, NTSIM_SITE Site)
 {
     if (Lock == NULL || Size != sizeof(IO_REMOVE_LOCK) || Lock->NtsimMagic != IOP_REMLOCK_MAGIC) {
-        VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s(%p): remove lock used before IoInitializeRemoveLock",
+        VfReport("SY-02", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s(%p): remove lock used before IoInitializeRemoveLock",
                  Ddi, (void *)Lock);
         KiBugCheck(0xC4, 0x1002, (ULONG_PTR)Lock, Size, 0, Site,
                    "%s(%p): the remove lock was never initialised with IoInitializeRemoveLock", Ddi, (void *)Lock);

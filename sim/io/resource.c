@@ -228,7 +228,7 @@ static IOP_CLAIM *IopFindClaim(PDRIVER_OBJECT Driver, PDEVICE_OBJECT Device)
 
 static const char *IopOwnerName(IOP_CLAIM *C, char *Buffer, size_t Size)
 {
-    const char *Service = C->Driver ? IopDriverServiceName(C->Driver) : "?";
+    const char *Service = C->Driver ? VfDriverName(C->Driver) : "?";
     if (C->Device)
         snprintf(Buffer, Size, "%s (%s)", Service, C->ValueName);
     else
@@ -430,7 +430,7 @@ static NTSTATUS IopClaim(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING Clas
                 *ConflictDetected = TRUE;
             break;
         }
-        NtsimSetLastError("%s: %s of %s conflicts with %s claimed by %s", Ddi, Mine, IopDriverServiceName(Driver),
+        NtsimSetLastError("%s: %s of %s conflicts with %s claimed by %s", Ddi, Mine, VfDriverName(Driver),
                           Theirs, OwnerName);
         NTSTATUS Status = IopConflictStatus(Driver, &Ranges[i], ConflictDetected);
         free(Ranges);
@@ -444,14 +444,14 @@ static NTSTATUS IopClaim(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING Clas
     C->Driver = Driver;
     C->Device = Device;
     C->ClassName = ClassName && ClassName->Length ? RtlpUnicodeToUtf8Dup(ClassName) : KiHostStrdup("OtherDrivers");
-    C->KeyPath = KiHostPrintf(IOP_RESOURCEMAP "\\%s\\%s", C->ClassName, IopDriverServiceName(Driver));
+    C->KeyPath = KiHostPrintf(IOP_RESOURCEMAP "\\%s\\%s", C->ClassName, VfDriverName(Driver));
     char Name[400] = "";
     if (Device)
         ObpGetObjectName(Device, Name, sizeof(Name));
     else
-        snprintf(Name, sizeof(Name), "\\Driver\\%s", IopDriverServiceName(Driver));
+        snprintf(Name, sizeof(Name), "\\Driver\\%s", VfDriverName(Driver));
     if (Name[0] == 0)
-        snprintf(Name, sizeof(Name), "\\Device\\(unnamed %s device)", IopDriverServiceName(Driver));
+        snprintf(Name, sizeof(Name), "\\Device\\(unnamed %s device)", VfDriverName(Driver));
     C->ValueName = KiHostStrdup(Name);
     C->Ranges = Ranges;
     C->RangeCount = Count;
@@ -679,7 +679,7 @@ NTSTATUS IoAssignResources(PUNICODE_STRING RegistryPath, PUNICODE_STRING DriverC
         L = (const IO_RESOURCE_LIST *)&L->Descriptors[L->Count];
     }
     NtsimSetLastError("IoAssignResources: no alternative of %s's requirements is free",
-                      IopDriverServiceName(DriverObject));
+                      VfDriverName(DriverObject));
     return IopConflictStatus(DriverObject, NULL, NULL);
 }
 
@@ -712,7 +712,7 @@ static BOOLEAN IopPortClaimed(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi)
 
 void IopCheckPortAccess(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site)
 {
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     if (Driver == NULL || IopPortClaimed(Driver, Port, (ULONGLONG)Port + Size))
         return;
     for (ULONG i = 0; i < IopReportedCount; i++)
@@ -735,7 +735,7 @@ void IopCheckPortAccess(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site)
              "%s_PORT_%s at port 0x%X (%s), which %s has not claimed (IoReportResourceUsage/IoAssignResources "
              "before touching the device); the access was made",
              Write ? "WRITE" : "READ", Size == 1 ? "UCHAR" : Size == 2 ? "USHORT" : "ULONG", Port, Range,
-             IopDriverServiceName(Driver));
+             VfDriverName(Driver));
 }
 
 BOOLEAN IopDriverClaimsInterrupt(PDRIVER_OBJECT Driver, ULONG Line)

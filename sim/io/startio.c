@@ -142,7 +142,7 @@ static void IopCallStartIo(PDEVICE_OBJECT Device, PIRP Irp)
     if (Driver->DriverStartIo == NULL)
         KiBugCheck(0xC4, 0x1052 /* approximate */, (ULONG_PTR)Device, (ULONG_PTR)Irp, 0, (NTSIM_SITE){ NULL, 0 },
                    "IoStartPacket/IoStartNextPacket for %s, whose DriverObject->DriverStartIo is NULL",
-                   IopDriverServiceName(Driver));
+                   VfDriverName(Driver));
     Device->Spare1 |= IOP_SIO_IN_STARTIO;
     IOP_CALL_DRIVER(Driver, Driver->DriverStartIo(Device, Irp));
     Device->Spare1 &= ~IOP_SIO_IN_STARTIO;

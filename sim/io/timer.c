@@ -51,9 +51,9 @@ NTSTATUS IoInitializeTimer(PDEVICE_OBJECT DeviceObject, PIO_TIMER_ROUTINE TimerR
         InitializeListHead(&Timer->Track.Link);
         DeviceObject->Timer = Timer;
     }
-    PDRIVER_OBJECT Saved = IopSetCurrentDriver(DeviceObject->DriverObject);
+    PDRIVER_OBJECT Saved = VfSetCurrentDriver(DeviceObject->DriverObject);
     KeInitializeDpc(&Timer->Dpc, IopTimerDpc, Timer);
-    IopSetCurrentDriver(Saved);
+    VfSetCurrentDriver(Saved);
     Timer->Device = DeviceObject;
     Timer->Routine = TimerRoutine;
     Timer->Context = Context;
@@ -80,9 +80,9 @@ static void IopStopTimer(IO_TIMER *Timer)
     Timer->Started = FALSE;
     KiTimerDisarm(&Timer->Clock);
     if (Timer->Dpc.DpcData) {
-        PDRIVER_OBJECT Saved = IopSetCurrentDriver(NULL);
+        PDRIVER_OBJECT Saved = VfSetCurrentDriver(NULL);
         KeRemoveQueueDpc(&Timer->Dpc);
-        IopSetCurrentDriver(Saved);
+        VfSetCurrentDriver(Saved);
     }
     IopUntrack(&Timer->Track);
 }

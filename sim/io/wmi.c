@@ -45,7 +45,7 @@ static IOP_WMI_REGISTRATION *IopFindWmiRegistration(PDEVICE_OBJECT Device)
 static NTSTATUS IopWmiRegister(PDEVICE_OBJECT Device, NTSIM_SITE Site)
 {
     if (IopFindWmiRegistration(Device) != NULL) {
-        VfReport("WMI", NTSIM_SEV_WARNING, IopCurrentDriver(), Site,
+        VfReport("WMI", NTSIM_SEV_WARNING, VfCurrentDriver(), Site,
                  "IoWMIRegistrationControl(WMIREG_ACTION_REGISTER): device %p is already registered", (void *)Device);
         return STATUS_SUCCESS;
     }
@@ -67,7 +67,7 @@ NTSTATUS IoWMIRegistrationControl(PDEVICE_OBJECT DeviceObject, ULONG Action)
     NTSIM_SITE Site = KiTakeSite();
     KiCheckIrql("IoWMIRegistrationControl", PASSIVE_LEVEL, 0xC4, 0x3C /* approximate */, Site);
     if (Action & WMIREG_FLAG_CALLBACK) {
-        VfReport("WMI", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("WMI", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "IoWMIRegistrationControl with WMIREG_FLAG_CALLBACK (a callback in place of a device object) is not "
                  "simulated by ntsim");
         return STATUS_NOT_SUPPORTED;

@@ -23,7 +23,7 @@ static NTSTATUS IopOpenByAttributes(PHANDLE FileHandle, ACCESS_MASK DesiredAcces
     if (ObjectAttributes->ObjectName == NULL || ObjectAttributes->ObjectName->Length == 0)
         return STATUS_OBJECT_NAME_INVALID;
     if (ObjectAttributes->RootDirectory != NULL) {
-        VfReport("FILE", NTSIM_SEV_WARNING, IopCurrentDriver(), Site,
+        VfReport("FILE", NTSIM_SEV_WARNING, VfCurrentDriver(), Site,
                  "%s: a name relative to RootDirectory is not simulated (ntsim opens devices by full name)", Ddi);
         return STATUS_NOT_SUPPORTED;
     }
@@ -57,7 +57,7 @@ NTSTATUS ZwCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATT
     (void)EaLength;
     /* A device exists or it does not: only the dispositions that open an existing object apply. */
     if (CreateDisposition != FILE_OPEN && CreateDisposition != FILE_OPEN_IF) {
-        VfReport("FILE", NTSIM_SEV_WARNING, IopCurrentDriver(), Site,
+        VfReport("FILE", NTSIM_SEV_WARNING, VfCurrentDriver(), Site,
                  "ZwCreateFile: disposition %lu may create a file; ntsim has no file system, only devices open",
                  (unsigned long)CreateDisposition);
         return STATUS_NOT_SUPPORTED;

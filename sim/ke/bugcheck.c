@@ -136,7 +136,7 @@ static DECLSPEC_NORETURN void KiUnwindToHost(int Value)
 static void KiRecordBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P3, ULONG_PTR P4, NTSIM_SITE Site,
                              char *Explanation)
 {
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     KiCrash.Crashed = TRUE;
     KiCrash.Info.code = Code;
     KiCrash.Info.params[0] = P1;
@@ -154,7 +154,7 @@ static void KiRecordBugCheck(ULONG Code, ULONG_PTR P1, ULONG_PTR P2, ULONG_PTR P
     KiCrash.Info.explanation = Explanation;
     KiFormatSite(Site, KiCrash.Site, sizeof(KiCrash.Site));
     KiCrash.Info.site = KiCrash.Site;
-    snprintf(KiCrash.Driver, sizeof(KiCrash.Driver), "%s", Driver ? IopDriverServiceName(Driver) : "");
+    snprintf(KiCrash.Driver, sizeof(KiCrash.Driver), "%s", Driver ? VfDriverName(Driver) : "");
     KiCrash.Info.driver = KiCrash.Driver;
     KiCrash.Info.irql = KiCurrentIrql();
     if (KiSignalStackValid)
@@ -407,16 +407,16 @@ static void KiReportSignalCrash(void)
     extern BOOLEAN HalpDescribeRegisterFault(const void *Address, char *Buffer, size_t Size); /* sim/hal/mmio.c */
     char Mmio[768];
     if (HalpDescribeRegisterFault(KiSignalAddress, Mmio, sizeof(Mmio))) {
-        VfReport("MMIO-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
+        VfReport("MMIO-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
         What = "a direct dereference of mapped device registers";
     } else if (MiDescribePoisonedAddress(KiSignalAddress, Poison, sizeof(Poison))) {
-        VfReport("DE-04", NTSIM_SEV_ERROR, IopCurrentDriver(), KiSiteOfCode(KiSignalPc), "%s touched at %p by %s", Poison,
+        VfReport("DE-04", NTSIM_SEV_ERROR, VfCurrentDriver(), KiSiteOfCode(KiSignalPc), "%s touched at %p by %s", Poison,
                  KiSignalAddress, Where);
     } else if (KiDescribeStackOverflow(KiSignalAddress, Mmio, sizeof(Mmio))) {
         What = Mmio; /* a kernel stack overflow: a double fault on Windows */
         Code = 0x7F;
     } else if (ExpDescribeSpecialPoolFault(KiSignalAddress, Mmio, sizeof(Mmio), &Code)) {
-        VfReport("MM-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
+        VfReport("MM-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s, by driver code at %s", Mmio, Where);
         What = Code == 0xD5                          ? "an access to freed pool (DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL)"
                : strncmp(Mmio, "pool underrun", 13) == 0 ? "an access before the start of a pool block (0xD6)"
                             : "an access beyond the end of a pool block (DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION)";
@@ -443,7 +443,7 @@ void KiEnterHost(KI_HOST_FRAME *Frame)
     if (Self == NULL)
         KiSelf = Self = KiHostThread;
     Frame->Prev = Prev;
-    Frame->SavedDriver = IopCurrentDriver();
+    Frame->SavedDriver = VfCurrentDriver();
     Frame->SavedIrql = KiCurrentIrql();
     Frame->Outermost = Prev == NULL && Self && Self->IsHost; /* KiLeaveHost needs no second look */
     KiTopFrame = Frame;
@@ -464,7 +464,7 @@ void KiLeaveHost(KI_HOST_FRAME *Frame)
         KiReportSignalCrash();
     if (Frame->Outermost)
         KiWatchdogHostCallEnd();
-    IopSetCurrentDriver(Frame->SavedDriver);
+    VfSetCurrentDriver(Frame->SavedDriver);
     if (KiCrash.Crashed)
         KiSetIrql(PASSIVE_LEVEL);
 }

@@ -45,8 +45,8 @@ static ULONG KdpVPrint(ULONG ComponentId, ULONG Level, const char *Format, va_li
     /* Windows format rules (%ld is 32-bit, %wZ, %ws ...), not the host's. */
     char Buffer[1024];
     RtlStringCbVPrintfA(Buffer, sizeof(Buffer), Format, Args);
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
-    const char *Name = Driver ? IopDriverServiceName(Driver) : "system";
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
+    const char *Name = Driver ? VfDriverName(Driver) : "system";
     if (TrEnabled)
         TrTextEvent(TrDebugPrint, Driver ? Name : NULL, Buffer);
     if (Out && KdpPasses(ComponentId, Level)) {
@@ -101,22 +101,22 @@ VOID NTAPI RtlAssert(PVOID VoidFailedAssertion, PVOID VoidFileName, ULONG LineNu
     NTSIM_SITE Site = { VoidFileName, (int)LineNumber };
     const char *Expression = VoidFailedAssertion ? (const char *)VoidFailedAssertion : "?";
     if (MutableMessage != NULL)
-        VfReport("ASSERT", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "assertion failed: %s: %s", MutableMessage,
+        VfReport("ASSERT", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "assertion failed: %s: %s", MutableMessage,
                  Expression);
     else
-        VfReport("ASSERT", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "assertion failed: %s", Expression);
+        VfReport("ASSERT", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "assertion failed: %s", Expression);
 }
 
 /* No kernel debugger is attached: a breakpoint is reported, not trapped. */
 VOID DbgBreakPoint(VOID)
 {
-    VfReport("BREAKPOINT", NTSIM_SEV_WARNING, IopCurrentDriver(), KiTakeSiteOrCaller(__builtin_return_address(0)),
+    VfReport("BREAKPOINT", NTSIM_SEV_WARNING, VfCurrentDriver(), KiTakeSiteOrCaller(__builtin_return_address(0)),
              "the driver hit a breakpoint (DbgBreakPoint); no debugger is attached, so it continues");
 }
 
 VOID DbgBreakPointWithStatus(ULONG Status)
 {
-    VfReport("BREAKPOINT", NTSIM_SEV_WARNING, IopCurrentDriver(), KiTakeSiteOrCaller(__builtin_return_address(0)),
+    VfReport("BREAKPOINT", NTSIM_SEV_WARNING, VfCurrentDriver(), KiTakeSiteOrCaller(__builtin_return_address(0)),
              "the driver hit a breakpoint (DbgBreakPointWithStatus, status %lu); no debugger is attached, so it "
              "continues", (unsigned long)Status);
 }

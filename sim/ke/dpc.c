@@ -50,7 +50,7 @@ VOID KeInitializeDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVOID Defer
     Dpc->SystemArgument1 = Dpc->SystemArgument2 = NULL;
     Dpc->DpcData = NULL;
     Dpc->NtsimMagic = KI_DPC_MAGIC;
-    Dpc->NtsimOwner = IopCurrentDriver();
+    Dpc->NtsimOwner = VfCurrentDriver();
     InitializeListHead(&KiDpcPrivate(Dpc)->Track.Link);
 }
 
@@ -62,7 +62,7 @@ VOID KeInitializeThreadedDpc(PRKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine, PVO
 static void KiCheckDpc(PRKDPC Dpc, const char *Ddi, NTSIM_SITE Site)
 {
     if (Dpc == NULL || Dpc->NtsimMagic != KI_DPC_MAGIC) {
-        VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s(%p): DPC used before KeInitializeDpc", Ddi,
+        VfReport("SY-02", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s(%p): DPC used before KeInitializeDpc", Ddi,
                  (void *)Dpc);
         KiBugCheck(0xC4, 0x1010 /* approximate */, (ULONG_PTR)Dpc, 0, 0, Site,
                    "%s(%p): the DPC was never initialised with KeInitializeDpc", Ddi, (void *)Dpc);
@@ -145,25 +145,25 @@ void KiDrainDpcs(void)
         IopUntrack(Track);
         PDRIVER_OBJECT Owner = Dpc->NtsimOwner;
         if (KiTracing)
-            KiTrace("DPC %s", Owner ? IopDriverServiceName(Owner) : "system");
-        PDRIVER_OBJECT Saved = IopSetCurrentDriver(Owner);
+            KiTrace("DPC %s", Owner ? VfDriverName(Owner) : "system");
+        PDRIVER_OBJECT Saved = VfSetCurrentDriver(Owner);
         ULONG HeldBefore = KiCurrentThread()->HeldCount;
         if (__builtin_expect(++Run > KiWatchdogConfig.dpc_count && KiWatchdogConfig.dpc_count, 0))
             KiWatchdogDpcFlood((PVOID)Dpc->DeferredRoutine, Site, Run - 1);
         if (TrEnabled)
-            TrRoutine(TrDpcBegin, Owner ? IopDriverServiceName(Owner) : NULL, 0);
+            TrRoutine(TrDpcBegin, Owner ? VfDriverName(Owner) : NULL, 0);
         KI_DISPATCH_RUN Outer = KiWatchdogEnterDispatch((PVOID)Dpc->DeferredRoutine, FALSE);
         Dpc->DeferredRoutine(Dpc, Dpc->DeferredContext, Dpc->SystemArgument1, Dpc->SystemArgument2);
         KiWatchdogSetDispatch(&Outer);
         if (TrEnabled)
-            TrRoutine(TrDpcEnd, Owner ? IopDriverServiceName(Owner) : NULL, 0);
-        IopSetCurrentDriver(Saved);
+            TrRoutine(TrDpcEnd, Owner ? VfDriverName(Owner) : NULL, 0);
+        VfSetCurrentDriver(Saved);
         KIRQL Now = KiCurrentIrql();
         if (Now != DISPATCH_LEVEL) {
             KiInDpc = FALSE;
             KiBugCheck(0xC8, ((ULONG_PTR)Now << 16) | (DISPATCH_LEVEL << 8) | 2, 0, 0, 0, Site,
                        "a DPC routine of '%s' returned at IRQL %u; DPCs must return at DISPATCH_LEVEL "
-                       "(IRQL_UNEXPECTED_VALUE)", Owner ? IopDriverServiceName(Owner) : "?", Now);
+                       "(IRQL_UNEXPECTED_VALUE)", Owner ? VfDriverName(Owner) : "?", Now);
         }
         if (KiCurrentThread()->HeldCount > HeldBefore) {
             KiInDpc = FALSE;

@@ -80,7 +80,7 @@ void KiLowerIrqlTo(KIRQL Irql)
 void KiIrqlTooHigh(const char *Ddi, KIRQL Max, ULONG Code, ULONG_PTR P1, NTSIM_SITE Site)
 {
     KIRQL Irql = KiCurrentIrql();
-    VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s called at IRQL %u (allowed: <= %u)", Ddi, Irql,
+    VfReport("SY-04", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s called at IRQL %u (allowed: <= %u)", Ddi, Irql,
              Max);
     if (Code == 0xC4)
         KiBugCheck(0xC4, P1, Irql, Max, 0, Site, "%s called at IRQL %u; it must be called at IRQL <= %u", Ddi, Irql,

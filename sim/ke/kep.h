@@ -363,6 +363,4 @@ BOOLEAN KiSehActive(void); /* seh.c */
 void KdpResetOutput(void); /* debug.c */
 void MiFlushUserFindings(void);
 extern NTSIM_HIDDEN volatile unsigned MiPendingCount;
-/* sim/io: the service name of a driver ("echo"). */
-const char *IopDriverServiceName(PDRIVER_OBJECT Driver);
 #endif

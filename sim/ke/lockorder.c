@@ -48,7 +48,7 @@ void KiLockAcquired(PVOID Lock, const char *Kind, NTSIM_SITE Site)
                 T->Id, Kind, Lock, Here[0] ? Here : "?", H->Kind, H->Lock, HeldAt[0] ? HeldAt : "?", Reverse->Thread,
                 Reverse->ToKind, Reverse->To, There[0] ? There : "?", Reverse->FromKind, Reverse->From,
                 ThereHeld[0] ? ThereHeld : "?");
-            VfReport("DEADLOCK", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s", Text);
+            VfReport("DEADLOCK", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s", Text);
             char Copy[1024];
             snprintf(Copy, sizeof(Copy), "%s", Text);
             free(Text);
@@ -59,12 +59,12 @@ void KiLockAcquired(PVOID Lock, const char *Kind, NTSIM_SITE Site)
                 KiEdgeCapacity = KiEdgeCapacity ? KiEdgeCapacity * 2 : 32;
                 KiEdges = KiHostRealloc(KiEdges, KiEdgeCapacity * sizeof(*KiEdges));
             }
-            KiEdges[KiEdgeCount++] = (KI_LOCK_EDGE){ H->Lock, Lock, H->Kind, Kind, H->Site, Site, IopCurrentDriver(),
+            KiEdges[KiEdgeCount++] = (KI_LOCK_EDGE){ H->Lock, Lock, H->Kind, Kind, H->Site, Site, VfCurrentDriver(),
                                                      T->Id };
         }
     }
     if (T->HeldCount < KI_MAX_HELD_LOCKS)
-        T->Held[T->HeldCount++] = (KI_HELD_LOCK){ Lock, Kind, Site, IopCurrentDriver() };
+        T->Held[T->HeldCount++] = (KI_HELD_LOCK){ Lock, Kind, Site, VfCurrentDriver() };
 }
 
 BOOLEAN KiLockReleased(PVOID Lock)
@@ -107,10 +107,10 @@ void KiCheckLocksAcquiredSince(PDRIVER_OBJECT Driver, const char *What, NTSIM_SI
         char At[128];
         KiFormatSite(H->Site, At, sizeof(At));
         VfReport("SY-04", NTSIM_SEV_ERROR, Driver, H->Site, "%s of '%s' returned holding %s %p (acquired at %s)", What,
-                 Driver ? IopDriverServiceName(Driver) : "?", H->Kind, H->Lock, At[0] ? At : "?");
+                 Driver ? VfDriverName(Driver) : "?", H->Kind, H->Lock, At[0] ? At : "?");
         KiBugCheck(0xC4, 0x1009 /* ntsim: lock held at routine return */, (ULONG_PTR)H->Lock, KiCurrentIrql(), 0,
                    H->Site, "%s of '%s' returned still holding %s %p acquired at %s", What,
-                   Driver ? IopDriverServiceName(Driver) : "?", H->Kind, H->Lock, At[0] ? At : "?");
+                   Driver ? VfDriverName(Driver) : "?", H->Kind, H->Lock, At[0] ? At : "?");
     }
 }
 

@@ -15,7 +15,7 @@ static void KiCheckQueue(PRKQUEUE Queue, const char *Ddi, NTSIM_SITE Site)
     if (Queue == NULL)
         KiBugCheck(0xC4, 0x1010 /* approximate */, 0, 0, 0, Site, "%s(NULL): no queue", Ddi);
     if (Queue->Header.NtsimMagic != KI_DISPATCHER_MAGIC || Queue->Header.Type != QueueObject) {
-        VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s(%p): the queue was never initialised", Ddi,
+        VfReport("SY-02", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s(%p): the queue was never initialised", Ddi,
                  (void *)Queue);
         KiBugCheck(0xC4, 0x1010 /* approximate */, (ULONG_PTR)Queue, 0, 0, Site,
                    "%s(%p): the KQUEUE was never initialised with KeInitializeQueue", Ddi, (void *)Queue);

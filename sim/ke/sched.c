@@ -192,7 +192,7 @@ static inline void KiSaveLocals(KI_THREAD_LOCALS *Locals)
     Locals->SiteLine = KiSiteLine;
     Locals->SehTop = KiSehTop;
     Locals->SehCode = KiSehCode;
-    Locals->Driver = IopCurrentDriver();
+    Locals->Driver = VfCurrentDriver();
 }
 
 static inline void KiLoadLocals(KI_THREAD *Self)
@@ -203,7 +203,7 @@ static inline void KiLoadLocals(KI_THREAD *Self)
     KiSiteLine = Locals->SiteLine;
     KiSehTop = Locals->SehTop;
     KiSehCode = Locals->SehCode;
-    IopSetCurrentDriver(Locals->Driver);
+    VfSetCurrentDriver(Locals->Driver);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     KiTopFrame = Locals->TopFrame;
 }
@@ -439,9 +439,9 @@ static void KiThreadBody(KI_THREAD *Self)
             if (Self->WorkerMain) {
                 Self->WorkerMain(Self);
             } else {
-                PDRIVER_OBJECT Saved = IopSetCurrentDriver(Self->Owner);
+                PDRIVER_OBJECT Saved = VfSetCurrentDriver(Self->Owner);
                 Self->StartRoutine(Self->StartContext);
-                IopSetCurrentDriver(Saved);
+                VfSetCurrentDriver(Saved);
             }
         } else {
             KiStackUnwound(Self);
@@ -719,7 +719,7 @@ ULONG KiDumpHeldLocks(FILE *Out)
             char At[300];
             KiFormatSite(H->Site, At, sizeof(At));
             fprintf(Out, "  %-11s %p  held by thread %u '%s'%s%s%s%s\n", H->Kind, H->Lock, T->Id, T->Name,
-                    H->Owner ? ", driver " : "", H->Owner ? IopDriverServiceName(H->Owner) : "",
+                    H->Owner ? ", driver " : "", H->Owner ? VfDriverName(H->Owner) : "",
                     At[0] ? ", acquired at " : "", At);
             Count++;
         }
@@ -1028,7 +1028,7 @@ const char *KiThreadNameFor(PVOID StartRoutine, PDRIVER_OBJECT Owner, char *Buff
     const char *Symbol = NULL;
     if (dladdr(StartRoutine, &Info) && Info.dli_sname)
         Symbol = Info.dli_sname;
-    const char *Driver = Owner ? IopDriverServiceName(Owner) : "system";
+    const char *Driver = Owner ? VfDriverName(Owner) : "system";
     if (Symbol)
         snprintf(Buffer, Size, "%s!%s", Driver, Symbol);
     else if (dladdr(StartRoutine, &Info)) /* static: image-relative, the same in every run */

@@ -104,7 +104,7 @@ static void KiResetLockSet(void)
 
 static void KiReportUninitialisedLock(PKSPIN_LOCK Lock, const char *Ddi, NTSIM_SITE Site)
 {
-    VfReport("SY-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+    VfReport("SY-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
              "%s(%p): spin lock used without KeInitializeSpinLock", Ddi, (void *)Lock);
     KiBugCheck(0xC4, 0x1002, (ULONG_PTR)Lock, *Lock, 0, Site, "%s(%p): the spin lock was never initialised", Ddi,
                (void *)Lock);
@@ -117,7 +117,7 @@ static void KiCheckLockWord(PKSPIN_LOCK Lock, const char *Ddi, NTSIM_SITE Site)
     if (VfEnabled && !KiIsInitialisedLock(Lock))
         KiReportUninitialisedLock(Lock, Ddi, Site);
     if (*Lock != 0 && *Lock != KI_LOCK_HELD) {
-        VfReport("SY-01", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("SY-01", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "%s(%p): spin lock used without KeInitializeSpinLock", Ddi, (void *)Lock);
         KiBugCheck(0xC4, 0x1002, (ULONG_PTR)Lock, *Lock, 0, Site,
                    "%s(%p): the spin lock was never initialised", Ddi, (void *)Lock);
@@ -164,7 +164,7 @@ VOID KeAcquireSpinLock(PKSPIN_LOCK SpinLock, PKIRQL OldIrql)
     NTSIM_SITE Site = KiTakeSite();
     KIRQL Irql = KiCurrentIrql();
     if (Irql > DISPATCH_LEVEL) {
-        VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "KeAcquireSpinLock at IRQL %u", Irql);
+        VfReport("SY-04", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "KeAcquireSpinLock at IRQL %u", Irql);
         KiBugCheck(0xC4, 0x35 /* approximate */, Irql, (ULONG_PTR)SpinLock, 0, Site,
                    "KeAcquireSpinLock at IRQL %u (must be <= DISPATCH_LEVEL)", Irql);
     }
@@ -199,7 +199,7 @@ VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 {
     NTSIM_SITE Site = KiTakeSite();
     if (KiCurrentIrql() < DISPATCH_LEVEL) {
-        VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "KeAcquireSpinLockAtDpcLevel at IRQL %u",
+        VfReport("SY-04", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "KeAcquireSpinLockAtDpcLevel at IRQL %u",
                  KiCurrentIrql());
         KiBugCheck(0xC4, 0x36 /* approximate */, KiCurrentIrql(), (ULONG_PTR)SpinLock, 0, Site,
                    "KeAcquireSpinLockAtDpcLevel at IRQL %u (must be DISPATCH_LEVEL)", KiCurrentIrql());

@@ -38,7 +38,7 @@ static void KiReportPastAbsolute(LONGLONG DueTime, const char *Ddi, NTSIM_SITE S
 {
     if (!VfEnabled || VfReportedAt("TM-02", Site))
         return;
-    VfReport("TM-02", NTSIM_SEV_WARNING, IopCurrentDriver(), Site,
+    VfReport("TM-02", NTSIM_SEV_WARNING, VfCurrentDriver(), Site,
              "%s: timeout %lld is positive, so it is an absolute system time, and it lies before the system "
              "booted: it expires at once. A relative interval is negative, in 100 ns units: -%lld would wait "
              "%lld.%04lld ms", Ddi, (long long)DueTime, (long long)DueTime, (long long)(DueTime / 10000),
@@ -135,7 +135,7 @@ static void KiCheckTimer(PKTIMER Timer, const char *Ddi, NTSIM_SITE Site)
     if (Timer == NULL)
         KiBugCheck(0xC7, 0, 0, 0, 0, Site, "%s(NULL)", Ddi);
     if (Timer->NtsimMagic != KI_TIMER_MAGIC || Timer->Header.NtsimMagic != KI_DISPATCHER_MAGIC) {
-        VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site, "%s(%p): timer used before KeInitializeTimer",
+        VfReport("SY-02", NTSIM_SEV_ERROR, VfCurrentDriver(), Site, "%s(%p): timer used before KeInitializeTimer",
                  Ddi, (void *)Timer);
         KiBugCheck(0xC4, 0x1010 /* approximate */, (ULONG_PTR)Timer, 0, 0, Site,
                    "%s(%p): the timer was never initialised (KeInitializeTimer/KeInitializeTimerEx)", Ddi,
@@ -180,7 +180,7 @@ VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type)
     Timer->Period = 0;
     Timer->Processor = 0;
     InitializeListHead(&Timer->TimerListEntry);
-    Timer->NtsimOwner = IopCurrentDriver();
+    Timer->NtsimOwner = VfCurrentDriver();
     Timer->NtsimMagic = KI_TIMER_MAGIC;
     KI_TIMER_PRIVATE *P = KiTimerPrivate(Timer);
     memset(P, 0, sizeof(*P));
@@ -209,7 +209,7 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     hw_time_t Deadline = KiDueTimeToDeadline(DueTime.QuadPart, Period ? "KeSetTimerEx" : "KeSetTimer", Site);
     Timer->DueTime.QuadPart = (ULONGLONG)(KI_SYSTEM_TIME_EPOCH + (LONGLONG)(Deadline / 100));
     KiTimerArm(&P->Timer, Deadline);
-    PDRIVER_OBJECT Owner = IopCurrentDriver() ? IopCurrentDriver() : Timer->NtsimOwner;
+    PDRIVER_OBJECT Owner = VfCurrentDriver() ? VfCurrentDriver() : Timer->NtsimOwner;
     IopUntrack(&P->Track);
     IopTrackFor(&P->Track, Owner, NtsimResTimer, Site);
     KiTrace("set timer due %llu period %ld ms", (unsigned long long)Deadline, (long)Period);

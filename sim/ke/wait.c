@@ -26,7 +26,7 @@ static DECLSPEC_NORETURN __attribute__((cold, noinline)) void KiBadObject(PVOID 
 {
     if (Object == NULL)
         KiBugCheck(0xC4, 0x1010 /* approximate */, 0, 0, 0, Site, "%s(NULL): no dispatcher object", Ddi);
-    VfReport("SY-02", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+    VfReport("SY-02", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
              "%s(%p): dispatcher object used before it was initialised", Ddi, Object);
     KiBugCheck(0xC4, 0x1010 /* approximate */, (ULONG_PTR)Object, 0, 0, Site,
                "%s(%p): the dispatcher object was never initialised (KeInitializeEvent/Semaphore/Mutex/Timer)",
@@ -260,7 +260,7 @@ static inline __attribute__((always_inline)) NTSTATUS KiWaitChecked(ULONG Count,
     BOOLEAN Zero = Timeout != NULL && Timeout->QuadPart == 0;
     KIRQL Irql = KiCurrentIrql();
     if (Irql > DISPATCH_LEVEL || (Irql == DISPATCH_LEVEL && !Zero)) {
-        VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("SY-04", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "%s at IRQL %u %s: a wait that can block must run at or below APC_LEVEL", Ddi, Irql,
                  Timeout ? "with a non-zero timeout" : "without a timeout");
         KiBugCheck(0x0A, (ULONG_PTR)(Count ? Objects[0] : NULL), Irql, 0, 0, Site,
@@ -480,7 +480,7 @@ LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)
     KI_THREAD *T = KiCurrentThread();
     LONG Previous = Mutex->Header.SignalState;
     if (Mutex->OwnerThread != (PKTHREAD)T) {
-        VfReport("SY-04", NTSIM_SEV_ERROR, IopCurrentDriver(), Site,
+        VfReport("SY-04", NTSIM_SEV_ERROR, VfCurrentDriver(), Site,
                  "KeReleaseMutex(%p) by thread %u, which does not own it", (void *)Mutex, T->Id);
         KiRaiseStatusAt(STATUS_MUTANT_NOT_OWNED, Site);
     }

@@ -579,7 +579,7 @@ static void KiWatchdogRaise(NTSIM_SITE Site, void *Pc, const char *What, ULONG K
         if (Site.File == NULL)
             Site = KiSiteOfCode(Pc);
     }
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     char *Text;
     if (KiDispatchRun.Routine && Kind != 3) {
         char Routine[640];

@@ -111,7 +111,7 @@ VOID MmUnlockPagableImageSection(PVOID ImageSectionHandle)
 {
     NTSIM_SITE Site = KiTakeSite();
     KiCheckIrql("MmUnlockPagableImageSection", APC_LEVEL, 0xC4, 0x3C /* approximate */, Site);
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
     for (PLIST_ENTRY E = MiSectionLocks.Blink; E != &MiSectionLocks; E = E->Blink) {
         MI_SECTION_LOCK *Lock = CONTAINING_RECORD(E, MI_SECTION_LOCK, Link);
         if (Lock->Handle == ImageSectionHandle && Lock->Hook.Track.Owner == Driver) {

@@ -201,7 +201,7 @@ static void MiQueueFinding(void *Pc, void *Address, const char *Format, ...)
     va_start(Args, Format);
     vsnprintf(P->Text, sizeof(P->Text), Format, Args);
     va_end(Args);
-    P->Driver = IopCurrentDriver();
+    P->Driver = VfCurrentDriver();
     P->Pc = Pc;
     P->Address = Address;
     MiPendingCount++;

@@ -109,7 +109,7 @@ NTSTATUS ZwClose(HANDLE Handle)
 {
     NTSIM_SITE Site = KiTakeSite();
     NTSTATUS Status = ObpCloseHandle(Handle);
-    if (Status == STATUS_INVALID_HANDLE && IopCurrentDriver() != NULL)
+    if (Status == STATUS_INVALID_HANDLE && VfCurrentDriver() != NULL)
         KiBugCheck(0x93, (ULONG_PTR)Handle, 0, 0, 0, Site,
                    "ZwClose(%p): not an open handle (INVALID_KERNEL_HANDLE)", Handle);
     return Status;
@@ -126,7 +126,7 @@ NTSTATUS ObCloseHandle(HANDLE Handle, KPROCESSOR_MODE PreviousMode)
 {
     NTSIM_SITE Site = KiTakeSite();
     NTSTATUS Status = ObpCloseHandle(Handle);
-    if (Status == STATUS_INVALID_HANDLE && PreviousMode == KernelMode && IopCurrentDriver() != NULL)
+    if (Status == STATUS_INVALID_HANDLE && PreviousMode == KernelMode && VfCurrentDriver() != NULL)
         KiBugCheck(0x93, (ULONG_PTR)Handle, 0, 0, 0, Site,
                    "ObCloseHandle(%p, KernelMode): not an open handle (INVALID_KERNEL_HANDLE)", Handle);
     return Status;

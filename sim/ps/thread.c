@@ -19,7 +19,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
                    "PsCreateSystemThread without %s", ThreadHandle ? "a start routine" : "a ThreadHandle");
     if (ViFaultShouldFail(NtsimFaultThread, "PsCreateSystemThread", 0, Site))
         return STATUS_INSUFFICIENT_RESOURCES;
-    PDRIVER_OBJECT Owner = IopCurrentDriver();
+    PDRIVER_OBJECT Owner = VfCurrentDriver();
     char Name[96];
     KiThreadNameFor((PVOID)StartRoutine, Owner, Name, sizeof(Name));
     KI_THREAD *T = KiCreateThread(Name, Owner, StartRoutine, StartContext, NULL);

@@ -68,7 +68,7 @@ static void TrShortName(TR_DEVICE *Record, const char *Driver)
 
 static TR_DEVICE *TrNewDevice(PDEVICE_OBJECT Object, const char *Name)
 {
-    const char *Driver = Object->DriverObject ? IopDriverServiceName(Object->DriverObject) : "?";
+    const char *Driver = Object->DriverObject ? VfDriverName(Object->DriverObject) : "?";
     TR_DEVICE *Record = KiHostAlloc(sizeof(*Record));
     memset(Record, 0, sizeof(*Record));
     Record->Object = Object;

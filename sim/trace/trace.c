@@ -218,7 +218,7 @@ void TrIrp(TR_KIND Kind, ULONG IrpId, PIRP Irp, PDEVICE_OBJECT Device, int64_t V
         Event.Top = Irp->CurrentLocation == Irp->StackCount;
     }
     Event.Device = TrDeviceName(Device, DeviceName, sizeof(DeviceName));
-    Event.Driver = Device && Device->DriverObject ? IopDriverServiceName(Device->DriverObject) : NULL;
+    Event.Driver = Device && Device->DriverObject ? VfDriverName(Device->DriverObject) : NULL;
     Event.Value = Value;
     Event.Information = Information;
     if (Kind == TrIrpCompletionRoutine && Irp) /* the walk is above the devices below */
@@ -234,7 +234,7 @@ void TrIrpDone(ULONG IrpId, UCHAR Major, PDEVICE_OBJECT Device, NTSTATUS Status)
     TrFill(&Event, TrIrpDispatchDone);
     Event.Irp = IrpId;
     Event.Major = Major;
-    Event.Driver = Device && Device->DriverObject ? IopDriverServiceName(Device->DriverObject) : NULL;
+    Event.Driver = Device && Device->DriverObject ? VfDriverName(Device->DriverObject) : NULL;
     Event.Value = Status;
     TrEmit(&Event);
 }
@@ -286,8 +286,8 @@ void TrPortAccess(TR_KIND Kind, uint64_t Address, ULONG Size, uint64_t Value)
     Event.Information = Address;
     Event.Minor = (UCHAR)Size;
     Event.Value = (int64_t)Value;
-    PDRIVER_OBJECT Driver = IopCurrentDriver();
-    Event.Driver = Driver ? IopDriverServiceName(Driver) : NULL;
+    PDRIVER_OBJECT Driver = VfCurrentDriver();
+    Event.Driver = Driver ? VfDriverName(Driver) : NULL;
     TrEmit(&Event);
 }
 

@@ -39,7 +39,7 @@ void VfReport(const char *Rule, ntsim_severity Severity, PDRIVER_OBJECT Driver, 
     char SiteText[256];
     KiFormatSite(Site, SiteText, sizeof(SiteText));
     F->Rule = KiHostStrdup(Rule);
-    F->Driver = KiHostStrdup(Driver ? IopDriverServiceName(Driver) : "");
+    F->Driver = KiHostStrdup(Driver ? VfDriverName(Driver) : "");
     F->Site = KiHostStrdup(SiteText);
     F->Message = KiHostStrdup(Buffer);
     F->Public.rule = F->Rule;
