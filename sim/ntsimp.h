@@ -78,6 +78,8 @@ typedef struct _IOP_DRIVER IOP_DRIVER;
 typedef struct _VF_DRIVER {
     DRIVER_OBJECT Object;
     const char *Name;       /* the service name ("echo"), for findings, bug checks, traces */
+    LIST_ENTRY Resources;   /* NTSIM_TRACK.Link of everything it owns */
+    LIST_ENTRY Link;        /* in the list of registered drivers (VfDrivers) */
 } VF_DRIVER;
 
 static inline VF_DRIVER *VfDriver(PDRIVER_OBJECT Driver)
@@ -85,8 +87,18 @@ static inline VF_DRIVER *VfDriver(PDRIVER_OBJECT Driver)
     return (VF_DRIVER *)Driver;
 }
 
-/* Called by the I/O manager for each driver object it creates; Name must outlive it. */
+/* Called by the I/O manager for each driver object it creates; Name must outlive it.
+ * A driver is forgotten when its object goes (after its resources were reclaimed). */
 void VfRegisterDriver(PDRIVER_OBJECT Driver, const char *Name);
+void VfForgetDriver(PDRIVER_OBJECT Driver);
+void VfResetOwnership(void); /* a new machine: none registered, none running */
+/* Every registered driver, in creation order (VF_DRIVER.Link). */
+PLIST_ENTRY VfDrivers(void);
+
+static inline PLIST_ENTRY VfDriverResources(PDRIVER_OBJECT Driver)
+{
+    return &VfDriver(Driver)->Resources;
+}
 
 static inline const char *VfDriverName(PDRIVER_OBJECT Driver)
 {
@@ -155,11 +167,11 @@ typedef struct _NTSIM_HOOKED_RESOURCE {
     void (*Reclaim)(struct _NTSIM_HOOKED_RESOURCE *Resource); /* must untrack it */
 } NTSIM_HOOKED_RESOURCE;
 
-/* Attach Track to the current driver (no-op when no driver is running). */
-void IopTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site);
-void IopTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site);
-void IopUntrack(NTSIM_TRACK *Track);
-const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind);
+/* Attach Track to the current driver (no-op when no driver is running); sim/verifier/owner.c. */
+void VfTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site);
+void VfTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site);
+void VfUntrack(NTSIM_TRACK *Track);
+const char *VfResourceKindName(NTSIM_RESOURCE_KIND Kind);
 
 /* ---- fault injection choke point (sim/fault) ---- */
 typedef enum _NTSIM_FAULT_CLASS {

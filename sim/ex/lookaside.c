@@ -38,7 +38,7 @@ static void ExpDescribeLookaside(NTSIM_HOOKED_RESOURCE *Hook, char *Buffer, size
 static void ExpReclaimLookaside(NTSIM_HOOKED_RESOURCE *Hook)
 {
     /* The list's memory belongs to the driver and may be gone: touch only the record. */
-    IopUntrack(&Hook->Track);
+    VfUntrack(&Hook->Track);
     free(CONTAINING_RECORD(Hook, EXP_LOOKASIDE, Hook));
 }
 
@@ -69,7 +69,7 @@ static void ExpInitializeLookaside(PGENERAL_LOOKASIDE_POOL List, EXP_LOOKASIDE *
     R->Hook.Reclaim = ExpReclaimLookaside;
     List->ListEntry.Flink = (PLIST_ENTRY)R;
     List->ListEntry.Blink = (PLIST_ENTRY)((ULONG_PTR)R ^ EXP_LOOKASIDE_COOKIE);
-    IopTrack(&R->Hook.Track, NtsimResHooked, Site);
+    VfTrack(&R->Hook.Track, NtsimResHooked, Site);
 }
 
 static void ExpDeleteLookaside(PGENERAL_LOOKASIDE_POOL List, const char *Ddi, NTSIM_SITE Site)

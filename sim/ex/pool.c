@@ -110,7 +110,7 @@ PVOID ExpAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, const
     ExpWriteTrailer(Header);
     /* Fresh pool is not zeroed on Windows; fill it so reliance on zeroes shows up. */
     memset(ExpData(Header), 0xCD, NumberOfBytes);
-    IopTrack(&Header->Track, NtsimResPool, Site);
+    VfTrack(&Header->Track, NtsimResPool, Site);
     return ExpData(Header);
 }
 
@@ -124,7 +124,7 @@ static void ExpReleaseToHost(EXP_POOL_HEADER *Header, NTSIM_SITE FreeSite)
     PDRIVER_OBJECT Owner = Header->Track.Owner;
     const char *OwnerName = Owner ? VfDriverName(Owner) : NULL;
     if (!IsListEmpty(&Header->Track.Link))
-        IopUntrack(&Header->Track);
+        VfUntrack(&Header->Track);
     Header->Magic = EXP_POOL_FREED;
     if (Header->Special) {
         ExpSpecialRelease(Header->Special, Header->Tag, OwnerName, Header->Track.Site, FreeSite);
@@ -191,7 +191,7 @@ BOOLEAN ExpIsPagedBlock(NTSIM_TRACK *Track)
 void ExpReclaimBlock(NTSIM_TRACK *Track)
 {
     EXP_POOL_HEADER *Header = CONTAINING_RECORD(Track, EXP_POOL_HEADER, Track);
-    IopUntrack(Track);
+    VfUntrack(Track);
     Header->Magic = EXP_POOL_FREED;
     if (Header->Special)
         ExpSpecialDiscard(Header->Special);
@@ -285,9 +285,9 @@ PVOID ExpBlockAddress(NTSIM_TRACK *Track)
  * driver (a walk of the owners' lists: initializers are rare, pool blocks few). */
 void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, const char *Ddi, NTSIM_SITE Site)
 {
-    PLIST_ENTRY Drivers = IopLoadedDrivers();
+    PLIST_ENTRY Drivers = VfDrivers();
     for (PLIST_ENTRY D = Drivers->Flink; D != Drivers; D = D->Flink) {
-        IOP_DRIVER *Driver = CONTAINING_RECORD(D, IOP_DRIVER, MachineLink);
+        VF_DRIVER *Driver = CONTAINING_RECORD(D, VF_DRIVER, Link);
         for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
             NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
             if (Track->Kind != NtsimResPool)

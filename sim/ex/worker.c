@@ -23,7 +23,7 @@ static void ExpWorkerMain(KI_THREAD *Self)
         EXP_WORK_NODE *Node = CONTAINING_RECORD(RemoveHeadList(&ExpWorkQueue), EXP_WORK_NODE, Link);
         InitializeListHead(&Node->Link);
         Node->Queued = FALSE;
-        IopUntrack(&Node->Track);
+        VfUntrack(&Node->Track);
         KiTrace("work item %s", Node->Owner ? VfDriverName(Node->Owner) : "system");
         Node->Run(Node);
     }
@@ -50,7 +50,7 @@ BOOLEAN ExpDequeueWork(EXP_WORK_NODE *Node)
     RemoveEntryList(&Node->Link);
     InitializeListHead(&Node->Link);
     Node->Queued = FALSE;
-    IopUntrack(&Node->Track);
+    VfUntrack(&Node->Track);
     return TRUE;
 }
 
@@ -121,7 +121,7 @@ VOID ExQueueWorkItem(PWORK_QUEUE_ITEM WorkItem, WORK_QUEUE_TYPE QueueType)
     X->Node.FreeAfterRun = TRUE;
     InitializeListHead(&X->Node.Track.Link);
     WorkItem->List.Flink = &WorkItem->List; /* marks it queued */
-    IopTrackFor(&X->Node.Track, X->Node.Owner, NtsimResWorkQueued, Site);
+    VfTrackFor(&X->Node.Track, X->Node.Owner, NtsimResWorkQueued, Site);
     ExpQueueWork(&X->Node);
 }
 
@@ -145,7 +145,7 @@ void ExpResetWorkers(void)
         EXP_WORK_NODE *Node = CONTAINING_RECORD(RemoveHeadList(&ExpWorkQueue), EXP_WORK_NODE, Link);
         InitializeListHead(&Node->Link);
         Node->Queued = FALSE;
-        IopUntrack(&Node->Track);
+        VfUntrack(&Node->Track);
         if (Node->FreeAfterRun)
             free(CONTAINING_RECORD(Node, EXP_EX_ITEM, Node));
     }

@@ -135,7 +135,7 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
     ULONG Most = Description->Master ? HALP_MAX_MAP_REGISTERS : HalpIsaMaxMapRegisters(Description);
     A->MapRegisters = Pages < Most ? Pages : Most;
     *NumberOfMapRegisters = A->MapRegisters;
-    IopTrack(&A->Track, NtsimResAdapter, Site);
+    VfTrack(&A->Track, NtsimResAdapter, Site);
     return &A->Adapter;
 }
 
@@ -164,7 +164,7 @@ static void HalpDestroyAdapter(HALP_ADAPTER *A)
         free(Q);
     }
     A->Magic = 0;
-    IopUntrack(&A->Track);
+    VfUntrack(&A->Track);
     free(A);
 }
 
@@ -220,7 +220,7 @@ static PVOID HalpAllocateCommon(const char *Ddi, PDMA_ADAPTER DmaAdapter, ULONG 
     B->Next = HalpCommonBuffers;
     HalpCommonBuffers = B;
     A->CommonBuffers++;
-    IopTrack(&B->Track, NtsimResCommonBuffer, Site);
+    VfTrack(&B->Track, NtsimResCommonBuffer, Site);
     LogicalAddress->QuadPart = (LONGLONG)Pa;
     return Va;
 }
@@ -234,7 +234,7 @@ static void HalpReleaseCommon(HALP_COMMON_BUFFER *B)
         }
     if (B->Adapter && B->Adapter->Magic == HALP_ADAPTER_MAGIC && B->Adapter->CommonBuffers)
         B->Adapter->CommonBuffers--;
-    IopUntrack(&B->Track);
+    VfUntrack(&B->Track);
     if (HalpPhysMem())
         hw_physmem_release(HalpPhysMem(), B->Pa);
     free(B);
@@ -685,7 +685,7 @@ void HalpDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
         break;
     }
     default:
-        snprintf(Buffer, Size, "%s", IopResourceKindName(Track->Kind));
+        snprintf(Buffer, Size, "%s", VfResourceKindName(Track->Kind));
         break;
     }
 }
@@ -715,7 +715,7 @@ void HalpReclaimResource(NTSIM_TRACK *Track)
         break;
     }
     default:
-        IopUntrack(Track);
+        VfUntrack(Track);
         break;
     }
 }

@@ -59,7 +59,7 @@ static void HalpFreeMapping(HALP_MAPPING *M)
         }
     if (HalpLastMapping == M)
         HalpLastMapping = NULL;
-    IopUntrack(&M->Track);
+    VfUntrack(&M->Track);
     munmap(M->Base, M->Reserved);
     free(M);
 }
@@ -353,7 +353,7 @@ static PVOID HalpMapIoSpace(const char *Ddi, PHYSICAL_ADDRESS PhysicalAddress, S
     }
     M->Next = HalpMappings;
     HalpMappings = M;
-    IopTrack(&M->Track, NtsimResIoMapping, Site);
+    VfTrack(&M->Track, NtsimResIoMapping, Site);
     return M->Va;
 }
 

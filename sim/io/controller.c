@@ -39,7 +39,7 @@ PCONTROLLER_OBJECT IoCreateController(ULONG Size)
     C->Object.ControllerExtension = Size ? (PVOID)(((ULONG_PTR)(C + 1) + 15) & ~(ULONG_PTR)15) : NULL;
     KeInitializeDeviceQueue(&C->Object.DeviceWaitQueue);
     C->Magic = IOP_CONTROLLER_MAGIC;
-    IopTrack(&C->Track, NtsimResController, Site);
+    VfTrack(&C->Track, NtsimResController, Site);
     return &C->Object;
 }
 
@@ -83,7 +83,7 @@ VOID IoDeleteController(PCONTROLLER_OBJECT ControllerObject)
     NTSIM_SITE Site = KiTakeSite();
     IOP_CONTROLLER *C = IopController(ControllerObject, "IoDeleteController", Site);
     C->Magic = 0;
-    IopUntrack(&C->Track);
+    VfUntrack(&C->Track);
     free(C);
 }
 
@@ -97,6 +97,6 @@ void IopReclaimController(NTSIM_TRACK *Track)
 {
     IOP_CONTROLLER *C = CONTAINING_RECORD(Track, IOP_CONTROLLER, Track);
     C->Magic = 0;
-    IopUntrack(&C->Track);
+    VfUntrack(&C->Track);
     free(C);
 }

@@ -55,7 +55,7 @@ static NTSTATUS IopCreateDeviceAt(PDRIVER_OBJECT DriverObject, ULONG DeviceExten
     /* Link at the head of the driver's list, as the I/O manager does. */
     Object->NextDevice = DriverObject->DeviceObject;
     DriverObject->DeviceObject = Object;
-    IopTrackFor(&Device->Track, DriverObject, NtsimResDevice, Site);
+    VfTrackFor(&Device->Track, DriverObject, NtsimResDevice, Site);
     /* A device object keeps its driver object alive, as on Windows: file objects may
      * outlive both the device's deletion and the driver's unload. */
     ObpReference(DriverObject);
@@ -112,7 +112,7 @@ static void IopDeleteDeviceCommon(PDEVICE_OBJECT DeviceObject)
     Device->Deleted = TRUE;
     IopUnregisterShutdown(Device);
     IopUnlinkFromDriver(DeviceObject);
-    IopUntrack(&Device->Track);
+    VfUntrack(&Device->Track);
     ObpRemoveName(Device);
     IopDeleteIoTimer(DeviceObject); /* sim/io/timer.c */
     ObpDereference(Device);
@@ -216,7 +216,7 @@ NTSTATUS IoRegisterShutdownNotification(PDEVICE_OBJECT DeviceObject)
     if (!Device->ShutdownRegistered) {
         Device->ShutdownRegistered = TRUE;
         DeviceObject->Flags |= DO_SHUTDOWN_REGISTERED;
-        IopTrackFor(&Device->ShutdownTrack, DeviceObject->DriverObject, NtsimResShutdownRegistration, Site);
+        VfTrackFor(&Device->ShutdownTrack, DeviceObject->DriverObject, NtsimResShutdownRegistration, Site);
     }
     return STATUS_SUCCESS;
 }
@@ -235,7 +235,7 @@ void IopUnregisterShutdown(IOP_DEVICE *Device)
         Device->ShutdownRegistered = FALSE;
         Device->LastChanceShutdown = FALSE;
         Device->Object.Flags &= ~DO_SHUTDOWN_REGISTERED;
-        IopUntrack(&Device->ShutdownTrack);
+        VfUntrack(&Device->ShutdownTrack);
     }
 }
 

@@ -1,5 +1,5 @@
-/* driver.c - driver objects: creation, the running-driver context, resource
- * ownership, driver object extensions and reinitialization routines. */
+/* driver.c - driver objects: creation (registered with the ownership service,
+ * sim/verifier/owner.c), driver object extensions and reinitialization routines. */
 #include "io/iop.h"
 
 static void IopDeleteDriverObject(PVOID Object);
@@ -22,63 +22,6 @@ IOP_DRIVER *IopFindDriver(const char *ServiceName)
             return D;
     }
     return NULL;
-}
-
-/* ---- resource tracking ---- */
-
-void IopTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site)
-{
-    Track->Owner = Owner;
-    Track->Kind = Kind;
-    Track->Site = Site;
-    if (Owner)
-        InsertTailList(&IopDriver(Owner)->Resources, &Track->Link);
-    else
-        InitializeListHead(&Track->Link);
-}
-
-void IopTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site)
-{
-    IopTrackFor(Track, VfCurrent, Kind, Site);
-}
-
-void IopUntrack(NTSIM_TRACK *Track)
-{
-    RemoveEntryList(&Track->Link);
-    InitializeListHead(&Track->Link);
-    Track->Owner = NULL;
-}
-
-const char *IopResourceKindName(NTSIM_RESOURCE_KIND Kind)
-{
-    static const char *Names[NtsimResKindCount] = {
-        [NtsimResPool] = "pool block",
-        [NtsimResDevice] = "device object",
-        [NtsimResSymbolicLink] = "symbolic link",
-        [NtsimResHandle] = "handle",
-        [NtsimResObjectReference] = "object reference",
-        [NtsimResMdl] = "MDL",
-        [NtsimResIrp] = "IRP",
-        [NtsimResDriverExtension] = "driver object extension",
-        [NtsimResReinitRegistration] = "reinitialization registration",
-        [NtsimResShutdownRegistration] = "shutdown notification registration",
-        [NtsimResWorkItem] = "work item",
-        [NtsimResTimer] = "timer",
-        [NtsimResDpc] = "DPC",
-        [NtsimResThread] = "system thread",
-        [NtsimResIoTimer] = "I/O timer",
-        [NtsimResWorkQueued] = "queued work item",
-        [NtsimResResourceClaim] = "resource claim",
-        [NtsimResInterrupt] = "interrupt connection",
-        [NtsimResIoMapping] = "I/O space mapping",
-        [NtsimResCommonBuffer] = "DMA common buffer",
-        [NtsimResContiguous] = "contiguous memory",
-        [NtsimResAdapter] = "DMA adapter",
-        [NtsimResController] = "controller object",
-        [NtsimResHooked] = "resource",
-        [NtsimResOther] = "resource",
-    };
-    return Kind < NtsimResKindCount && Names[Kind] ? Names[Kind] : "resource";
 }
 
 /* ---- driver objects ---- */
@@ -107,7 +50,6 @@ IOP_DRIVER *IopCreateDriverObject(const char *ServiceName)
     IOP_DRIVER *Driver = Body;
     snprintf(Driver->ServiceName, sizeof(Driver->ServiceName), "%s", ServiceName);
     VfRegisterDriver(&Driver->Object, Driver->ServiceName);
-    InitializeListHead(&Driver->Resources);
     InitializeListHead(&Driver->ClientExtensions);
     InitializeListHead(&Driver->Reinits);
     PDRIVER_OBJECT Object = &Driver->Object;
@@ -138,6 +80,7 @@ static void IopDeleteDriverObject(PVOID Object)
 void IopDestroyDriverObject(IOP_DRIVER *Driver)
 {
     IopReclaimResources(Driver);
+    VfForgetDriver(&Driver->Object);
     RemoveEntryList(&Driver->MachineLink);
     InitializeListHead(&Driver->MachineLink);
     ObpRemoveName(Driver);
@@ -147,7 +90,7 @@ void IopDestroyDriverObject(IOP_DRIVER *Driver)
 void IopInitializeDrivers(void)
 {
     InitializeListHead(&IopDrivers);
-    VfSetCurrentDriver(NULL);
+    VfResetOwnership();
 }
 
 void IopShutdownDrivers(void)
@@ -180,7 +123,7 @@ NTSTATUS IoAllocateDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID Clie
     InsertTailList(&Driver->ClientExtensions, &Extension->Link);
     /* Freed with the driver object. Tracked for the driver so that a failed DriverEntry
      * names it (FL-01); after Unload it is the I/O manager's to free, not a leak. */
-    IopTrackFor(&Extension->Track, DriverObject, NtsimResDriverExtension, Site);
+    VfTrackFor(&Extension->Track, DriverObject, NtsimResDriverExtension, Site);
     *DriverObjectExtension = (char *)Extension + Header;
     return STATUS_SUCCESS;
 }
@@ -202,7 +145,7 @@ void IopFreeClientExtensions(IOP_DRIVER *Driver)
     while (!IsListEmpty(&Driver->ClientExtensions)) {
         PLIST_ENTRY E = RemoveHeadList(&Driver->ClientExtensions);
         IOP_CLIENT_EXTENSION *Extension = CONTAINING_RECORD(E, IOP_CLIENT_EXTENSION, Link);
-        IopUntrack(&Extension->Track);
+        VfUntrack(&Extension->Track);
         KiForgetLocksIn(Extension, Extension->Size);
         free(Extension);
     }
@@ -219,7 +162,7 @@ VOID IoRegisterDriverReinitialization(PDRIVER_OBJECT DriverObject, PDRIVER_REINI
     Reinit->Routine = DriverReinitializationRoutine;
     Reinit->Context = Context;
     InsertTailList(&Driver->Reinits, &Reinit->Link);
-    IopTrackFor(&Reinit->Track, DriverObject, NtsimResReinitRegistration, Site);
+    VfTrackFor(&Reinit->Track, DriverObject, NtsimResReinitRegistration, Site);
     DriverObject->Flags |= DRVO_REINIT_REGISTERED;
 }
 
@@ -234,7 +177,7 @@ BOOLEAN IopIsReinitContext(IOP_DRIVER *Driver, PVOID Address)
 void IopReclaimReinit(NTSIM_TRACK *Track)
 {
     IOP_REINIT *Reinit = CONTAINING_RECORD(Track, IOP_REINIT, Track);
-    IopUntrack(Track);
+    VfUntrack(Track);
     RemoveEntryList(&Reinit->Link);
     free(Reinit);
 }
@@ -259,7 +202,7 @@ static BOOLEAN IopRunReinitializationPass(void)
         Driver->Object.Flags &= ~DRVO_REINIT_REGISTERED;
         while (!IsListEmpty(&Pending)) {
             IOP_REINIT *Reinit = CONTAINING_RECORD(RemoveHeadList(&Pending), IOP_REINIT, Link);
-            IopUntrack(&Reinit->Track);
+            VfUntrack(&Reinit->Track);
             Driver->ReinitCount++;
             Ran = TRUE;
             IOP_CALL_DRIVER(&Driver->Object,

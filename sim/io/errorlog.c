@@ -39,7 +39,7 @@ PVOID IoAllocateErrorLogEntry(PVOID IoObject, UCHAR EntrySize)
     Header->Driver = Driver;
     Header->Magic = IOP_ERRLOG_LIVE;
     Header->Size = EntrySize;
-    IopTrack(&Header->Track, NtsimResOther, Site);
+    VfTrack(&Header->Track, NtsimResOther, Site);
     return Header + 1;
 }
 
@@ -68,7 +68,7 @@ VOID IoWriteErrorLogEntry(PVOID ElEntry)
     IopLogTail = &Logged->Next;
     IopLogCount++;
     IopDriver(Header->Driver)->ErrorLogEntries++;
-    IopUntrack(&Header->Track);
+    VfUntrack(&Header->Track);
     Header->Magic = 0;
     free(Header);
 }
@@ -76,7 +76,7 @@ VOID IoWriteErrorLogEntry(PVOID ElEntry)
 VOID IoFreeErrorLogEntry(PVOID ElEntry)
 {
     IOP_ERRLOG_HEADER *Header = IopCheckEntry(ElEntry, "IoFreeErrorLogEntry", KiTakeSite());
-    IopUntrack(&Header->Track);
+    VfUntrack(&Header->Track);
     Header->Magic = 0;
     free(Header);
 }
@@ -84,7 +84,7 @@ VOID IoFreeErrorLogEntry(PVOID ElEntry)
 void IopReclaimErrorLogEntry(NTSIM_TRACK *Track)
 {
     IOP_ERRLOG_HEADER *Header = CONTAINING_RECORD(Track, IOP_ERRLOG_HEADER, Track);
-    IopUntrack(Track);
+    VfUntrack(Track);
     free(Header);
 }
 

@@ -184,7 +184,7 @@ static void IopDeleteFile(PVOID Object)
         if (--IopDevice(Device)->OpenCount == 0 && IopPnpRemovalPending())
             IopPnpOnLastClose(); /* a surprise-removed stack waiting for it (sim/io/pnpmgr.c) */
     }
-    IopUntrack(&File->ReferenceTrack);
+    VfUntrack(&File->ReferenceTrack);
     free(File->NameBuffer);
     ObpDereference(Device);
 }
@@ -194,7 +194,7 @@ void IopOnFileDereference(PVOID Object)
 {
     IOP_FILE *File = Object;
     if (File->ReferenceTrack.Owner != NULL && File->ReferenceTrack.Owner == VfCurrentDriver())
-        IopUntrack(&File->ReferenceTrack);
+        VfUntrack(&File->ReferenceTrack);
 }
 
 NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK DesiredAccess, PFILE_OBJECT *FileObject,
@@ -216,7 +216,7 @@ NTSTATUS IoGetDeviceObjectPointer(PUNICODE_STRING ObjectName, ACCESS_MASK Desire
     /* As on Windows: the handle is closed at once (IRP_MJ_CLEANUP), the referenced file
      * object is what the caller keeps; dereferencing it sends IRP_MJ_CLOSE. */
     IopCleanupFile((IOP_FILE *)File, KernelMode);
-    IopTrackFor(&((IOP_FILE *)File)->ReferenceTrack, Caller, NtsimResObjectReference, Site);
+    VfTrackFor(&((IOP_FILE *)File)->ReferenceTrack, Caller, NtsimResObjectReference, Site);
     *FileObject = File;
     *DeviceObject = IoGetRelatedDeviceObject(File);
     return STATUS_SUCCESS;
@@ -233,6 +233,6 @@ void IopDescribeFileReference(NTSIM_TRACK *Track, char *Buffer, size_t Size)
 void IopReclaimFileReference(NTSIM_TRACK *Track)
 {
     IOP_FILE *File = CONTAINING_RECORD(Track, IOP_FILE, ReferenceTrack);
-    IopUntrack(Track);
+    VfUntrack(Track);
     ObpDereference(&File->Object);
 }

@@ -59,13 +59,13 @@ static int IopDumpDriver(FILE *Out, const char *Name)
     for (PDEVICE_OBJECT Device = D->DeviceObject; Device; Device = Device->NextDevice)
         fprintf(Out, "    %p %s\n", (void *)Device, IopObjectName(Device, Code, sizeof(Code)));
     unsigned Counts[NtsimResKindCount] = { 0 };
-    for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink)
+    for (PLIST_ENTRY E = Driver->Owner.Resources.Flink; E != &Driver->Owner.Resources; E = E->Flink)
         Counts[CONTAINING_RECORD(E, NTSIM_TRACK, Link)->Kind]++;
     fprintf(Out, "  Resources held:");
     BOOLEAN Any = FALSE;
     for (int k = 0; k < NtsimResKindCount; k++)
         if (Counts[k]) {
-            fprintf(Out, "%s %u %s", Any ? "," : "", Counts[k], IopResourceKindName((NTSIM_RESOURCE_KIND)k));
+            fprintf(Out, "%s %u %s", Any ? "," : "", Counts[k], VfResourceKindName((NTSIM_RESOURCE_KIND)k));
             Any = TRUE;
         }
     fprintf(Out, "%s\n", Any ? "" : " none");

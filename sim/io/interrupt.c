@@ -121,7 +121,7 @@ NTSTATUS IoConnectInterrupt(PKINTERRUPT *InterruptObject, PKSERVICE_ROUTINE Serv
     Interrupt->ShareVector = ShareVector;
     Interrupt->Owner = Driver;
     InsertTailList(&IopLines[Line], &Interrupt->LineLink);
-    IopTrack(&Interrupt->Track, NtsimResInterrupt, Site);
+    VfTrack(&Interrupt->Track, NtsimResInterrupt, Site);
     IopUpdateLine(Line);
     *InterruptObject = Interrupt;
     /* From here on the ISR may run (seed 002): at the next safe point, which is now. */
@@ -135,7 +135,7 @@ static void IopDisconnect(PKINTERRUPT Interrupt)
 {
     RemoveEntryList(&Interrupt->LineLink);
     IopUpdateLine(Interrupt->Line);
-    IopUntrack(&Interrupt->Track);
+    VfUntrack(&Interrupt->Track);
     Interrupt->Magic = 0;
     KiForgetLocksIn(Interrupt, sizeof(*Interrupt));
     free(Interrupt);

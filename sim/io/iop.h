@@ -31,7 +31,6 @@ struct _IOP_DRIVER {
     WCHAR ServiceKeyBuffer[128];
     void *Image;                  /* dlopen handle, NULL for a linked-in DriverEntry */
     char *ImagePath;
-    LIST_ENTRY Resources;         /* NTSIM_TRACK.Link of everything it owns */
     LIST_ENTRY ClientExtensions;
     LIST_ENTRY Reinits;
     LIST_ENTRY MachineLink;

@@ -118,7 +118,7 @@ static void IopReleaseIrpMemory(IOP_IRP_PRIVATE *Private)
 void IopFreeIrp(PIRP Irp)
 {
     IOP_IRP_PRIVATE *Private = IopIrpPrivate(Irp);
-    IopUntrack(&Private->Track);
+    VfUntrack(&Private->Track);
     RemoveEntryList(&Private->LiveLink);
     Private->Magic = IOP_IRP_FREED;
     if (Private->DispatchDepth) {
@@ -247,13 +247,13 @@ PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)
     if (ViFaultShouldFail(NtsimFaultIrp, "IoAllocateIrp", 0, Site))
         return NULL;
     PIRP Irp = IopAllocateIrp(StackSize);
-    IopTrack(&IopIrpPrivate(Irp)->Track, NtsimResIrp, Site);
+    VfTrack(&IopIrpPrivate(Irp)->Track, NtsimResIrp, Site);
     return Irp;
 }
 
 void IopTrackIrp(PIRP Irp, NTSIM_SITE Site)
 {
-    IopTrack(&IopIrpPrivate(Irp)->Track, NtsimResIrp, Site);
+    VfTrack(&IopIrpPrivate(Irp)->Track, NtsimResIrp, Site);
 }
 
 VOID IoFreeIrp(PIRP Irp)
@@ -560,7 +560,7 @@ void IopReclaimIrp(NTSIM_TRACK *Track)
             Stack->Control &= (UCHAR)~(SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL);
         }
     }
-    IopUntrack(Track);
+    VfUntrack(Track);
     Private->Final = IopFreeOrphanIrp;
     Private->FinalContext = NULL;
 }

@@ -83,7 +83,7 @@ static void IopClearInitializing(PDRIVER_OBJECT Driver)
 
 static void IopUnloadImage(IOP_DRIVER *Driver)
 {
-    KiDriverUnloading(&Driver->Object, &Driver->Resources); /* no timer, DPC or thread may run into the image */
+    KiDriverUnloading(&Driver->Object, &Driver->Owner.Resources); /* no timer, DPC or thread may run into the image */
     Driver->Unloaded = TRUE;
     Driver->Loaded = FALSE;
     if (Driver->Image && getenv("NTSIM_KEEP_IMAGES") == NULL)

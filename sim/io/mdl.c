@@ -22,7 +22,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
     MmInitializeMdl(Mdl, VirtualAddress, Length);
     Mdl->Size = (CSHORT)Size;
     if (Irp) {
-        IopTrackFor(&Header->Track, NULL, NtsimResMdl, Site);
+        VfTrackFor(&Header->Track, NULL, NtsimResMdl, Site);
         if (SecondaryBuffer && Irp->MdlAddress) {
             PMDL Last = Irp->MdlAddress;
             while (Last->Next)
@@ -32,7 +32,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
             Irp->MdlAddress = Mdl;
         }
     } else {
-        IopTrack(&Header->Track, NtsimResMdl, Site);
+        VfTrack(&Header->Track, NtsimResMdl, Site);
     }
     return Mdl;
 }
@@ -48,7 +48,7 @@ VOID IoFreeMdl(PMDL Mdl)
         KiBugCheck(0xCB, (ULONG_PTR)Mdl, 0, 0, 0, Site,
                    "IoFreeMdl(%p) while its pages are still locked (DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS)",
                    (void *)Mdl);
-    IopUntrack(&Header->Track);
+    VfUntrack(&Header->Track);
     Header->Magic = 0;
     free(Header);
 }
@@ -75,7 +75,7 @@ void IopDescribeMdl(NTSIM_TRACK *Track, char *Buffer, size_t Size)
 void IopReclaimMdl(NTSIM_TRACK *Track)
 {
     IOP_MDL_HEADER *Header = CONTAINING_RECORD(Track, IOP_MDL_HEADER, Track);
-    IopUntrack(Track);
+    VfUntrack(Track);
     Header->Magic = 0;
     free(Header);
 }

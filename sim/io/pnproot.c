@@ -402,7 +402,7 @@ static PDEVICE_OBJECT IopRootCreatePdo(IOP_ROOT_PDO *Pdo)
     if (!NT_SUCCESS(Status))
         return NULL;
     /* the PnP manager's own device objects are not a driver's to leak */
-    IopUntrack(&IopDevice(Device)->Track);
+    VfUntrack(&IopDevice(Device)->Track);
     *(IOP_ROOT_PDO **)Device->DeviceExtension = Pdo;
     Device->Flags |= DO_BUS_ENUMERATED_DEVICE;
     Device->Flags &= ~DO_DEVICE_INITIALIZING;

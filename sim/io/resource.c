@@ -305,7 +305,7 @@ static void IopFreeClaim(IOP_CLAIM *C)
     snprintf(Name, sizeof(Name), "%s.Translated", C->ValueName);
     CmpDeleteValueUtf8(C->KeyPath, Name);
     RemoveEntryList(&C->Link);
-    IopUntrack(&C->Track);
+    VfUntrack(&C->Track);
     /* drop the service key, then the class key, once nothing else is claimed there */
     BOOLEAN KeyUsed = FALSE, ClassUsed = FALSE;
     for (PLIST_ENTRY E = IopClaims.Flink; E != &IopClaims; E = E->Flink) {
@@ -456,7 +456,7 @@ static NTSTATUS IopClaim(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING Clas
     C->Ranges = Ranges;
     C->RangeCount = Count;
     InsertTailList(&IopClaims, &C->Link);
-    IopTrackFor(&C->Track, Driver, NtsimResResourceClaim, Site);
+    VfTrackFor(&C->Track, Driver, NtsimResResourceClaim, Site);
     IopWriteClaim(C, List, Size);
     IopClaimsGeneration++;
     return STATUS_SUCCESS;

@@ -26,7 +26,7 @@ static NTSTATUS IopCreateLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING 
         return Status;
     IOP_SYMLINK_TRACK *Entry = KiHostAlloc(sizeof(*Entry));
     Entry->Link = Link;
-    IopTrack(&Entry->Track, NtsimResSymbolicLink, Site);
+    VfTrack(&Entry->Track, NtsimResSymbolicLink, Site);
     return STATUS_SUCCESS;
 }
 
@@ -46,7 +46,7 @@ static void IopDeleteLink(PVOID Link)
 {
     IOP_SYMLINK_TRACK *Entry = IopFindLinkTrack(Link);
     if (Entry) {
-        IopUntrack(&Entry->Track);
+        VfUntrack(&Entry->Track);
         free(Entry);
     }
     ObpRemoveName(Link);
@@ -80,7 +80,7 @@ static IOP_SYMLINK_TRACK *IopFindLinkTrack(PVOID Link)
     PLIST_ENTRY Drivers = IopLoadedDrivers();
     for (PLIST_ENTRY D = Drivers->Flink; D != Drivers; D = D->Flink) {
         IOP_DRIVER *Driver = CONTAINING_RECORD(D, IOP_DRIVER, MachineLink);
-        for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
+        for (PLIST_ENTRY E = Driver->Owner.Resources.Flink; E != &Driver->Owner.Resources; E = E->Flink) {
             NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
             if (Track->Kind == NtsimResSymbolicLink && CONTAINING_RECORD(Track, IOP_SYMLINK_TRACK, Track)->Link == Link)
                 return CONTAINING_RECORD(Track, IOP_SYMLINK_TRACK, Track);

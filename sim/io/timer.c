@@ -72,7 +72,7 @@ VOID IoStartTimer(PDEVICE_OBJECT DeviceObject)
         return;
     Timer->Started = TRUE;
     KiTimerArm(&Timer->Clock, KiNow() + IOP_TIMER_PERIOD);
-    IopTrackFor(&Timer->Track, DeviceObject->DriverObject, NtsimResIoTimer, Site);
+    VfTrackFor(&Timer->Track, DeviceObject->DriverObject, NtsimResIoTimer, Site);
 }
 
 static void IopStopTimer(IO_TIMER *Timer)
@@ -84,7 +84,7 @@ static void IopStopTimer(IO_TIMER *Timer)
         KeRemoveQueueDpc(&Timer->Dpc);
         VfSetCurrentDriver(Saved);
     }
-    IopUntrack(&Timer->Track);
+    VfUntrack(&Timer->Track);
 }
 
 VOID IoStopTimer(PDEVICE_OBJECT DeviceObject)

@@ -27,7 +27,7 @@ static void IopDescribeWmiRegistration(NTSIM_HOOKED_RESOURCE *Hook, char *Buffer
 static void IopReclaimWmiRegistration(NTSIM_HOOKED_RESOURCE *Hook)
 {
     IOP_WMI_REGISTRATION *R = CONTAINING_RECORD(Hook, IOP_WMI_REGISTRATION, Hook);
-    IopUntrack(&Hook->Track);
+    VfUntrack(&Hook->Track);
     RemoveEntryList(&R->Link);
     free(R);
 }
@@ -58,7 +58,7 @@ static NTSTATUS IopWmiRegister(PDEVICE_OBJECT Device, NTSIM_SITE Site)
     R->Hook.Describe = IopDescribeWmiRegistration;
     R->Hook.Reclaim = IopReclaimWmiRegistration;
     InsertTailList(&IopWmiRegistrations, &R->Link);
-    IopTrack(&R->Hook.Track, NtsimResHooked, Site);
+    VfTrack(&R->Hook.Track, NtsimResHooked, Site);
     return STATUS_SUCCESS;
 }
 

@@ -47,7 +47,7 @@ PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)
     InitializeListHead(&Item->Node.Track.Link);
     Item->Node.Run = IopRunWorkItem;
     Item->Node.What = "I/O work item";
-    IopTrack(&Item->Track, NtsimResWorkItem, Site);
+    VfTrack(&Item->Track, NtsimResWorkItem, Site);
     return Item;
 }
 
@@ -87,7 +87,7 @@ VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)
     if (Item->Node.Queued)
         KiBugCheck(0xE4, 0x1, (ULONG_PTR)Item, 0, 0, Site,
                    "IoFreeWorkItem(%p) while the work item is still queued (WORKER_INVALID)", (void *)Item);
-    IopUntrack(&Item->Track);
+    VfUntrack(&Item->Track);
     Item->Magic = 0;
     free(Item);
 }
@@ -104,7 +104,7 @@ void IopReclaimWorkItem(NTSIM_TRACK *Track)
     IO_WORKITEM *Item = CONTAINING_RECORD(Track, IO_WORKITEM, Track);
     if (ExpDequeueWork(&Item->Node))
         ObpDereference(Item->Device);
-    IopUntrack(Track);
+    VfUntrack(Track);
     Item->Magic = 0;
     free(Item);
 }

@@ -80,7 +80,7 @@ BOOLEAN KiQueueDpc(PRKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2, NTS
         InsertHeadList(&KiDpcQueue, &Dpc->DpcListEntry);
     else
         InsertTailList(&KiDpcQueue, &Dpc->DpcListEntry);
-    IopTrackFor(&KiDpcPrivate(Dpc)->Track, Dpc->NtsimOwner, NtsimResDpc, Site);
+    VfTrackFor(&KiDpcPrivate(Dpc)->Track, Dpc->NtsimOwner, NtsimResDpc, Site);
     KiDpcPending = TRUE;
     if (KiCurrentIrql() < DISPATCH_LEVEL && !KiInClockCallback())
         KiDrainDpcs();
@@ -103,7 +103,7 @@ BOOLEAN KeRemoveQueueDpc(PRKDPC Dpc)
     RemoveEntryList(&Dpc->DpcListEntry);
     InitializeListHead(&Dpc->DpcListEntry);
     Dpc->DpcData = NULL;
-    IopUntrack(&KiDpcPrivate(Dpc)->Track);
+    VfUntrack(&KiDpcPrivate(Dpc)->Track);
     KiDpcPending = !IsListEmpty(&KiDpcQueue);
     return TRUE;
 }
@@ -142,7 +142,7 @@ void KiDrainDpcs(void)
         Dpc->DpcData = NULL;
         NTSIM_TRACK *Track = &KiDpcPrivate(Dpc)->Track;
         NTSIM_SITE Site = Track->Site;
-        IopUntrack(Track);
+        VfUntrack(Track);
         PDRIVER_OBJECT Owner = Dpc->NtsimOwner;
         if (KiTracing)
             KiTrace("DPC %s", Owner ? VfDriverName(Owner) : "system");
@@ -192,6 +192,6 @@ void KiReclaimDpc(NTSIM_TRACK *Track)
         InitializeListHead(&Dpc->DpcListEntry);
         Dpc->DpcData = NULL;
     }
-    IopUntrack(Track);
+    VfUntrack(Track);
     KiDpcPending = !IsListEmpty(&KiDpcQueue);
 }

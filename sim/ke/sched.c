@@ -562,7 +562,7 @@ static void KiTerminate(KI_THREAD *Self)
                        Self->Name, (long)Self->CriticalRegion);
         KiAbandonMutexes(Self);
         Self->State = KiThreadTerminated;
-        IopUntrack(&Self->Track);
+        VfUntrack(&Self->Track);
         KiTrace("thread exit %s", Self->Name);
         Self->Header.SignalState = 1;
         KiSignalObject(&Self->Header);
@@ -615,7 +615,7 @@ static void KiRunToEnd(KI_THREAD *Thread)
 
 void KiCancelThread(KI_THREAD *Thread)
 {
-    IopUntrack(&Thread->Track);
+    VfUntrack(&Thread->Track);
     KiRunToEnd(Thread);
 }
 
@@ -662,7 +662,7 @@ void KiReapThreads(void)
             continue;
         KiReleaseCarrier(T);
         T->Joined = TRUE;
-        IopUntrack(&T->Track); /* a thread that ended in a bug check is still tracked */
+        VfUntrack(&T->Track); /* a thread that ended in a bug check is still tracked */
         RemoveEntryList(&T->AllLink);
         KiThreadCount--;
         if (ObpPointerCount(T) > 1) { /* a driver holds a reference (ObReferenceObjectByHandle) */
@@ -949,11 +949,11 @@ void KiShutdownScheduler(void)
         }
         if (Victim == NULL)
             break;
-        IopUntrack(&Victim->Track);
+        VfUntrack(&Victim->Track);
         KiRunToEnd(Victim);
     }
     KiReapThreads();
-    IopUntrack(&KiHostThread->Track);
+    VfUntrack(&KiHostThread->Track);
     if (KiHostThread->IsFiber)
         KiFiberDestroy(&KiHostThread->Fiber);
     RemoveEntryList(&KiHostThread->AllLink);

@@ -154,7 +154,7 @@ static void KiTimerExpired(void *Opaque)
         KiTimerArm(&P->Timer, KiNow() + (hw_time_t)Timer->Period * 1000000u);
         Timer->DueTime.QuadPart = (ULONGLONG)(Now.QuadPart + (LONGLONG)Timer->Period * 10000);
     } else {
-        IopUntrack(&P->Track);
+        VfUntrack(&P->Track);
     }
     KiTrace("timer expired%s", Timer->Dpc ? ", DPC queued" : "");
     Timer->Header.SignalState = 1;
@@ -210,8 +210,8 @@ BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
     Timer->DueTime.QuadPart = (ULONGLONG)(KI_SYSTEM_TIME_EPOCH + (LONGLONG)(Deadline / 100));
     KiTimerArm(&P->Timer, Deadline);
     PDRIVER_OBJECT Owner = VfCurrentDriver() ? VfCurrentDriver() : Timer->NtsimOwner;
-    IopUntrack(&P->Track);
-    IopTrackFor(&P->Track, Owner, NtsimResTimer, Site);
+    VfUntrack(&P->Track);
+    VfTrackFor(&P->Track, Owner, NtsimResTimer, Site);
     KiTrace("set timer due %llu period %ld ms", (unsigned long long)Deadline, (long)Period);
     return WasSet;
 }
@@ -229,7 +229,7 @@ BOOLEAN KeCancelTimer(PKTIMER Timer)
     KI_TIMER_PRIVATE *P = KiTimerPrivate(Timer);
     BOOLEAN WasSet = hw_timer_pending(&P->Timer);
     KiTimerDisarm(&P->Timer);
-    IopUntrack(&P->Track);
+    VfUntrack(&P->Track);
     return WasSet;
 }
 
@@ -254,5 +254,5 @@ void KiReclaimTimer(NTSIM_TRACK *Track)
 {
     KI_TIMER_PRIVATE *P = CONTAINING_RECORD(Track, KI_TIMER_PRIVATE, Track);
     KiTimerDisarm(&P->Timer);
-    IopUntrack(Track);
+    VfUntrack(Track);
 }

@@ -33,7 +33,7 @@ static void MiFreeContiguous(MI_CONTIGUOUS *C)
             *P = C->Next;
             break;
         }
-    IopUntrack(&C->Track);
+    VfUntrack(&C->Track);
     if (HalpPhysMem())
         hw_physmem_release(HalpPhysMem(), C->Pa);
     free(C);
@@ -67,7 +67,7 @@ static PVOID MiAllocate(const char *Ddi, SIZE_T Size, ULONGLONG Lowest, ULONGLON
     C->NonCached = NonCached;
     C->Next = MiContiguous;
     MiContiguous = C;
-    IopTrack(&C->Track, NtsimResContiguous, Site);
+    VfTrack(&C->Track, NtsimResContiguous, Site);
     return Va;
 }
 

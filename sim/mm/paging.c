@@ -29,7 +29,7 @@ static void MiDescribeSectionLock(NTSIM_HOOKED_RESOURCE *Hook, char *Buffer, siz
 static void MiReclaimSectionLock(NTSIM_HOOKED_RESOURCE *Hook)
 {
     MI_SECTION_LOCK *Lock = CONTAINING_RECORD(Hook, MI_SECTION_LOCK, Hook);
-    IopUntrack(&Hook->Track);
+    VfUntrack(&Hook->Track);
     RemoveEntryList(&Lock->Link);
     free(Lock);
 }
@@ -60,7 +60,7 @@ static void MiLockSection(PVOID Handle, NTSIM_SITE Site)
     Lock->Hook.Describe = MiDescribeSectionLock;
     Lock->Hook.Reclaim = MiReclaimSectionLock;
     InsertTailList(&MiSectionLocks, &Lock->Link);
-    IopTrack(&Lock->Hook.Track, NtsimResHooked, Site);
+    VfTrack(&Lock->Hook.Track, NtsimResHooked, Site);
 }
 
 PVOID MmPageEntireDriver(PVOID AddressWithinSection)

@@ -33,7 +33,7 @@ NTSTATUS ObpCreateHandle(PVOID Object, ACCESS_MASK Access, NTSIM_SITE Site, PHAN
     Entry->Access = Access;
     ObpHeader(Object)->PointerCount++;
     ObpHeader(Object)->HandleCount++;
-    IopTrack(&Entry->Track, NtsimResHandle, Site);
+    VfTrack(&Entry->Track, NtsimResHandle, Site);
     *Handle = OBP_INDEX_TO_HANDLE(Index);
     return STATUS_SUCCESS;
 }
@@ -66,7 +66,7 @@ static void ObpReleaseEntry(OBP_HANDLE_ENTRY *Entry)
     PVOID Object = Entry->Object;
     OBP_HEADER *Header = ObpHeader(Object);
     Entry->Object = NULL;
-    IopUntrack(&Entry->Track);
+    VfUntrack(&Entry->Track);
     Header->HandleCount--;
     if (Header->Type->CloseProcedure)
         Header->Type->CloseProcedure(Object, (ULONG)Header->HandleCount);

@@ -24,7 +24,7 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess, POBJECT
     KiThreadNameFor((PVOID)StartRoutine, Owner, Name, sizeof(Name));
     KI_THREAD *T = KiCreateThread(Name, Owner, StartRoutine, StartContext, NULL);
     T->CreateSite = Site;
-    IopTrackFor(&T->Track, Owner, NtsimResThread, Site);
+    VfTrackFor(&T->Track, Owner, NtsimResThread, Site);
     NTSTATUS Status = ObpCreateHandle(T, DesiredAccess, Site, ThreadHandle);
     if (ClientId) {
         ClientId->UniqueProcess = (HANDLE)(ULONG_PTR)4;

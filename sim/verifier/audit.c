@@ -89,7 +89,7 @@ void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
         break;
     default:
         if (!KiDescribeResource(Track, Buffer, Size)) /* timers, DPCs, threads, work items (sim/ke/reclaim.c) */
-            snprintf(Buffer, Size, "%s", IopResourceKindName(Track->Kind));
+            snprintf(Buffer, Size, "%s", VfResourceKindName(Track->Kind));
         break;
     }
 }
@@ -130,7 +130,7 @@ void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point)
 {
     PDRIVER_OBJECT Object = &Driver->Object;
     const char *When = Point == IopAuditAfterFailedEntry ? "after DriverEntry failed" : "after Unload";
-    for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
+    for (PLIST_ENTRY E = Driver->Owner.Resources.Flink; E != &Driver->Owner.Resources; E = E->Flink) {
         NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
         if (Point == IopAuditAfterUnload && VfOwnedByIoManager(Track->Kind))
             continue;
@@ -227,7 +227,7 @@ void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtR
     if (Wdm && Object->DeviceObject)
         VfReport("DE-06", NTSIM_SEV_WARNING, Object, VfEntrySite(Object),
                  "a PnP driver created device objects in DriverEntry; create them in AddDevice");
-    for (PLIST_ENTRY E = Driver->Resources.Flink; E != &Driver->Resources; E = E->Flink) {
+    for (PLIST_ENTRY E = Driver->Owner.Resources.Flink; E != &Driver->Owner.Resources; E = E->Flink) {
         NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
         if (Track->Kind != NtsimResPool || !ExpIsPagedBlock(Track))
             continue;
@@ -296,7 +296,7 @@ static void IopReclaimOne(NTSIM_TRACK *Track)
             break;
         default:
             if (!KiReclaimResource(Track)) /* timers, DPCs, threads, work items (sim/ke/reclaim.c) */
-                IopUntrack(Track);
+                VfUntrack(Track);
             break;
         }
 }
@@ -311,15 +311,15 @@ static BOOLEAN IopHoldsObjects(NTSIM_RESOURCE_KIND Kind)
 void IopReclaimResources(IOP_DRIVER *Driver)
 {
     for (int Pass = 0; Pass < 2; Pass++) {
-        PLIST_ENTRY E = Driver->Resources.Flink;
-        while (E != &Driver->Resources) {
+        PLIST_ENTRY E = Driver->Owner.Resources.Flink;
+        while (E != &Driver->Owner.Resources) {
             NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
             if (Pass == 0 && IopHoldsObjects(Track->Kind)) {
                 E = E->Flink;
                 continue;
             }
             IopReclaimOne(Track);
-            E = Driver->Resources.Flink; /* a reclaim may remove other entries too */
+            E = Driver->Owner.Resources.Flink; /* a reclaim may remove other entries too */
         }
     }
     IopFreeClientExtensions(Driver);

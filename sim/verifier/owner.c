@@ -7,8 +7,88 @@
 #include "ntsimp.h"
 
 NTSIM_TLS PDRIVER_OBJECT VfCurrent;
+static LIST_ENTRY VfDriverList = { &VfDriverList, &VfDriverList };
+
+/* A new machine: no driver is registered or running. */
+void VfResetOwnership(void)
+{
+    InitializeListHead(&VfDriverList);
+    VfCurrent = NULL;
+}
 
 void VfRegisterDriver(PDRIVER_OBJECT Driver, const char *Name)
 {
-    VfDriver(Driver)->Name = Name;
+    VF_DRIVER *Record = VfDriver(Driver);
+    Record->Name = Name;
+    InitializeListHead(&Record->Resources);
+    InsertTailList(&VfDriverList, &Record->Link);
+}
+
+void VfForgetDriver(PDRIVER_OBJECT Driver)
+{
+    VF_DRIVER *Record = VfDriver(Driver);
+    RemoveEntryList(&Record->Link);
+    InitializeListHead(&Record->Link);
+}
+
+PLIST_ENTRY VfDrivers(void)
+{
+    return &VfDriverList;
+}
+
+/* ---- resource tracking: O(1) both ways, an intrusive link in each resource ---- */
+
+void VfTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site)
+{
+    Track->Owner = Owner;
+    Track->Kind = Kind;
+    Track->Site = Site;
+    if (Owner)
+        InsertTailList(&VfDriver(Owner)->Resources, &Track->Link);
+    else
+        InitializeListHead(&Track->Link);
+}
+
+void VfTrack(NTSIM_TRACK *Track, NTSIM_RESOURCE_KIND Kind, NTSIM_SITE Site)
+{
+    VfTrackFor(Track, VfCurrent, Kind, Site);
+}
+
+void VfUntrack(NTSIM_TRACK *Track)
+{
+    RemoveEntryList(&Track->Link);
+    InitializeListHead(&Track->Link);
+    Track->Owner = NULL;
+}
+
+const char *VfResourceKindName(NTSIM_RESOURCE_KIND Kind)
+{
+    static const char *Names[NtsimResKindCount] = {
+        [NtsimResPool] = "pool block",
+        [NtsimResDevice] = "device object",
+        [NtsimResSymbolicLink] = "symbolic link",
+        [NtsimResHandle] = "handle",
+        [NtsimResObjectReference] = "object reference",
+        [NtsimResMdl] = "MDL",
+        [NtsimResIrp] = "IRP",
+        [NtsimResDriverExtension] = "driver object extension",
+        [NtsimResReinitRegistration] = "reinitialization registration",
+        [NtsimResShutdownRegistration] = "shutdown notification registration",
+        [NtsimResWorkItem] = "work item",
+        [NtsimResTimer] = "timer",
+        [NtsimResDpc] = "DPC",
+        [NtsimResThread] = "system thread",
+        [NtsimResIoTimer] = "I/O timer",
+        [NtsimResWorkQueued] = "queued work item",
+        [NtsimResResourceClaim] = "resource claim",
+        [NtsimResInterrupt] = "interrupt connection",
+        [NtsimResIoMapping] = "I/O space mapping",
+        [NtsimResCommonBuffer] = "DMA common buffer",
+        [NtsimResContiguous] = "contiguous memory",
+        [NtsimResAdapter] = "DMA adapter",
+        [NtsimResController] = "controller object",
+        [NtsimResHooked] = "resource",
+        [NtsimResOther] = "resource",
+    };
+    return Kind < NtsimResKindCount && Names[Kind] ? Names[Kind] : "resource";
 }
