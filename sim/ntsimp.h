@@ -173,6 +173,24 @@ void VfTrackFor(NTSIM_TRACK *Track, PDRIVER_OBJECT Owner, NTSIM_RESOURCE_KIND Ki
 void VfUntrack(NTSIM_TRACK *Track);
 const char *VfResourceKindName(NTSIM_RESOURCE_KIND Kind);
 
+/* How the leak audit describes and reclaims one kind of resource. The subsystem that
+ * owns the kind registers it when a machine is created, so the audit calls through this
+ * table and never names a subsystem. Reclaim must untrack the resource. A kind with no
+ * entry is described by its kind name and reclaimed by untracking it. */
+typedef struct _VF_RESOURCE_OPS {
+    void (*Describe)(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+    void (*Reclaim)(NTSIM_TRACK *Track); /* NULL: untracking is all there is to do */
+} VF_RESOURCE_OPS;
+void VfRegisterResourceKind(NTSIM_RESOURCE_KIND Kind, const VF_RESOURCE_OPS *Ops);
+void VfDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+void VfReclaimResource(NTSIM_TRACK *Track);
+/* Reclaim everything Driver still owns (memory that can hold other tracked objects last). */
+void VfReclaimResources(PDRIVER_OBJECT Driver);
+/* The leak audit (sim/verifier/audit.c): report each resource Driver still owns under its
+ * rule (FL-01/FL-03/FL-04 after a failed DriverEntry, IO-03/IO-04 after Unload). */
+typedef enum _VF_AUDIT_POINT { VfAuditAfterFailedEntry, VfAuditAfterUnload } VF_AUDIT_POINT;
+void VfAuditLeaks(PDRIVER_OBJECT Driver, VF_AUDIT_POINT Point);
+
 /* ---- fault injection choke point (sim/fault) ---- */
 typedef enum _NTSIM_FAULT_CLASS {
     NtsimFaultPool = 1u << 0,

@@ -308,3 +308,14 @@ void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, co
         }
     }
 }
+
+/* Pool blocks and queued work items, for the leak audit (sim/verifier/owner.c calls
+ * them back). */
+static const VF_RESOURCE_OPS ExpPoolOps = { ExpDescribeBlock, ExpReclaimBlock };
+static const VF_RESOURCE_OPS ExpQueuedWorkOps = { ExpDescribeQueuedWork, ExpReclaimQueuedWork };
+
+void ExpRegisterResourceKinds(void)
+{
+    VfRegisterResourceKind(NtsimResPool, &ExpPoolOps);
+    VfRegisterResourceKind(NtsimResWorkQueued, &ExpQueuedWorkOps);
+}

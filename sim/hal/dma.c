@@ -655,22 +655,12 @@ static DMA_OPERATIONS HalpDmaOperations = {
 
 void HalpDescribeMapping(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 void HalpReclaimMapping(NTSIM_TRACK *Track);
-void MiDescribeContiguous(NTSIM_TRACK *Track, char *Buffer, size_t Size);
-void MiReclaimContiguous(NTSIM_TRACK *Track);
-void IopDescribeController(NTSIM_TRACK *Track, char *Buffer, size_t Size);
-void IopReclaimController(NTSIM_TRACK *Track);
 
-void HalpDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
+static void HalpDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
 {
     switch (Track->Kind) {
     case NtsimResIoMapping:
         HalpDescribeMapping(Track, Buffer, Size);
-        break;
-    case NtsimResContiguous:
-        MiDescribeContiguous(Track, Buffer, Size);
-        break;
-    case NtsimResController:
-        IopDescribeController(Track, Buffer, Size);
         break;
     case NtsimResCommonBuffer: {
         HALP_COMMON_BUFFER *B = CONTAINING_RECORD(Track, HALP_COMMON_BUFFER, Track);
@@ -690,17 +680,11 @@ void HalpDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
     }
 }
 
-void HalpReclaimResource(NTSIM_TRACK *Track)
+static void HalpReclaimResource(NTSIM_TRACK *Track)
 {
     switch (Track->Kind) {
     case NtsimResIoMapping:
         HalpReclaimMapping(Track);
-        break;
-    case NtsimResContiguous:
-        MiReclaimContiguous(Track);
-        break;
-    case NtsimResController:
-        IopReclaimController(Track);
         break;
     case NtsimResCommonBuffer:
         HalpReleaseCommon(CONTAINING_RECORD(Track, HALP_COMMON_BUFFER, Track));
@@ -718,4 +702,15 @@ void HalpReclaimResource(NTSIM_TRACK *Track)
         VfUntrack(Track);
         break;
     }
+}
+
+/* I/O space mappings, common buffers and adapters, for the leak audit
+ * (sim/verifier/owner.c calls them back). */
+static const VF_RESOURCE_OPS HalpResourceOps = { HalpDescribeResource, HalpReclaimResource };
+
+void HalpRegisterResourceKinds(void)
+{
+    VfRegisterResourceKind(NtsimResIoMapping, &HalpResourceOps);
+    VfRegisterResourceKind(NtsimResCommonBuffer, &HalpResourceOps);
+    VfRegisterResourceKind(NtsimResAdapter, &HalpResourceOps);
 }

@@ -26,6 +26,21 @@ void KiResetLocks(void);
 void KiResetDpcs(void);
 void ExpResetWorkers(void);
 void ExpResetResources(void);
+/* Each subsystem tells the leak audit how to describe and reclaim its resource kinds. */
+void ExpRegisterResourceKinds(void);
+void ObpRegisterResourceKinds(void);
+void MiRegisterResourceKinds(void);
+void HalpRegisterResourceKinds(void);
+
+static void NtsimRegisterResourceKinds(void)
+{
+    KiRegisterResourceKinds();
+    ExpRegisterResourceKinds();
+    ObpRegisterResourceKinds();
+    MiRegisterResourceKinds();
+    HalpRegisterResourceKinds();
+    IopRegisterResourceKinds();
+}
 
 /* The exploration seed: the machine's, else NTSIM_SEED (decimal or 0x hex). */
 static uint64_t NtsimSeedFor(const ntsim_machine_config *Config)
@@ -86,6 +101,7 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     InitializeListHead(&Machine->Requests);
     NtsimMachine = Machine;
     KiInstallSignalHandlers();
+    NtsimRegisterResourceKinds();
     KiResetBugCheck();
     KiInitializeClock();
     KiResetDpcs();

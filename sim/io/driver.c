@@ -140,7 +140,7 @@ PVOID IoGetDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID ClientIdenti
     return NULL;
 }
 
-void IopFreeClientExtensions(IOP_DRIVER *Driver)
+static void IopFreeClientExtensions(IOP_DRIVER *Driver)
 {
     while (!IsListEmpty(&Driver->ClientExtensions)) {
         PLIST_ENTRY E = RemoveHeadList(&Driver->ClientExtensions);
@@ -219,4 +219,12 @@ void IopRunReinitializations(void)
 {
     for (int Pass = 0; Pass < IOP_REINIT_MAX_PASSES && IopRunReinitializationPass(); Pass++)
         continue;
+}
+
+/* The machine goes or the driver's image went: everything the driver still owns goes
+ * (the leak audit has reported it), then the driver object's extensions. */
+void IopReclaimResources(IOP_DRIVER *Driver)
+{
+    VfReclaimResources(&Driver->Object);
+    IopFreeClientExtensions(Driver);
 }

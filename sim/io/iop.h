@@ -124,13 +124,13 @@ NTSTATUS IopCloseFile(PFILE_OBJECT FileObject);
 void IopResetErrorLog(void);
 void IopResetWmi(void); /* wmi.c */
 
-/* audit (sim/verifier/audit.c) */
-typedef enum _IOP_AUDIT_POINT { IopAuditAfterFailedEntry, IopAuditAfterUnload } IOP_AUDIT_POINT;
-void VfAuditDriver(IOP_DRIVER *Driver, IOP_AUDIT_POINT Point);
-void VfCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtReturn);
-void VfCheckDeviceFlags(PDRIVER_OBJECT Object);
-void IopReclaimResources(IOP_DRIVER *Driver);
-void IopDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+/* iov.c: the I/O verifier's checks around DriverEntry and Unload, and the I/O manager's
+ * resource kinds for the leak audit (sim/verifier/audit.c) */
+void IovAuditDriver(IOP_DRIVER *Driver, VF_AUDIT_POINT Point);
+void IovCheckDriverEntryResult(IOP_DRIVER *Driver, NTSTATUS Status, KIRQL IrqlAtReturn);
+void IovCheckDeviceFlags(PDRIVER_OBJECT Object);
+void IopRegisterResourceKinds(void);
+void IopReclaimResources(IOP_DRIVER *Driver); /* driver.c: everything it owns, then its extensions */
 
 /* irp.c: !irp */
 int IopDumpLiveIrps(FILE *Out);
@@ -156,10 +156,7 @@ void MiProbeProtectedUser(const void *Address, size_t Length);
 /* pool internals used by the audit */
 void ExpDescribeBlock(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 BOOLEAN ExpIsPagedBlock(NTSIM_TRACK *Track);
-void ExpReclaimBlock(NTSIM_TRACK *Track);
 void ExpFlushQuarantine(void);
-PVOID ObpHandleTrackObject(NTSIM_TRACK *Track);
-void ObpReclaimHandle(NTSIM_TRACK *Track);
 NTSTATUS ObpInsertNameUtf8(PVOID Object, const char *Path);
 NTSTATUS ObpLookupLinkUtf8(const char *Path, PVOID *Object);
 NTSTATUS ObpLookupObjectWithRest(const char *Path, PVOID *Object, char *Rest, size_t RestSize);

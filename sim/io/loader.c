@@ -160,11 +160,11 @@ int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIA
     KIRQL Irql = KiCurrentIrql();
     IopPoisonRegistryPath(Driver);
     *EntryStatus = Status;
-    VfCheckDriverEntryResult(Driver, Status, Irql);
+    IovCheckDriverEntryResult(Driver, Status, Irql);
     if (Irql != PASSIVE_LEVEL)
         KiSetIrql(PASSIVE_LEVEL);
     if (!NT_SUCCESS(Status)) {
-        VfAuditDriver(Driver, IopAuditAfterFailedEntry);
+        IovAuditDriver(Driver, VfAuditAfterFailedEntry);
         IopUnloadImage(Driver);
         IopDestroyDriverObject(Driver);
         return 0;
@@ -195,7 +195,7 @@ int IopUnloadDriver(IOP_DRIVER *Driver)
                  KiCurrentIrql());
         KiSetIrql(PASSIVE_LEVEL);
     }
-    VfAuditDriver(Driver, IopAuditAfterUnload);
+    IovAuditDriver(Driver, VfAuditAfterUnload);
     IopUnloadImage(Driver);
     IopDestroyDriverObject(Driver);
     return 0;

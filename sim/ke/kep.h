@@ -349,8 +349,7 @@ ULONG KiLiveThreads(void);
 
 /* A driver's image is about to go away: cancel its timers, DPCs, work items, threads. */
 void KiDriverUnloading(PDRIVER_OBJECT Driver, PLIST_ENTRY Resources);
-BOOLEAN KiDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
-BOOLEAN KiReclaimResource(NTSIM_TRACK *Track);
+void KiRegisterResourceKinds(void); /* reclaim.c: timers, DPCs, threads for the leak audit */
 
 /* sim/mm: memory made inaccessible on purpose (RegistryPath after DriverEntry). */
 BOOLEAN MiDescribePoisonedAddress(const void *Address, char *Buffer, size_t Size);

@@ -1,67 +1,28 @@
 /* reclaim.c - what the leak audit needs from the execution model: describing and
- * reclaiming timers, DPCs, threads, I/O timers and work items a driver left behind,
- * and stopping them all before the driver's image is unmapped (so no callback ever
- * runs into an unloaded image; the audit has already reported them, IO-04/FL-01). */
+ * reclaiming timers, DPCs and threads a driver left behind, and stopping every callback
+ * source (those, I/O timers and work items) before the driver's image is unmapped (so no
+ * callback ever runs into an unloaded image; the audit has already reported them,
+ * IO-04/FL-01). */
 #include "ntsimp.h"
 #include "ke/kep.h"
-#include "ex/exp.h"
 
 void KiDescribeThreadResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
-void IopDescribeIoTimer(NTSIM_TRACK *Track, char *Buffer, size_t Size);
-void IopReclaimIoTimer(NTSIM_TRACK *Track);
-void IopDescribeWorkItem(NTSIM_TRACK *Track, char *Buffer, size_t Size);
-void IopReclaimWorkItem(NTSIM_TRACK *Track);
 
-BOOLEAN KiDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
+static void KiReclaimThread(NTSIM_TRACK *Track)
 {
-    switch (Track->Kind) {
-    case NtsimResTimer:
-        KiDescribeTimer(Track, Buffer, Size);
-        return TRUE;
-    case NtsimResDpc:
-        KiDescribeDpc(Track, Buffer, Size);
-        return TRUE;
-    case NtsimResThread:
-        KiDescribeThreadResource(Track, Buffer, Size);
-        return TRUE;
-    case NtsimResIoTimer:
-        IopDescribeIoTimer(Track, Buffer, Size);
-        return TRUE;
-    case NtsimResWorkItem:
-        IopDescribeWorkItem(Track, Buffer, Size);
-        return TRUE;
-    case NtsimResWorkQueued:
-        ExpDescribeQueuedWork(Track, Buffer, Size);
-        return TRUE;
-    default:
-        return FALSE;
-    }
+    KiCancelThread(CONTAINING_RECORD(Track, KI_THREAD, Track));
 }
 
-BOOLEAN KiReclaimResource(NTSIM_TRACK *Track)
+/* The kernel's kinds, for the leak audit (sim/verifier/owner.c calls them back). */
+static const VF_RESOURCE_OPS KiTimerOps = { KiDescribeTimer, KiReclaimTimer };
+static const VF_RESOURCE_OPS KiDpcOps = { KiDescribeDpc, KiReclaimDpc };
+static const VF_RESOURCE_OPS KiThreadOps = { KiDescribeThreadResource, KiReclaimThread };
+
+void KiRegisterResourceKinds(void)
 {
-    switch (Track->Kind) {
-    case NtsimResTimer:
-        KiReclaimTimer(Track);
-        return TRUE;
-    case NtsimResDpc:
-        KiReclaimDpc(Track);
-        return TRUE;
-    case NtsimResThread:
-        KiCancelThread(CONTAINING_RECORD(Track, KI_THREAD, Track));
-        return TRUE;
-    case NtsimResIoTimer:
-        IopReclaimIoTimer(Track);
-        return TRUE;
-    case NtsimResWorkItem:
-        IopReclaimWorkItem(Track);
-        return TRUE;
-    case NtsimResWorkQueued:
-        ExpReclaimQueuedWork(Track);
-        return TRUE;
-    default:
-        return FALSE;
-    }
+    VfRegisterResourceKind(NtsimResTimer, &KiTimerOps);
+    VfRegisterResourceKind(NtsimResDpc, &KiDpcOps);
+    VfRegisterResourceKind(NtsimResThread, &KiThreadOps);
 }
 
 /* Called with the driver's resource list before its image is unloaded: stop every
@@ -77,7 +38,7 @@ void KiDriverUnloading(PDRIVER_OBJECT Driver, PLIST_ENTRY Resources)
             if (Track->Kind == NtsimResTimer || Track->Kind == NtsimResDpc || Track->Kind == NtsimResThread ||
                 Track->Kind == NtsimResIoTimer || Track->Kind == NtsimResWorkQueued ||
                 (Track->Kind == NtsimResWorkItem)) {
-                KiReclaimResource(Track);
+                VfReclaimResource(Track);
                 Again = TRUE;
                 break;
             }

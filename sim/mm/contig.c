@@ -166,3 +166,11 @@ void MiReclaimContiguous(NTSIM_TRACK *Track)
 {
     MiFreeContiguous(CONTAINING_RECORD(Track, MI_CONTIGUOUS, Track));
 }
+
+/* Contiguous and non-cached memory, for the leak audit (sim/verifier/owner.c calls back). */
+static const VF_RESOURCE_OPS MiContiguousOps = { MiDescribeContiguous, MiReclaimContiguous };
+
+void MiRegisterResourceKinds(void)
+{
+    VfRegisterResourceKind(NtsimResContiguous, &MiContiguousOps);
+}

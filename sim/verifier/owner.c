@@ -92,3 +92,63 @@ const char *VfResourceKindName(NTSIM_RESOURCE_KIND Kind)
     };
     return Kind < NtsimResKindCount && Names[Kind] ? Names[Kind] : "resource";
 }
+
+/* ---- what the leak audit does with each kind (registered by the owning subsystems) ---- */
+
+static const VF_RESOURCE_OPS *VfKindOps[NtsimResKindCount];
+
+void VfRegisterResourceKind(NTSIM_RESOURCE_KIND Kind, const VF_RESOURCE_OPS *Ops)
+{
+    VfKindOps[Kind] = Ops;
+}
+
+static NTSIM_HOOKED_RESOURCE *VfHooked(NTSIM_TRACK *Track)
+{
+    return CONTAINING_RECORD(Track, NTSIM_HOOKED_RESOURCE, Track);
+}
+
+void VfDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
+{
+    const VF_RESOURCE_OPS *Ops = Track->Kind < NtsimResKindCount ? VfKindOps[Track->Kind] : NULL;
+    if (Track->Kind == NtsimResHooked)
+        VfHooked(Track)->Describe(VfHooked(Track), Buffer, Size);
+    else if (Ops && Ops->Describe)
+        Ops->Describe(Track, Buffer, Size);
+    else
+        snprintf(Buffer, Size, "%s", VfResourceKindName(Track->Kind));
+}
+
+void VfReclaimResource(NTSIM_TRACK *Track)
+{
+    const VF_RESOURCE_OPS *Ops = Track->Kind < NtsimResKindCount ? VfKindOps[Track->Kind] : NULL;
+    if (Track->Kind == NtsimResHooked)
+        VfHooked(Track)->Reclaim(VfHooked(Track));
+    else if (Ops && Ops->Reclaim)
+        Ops->Reclaim(Track);
+    else
+        VfUntrack(Track);
+}
+
+/* Memory that can hold other tracked objects (a KTIMER or KDPC in a device extension or
+ * a pool block) goes last, so nothing is reclaimed after the memory holding it. */
+static BOOLEAN VfHoldsObjects(NTSIM_RESOURCE_KIND Kind)
+{
+    return Kind == NtsimResDevice || Kind == NtsimResPool;
+}
+
+void VfReclaimResources(PDRIVER_OBJECT Driver)
+{
+    PLIST_ENTRY Resources = VfDriverResources(Driver);
+    for (int Pass = 0; Pass < 2; Pass++) {
+        PLIST_ENTRY E = Resources->Flink;
+        while (E != Resources) {
+            NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
+            if (Pass == 0 && VfHoldsObjects(Track->Kind)) {
+                E = E->Flink;
+                continue;
+            }
+            VfReclaimResource(Track);
+            E = Resources->Flink; /* a reclaim may remove other entries too */
+        }
+    }
+}
