@@ -262,6 +262,8 @@ typedef struct _OBJECT_TYPE {
     void (*CloseProcedure)(PVOID Object, ULONG HandleCount); /* a handle closed */
     /* Optional: a name for an object outside the namespace (a registry key's path). */
     void (*QueryNameProcedure)(PVOID Object, char *Buffer, size_t Size);
+    /* Optional: a driver dropped a reference (ObDereferenceObject), before the count falls. */
+    void (*DriverDereferenceProcedure)(PVOID Object);
 } OBJECT_TYPE;
 
 extern OBJECT_TYPE ObpDirectoryType, ObpSymbolicLinkType;

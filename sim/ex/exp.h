@@ -24,6 +24,11 @@ void ExpDescribeQueuedWork(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 void ExpReclaimQueuedWork(NTSIM_TRACK *Track);
 void ExpResetWorkers(void);
 
+/* pool internals used by the I/O verifier (sim/io/iov.c) and the host */
+void ExpDescribeBlock(NTSIM_TRACK *Track, char *Buffer, size_t Size);
+BOOLEAN ExpIsPagedBlock(NTSIM_TRACK *Track);
+void ExpFlushQuarantine(void);
+
 /* specialpool.c: driver pool in pages of its own with a guard page after each block,
  * freed blocks inaccessible in a quarantine (Driver Verifier's special pool, MM-01). */
 typedef struct _EXP_SPECIAL_BLOCK {

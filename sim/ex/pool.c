@@ -8,7 +8,6 @@
  * With the verifier on, blocks come from special pool (specialpool.c): an overrun or
  * a use after free faults at the access. */
 #include "ntsimp.h"
-#include "io/iop.h"
 #include "ex/exp.h"
 
 #define EXP_POOL_LIVE 0x6C6F6F50u  /* "Pool" */

@@ -6,7 +6,6 @@
  * final completion copies results back to the caller. */
 #include "host/hostp.h"
 
-KPROCESSOR_MODE IopSetPreviousMode(KPROCESSOR_MODE Mode);
 
 /* Request structures are recycled: the round trip of a small request then touches
  * no allocator at all (see ntsim-bench irp_roundtrip_ns). */
@@ -170,12 +169,12 @@ static int32_t NtsimSubmit(ntsim_file *File, ntsim_request *Request, ntsim_reque
     NTSTATUS Status = STATUS_UNSUCCESSFUL;
     KI_HOST_FRAME Frame;
     if (KI_HOST_TRY(&Frame)) {
-        KPROCESSOR_MODE Old = IopSetPreviousMode(UserMode);
+        KPROCESSOR_MODE Old = KiSetPreviousMode(UserMode);
         IoSetNextIrpStackLocation(Irp);
         IoGetCurrentIrpStackLocation(Irp)->DeviceObject = Device;
         NTSIM_SITE None = { NULL, 0 };
         Status = IopCallDispatch(Device, Irp, None);
-        IopSetPreviousMode(Old);
+        KiSetPreviousMode(Old);
     }
     KiLeaveHost(&Frame);
     if (KiMachineCrashed()) {

@@ -15,23 +15,11 @@ typedef struct _IOP_FILE {
 
 static void IopDeleteFile(PVOID Object);
 static void IopCloseFileHandle(PVOID Object, ULONG HandleCount);
-OBJECT_TYPE IopFileType = { .Name = "File", .DeleteProcedure = IopDeleteFile, .CloseProcedure = IopCloseFileHandle };
+static void IopOnFileDereference(PVOID Object);
+OBJECT_TYPE IopFileType = { .Name = "File", .DeleteProcedure = IopDeleteFile, .CloseProcedure = IopCloseFileHandle,
+                            .DriverDereferenceProcedure = IopOnFileDereference };
 static POBJECT_TYPE IopFileTypeValue = &IopFileType;
 POBJECT_TYPE *IoFileObjectType = &IopFileTypeValue;
-
-static KPROCESSOR_MODE IopMode = KernelMode;
-
-KPROCESSOR_MODE IopPreviousMode(void)
-{
-    return IopMode;
-}
-
-KPROCESSOR_MODE IopSetPreviousMode(KPROCESSOR_MODE Mode)
-{
-    KPROCESSOR_MODE Old = IopMode;
-    IopMode = Mode;
-    return Old;
-}
 
 typedef struct _IOP_SYNC_CONTEXT {
     BOOLEAN Done;
@@ -67,12 +55,12 @@ static NTSTATUS IopSendFileIrp(PFILE_OBJECT File, UCHAR Major, KPROCESSOR_MODE M
         Stack->Parameters.Create.Options = (ULONG)FILE_OPEN << 24;
         Stack->Parameters.Create.ShareAccess = FILE_SHARE_READ | FILE_SHARE_WRITE;
     }
-    KPROCESSOR_MODE OldMode = IopSetPreviousMode(Mode);
+    KPROCESSOR_MODE OldMode = KiSetPreviousMode(Mode);
     NTSIM_SITE None = { NULL, 0 };
     IoSetNextIrpStackLocation(Irp);
     IoGetCurrentIrpStackLocation(Irp)->DeviceObject = Device;
     NTSTATUS Status = IopCallDispatch(Device, Irp, None);
-    IopSetPreviousMode(OldMode);
+    KiSetPreviousMode(OldMode);
     if (!Sync.Done) {
         /* Pended open/close with nothing that could complete it in this machine. */
         return STATUS_PENDING;
@@ -190,7 +178,7 @@ static void IopDeleteFile(PVOID Object)
 }
 
 /* A driver dropping the reference IoGetDeviceObjectPointer gave it (rule IO-03). */
-void IopOnFileDereference(PVOID Object)
+static void IopOnFileDereference(PVOID Object)
 {
     IOP_FILE *File = Object;
     if (File->ReferenceTrack.Owner != NULL && File->ReferenceTrack.Owner == VfCurrentDriver())

@@ -4,6 +4,8 @@
 #include "ntsimp.h"
 #include "trace/trace.h"
 #include "ke/kep.h"
+#include "ex/exp.h"
+#include "mm/mip.h"
 
 typedef struct _IOP_CLIENT_EXTENSION {
     LIST_ENTRY Link;
@@ -136,27 +138,6 @@ void IopReclaimResources(IOP_DRIVER *Driver); /* driver.c: everything it owns, t
 int IopDumpLiveIrps(FILE *Out);
 BOOLEAN IopIsLiveIrp(const void *Irp);
 
-/* mm (sim/mm) */
-void MiInitializeUserSpace(void);
-void MiShutdownUserSpace(void);
-void *MiAllocateUser(size_t Size);
-void MiFreeUser(void *Address);
-BOOLEAN MiIsUserRange(const void *Address, size_t Length);
-void *MiAllocatePoisonable(size_t Size, size_t *MappedSize);
-void MiPoison(void *Address, size_t Size, const char *Description);
-void MiReleasePoisoned(void);
-/* userbuf.c: user buffers handed to drivers as raw addresses (UM-01) */
-void MiInitializeProtectedUser(char *Region, size_t Size);
-void *MiAllocateProtectedUser(const void *Data, size_t Size, const char *What);
-BOOLEAN MiIsProtectedUser(const void *Address);
-void MiCopyFromProtectedUser(void *To, const void *From, size_t Size);
-void MiFreeProtectedUser(void *Address);
-void MiProbeProtectedUser(const void *Address, size_t Length);
-
-/* pool internals used by the audit */
-void ExpDescribeBlock(NTSIM_TRACK *Track, char *Buffer, size_t Size);
-BOOLEAN ExpIsPagedBlock(NTSIM_TRACK *Track);
-void ExpFlushQuarantine(void);
 NTSTATUS ObpInsertNameUtf8(PVOID Object, const char *Path);
 NTSTATUS ObpLookupLinkUtf8(const char *Path, PVOID *Object);
 NTSTATUS ObpLookupObjectWithRest(const char *Path, PVOID *Object, char *Rest, size_t RestSize);

@@ -1,5 +1,6 @@
 /* context.c - per-thread simulator context: the driver source line of the DDI call in
- * progress (set by the nt/site.h macros) and small host-memory helpers. */
+ * progress (set by the nt/site.h macros), the previous mode, and small host-memory
+ * helpers. */
 #include "ntsimp.h"
 #include "ke/kep.h"
 
@@ -7,6 +8,22 @@
 
 NTSIM_TLS const char *KiSiteFile; /* switched with the thread: KI_THREAD_LOCALS */
 NTSIM_TLS int KiSiteLine;
+
+/* The mode of the request being served (ExGetPreviousMode): UserMode while the I/O
+ * manager dispatches a request the host sent as from user mode. */
+static KPROCESSOR_MODE KiMode = KernelMode;
+
+KPROCESSOR_MODE KiPreviousMode(void)
+{
+    return KiMode;
+}
+
+KPROCESSOR_MODE KiSetPreviousMode(KPROCESSOR_MODE Mode) /* returns the previous one */
+{
+    KPROCESSOR_MODE Old = KiMode;
+    KiMode = Mode;
+    return Old;
+}
 
 /* Every DDI call from a driver passes here first (nt/site.h): a safe point for
  * device interrupts, and in exploration mode a possible thread switch. */

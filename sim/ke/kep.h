@@ -350,6 +350,9 @@ ULONG KiLiveThreads(void);
 /* A driver's image is about to go away: cancel its timers, DPCs, work items, threads. */
 void KiDriverUnloading(PDRIVER_OBJECT Driver, PLIST_ENTRY Resources);
 void KiRegisterResourceKinds(void); /* reclaim.c: timers, DPCs, threads for the leak audit */
+/* context.c: the mode of the request being served (ExGetPreviousMode), set by the I/O manager */
+KPROCESSOR_MODE KiPreviousMode(void);
+KPROCESSOR_MODE KiSetPreviousMode(KPROCESSOR_MODE Mode);
 
 /* sim/mm: memory made inaccessible on purpose (RegistryPath after DriverEntry). */
 BOOLEAN MiDescribePoisonedAddress(const void *Address, char *Buffer, size_t Size);

@@ -1,7 +1,8 @@
 /* mdl.c - Mm routines on MDLs: probe and lock, unlock, system mapping. In one address
  * space the "system mapping" of a buffer is the buffer itself; what is simulated is
  * the bookkeeping a driver must get right (lock before map, unlock before free). */
-#include "io/iop.h"
+#include "mm/mip.h"
+#include "ke/kep.h"
 
 VOID MmProbeAndLockPages(PMDL Mdl, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation)
 {

@@ -7,7 +7,8 @@
  * buffer after DriverEntry) is mapped PROT_NONE so a late access faults and is named.
  * The lower half of the range holds buffers only the I/O manager touches (buffered and
  * direct I/O); the upper half, buffers a driver gets as raw addresses (userbuf.c). */
-#include "io/iop.h"
+#include "mm/mip.h"
+#include "ke/kep.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -230,6 +231,5 @@ void MiReleasePoisoned(void)
 
 KPROCESSOR_MODE ExGetPreviousMode(VOID)
 {
-    extern KPROCESSOR_MODE IopPreviousMode(void);
-    return IopPreviousMode();
+    return KiPreviousMode();
 }

@@ -16,7 +16,7 @@
  * page is not seen. The fault handler (ke/bugcheck.c) calls MiHandleUserFault; findings
  * are reported when the host call returns (MiFlushUserFindings), not inside the signal
  * handler. */
-#include "io/iop.h"
+#include "mm/mip.h"
 #include "ke/kep.h"
 
 #include <sys/mman.h>

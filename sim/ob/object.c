@@ -82,10 +82,8 @@ static LONG_PTR ObpDereferenceChecked(PVOID Object, const char *Ddi, NTSIM_SITE 
     if (Header->PointerCount <= 0)
         KiBugCheck(0x18, 0, (ULONG_PTR)Object, 2, (ULONG_PTR)Header->PointerCount, Site,
                    "%s(%p): reference count already zero", Ddi, Object);
-    extern OBJECT_TYPE IopFileType;
-    extern void IopOnFileDereference(PVOID Object);
-    if (Header->Type == &IopFileType)
-        IopOnFileDereference(Object);
+    if (Header->Type->DriverDereferenceProcedure) /* a file object: IO-03's reference (sim/io/file.c) */
+        Header->Type->DriverDereferenceProcedure(Object);
     LONG_PTR Remaining = --Header->PointerCount;
     if (Remaining == 0)
         ObpDelete(Header);
