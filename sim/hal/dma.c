@@ -107,9 +107,9 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
      * the DMA channel was claimed */
     if (Driver) {
         BOOLEAN Claimed = Description->Master
-                              ? IopDriverClaimsType(Driver, CmResourceTypeMemory, ~0ull) ||
-                                    IopDriverClaimsType(Driver, CmResourceTypePort, ~0ull)
-                              : IopDriverClaimsType(Driver, CmResourceTypeDma, Description->DmaChannel);
+                              ? HalpIo.DriverClaimsType(Driver, CmResourceTypeMemory, ~0ull) ||
+                                    HalpIo.DriverClaimsType(Driver, CmResourceTypePort, ~0ull)
+                              : HalpIo.DriverClaimsType(Driver, CmResourceTypeDma, Description->DmaChannel);
         if (!Claimed) {
             if (Description->Master)
                 VfReport("HW-01", NTSIM_SEV_ERROR, Driver, Site,

@@ -1,5 +1,6 @@
 /* halp.h - the simulated HAL's internals, shared with sim/io (claims, interrupt
- * objects) and sim/host (machine devices).
+ * objects, which the I/O manager registers as callbacks: HALP_IO_CALLBACKS) and
+ * sim/host (machine devices).
  *
  * The machine has one hwmodel bus on KiClock(): I/O ports, MMIO and 64 interrupt
  * lines. The HAL maps port I/O onto it (port.c), translates bus addresses and
@@ -8,7 +9,8 @@
  * the next safe point. See docs/hal.md. */
 #ifndef NTSIM_HALP_H
 #define NTSIM_HALP_H
-#include "io/iop.h"
+#include "ntsimp.h"
+#include "ke/kep.h"
 
 #include <hwmodel/bus.h>
 #include <hwmodel/clock.h>
@@ -43,20 +45,32 @@ BOOLEAN HalpLinePending(ULONG Line);
 /* ISRs run on a line so far (all lines). */
 extern uint64_t HalpInterruptsDelivered;
 
-/* ---- interrupt objects (sim/io/interrupt.c) ---- */
-/* Run the ISR chain of Line at its DIRQL (the caller has raised); TRUE if an ISR
- * claimed the interrupt. Spurious: the HW-04 option's call, which no ISR may claim. */
-BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious);
-extern BOOLEAN IopSpuriousAfterConnect;   /* machine option (HW-04) */
-void IopResetInterrupts(void);
-
-/* ---- resource claims (sim/io/resource.c) ---- */
-/* HW-01: a port access by the running driver outside its claims is reported once
- * per driver and port (the access still happens). Cheap when nothing is wrong. */
-void IopCheckPortAccess(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site);
-/* TRUE if Driver (or one of its devices) holds a claim on bus interrupt line Line. */
-BOOLEAN IopDriverClaimsInterrupt(PDRIVER_OBJECT Driver, ULONG Line);
-void IopResetResources(void);
+/* ---- what the HAL needs from the I/O manager above it ----
+ * The interrupt objects with their ISRs (sim/io/interrupt.c) and the resource claims
+ * (the ResourceMap, sim/io/resource.c) are the I/O manager's. The HAL delivers
+ * interrupts, checks accesses against the running driver's claims and records
+ * HalAssignSlotResources' claims through these routines, which the I/O manager
+ * registers when a machine is created: the HAL never calls up into io by name. */
+typedef struct _HALP_IO_CALLBACKS {
+    /* Run the ISR chain of Line at its DIRQL (the caller has raised); TRUE if an ISR
+     * claimed the interrupt. Spurious: the HW-04 option's call, which no ISR may claim. */
+    BOOLEAN (*DispatchInterrupt)(ULONG Line, BOOLEAN Spurious);
+    void (*InterruptStorm)(ULONG Line, ULONG Count); /* TM-01: bug check 0xF2 */
+    /* HW-01: a port access by the running driver outside its claims is reported once
+     * per driver and port (the access still happens). Cheap when nothing is wrong. */
+    void (*CheckPortAccess)(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site);
+    BOOLEAN (*DriverClaimsMemory)(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi);
+    /* Any claim of Type (CmResourceTypeXxx) with Start == Value (Value ~0: any). */
+    BOOLEAN (*DriverClaimsType)(PDRIVER_OBJECT Driver, UCHAR Type, ULONGLONG Value);
+    NTSTATUS (*ClaimResources)(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING ClassName, PDRIVER_OBJECT Driver,
+                               PDEVICE_OBJECT Device, const CM_RESOURCE_LIST *List, ULONG ListSize,
+                               PBOOLEAN ConflictDetected);
+    NTSTATUS (*InjectedConflict)(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected);
+} HALP_IO_CALLBACKS;
+extern NTSIM_HIDDEN HALP_IO_CALLBACKS HalpIo;
+/* Bumped by the I/O manager whenever the claims change: the HAL's per-mapping cache
+ * of a claim check is keyed on it (mmio.c). */
+extern NTSIM_HIDDEN ULONG HalpClaimGeneration;
 
 /* ---- PCI, MMIO, physical memory, DMA (pci.c, mmio.c, dma.c; docs/pci.md) ---- */
 #include <hwmodel/pci.h>
@@ -81,16 +95,6 @@ BOOLEAN HalpDescribeRegisterFault(const void *Address, char *Buffer, size_t Size
 void HalpResetMappings(void);
 /* MmGetPhysicalAddress of an I/O mapping */
 BOOLEAN HalpMappingPhysical(const void *Address, ULONGLONG *Physical);
-
-/* ---- claims used by pci.c, mmio.c, dma.c (sim/io/resource.c) ---- */
-ULONG IopClaimGeneration(void);
-BOOLEAN IopDriverClaimsMemory(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi);
-/* Any claim of Type (CmResourceTypeXxx) with Start == Value (Value ~0: any). */
-BOOLEAN IopDriverClaimsType(PDRIVER_OBJECT Driver, UCHAR Type, ULONGLONG Value);
-NTSTATUS IopClaimResources(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING ClassName, PDRIVER_OBJECT Driver,
-                           PDEVICE_OBJECT Device, const CM_RESOURCE_LIST *List, ULONG ListSize,
-                           PBOOLEAN ConflictDetected);
-NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected);
 
 /* ---- slave (ISA system) DMA through the 8237 (isadma.c, docs/isa-dma.md) ---- */
 BOOLEAN HalpIsaValidChannel(const DEVICE_DESCRIPTION *Description);

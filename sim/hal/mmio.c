@@ -47,6 +47,7 @@ typedef struct _HALP_MAPPING {
     ULONGLONG OpsBase, OpsLast;
 } HALP_MAPPING;
 
+ULONG HalpClaimGeneration; /* bumped by the I/O manager (sim/io/resource.c) */
 static HALP_MAPPING *HalpMappings;
 static HALP_MAPPING *HalpLastMapping;
 
@@ -130,9 +131,9 @@ static void __attribute__((noinline)) HalpCheckClaimSlow(HALP_MAPPING *M, PDRIVE
                                                          ULONG Size, BOOLEAN Write, NTSIM_SITE Site)
 {
     M->CheckedDriver = Driver;
-    M->CheckedGeneration = IopClaimGeneration();
-    M->Claimed = IopDriverClaimsMemory(Driver, M->Pa, M->Pa + M->Length);
-    if (M->Claimed || IopDriverClaimsMemory(Driver, Pa, Pa + Size) || M->ReportedClaim)
+    M->CheckedGeneration = HalpClaimGeneration;
+    M->Claimed = HalpIo.DriverClaimsMemory(Driver, M->Pa, M->Pa + M->Length);
+    if (M->Claimed || HalpIo.DriverClaimsMemory(Driver, Pa, Pa + Size) || M->ReportedClaim)
         return;
     M->ReportedClaim = TRUE;
     char Where[400];
@@ -152,7 +153,7 @@ static inline HALP_MAPPING *HalpCheckAccess(const volatile void *Register, ULONG
         return NULL;
     *Pa = M->Pa + (ULONGLONG)((const char *)Register - M->Va);
     PDRIVER_OBJECT Driver = VfCurrentDriver();
-    if (Driver && !(M->CheckedDriver == Driver && M->Claimed && M->CheckedGeneration == IopClaimGeneration()))
+    if (Driver && !(M->CheckedDriver == Driver && M->Claimed && M->CheckedGeneration == HalpClaimGeneration))
         HalpCheckClaimSlow(M, Driver, *Pa, Size, Write, Site);
     return M;
 }

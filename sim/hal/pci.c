@@ -182,7 +182,7 @@ NTSTATUS HalAssignSlotResources(PUNICODE_STRING RegistryPath, PUNICODE_STRING Dr
         return STATUS_NO_SUCH_DEVICE;
     if (ViFaultShouldFail(NtsimFaultResource, "HalAssignSlotResources", 0, Site)) {
         NtsimSetLastError("HalAssignSlotResources: a conflict was injected");
-        return IopInjectedConflict(DriverObject, NULL);
+        return HalpIo.InjectedConflict(DriverObject, NULL);
     }
     CM_PARTIAL_RESOURCE_DESCRIPTOR Parts[HW_PCI_BARS + 1];
     ULONG Count = 0;
@@ -248,8 +248,8 @@ NTSTATUS HalAssignSlotResources(PUNICODE_STRING RegistryPath, PUNICODE_STRING Dr
     List->List[0].PartialResourceList.Count = Count;
     memcpy(List->List[0].PartialResourceList.PartialDescriptors, Parts, Count * sizeof(Parts[0]));
     BOOLEAN Conflict = FALSE;
-    NTSTATUS Status = IopClaimResources("HalAssignSlotResources", Site, DriverClassName, DriverObject, DeviceObject,
-                                        List, Size, &Conflict);
+    NTSTATUS Status = HalpIo.ClaimResources("HalAssignSlotResources", Site, DriverClassName, DriverObject,
+                                            DeviceObject, List, Size, &Conflict);
     if (!NT_SUCCESS(Status)) {
         ExpFreePool(List, 0, "HalAssignSlotResources", Site);
         return Status;

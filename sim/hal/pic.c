@@ -25,8 +25,8 @@ static uint64_t HalpInService;
 static uint64_t HalpMasked;     /* storms */
 static unsigned HalpUnclaimed[HALP_IRQ_LINES];
 static unsigned HalpClaimedHigh[HALP_IRQ_LINES]; /* claims in a row while the line never dropped */
-void IopInterruptStorm(ULONG Line, ULONG Count); /* sim/io/interrupt.c: bug check 0xF2 */
 uint64_t HalpInterruptsDelivered;
+HALP_IO_CALLBACKS HalpIo; /* registered by the I/O manager (IopRegisterHalCallbacks) */
 
 #define HALP_BIT(Line) (1ull << (Line))
 #define HALP_STORM_LIMIT 1000u
@@ -144,7 +144,7 @@ static void __attribute__((noinline)) HalpDeliverSlow(void)
         HalpInterruptsDelivered++;
         KIRQL Old = Current;
         KiSetIrql(BestIrql);
-        BOOLEAN Claimed = IopDispatchInterrupt(Best, Spurious);
+        BOOLEAN Claimed = HalpIo.DispatchInterrupt(Best, Spurious);
         if (Claimed)
             KiDeviceProgress++;
         HalpInService &= ~Bit;
@@ -156,7 +156,7 @@ static void __attribute__((noinline)) HalpDeliverSlow(void)
         if (Claimed && (HalpLevelMode & HalpLevel & Bit)) {
             uint32_t Limit = KiWatchdogConfig.storm_count;
             if (++HalpClaimedHigh[Best] >= Limit && Limit)
-                IopInterruptStorm(Best, HalpClaimedHigh[Best]);
+                HalpIo.InterruptStorm(Best, HalpClaimedHigh[Best]);
         } else {
             HalpClaimedHigh[Best] = 0;
         }

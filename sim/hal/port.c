@@ -32,7 +32,7 @@ static inline ULONG HalpPortNumber(ULONG_PTR Port, ULONG Size, BOOLEAN Write, NT
 static ULONG HalpRead(ULONG_PTR PortAddress, ULONG Size, NTSIM_SITE Site)
 {
     ULONG Port = HalpPortNumber(PortAddress, Size, FALSE, Site);
-    IopCheckPortAccess(Port, Size, FALSE, Site);
+    HalpIo.CheckPortAccess(Port, Size, FALSE, Site);
     uint32_t Value = 0xFFFFFFFFu;
     hw_bus *Bus = HalpBus();
     if (Bus)
@@ -46,7 +46,7 @@ static ULONG HalpRead(ULONG_PTR PortAddress, ULONG Size, NTSIM_SITE Site)
 static void HalpWrite(ULONG_PTR PortAddress, ULONG Size, ULONG Value, NTSIM_SITE Site)
 {
     ULONG Port = HalpPortNumber(PortAddress, Size, TRUE, Site);
-    IopCheckPortAccess(Port, Size, TRUE, Site);
+    HalpIo.CheckPortAccess(Port, Size, TRUE, Site);
     hw_bus *Bus = HalpBus();
     if (Bus)
         hw_bus_io_write(Bus, (uint16_t)Port, Size, Value);

@@ -26,13 +26,14 @@ void KiResetLocks(void);
 void KiResetDpcs(void);
 void ExpResetWorkers(void);
 void ExpResetResources(void);
-/* Each subsystem tells the leak audit how to describe and reclaim its resource kinds. */
+/* Each subsystem tells the leak audit how to describe and reclaim its resource kinds, and
+ * the I/O manager gives the HAL its callbacks (lower layers never call up by name). */
 void ExpRegisterResourceKinds(void);
 void ObpRegisterResourceKinds(void);
 void MiRegisterResourceKinds(void);
 void HalpRegisterResourceKinds(void);
 
-static void NtsimRegisterResourceKinds(void)
+static void NtsimRegisterCallbacks(void)
 {
     KiRegisterResourceKinds();
     ExpRegisterResourceKinds();
@@ -40,6 +41,7 @@ static void NtsimRegisterResourceKinds(void)
     MiRegisterResourceKinds();
     HalpRegisterResourceKinds();
     IopRegisterResourceKinds();
+    IopRegisterHalCallbacks();
 }
 
 /* The exploration seed: the machine's, else NTSIM_SEED (decimal or 0x hex). */
@@ -101,7 +103,7 @@ ntsim_machine *ntsim_machine_create(const ntsim_machine_config *Config)
     InitializeListHead(&Machine->Requests);
     NtsimMachine = Machine;
     KiInstallSignalHandlers();
-    NtsimRegisterResourceKinds();
+    NtsimRegisterCallbacks();
     KiResetBugCheck();
     KiInitializeClock();
     KiResetDpcs();

@@ -8,6 +8,7 @@
  * IoConnectInterrupt checks the vector against the driver's claims (HW-01) and,
  * with the machine's spurious_irq option, delivers one spurious interrupt as soon
  * as the object is connected (HW-04): every ISR on the vector must return FALSE. */
+#include "io/iop.h"
 #include "hal/halp.h"
 #include "trace/trace.h"
 

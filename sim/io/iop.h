@@ -97,6 +97,26 @@ void IopRunReinitializations(void);
 /* timer.c */
 void IopDeleteIoTimer(PDEVICE_OBJECT DeviceObject);
 
+/* interrupt.c: interrupt objects */
+BOOLEAN IopDispatchInterrupt(ULONG Line, BOOLEAN Spurious);
+void IopInterruptStorm(ULONG Line, ULONG Count);
+extern BOOLEAN IopSpuriousAfterConnect;   /* machine option (HW-04) */
+void IopResetInterrupts(void);
+
+/* resource.c: resource claims */
+void IopCheckPortAccess(ULONG Port, ULONG Size, BOOLEAN Write, NTSIM_SITE Site);
+/* TRUE if Driver (or one of its devices) holds a claim on bus interrupt line Line. */
+BOOLEAN IopDriverClaimsInterrupt(PDRIVER_OBJECT Driver, ULONG Line);
+void IopResetResources(void);
+BOOLEAN IopDriverClaimsMemory(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi);
+BOOLEAN IopDriverClaimsType(PDRIVER_OBJECT Driver, UCHAR Type, ULONGLONG Value);
+NTSTATUS IopClaimResources(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING ClassName, PDRIVER_OBJECT Driver,
+                           PDEVICE_OBJECT Device, const CM_RESOURCE_LIST *List, ULONG ListSize,
+                           PBOOLEAN ConflictDetected);
+NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected);
+/* The HAL's callbacks into the claims and interrupt objects (sim/hal/halp.h, HALP_IO_CALLBACKS). */
+void IopRegisterHalCallbacks(void);
+
 /* device.c */
 void IopReclaimDevice(PDEVICE_OBJECT Device);
 PDEVICE_OBJECT IopGetAttachedDevice(PDEVICE_OBJECT Device);

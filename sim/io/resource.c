@@ -23,6 +23,7 @@
  * notice). OverrideConflict = TRUE writes the claim anyway (reported as HW-03).
  * Claims are tracked resources of the driver: still held after a failed DriverEntry
  * is FL-02, after Unload IO-04; the audit releases them. */
+#include "io/iop.h"
 #include "hal/halp.h"
 #include "cm/cmp.h"
 
@@ -50,7 +51,6 @@ typedef struct _IOP_CLAIM {
 
 static LIST_ENTRY IopClaims;
 static BOOLEAN IopClaimsReady;
-static ULONG IopClaimsGeneration;
 static CONFIGURATION_INFORMATION IopConfiguration;
 
 /* HW-01 dedupe: (driver, port) pairs already reported */
@@ -76,7 +76,7 @@ void IopResetResources(void)
 {
     IopClaimsReady = FALSE;
     IopInitClaims();
-    IopClaimsGeneration++;
+    HalpClaimGeneration++;
     IopReportedCount = 0;
     memset(&IopPortCache, 0, sizeof(IopPortCache));
     memset(&IopConfiguration, 0, sizeof(IopConfiguration));
@@ -322,7 +322,7 @@ static void IopFreeClaim(IOP_CLAIM *C)
         snprintf(Class, sizeof(Class), IOP_RESOURCEMAP "\\%s", C->ClassName);
         CmpDeleteTree(Class);
     }
-    IopClaimsGeneration++;
+    HalpClaimGeneration++;
     free(C->ClassName);
     free(C->KeyPath);
     free(C->ValueName);
@@ -458,7 +458,7 @@ static NTSTATUS IopClaim(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING Clas
     InsertTailList(&IopClaims, &C->Link);
     VfTrackFor(&C->Track, Driver, NtsimResResourceClaim, Site);
     IopWriteClaim(C, List, Size);
-    IopClaimsGeneration++;
+    HalpClaimGeneration++;
     return STATUS_SUCCESS;
 }
 
@@ -687,7 +687,7 @@ NTSTATUS IoAssignResources(PUNICODE_STRING RegistryPath, PUNICODE_STRING DriverC
 
 static BOOLEAN IopPortClaimed(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi)
 {
-    if (IopPortCache.Driver == Driver && IopPortCache.Generation == IopClaimsGeneration && Lo >= IopPortCache.Lo &&
+    if (IopPortCache.Driver == Driver && IopPortCache.Generation == HalpClaimGeneration && Lo >= IopPortCache.Lo &&
         Hi <= IopPortCache.Hi)
         return TRUE;
     if (!IopClaimsReady)
@@ -701,7 +701,7 @@ static BOOLEAN IopPortClaimed(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi)
             if (R->Type != CmResourceTypePort || Lo < R->Start || Hi > R->Start + R->Length)
                 continue;
             IopPortCache.Driver = Driver;
-            IopPortCache.Generation = IopClaimsGeneration;
+            IopPortCache.Generation = HalpClaimGeneration;
             IopPortCache.Lo = R->Start;
             IopPortCache.Hi = R->Start + R->Length;
             return TRUE;
@@ -755,11 +755,6 @@ BOOLEAN IopDriverClaimsInterrupt(PDRIVER_OBJECT Driver, ULONG Line)
 
 /* ---- for the PCI side of the HAL (sim/hal/pci.c, mmio.c, dma.c) ---- */
 
-ULONG IopClaimGeneration(void)
-{
-    return IopClaimsGeneration;
-}
-
 BOOLEAN IopDriverClaimsMemory(PDRIVER_OBJECT Driver, ULONGLONG Lo, ULONGLONG Hi)
 {
     if (!IopClaimsReady)
@@ -802,6 +797,20 @@ NTSTATUS IopClaimResources(const char *Ddi, NTSIM_SITE Site, PCUNICODE_STRING Cl
 NTSTATUS IopInjectedConflict(PDRIVER_OBJECT Driver, PBOOLEAN ConflictDetected)
 {
     return IopConflictStatus(Driver, NULL, ConflictDetected);
+}
+
+void IopRegisterHalCallbacks(void)
+{
+    static const HALP_IO_CALLBACKS Callbacks = {
+        .DispatchInterrupt = IopDispatchInterrupt,
+        .InterruptStorm = IopInterruptStorm,
+        .CheckPortAccess = IopCheckPortAccess,
+        .DriverClaimsMemory = IopDriverClaimsMemory,
+        .DriverClaimsType = IopDriverClaimsType,
+        .ClaimResources = IopClaimResources,
+        .InjectedConflict = IopInjectedConflict,
+    };
+    HalpIo = Callbacks;
 }
 
 /* For the PnP arbiter (sim/io/pnpres.c): is the range free for this owner? */

@@ -85,7 +85,7 @@ typedef struct _KI_THREAD_LOCALS {
     NTSTATUS SehCode;              /* seh.c: the exception being handled */
     struct _NTSIM_SEH_FRAME *SehTop; /* seh.c: the innermost __try */
     KI_HOST_FRAME *TopFrame;       /* bugcheck.c: where a bug check unwinds to */
-    PDRIVER_OBJECT Driver;         /* io/driver.c: the driver whose code runs */
+    PDRIVER_OBJECT Driver;         /* VfCurrent (verifier/owner.c): the driver whose code runs */
 } KI_THREAD_LOCALS;
 extern NTSIM_TLS const char *KiSiteFile;
 extern NTSIM_TLS int KiSiteLine;
