@@ -5,7 +5,7 @@
 # includes an io/ header. Comments do not count (a comment may say where a caller is).
 #   sh upcalls.sh <sim directory>
 root=${1:?usage: upcalls.sh <sim directory>}
-folders="ex ke cm mm ob rtl hal ps verifier"
+folders="ex ke cm mm ob rtl hal ps verifier trace"
 
 set --
 for folder in $folders; do
@@ -44,7 +44,7 @@ END { exit found ? 1 : 0 }
 find "$@" -type f \( -name '*.c' -o -name '*.h' -o -name '*.inc' \) -exec awk "$prog" {} +
 status=$?
 if [ $status -ne 0 ]; then
-    echo "upcalls.sh: ex/ ke/ cm/ mm/ ob/ rtl/ hal/ ps/ verifier/ sit below io/ and must not call up into it;" \
+    echo "upcalls.sh: ex/ ke/ cm/ mm/ ob/ rtl/ hal/ ps/ verifier/ trace/ sit below io/ and must not call up into it;" \
          "use the ownership service (Vf*, ntsimp.h) or a callback io registers (docs/architecture.md, Layers)" >&2
 fi
 exit $status
