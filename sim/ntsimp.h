@@ -65,9 +65,6 @@ const char *KiFormatSiteShort(NTSIM_SITE Site, char *Buffer, size_t Size); /* "e
 /* snprintf(Buffer, Size, "%s", Text) without snprintf's cost. */
 const char *KiCopyText(char *Buffer, size_t Size, const char *Text);
 
-/* ---- drivers ---- */
-typedef struct _IOP_DRIVER IOP_DRIVER;
-
 /* ---- the running driver and what it owns (sim/verifier/owner.c) ----
  * Cross-cutting services every subsystem uses (findings name the driver, resources are
  * charged to it), so they sit below all of them, beside the findings; the I/O manager

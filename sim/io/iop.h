@@ -22,6 +22,7 @@ typedef struct _IOP_REINIT {
     NTSIM_TRACK Track;
 } IOP_REINIT;
 
+typedef struct _IOP_DRIVER IOP_DRIVER;
 struct _IOP_DRIVER {
     union {                       /* first: PDRIVER_OBJECT == IOP_DRIVER * */
         DRIVER_OBJECT Object;
