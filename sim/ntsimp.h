@@ -77,6 +77,8 @@ typedef struct _VF_DRIVER {
     const char *Name;       /* the service name ("echo"), for findings, bug checks, traces */
     LIST_ENTRY Resources;   /* NTSIM_TRACK.Link of everything it owns */
     LIST_ENTRY Link;        /* in the list of registered drivers (VfDrivers) */
+    BOOLEAN InDriverEntry;  /* its DriverEntry is running (set by the loader; the fault
+                               filter "entry" and the points' during_entry read it) */
 } VF_DRIVER;
 
 static inline VF_DRIVER *VfDriver(PDRIVER_OBJECT Driver)

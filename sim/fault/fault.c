@@ -5,7 +5,7 @@
  * only. Only calls made while driver code runs count: the simulator's own work
  * (loading, the host API) never fails. Every counted call is recorded as a point
  * (index, DDI, driver line) so a sweep can name what it failed. */
-#include "io/iop.h"
+#include "ntsimp.h"
 #include "trace/trace.h"
 
 typedef struct _VI_POINT {
@@ -210,7 +210,7 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
         return FALSE;
     if (ViConfig.driver && strcasecmp(ViConfig.driver, VfDriverName(Driver)) != 0)
         return FALSE;
-    if (ViConfig.during_entry_only && !IopDriver(Driver)->InDriverEntry)
+    if (ViConfig.during_entry_only && !VfDriver(Driver)->InDriverEntry)
         return FALSE;
     unsigned long Index = ++ViCounter;
     VI_POINT *Point = ViNewPoint();
@@ -221,7 +221,7 @@ BOOLEAN ViFaultShouldFail(NTSIM_FAULT_CLASS Class, const char *Ddi, ULONG Tag, N
     Point->Public.fault_class = ViClassName(Class);
     Point->Public.site = Point->Site;
     Point->Public.driver = Point->Driver;
-    Point->Public.during_entry = IopDriver(Driver)->InDriverEntry;
+    Point->Public.during_entry = VfDriver(Driver)->InDriverEntry;
     BOOLEAN Fail = FALSE;
     switch (ViConfig.mode) {
     case NTSIM_FAULT_NTH:

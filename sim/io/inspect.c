@@ -45,7 +45,7 @@ static int IopDumpDriver(FILE *Out, const char *Name)
     char Code[256];
     fprintf(Out, "Driver object %p \\Driver\\%s (%s)\n", (void *)D, Driver->ServiceName,
             Driver->ImagePath ? Driver->ImagePath : "linked in");
-    fprintf(Out, "  state: %s\n", Driver->Unloaded ? "unloaded" : Driver->InDriverEntry ? "in DriverEntry" : "loaded");
+    fprintf(Out, "  state: %s\n", Driver->Unloaded ? "unloaded" : Driver->Owner.InDriverEntry ? "in DriverEntry" : "loaded");
     fprintf(Out, "  DriverUnload: %s\n", IopCodeName((void *)D->DriverUnload, Code, sizeof(Code)));
     fprintf(Out, "  DriverStartIo: %s\n", IopCodeName((void *)D->DriverStartIo, Code, sizeof(Code)));
     fprintf(Out, "  AddDevice: %s\n",

@@ -37,7 +37,6 @@ struct _IOP_DRIVER {
     LIST_ENTRY ClientExtensions;
     LIST_ENTRY Reinits;
     LIST_ENTRY MachineLink;
-    BOOLEAN InDriverEntry;
     BOOLEAN Loaded;               /* DriverEntry succeeded and Unload has not run */
     BOOLEAN Unloaded;             /* the image is gone: calls into it are reports */
     void *RegistryPathPage;       /* poisoned after DriverEntry (DE-04) */

@@ -153,10 +153,10 @@ int IopLoadDriver(const char *ServiceName, const char *ImagePath, PDRIVER_INITIA
     PUNICODE_STRING RegistryPath = IopMakeRegistryPath(Driver);
 
     KiSetIrql(PASSIVE_LEVEL);
-    Driver->InDriverEntry = TRUE;
+    Driver->Owner.InDriverEntry = TRUE;
     NTSTATUS Status;
     IOP_CALL_DRIVER(&Driver->Object, Status = Entry(&Driver->Object, RegistryPath));
-    Driver->InDriverEntry = FALSE;
+    Driver->Owner.InDriverEntry = FALSE;
     KIRQL Irql = KiCurrentIrql();
     IopPoisonRegistryPath(Driver);
     *EntryStatus = Status;
