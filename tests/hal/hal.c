@@ -7,6 +7,9 @@
 #include "ntsim_test.h"
 
 #define COM1 0x3F8
+
+/* hal.dll's data export; the WDK has no declaration of it, drivers write their own */
+extern PUCHAR *KdComPortInUse;
 #define UART_IER 1
 #define UART_IIR 2
 #define UART_LCR 3
@@ -849,6 +852,11 @@ static void test_hal_translation(void **state)
     PCONFIGURATION_INFORMATION Info = IoGetConfigurationInformation();
     assert_non_null(Info);
     assert_int_equal(Info->SerialCount, 0);
+    /* the HAL's data export KdComPortInUse, read as the WDK serial sample declares it
+     * (the import slot): no kernel debugger owns a COM port, so a serial driver may start
+     * COM1 */
+    assert_non_null(KdComPortInUse);
+    assert_null(*KdComPortInUse);
     ntsim_machine_destroy(M);
 }
 

@@ -1,7 +1,8 @@
 /* psehdrv.c - wdk_pseh.sys, built with ntsim_add_driver(... REACTOS_COMPAT): ReactOS's
  * <pseh/pseh2.h> macro names over ntsim's SEH, in the forms ReactOS drivers use them.
  * DriverEntry returns STATUS_DEVICE_NOT_READY when every form behaved, else a distinct
- * failure status naming the first one that did not. */
+ * failure status naming the first one that did not. It also reads KdComPortInUse through
+ * the folder's NDK stand-in. */
 #include <ntddk.h>
 #include <pseh/pseh2.h>
 /* the folder's NDK stand-in, as parport includes it: it must compile after ntddk.h */
@@ -112,5 +113,9 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
      * it but this one */
     if (CaughtCode() != STATUS_INVALID_PARAMETER_3)
         return STATUS_UNSUCCESSFUL + 6;
+    /* the NDK's spelling of the HAL's debugger port, as ReactOS's serial driver reads it:
+     * no kernel debugger owns a COM port, so no port base compares equal */
+    if (KdComPortInUse != NULL || KdComPortInUse == (PUCHAR)0x3F8)
+        return STATUS_UNSUCCESSFUL + 7;
     return STATUS_DEVICE_NOT_READY; /* every form behaved; nothing to keep loaded */
 }
