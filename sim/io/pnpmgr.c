@@ -246,6 +246,16 @@ static ULONG IopStackServices(IOP_DEVNODE *Node, char **Buffers, const char **Na
     return Count;
 }
 
+static void IopUnloadIdle(PDRIVER_OBJECT *Drivers, ULONG Count);
+
+/* A driver whose AddDevice failed and that has no other device is unloaded, as on
+ * Windows; its Unload audit (IO-04) then names what the failed AddDevice left behind. */
+static void IopUnloadIfAddFailed(IOP_DRIVER *Driver)
+{
+    PDRIVER_OBJECT Drivers[1] = { &Driver->Object };
+    IopUnloadIdle(Drivers, 1);
+}
+
 static NTSTATUS IopAddDrivers(IOP_DEVNODE *Node)
 {
     char *Buffers[4] = { NULL, NULL, NULL, NULL };
@@ -255,8 +265,11 @@ static NTSTATUS IopAddDrivers(IOP_DEVNODE *Node)
     IopPnpReviveStack(Node->Pdo); /* a PDO removed before is started again (PN-06) */
     for (ULONG i = 0; i < Count && NT_SUCCESS(Status); i++) {
         IOP_DRIVER *Driver = IopLoadService(Names[i], &Status);
-        if (Driver)
+        if (Driver) {
             Status = IopCallAddDevice(Driver, Node);
+            if (!NT_SUCCESS(Status))
+                IopUnloadIfAddFailed(Driver);
+        }
     }
     for (int i = 0; i < 4; i++)
         free(Buffers[i]);
