@@ -679,7 +679,10 @@ static void ctrl_data(hw_i8042 *k, uint8_t v)
             ctrl_answer(k, 0xFE);
             return;
         }
-        /* writing to the mouse enables its interface, as on most controllers */
+        /* writing to the mouse enables its interface, as on most controllers (and as a
+         * byte for the keyboard enables the keyboard's, below): the mouse can answer */
+        if (k->ccb & HW_I8042_CCB_AUXDIS)
+            set_ccb(k, k->ccb & ~HW_I8042_CCB_AUXDIS);
         mouse_command(k, v);
         return;
     default:

@@ -302,6 +302,22 @@ static void test_mouse_reset_and_aux_flags(void **state)
     assert_int_equal(wait_byte(f, 10000000, NULL), 0x00);
 }
 
+/* A byte written to the mouse (0xD4) enables the mouse interface, as a byte for the keyboard
+ * enables the keyboard's: drivers reset the mouse with both interfaces disabled (i8042prt of
+ * ReactOS: command byte 0x30 from its basic detection) and wait for the ACK. */
+static void test_write_to_mouse_enables_its_interface(void **state)
+{
+    fx *f = *state;
+    ctrl_cmd(f, 0xA7);
+    ctrl_cmd(f, 0x20);
+    assert_true(wait_byte(f, 10000000, NULL) & HW_I8042_CCB_AUXDIS);
+    aux_cmd(f, 0xFF);
+    assert_int_equal(wait_byte(f, 10000000, NULL), 0xFA);
+    expect_bytes(f, (const uint8_t[]){ 0xAA, 0x00 }, 2);
+    ctrl_cmd(f, 0x20);
+    assert_false(wait_byte(f, 10000000, NULL) & HW_I8042_CCB_AUXDIS);
+}
+
 static void set_rate(fx *f, uint8_t r)
 {
     aux_cmd(f, 0xF3);
@@ -460,6 +476,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_disabled_keyboard_waits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_obf_inhibits_next_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mouse_reset_and_aux_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_to_mouse_enables_its_interface, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intellimouse_detection_and_packets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_three_byte_packets_without_wheel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_mouse_times_out, setup_nomouse, teardown),

@@ -1,6 +1,6 @@
 /* wmi.c - WMI registration (IoWMIRegistrationControl, IoWMIAllocateInstanceIds) and the
  * WMI library routines drivers link against (WmiSystemControl, WmiCompleteRequest,
- * WmiFireEvent).
+ * WmiFireEvent), and the consumer routines IoWMIOpenBlock / IoWMIQueryAllData.
  *
  * ntsim has no WMI consumer, so no WMI request is ever sent by the system. What matters
  * to a driver is that registering works and is undone: each registration is tracked on
@@ -120,6 +120,33 @@ NTSTATUS IoWMIAllocateInstanceIds(LPCGUID Guid, ULONG InstanceCount, ULONG *Firs
     *FirstInstanceId = Ids->NextId;
     Ids->NextId += InstanceCount;
     return STATUS_SUCCESS;
+}
+
+/* IoWMIOpenBlock / IoWMIQueryAllData, the consumer side. ntsim sends no WMI request to
+ * providers and the machine has no firmware data blocks (no SMBIOS or ACPI tables), so
+ * no data block exists to open: every GUID answers STATUS_WMI_GUID_NOT_FOUND, what
+ * Windows answers for a GUID no provider registered. Drivers read that as "not
+ * available" (i8042prt's SMBIOS quirk table). */
+NTSTATUS IoWMIOpenBlock(LPCGUID Guid, ULONG DesiredAccess, PVOID *DataBlockObject)
+{
+    KiTakeSite();
+    UNREFERENCED_PARAMETER(DesiredAccess);
+    if (Guid == NULL || DataBlockObject == NULL)
+        return STATUS_INVALID_PARAMETER;
+    return STATUS_WMI_GUID_NOT_FOUND;
+}
+
+/* No data block object can exist (IoWMIOpenBlock opens none), so whatever the driver
+ * passes is not one: Windows would fault referencing it; ntsim stops with the
+ * reference-by-pointer bug check and says why. */
+NTSTATUS IoWMIQueryAllData(PVOID DataBlockObject, PULONG InOutBufferSize, PVOID OutBuffer)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    UNREFERENCED_PARAMETER(InOutBufferSize);
+    UNREFERENCED_PARAMETER(OutBuffer);
+    KiBugCheck(0x18, 0, (ULONG_PTR)DataBlockObject, 0, 0, Site,
+               "IoWMIQueryAllData(%p): not a WMI data block object (IoWMIOpenBlock opens none on ntsim: "
+               "no WMI data block is provided)", DataBlockObject);
 }
 
 /* Machine teardown: forget every registration and id (the audit reported leftovers). */

@@ -120,3 +120,22 @@ VOID DbgBreakPointWithStatus(ULONG Status)
              "the driver hit a breakpoint (DbgBreakPointWithStatus, status %lu); no debugger is attached, so it "
              "continues", (unsigned long)Status);
 }
+
+/* KdSystemDebugControl: a request to the kernel debugger (the NDK declares it; drivers
+ * such as i8042prt pass debugger commands through it). No kernel debugger is attached,
+ * and Windows then answers every command STATUS_DEBUGGER_INACTIVE. Command is the NDK's
+ * SYSDBG_COMMAND, an enumeration: the size of a ULONG. */
+NTSTATUS KdSystemDebugControl(ULONG Command, PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer,
+                              ULONG OutputBufferLength, PULONG ReturnLength, KPROCESSOR_MODE PreviousMode)
+{
+    KiTakeSite();
+    UNREFERENCED_PARAMETER(Command);
+    UNREFERENCED_PARAMETER(InputBuffer);
+    UNREFERENCED_PARAMETER(InputBufferLength);
+    UNREFERENCED_PARAMETER(OutputBuffer);
+    UNREFERENCED_PARAMETER(OutputBufferLength);
+    UNREFERENCED_PARAMETER(PreviousMode);
+    if (ReturnLength != NULL)
+        *ReturnLength = 0;
+    return STATUS_DEBUGGER_INACTIVE;
+}

@@ -198,10 +198,13 @@ static const VF_DDI_IRQL VfDdiIrqlTable[] = {
     { "IoUnregisterPlugPlayNotificationEx", APC_LEVEL, FALSE },
     { "IoUnregisterShutdownNotification", PASSIVE_LEVEL, FALSE },
     { "IoWMIAllocateInstanceIds", PASSIVE_LEVEL, FALSE },
+    { "IoWMIOpenBlock", APC_LEVEL, FALSE },
+    { "IoWMIQueryAllData", PASSIVE_LEVEL, FALSE },
     { "IoWMIRegistrationControl", PASSIVE_LEVEL, TRUE },
     { "IoWriteErrorLogEntry", DISPATCH_LEVEL, FALSE },
     { "IofCallDriver", DISPATCH_LEVEL, FALSE },
     { "IofCompleteRequest", DISPATCH_LEVEL, TRUE },
+    { "KdSystemDebugControl", HIGH_LEVEL, FALSE }, /* no documented limit: debugger requests come from ISRs too */
     { "KeAcquireInStackQueuedSpinLock", DISPATCH_LEVEL, FALSE },
     { "KeAcquireInStackQueuedSpinLockAtDpcLevel", DISPATCH_LEVEL, FALSE },
     { "KeAcquireInterruptSpinLock", HIGH_LEVEL, FALSE },

@@ -21,6 +21,9 @@
 
 NTKERNELAPI NTSTATUS IoWMIRegistrationControl(PDEVICE_OBJECT DeviceObject, ULONG Action);
 NTKERNELAPI NTSTATUS IoWMIAllocateInstanceIds(LPCGUID Guid, ULONG InstanceCount, ULONG *FirstInstanceId);
+/* The WMI consumer side: open a data block by GUID, query all its instances. */
+NTKERNELAPI NTSTATUS IoWMIOpenBlock(LPCGUID Guid, ULONG DesiredAccess, PVOID *DataBlockObject);
+NTKERNELAPI NTSTATUS IoWMIQueryAllData(PVOID DataBlockObject, PULONG InOutBufferSize, PVOID OutBuffer);
 
 #ifndef NTSIM_WMILIB_TYPES
 #define NTSIM_WMILIB_TYPES
@@ -81,6 +84,8 @@ NTKERNELAPI NTSTATUS WmiFireEvent(PDEVICE_OBJECT DeviceObject, LPCGUID Guid, ULO
 
 #if !defined(NTSIM_INTERNAL) && !defined(NTSIM_NO_SITES)
 #define IoWMIRegistrationControl(...) NTSIM_AT(IoWMIRegistrationControl)(__VA_ARGS__)
+#define IoWMIOpenBlock(...) NTSIM_AT(IoWMIOpenBlock)(__VA_ARGS__)
+#define IoWMIQueryAllData(...) NTSIM_AT(IoWMIQueryAllData)(__VA_ARGS__)
 #endif
 
 #endif
