@@ -131,6 +131,8 @@ static void IopReportShutdownAtDelete(IOP_DEVICE *Device, NTSIM_SITE Site)
              Name[0] ? Name : "(unnamed)", Where[0] ? Where : "?");
 }
 
+void IopCheckInterruptsInDevice(PDEVICE_OBJECT Device, const char *Rule, NTSIM_SITE Site); /* interrupt.c */
+
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
 {
     NTSIM_SITE Site = KiTakeSite();
@@ -148,6 +150,8 @@ VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
                  "IoDeleteDevice(%p) while another device is still attached to it", DeviceObject);
     if (Device->ShutdownRegistered && VfEnabled)
         IopReportShutdownAtDelete(Device, Site);
+    if (VfEnabled)
+        IopCheckInterruptsInDevice(DeviceObject, IopInPnpStack(DeviceObject) ? "PN-06" : "IO-04", Site);
     IopDeleteDeviceCommon(DeviceObject);
 }
 

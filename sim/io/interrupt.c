@@ -152,6 +152,35 @@ VOID IoDisconnectInterrupt(PKINTERRUPT InterruptObject)
     IopDisconnect(InterruptObject);
 }
 
+/* IoDeleteDevice of a device in which a connected interrupt keeps its ISR context (the
+ * device object or its extension): the next interrupt runs the ISR on a freed
+ * extension (i8042prt deletes its FDO on REMOVE without IoDisconnectInterrupt, and the
+ * next key faults in its ISR). Reported at the deletion, naming the connecting line;
+ * the interrupt stays connected, as on Windows. */
+void IopCheckInterruptsInDevice(PDEVICE_OBJECT Device, const char *Rule, NTSIM_SITE Site)
+{
+    if (!IopLinesReady)
+        return;
+    const char *Extension = Device->DeviceExtension;
+    size_t ExtensionSize = Device->Size > sizeof(DEVICE_OBJECT) ? Device->Size - sizeof(DEVICE_OBJECT) : 0;
+    for (unsigned Line = 0; Line < HALP_IRQ_LINES; Line++) {
+        for (PLIST_ENTRY E = IopLines[Line].Flink; E != &IopLines[Line]; E = E->Flink) {
+            PKINTERRUPT Interrupt = CONTAINING_RECORD(E, KINTERRUPT, LineLink);
+            const char *Context = Interrupt->ServiceContext;
+            BOOLEAN InExtension = Extension && Context >= Extension && Context < Extension + ExtensionSize;
+            if (Context != (const char *)Device && !InExtension)
+                continue;
+            char Where[256];
+            KiFormatSite(Interrupt->Track.Site, Where, sizeof(Where));
+            VfReport(Rule, NTSIM_SEV_ERROR, Device->DriverObject, Site,
+                     "IoDeleteDevice(%p) while the interrupt connected at %s (vector 0x%lX) keeps its ISR context "
+                     "in that device%s: the next interrupt runs the ISR on freed memory (IoDisconnectInterrupt first)",
+                     (void *)Device, Where[0] ? Where : "?", (unsigned long)Interrupt->Vector,
+                     InExtension ? "'s extension" : "");
+        }
+    }
+}
+
 void IopDescribeInterrupt(NTSIM_TRACK *Track, char *Buffer, size_t Size)
 {
     PKINTERRUPT Interrupt = CONTAINING_RECORD(Track, KINTERRUPT, Track);

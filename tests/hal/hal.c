@@ -571,6 +571,74 @@ static void test_hw02_translated_claim(void **state)
     ntsim_machine_destroy(M);
 }
 
+/* IoDeleteDevice while a connected interrupt keeps its ISR context in the device's
+ * extension (ReactOS i8042prt on REMOVE): reported at the deletion; disconnecting first
+ * is quiet. */
+static BOOLEAN DeleteWithIsr_Disconnect;
+
+static BOOLEAN ContextIsr(PKINTERRUPT Interrupt, PVOID Context)
+{
+    (void)Interrupt;
+    (void)Context;
+    return FALSE;
+}
+
+static NTSTATUS DeleteWithIsrEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    (void)RegistryPath;
+    PDEVICE_OBJECT Device;
+    if (!NT_SUCCESS(IoCreateDevice(DriverObject, 64, NULL, FILE_DEVICE_UNKNOWN, 0, FALSE, &Device)))
+        return STATUS_UNSUCCESSFUL;
+    CLAIM C;
+    ULONG Size = MakeClaim(&C, COM1, 8, 4, CmResourceShareDeviceExclusive);
+    BOOLEAN Conflict;
+    IoReportResourceUsage(NULL, DriverObject, &C.List, Size, NULL, NULL, 0, FALSE, &Conflict);
+    KIRQL Irql;
+    KAFFINITY Affinity;
+    ULONG Vector = HalGetInterruptVector(Isa, 0, 4, 4, &Irql, &Affinity);
+    PKINTERRUPT Interrupt = NULL;
+    NTSTATUS Status = IoConnectInterrupt(&Interrupt, ContextIsr, (PUCHAR)Device->DeviceExtension + 8, NULL, Vector,
+                                         Irql, Irql, Latched, FALSE, Affinity, FALSE);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    if (DeleteWithIsr_Disconnect)
+        IoDisconnectInterrupt(Interrupt);
+    IoDeleteDevice(Device);
+    if (!DeleteWithIsr_Disconnect)
+        IoDisconnectInterrupt(Interrupt); /* late: the deletion was already reported */
+    IoReportResourceUsage(NULL, DriverObject, NULL, 0, NULL, NULL, 0, FALSE, &Conflict);
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static size_t CountIsrContextFindings(ntsim_machine *M)
+{
+    size_t Count = 0;
+    for (size_t i = 0; i < ntsim_finding_count(M); i++)
+        if (strstr(ntsim_finding_at(M, i)->message, "keeps its ISR context"))
+            Count++;
+    return Count;
+}
+
+static void test_delete_device_with_isr_context_inside(void **state)
+{
+    (void)state;
+    for (int Disconnect = 0; Disconnect <= 1; Disconnect++) {
+        ntsim_machine *M = NewMachine(NULL, 0);
+        DeleteWithIsr_Disconnect = (BOOLEAN)Disconnect;
+        ntsim_driver *D;
+        int32_t S;
+        assert_int_equal(ntsim_driver_load_entry(M, "isrctx", (ntsim_driver_entry)DeleteWithIsrEntry, &D, &S), 0);
+        assert_int_equal((uint32_t)S, (uint32_t)STATUS_DEVICE_NOT_READY);
+        if (Disconnect) {
+            assert_int_equal(CountIsrContextFindings(M), 0);
+        } else {
+            assert_int_equal(CountIsrContextFindings(M), 1);
+            assert_int_equal(TestFindRule(M, "IO-04")->severity, NTSIM_SEV_ERROR);
+        }
+        ntsim_machine_destroy(M);
+    }
+}
+
 static void test_de07_pnp_driver_claims(void **state)
 {
     (void)state;
@@ -999,6 +1067,7 @@ int main(void)
         cmocka_unit_test(test_connect_fault_injection),
         cmocka_unit_test(test_synchronize_execution),
         cmocka_unit_test(test_hal_translation),
+        cmocka_unit_test(test_delete_device_with_isr_context_inside),
         cmocka_unit_test(test_startio_queue),
         cmocka_unit_test(test_device_queue_by_key),
     };
