@@ -1,6 +1,8 @@
 /* wdk/misc - WMI registration, pageable-section locks, breakpoints, KeBugCheck, and
  * ASSERT/NT_ASSERT/NT_VERIFY/KdPrint in checked (DBG=1) and free builds of one driver. */
 #include <ntddk.h>
+#include <wmistr.h>
+#include <wmiguid.h>
 #include "wdktest.h"
 
 static NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -308,6 +310,56 @@ static void test_kebugcheck(void **state)
     assert_non_null(strstr(bc.site, "test_misc.c"));
 }
 
+/* ---- WMI consumer routines and the kernel debugger (no provider, no debugger) ---- */
+
+extern NTSTATUS KdSystemDebugControl(ULONG Command, PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer,
+                                     ULONG OutputBufferLength, PULONG ReturnLength, KPROCESSOR_MODE PreviousMode);
+
+static NTSTATUS WmiConsumerStatus;
+
+static NTSTATUS WmiConsumerEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    static const GUID Smbios = SMBIOS_DATA_GUID;
+    PVOID Block = (PVOID)(ULONG_PTR)0x1234;
+    if (IoWMIOpenBlock(NULL, WMIGUID_QUERY, &Block) != STATUS_INVALID_PARAMETER)
+        return STATUS_UNSUCCESSFUL + 1;
+    WmiConsumerStatus = IoWMIOpenBlock(&Smbios, WMIGUID_QUERY, &Block);
+    if (Block != (PVOID)(ULONG_PTR)0x1234) /* no object is handed out on failure */
+        return STATUS_UNSUCCESSFUL + 2;
+    ULONG Returned = 99;
+    if (KdSystemDebugControl(0x20736F52 /* ' soR' */, NULL, 0, NULL, 0, &Returned, KernelMode) !=
+            STATUS_DEBUGGER_INACTIVE || Returned != 0)
+        return STATUS_UNSUCCESSFUL + 3;
+    return STATUS_DEVICE_NOT_READY;
+}
+
+static void test_wmi_open_block_without_provider(void **state)
+{
+    (void)state;
+    assert_int_equal((uint32_t)run_entry("wmiconsumer", (ntsim_driver_entry)WmiConsumerEntry, NULL),
+                     (uint32_t)STATUS_DEVICE_NOT_READY);
+    assert_int_equal((uint32_t)WmiConsumerStatus, (uint32_t)STATUS_WMI_GUID_NOT_FOUND);
+}
+
+static NTSTATUS WmiQueryEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    ULONG Size = 0;
+    IoWMIQueryAllData((PVOID)(ULONG_PTR)0x1234, &Size, NULL); /* no object IoWMIOpenBlock gave */
+    return STATUS_SUCCESS; /* not reached */
+}
+
+static void test_wmi_query_all_data_needs_a_data_block(void **state)
+{
+    (void)state;
+    assert_int_equal(run_entry("wmiquery", (ntsim_driver_entry)WmiQueryEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0x18);
+    assert_non_null(strstr(bc.site, "test_misc.c"));
+}
+
 /* ---- assertions in checked and free builds (one source, two images) ---- */
 
 static void test_assert_checked_build(void **state)
@@ -345,6 +397,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wmi_register_deregister, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wmi_registration_left_at_unload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wmi_system_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wmi_open_block_without_provider, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wmi_query_all_data_needs_a_data_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_balanced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_lock_left, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_unlock_unlocked, setup, teardown),
