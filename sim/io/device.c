@@ -49,6 +49,15 @@ static NTSTATUS IopCreateDeviceAt(PDRIVER_OBJECT DriverObject, ULONG DeviceExten
     Object->DeviceExtension = DeviceExtensionSize ? (char *)Device + IOP_DEVICE_HEADER : NULL;
     Object->AlignmentRequirement = 0;
     Object->SectorSize = 0;
+    /* Mass-storage device types get a volume parameter block, as IoCreateDevice gives
+     * them on Windows (drivers read DeviceObject->Vpb->Flags for VPB_MOUNTED). */
+    if (DeviceType == FILE_DEVICE_DISK || DeviceType == FILE_DEVICE_VIRTUAL_DISK ||
+        DeviceType == FILE_DEVICE_CD_ROM || DeviceType == FILE_DEVICE_TAPE) {
+        Device->Vpb.Type = IO_TYPE_VPB;
+        Device->Vpb.Size = sizeof(VPB);
+        Device->Vpb.RealDevice = Object;
+        Object->Vpb = &Device->Vpb;
+    }
     InitializeListHead(&Object->DeviceQueue.DeviceListHead);
     Object->DeviceQueue.Type = 20;
     Object->DeviceQueue.Size = sizeof(KDEVICE_QUEUE);

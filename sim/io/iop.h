@@ -68,6 +68,7 @@ typedef struct _IOP_DEVICE {
     BOOLEAN InPnpStack;                   /* attached above a PDO the PnP manager knows */
     UCHAR RemoveState;                    /* PN-06 IRPs after REMOVE (sim/io/pnpremove.c): 0 none */
     PDEVICE_OBJECT RemoveUpper;           /* the device above it when REMOVE was sent */
+    VPB Vpb;                              /* DeviceObject->Vpb of a mass-storage device type */
     /* the device extension follows, 16-byte aligned */
 } IOP_DEVICE;
 

@@ -601,3 +601,20 @@ int IopDumpLiveIrps(FILE *Out)
     fprintf(Out, "%u IRP(s) in flight\n", Count);
     return 0;
 }
+
+/* IoSetHardErrorOrVerifyDevice: a removable-media driver that failed an IRP with a
+ * user-induced error (STATUS_VERIFY_REQUIRED after a media change) names the device
+ * whose volume the file system must verify; Windows keeps it in the IRP's thread for
+ * the file system (IoGetDeviceToVerify) and its hard-error popup. ntsim runs no file
+ * system and mounts no volume (every VPB stays unmounted), so nobody asks for it and
+ * nothing is kept. An IRP without a thread is the driver's error: Windows would fault
+ * on it; ntsim stops and says so. */
+VOID IoSetHardErrorOrVerifyDevice(PIRP Irp, PDEVICE_OBJECT DeviceObject)
+{
+    NTSIM_SITE Site = KiTakeSite();
+    if (Irp == NULL || Irp->Tail.Overlay.Thread == NULL)
+        KiBugCheck(0x50, (ULONG_PTR)Irp, 0, 0, 0, Site,
+                   "IoSetHardErrorOrVerifyDevice(%p, %p): the IRP has no thread (Irp->Tail.Overlay.Thread) to "
+                   "record the device to verify in", Irp, DeviceObject);
+    UNREFERENCED_PARAMETER(DeviceObject);
+}

@@ -187,6 +187,7 @@ static const VF_DDI_IRQL VfDdiIrqlTable[] = {
     { "IoRequestDeviceEject", DISPATCH_LEVEL, FALSE },
     { "IoReuseIrp", DISPATCH_LEVEL, FALSE },
     { "IoSetDeviceInterfaceState", PASSIVE_LEVEL, TRUE },
+    { "IoSetHardErrorOrVerifyDevice", DISPATCH_LEVEL, FALSE },
     { "IoSetStartIoAttributes", DISPATCH_LEVEL, FALSE },
     { "IoStartNextPacket", DISPATCH_LEVEL, TRUE },
     { "IoStartNextPacketByKey", DISPATCH_LEVEL, TRUE },

@@ -3,6 +3,7 @@
 #include <ntddk.h>
 #include <wmistr.h>
 #include <wmiguid.h>
+#include <ntdddisk.h>
 #include "wdktest.h"
 
 static NTSTATUS Dispatch(PDEVICE_OBJECT DeviceObject, PIRP Irp)
@@ -360,6 +361,71 @@ static void test_wmi_query_all_data_needs_a_data_block(void **state)
     assert_non_null(strstr(bc.site, "test_misc.c"));
 }
 
+/* ---- volume parameter blocks (removable-media drivers read DeviceObject->Vpb) ---- */
+
+static ULONG VpbResult;
+
+static NTSTATUS VpbEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    static const DEVICE_TYPE Types[] = { FILE_DEVICE_DISK, FILE_DEVICE_CD_ROM, FILE_DEVICE_TAPE,
+                                         FILE_DEVICE_VIRTUAL_DISK, FILE_DEVICE_UNKNOWN, FILE_DEVICE_SERIAL_PORT };
+    VpbResult = 0;
+    for (ULONG i = 0; i < RTL_NUMBER_OF(Types); i++) {
+        PDEVICE_OBJECT Device;
+        NTSTATUS Status = IoCreateDevice(DriverObject, 16, NULL, Types[i], 0, FALSE, &Device);
+        if (!NT_SUCCESS(Status))
+            return Status;
+        PVPB Vpb = Device->Vpb;
+        if (Vpb != NULL && Vpb->Type == IO_TYPE_VPB && Vpb->Size == sizeof(VPB) && Vpb->RealDevice == Device &&
+            Vpb->DeviceObject == NULL && !(Vpb->Flags & VPB_MOUNTED) && Vpb->ReferenceCount == 0)
+            VpbResult |= 1u << i;
+        IoDeleteDevice(Device);
+    }
+    return STATUS_DEVICE_NOT_READY; /* done: nothing left to serve */
+}
+
+static void test_vpb_for_mass_storage_devices(void **state)
+{
+    (void)state;
+    assert_int_equal((uint32_t)run_entry("vpb", (ntsim_driver_entry)VpbEntry, NULL), (uint32_t)STATUS_DEVICE_NOT_READY);
+    assert_int_equal(VpbResult, 0x0F); /* disk, CD-ROM, tape, virtual disk: an unmounted VPB; the others none */
+    assert_int_equal(ntsim_finding_count(M), ntsim_count_rule(M, "FL-06")); /* deleting them left nothing */
+}
+
+/* IoSetHardErrorOrVerifyDevice: accepted for an IRP with a thread (a built IRP), a bug
+ * check naming itself for one without. */
+static NTSTATUS VerifyEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    UNREFERENCED_PARAMETER(RegistryPath);
+    PDEVICE_OBJECT Device;
+    NTSTATUS Status = IoCreateDevice(DriverObject, 0, NULL, FILE_DEVICE_DISK, FILE_REMOVABLE_MEDIA, FALSE, &Device);
+    if (!NT_SUCCESS(Status))
+        return Status;
+    KEVENT Event;
+    IO_STATUS_BLOCK Iosb;
+    KeInitializeEvent(&Event, NotificationEvent, FALSE);
+    PIRP Irp = IoBuildDeviceIoControlRequest(IOCTL_DISK_CHECK_VERIFY, Device, NULL, 0, NULL, 0, FALSE, &Event, &Iosb);
+    if (Irp == NULL || Irp->Tail.Overlay.Thread == NULL)
+        return STATUS_UNSUCCESSFUL;
+    Irp->IoStatus.Status = STATUS_VERIFY_REQUIRED;
+    if (IoIsErrorUserInduced(Irp->IoStatus.Status))
+        IoSetHardErrorOrVerifyDevice(Irp, Device); /* accepted: nothing to record on ntsim */
+    IoFreeIrp(Irp);
+    PIRP Bare = IoAllocateIrp(1, FALSE); /* no thread: the driver's error */
+    IoSetHardErrorOrVerifyDevice(Bare, Device);
+    return STATUS_SUCCESS; /* not reached */
+}
+
+static void test_set_hard_error_or_verify_device(void **state)
+{
+    (void)state;
+    assert_int_equal(run_entry("verify", (ntsim_driver_entry)VerifyEntry, NULL), NTSIM_E_CRASHED);
+    ntsim_bugcheck bc = expect_bugcheck(0x50);
+    assert_non_null(strstr(bc.site, "test_misc.c"));
+    assert_non_null(strstr(bc.explanation, "IoSetHardErrorOrVerifyDevice"));
+}
+
 /* ---- assertions in checked and free builds (one source, two images) ---- */
 
 static void test_assert_checked_build(void **state)
@@ -399,6 +465,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wmi_system_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wmi_open_block_without_provider, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wmi_query_all_data_needs_a_data_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vpb_for_mass_storage_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_hard_error_or_verify_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_balanced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_lock_left, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_unlock_unlocked, setup, teardown),

@@ -143,6 +143,29 @@ typedef struct DECLSPEC_ALIGN(16) _DEVICE_OBJECT {
     PVOID Reserved;
 } DEVICE_OBJECT;
 
+/* The volume parameter block: the link between a mass-storage device object and the
+ * file system volume mounted on it. IoCreateDevice gives one to every disk, virtual
+ * disk, CD-ROM and tape device (DeviceObject->Vpb), as Windows does; ntsim has no file
+ * system, so none is ever mounted (Flags stay 0). */
+#define MAXIMUM_VOLUME_LABEL_LENGTH (32 * sizeof(WCHAR))
+typedef struct _VPB {
+    CSHORT Type;
+    CSHORT Size;
+    USHORT Flags;
+    USHORT VolumeLabelLength;
+    struct _DEVICE_OBJECT *DeviceObject;
+    struct _DEVICE_OBJECT *RealDevice;
+    ULONG SerialNumber;
+    ULONG ReferenceCount;
+    WCHAR VolumeLabel[MAXIMUM_VOLUME_LABEL_LENGTH / sizeof(WCHAR)];
+} VPB;
+#define VPB_MOUNTED 0x00000001
+#define VPB_LOCKED 0x00000002
+#define VPB_PERSISTENT 0x00000004
+#define VPB_REMOVE_PENDING 0x00000008
+#define VPB_RAW_MOUNT 0x00000010
+#define VPB_DIRECT_WRITES_ALLOWED 0x00000020
+
 typedef struct _SECTION_OBJECT_POINTERS {
     PVOID DataSectionObject;
     PVOID SharedCacheMap;
@@ -582,6 +605,9 @@ NTKERNELAPI PIRP IoBuildAsynchronousFsdRequest(ULONG MajorFunction, PDEVICE_OBJE
                                                PIO_STATUS_BLOCK IoStatusBlock);
 NTKERNELAPI PEPROCESS IoGetCurrentProcess(VOID);
 NTKERNELAPI BOOLEAN IoIs32bitProcess(PIRP Irp);
+/* A removable-media driver asks, for a user-induced error (STATUS_VERIFY_REQUIRED), that
+ * the file system verify the volume on DeviceObject when the IRP's thread comes back. */
+NTKERNELAPI VOID IoSetHardErrorOrVerifyDevice(PIRP Irp, PDEVICE_OBJECT DeviceObject);
 
 NTKERNELAPI PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota,
                                PIRP Irp);

@@ -44,6 +44,7 @@ NTKERNELAPI void NtsimSetSite(const char *File, int Line);
 #define IoFreeIrp(...) NTSIM_AT(IoFreeIrp)(__VA_ARGS__)
 #define IoReuseIrp(...) NTSIM_AT(IoReuseIrp)(__VA_ARGS__)
 #define IoCallDriver(...) NTSIM_AT(IoCallDriver)(__VA_ARGS__)
+#define IoSetHardErrorOrVerifyDevice(...) NTSIM_AT(IoSetHardErrorOrVerifyDevice)(__VA_ARGS__)
 #define IoCompleteRequest(...) NTSIM_AT(IoCompleteRequest)(__VA_ARGS__)
 #define IoCancelIrp(...) NTSIM_AT(IoCancelIrp)(__VA_ARGS__)
 #define IoBuildDeviceIoControlRequest(...) NTSIM_AT(IoBuildDeviceIoControlRequest)(__VA_ARGS__)
