@@ -179,10 +179,14 @@ const char *VfResourceKindName(NTSIM_RESOURCE_KIND Kind);
 typedef struct _VF_RESOURCE_OPS {
     void (*Describe)(NTSIM_TRACK *Track, char *Buffer, size_t Size);
     void (*Reclaim)(NTSIM_TRACK *Track); /* NULL: untracking is all there is to do */
+    /* TRUE: left behind, it is no leak (the driver has no way to release it; it is still
+     * reclaimed). NULL: every one left behind is a leak. */
+    BOOLEAN (*NotALeak)(NTSIM_TRACK *Track);
 } VF_RESOURCE_OPS;
 void VfRegisterResourceKind(NTSIM_RESOURCE_KIND Kind, const VF_RESOURCE_OPS *Ops);
 void VfDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size);
 void VfReclaimResource(NTSIM_TRACK *Track);
+BOOLEAN VfResourceNotALeak(NTSIM_TRACK *Track);
 /* Reclaim everything Driver still owns (memory that can hold other tracked objects last). */
 void VfReclaimResources(PDRIVER_OBJECT Driver);
 /* The leak audit (sim/verifier/audit.c): report each resource Driver still owns under its

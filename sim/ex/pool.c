@@ -310,8 +310,8 @@ void VfCheckNonPagedObject(const void *Object, size_t Size, const char *What, co
 
 /* Pool blocks and queued work items, for the leak audit (sim/verifier/owner.c calls
  * them back). */
-static const VF_RESOURCE_OPS ExpPoolOps = { ExpDescribeBlock, ExpReclaimBlock };
-static const VF_RESOURCE_OPS ExpQueuedWorkOps = { ExpDescribeQueuedWork, ExpReclaimQueuedWork };
+static const VF_RESOURCE_OPS ExpPoolOps = { .Describe = ExpDescribeBlock, .Reclaim = ExpReclaimBlock };
+static const VF_RESOURCE_OPS ExpQueuedWorkOps = { .Describe = ExpDescribeQueuedWork, .Reclaim = ExpReclaimQueuedWork };
 
 void ExpRegisterResourceKinds(void)
 {

@@ -57,6 +57,7 @@ typedef struct _HALP_ADAPTER {
     ULONG CommonBuffers;
     ULONG SgLists;
     HALP_QUEUED_CHANNEL *Queue;
+    BOOLEAN Legacy;                        /* from HalGetAdapter: the HAL's, never put back */
 } HALP_ADAPTER;
 
 typedef struct _HALP_COMMON_BUFFER {
@@ -135,6 +136,7 @@ static PDMA_ADAPTER HalpGetAdapter(const char *Ddi, PDEVICE_DESCRIPTION Descript
     ULONG Most = Description->Master ? HALP_MAX_MAP_REGISTERS : HalpIsaMaxMapRegisters(Description);
     A->MapRegisters = Pages < Most ? Pages : Most;
     *NumberOfMapRegisters = A->MapRegisters;
+    A->Legacy = strcmp(Ddi, "HalGetAdapter") == 0;
     VfTrack(&A->Track, NtsimResAdapter, Site);
     return &A->Adapter;
 }
@@ -680,6 +682,18 @@ static void HalpDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
     }
 }
 
+/* An adapter from HalGetAdapter (NT 4's routine) is the HAL's: NT 4 has no routine to
+ * give one back (PutDmaAdapter came with IoGetDmaAdapter), so a driver that unloads or
+ * fails DriverEntry leaves it and leaks nothing, unless it still holds the adapter's
+ * channel or map registers. */
+static BOOLEAN HalpResourceNotALeak(NTSIM_TRACK *Track)
+{
+    if (Track->Kind != NtsimResAdapter)
+        return FALSE;
+    HALP_ADAPTER *A = CONTAINING_RECORD(Track, HALP_ADAPTER, Track);
+    return A->Legacy && A->Registers == NULL && !A->ChannelHeld && A->CommonBuffers == 0 && A->SgLists == 0;
+}
+
 static void HalpReclaimResource(NTSIM_TRACK *Track)
 {
     switch (Track->Kind) {
@@ -706,7 +720,7 @@ static void HalpReclaimResource(NTSIM_TRACK *Track)
 
 /* I/O space mappings, common buffers and adapters, for the leak audit
  * (sim/verifier/owner.c calls them back). */
-static const VF_RESOURCE_OPS HalpResourceOps = { HalpDescribeResource, HalpReclaimResource };
+static const VF_RESOURCE_OPS HalpResourceOps = { .Describe = HalpDescribeResource, .Reclaim = HalpReclaimResource, .NotALeak = HalpResourceNotALeak };
 
 void HalpRegisterResourceKinds(void)
 {

@@ -184,20 +184,20 @@ static const struct {
     NTSIM_RESOURCE_KIND Kind;
     VF_RESOURCE_OPS Ops;
 } IovKinds[] = {
-    { NtsimResDevice, { IovDescribeDevice, IovReclaimDevice } },
-    { NtsimResSymbolicLink, { IopDescribeLink, IopReclaimLink } },
-    { NtsimResObjectReference, { IopDescribeFileReference, IopReclaimFileReference } },
-    { NtsimResMdl, { IopDescribeMdl, IopReclaimMdl } },
-    { NtsimResIrp, { IopDescribeIrp, IopReclaimIrp } },
-    { NtsimResShutdownRegistration, { IovDescribeShutdown, IovReclaimShutdown } },
-    { NtsimResReinitRegistration, { IovDescribeReinit, IopReclaimReinit } },
-    { NtsimResDriverExtension, { IovDescribeExtension, NULL } },
-    { NtsimResResourceClaim, { IopDescribeClaim, IopReclaimClaim } },
-    { NtsimResInterrupt, { IopDescribeInterrupt, IopReclaimInterrupt } },
-    { NtsimResIoTimer, { IopDescribeIoTimer, IopReclaimIoTimer } },
-    { NtsimResWorkItem, { IopDescribeWorkItem, IopReclaimWorkItem } },
-    { NtsimResController, { IopDescribeController, IopReclaimController } },
-    { NtsimResOther, { IovDescribeErrorLogEntry, IopReclaimErrorLogEntry } },
+    { NtsimResDevice, { .Describe = IovDescribeDevice, .Reclaim = IovReclaimDevice } },
+    { NtsimResSymbolicLink, { .Describe = IopDescribeLink, .Reclaim = IopReclaimLink } },
+    { NtsimResObjectReference, { .Describe = IopDescribeFileReference, .Reclaim = IopReclaimFileReference } },
+    { NtsimResMdl, { .Describe = IopDescribeMdl, .Reclaim = IopReclaimMdl } },
+    { NtsimResIrp, { .Describe = IopDescribeIrp, .Reclaim = IopReclaimIrp } },
+    { NtsimResShutdownRegistration, { .Describe = IovDescribeShutdown, .Reclaim = IovReclaimShutdown } },
+    { NtsimResReinitRegistration, { .Describe = IovDescribeReinit, .Reclaim = IopReclaimReinit } },
+    { NtsimResDriverExtension, { .Describe = IovDescribeExtension, .Reclaim = NULL } },
+    { NtsimResResourceClaim, { .Describe = IopDescribeClaim, .Reclaim = IopReclaimClaim } },
+    { NtsimResInterrupt, { .Describe = IopDescribeInterrupt, .Reclaim = IopReclaimInterrupt } },
+    { NtsimResIoTimer, { .Describe = IopDescribeIoTimer, .Reclaim = IopReclaimIoTimer } },
+    { NtsimResWorkItem, { .Describe = IopDescribeWorkItem, .Reclaim = IopReclaimWorkItem } },
+    { NtsimResController, { .Describe = IopDescribeController, .Reclaim = IopReclaimController } },
+    { NtsimResOther, { .Describe = IovDescribeErrorLogEntry, .Reclaim = IopReclaimErrorLogEntry } },
 };
 
 void IopRegisterResourceKinds(void)

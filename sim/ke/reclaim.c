@@ -14,9 +14,9 @@ static void KiReclaimThread(NTSIM_TRACK *Track)
 }
 
 /* The kernel's kinds, for the leak audit (sim/verifier/owner.c calls them back). */
-static const VF_RESOURCE_OPS KiTimerOps = { KiDescribeTimer, KiReclaimTimer };
-static const VF_RESOURCE_OPS KiDpcOps = { KiDescribeDpc, KiReclaimDpc };
-static const VF_RESOURCE_OPS KiThreadOps = { KiDescribeThreadResource, KiReclaimThread };
+static const VF_RESOURCE_OPS KiTimerOps = { .Describe = KiDescribeTimer, .Reclaim = KiReclaimTimer };
+static const VF_RESOURCE_OPS KiDpcOps = { .Describe = KiDescribeDpc, .Reclaim = KiReclaimDpc };
+static const VF_RESOURCE_OPS KiThreadOps = { .Describe = KiDescribeThreadResource, .Reclaim = KiReclaimThread };
 
 void KiRegisterResourceKinds(void)
 {

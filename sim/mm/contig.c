@@ -168,7 +168,7 @@ void MiReclaimContiguous(NTSIM_TRACK *Track)
 }
 
 /* Contiguous and non-cached memory, for the leak audit (sim/verifier/owner.c calls back). */
-static const VF_RESOURCE_OPS MiContiguousOps = { MiDescribeContiguous, MiReclaimContiguous };
+static const VF_RESOURCE_OPS MiContiguousOps = { .Describe = MiDescribeContiguous, .Reclaim = MiReclaimContiguous };
 
 void MiRegisterResourceKinds(void)
 {

@@ -223,7 +223,7 @@ static void ObpDescribeHandle(NTSIM_TRACK *Track, char *Buffer, size_t Size)
 }
 
 /* Handles, for the leak audit (sim/verifier/owner.c calls them back). */
-static const VF_RESOURCE_OPS ObpHandleOps = { ObpDescribeHandle, ObpReclaimHandle };
+static const VF_RESOURCE_OPS ObpHandleOps = { .Describe = ObpDescribeHandle, .Reclaim = ObpReclaimHandle };
 
 void ObpRegisterResourceKinds(void)
 {

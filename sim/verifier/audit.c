@@ -36,7 +36,7 @@ void VfAuditLeaks(PDRIVER_OBJECT Object, VF_AUDIT_POINT Point)
     const char *When = Point == VfAuditAfterFailedEntry ? "after DriverEntry failed" : "after Unload";
     for (PLIST_ENTRY E = Resources->Flink; E != Resources; E = E->Flink) {
         NTSIM_TRACK *Track = CONTAINING_RECORD(E, NTSIM_TRACK, Link);
-        if (Point == VfAuditAfterUnload && VfOwnedByIoManager(Track->Kind))
+        if ((Point == VfAuditAfterUnload && VfOwnedByIoManager(Track->Kind)) || VfResourceNotALeak(Track))
             continue;
         char What[512], Where[256];
         VfDescribeResource(Track, What, sizeof(What));

@@ -118,6 +118,12 @@ void VfDescribeResource(NTSIM_TRACK *Track, char *Buffer, size_t Size)
         snprintf(Buffer, Size, "%s", VfResourceKindName(Track->Kind));
 }
 
+BOOLEAN VfResourceNotALeak(NTSIM_TRACK *Track)
+{
+    const VF_RESOURCE_OPS *Ops = Track->Kind < NtsimResKindCount ? VfKindOps[Track->Kind] : NULL;
+    return Track->Kind != NtsimResHooked && Ops && Ops->NotALeak && Ops->NotALeak(Track);
+}
+
 void VfReclaimResource(NTSIM_TRACK *Track)
 {
     const VF_RESOURCE_OPS *Ops = Track->Kind < NtsimResKindCount ? VfKindOps[Track->Kind] : NULL;
