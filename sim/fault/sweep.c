@@ -1833,7 +1833,11 @@ static void SweepRememberProof(const ntsim_sweep_options *Options, const ntsim_s
     pthread_mutex_unlock(&SweepCheckedLock);
 }
 
-static BOOLEAN SweepProven(const ntsim_sweep_options *Options)
+/* Proven, and no slower here than in workers: one process makes the runs one after the
+ * other, which is all workers do too for a short first pass (the baseline's worker makes
+ * it alone: SweepMayContinue) or with one job; a long pass with more jobs is shared by
+ * workers on every CPU, and stays there. */
+static BOOLEAN SweepProvenAndShort(const ntsim_sweep_options *Options, unsigned Jobs)
 {
     SWEEP_FILE_ID Id;
     if (!SweepFileId(Options->image, &Id))
@@ -1841,16 +1845,18 @@ static BOOLEAN SweepProven(const ntsim_sweep_options *Options)
     uint64_t Fingerprint = SweepRunsFingerprint(Options);
     pthread_mutex_lock(&SweepCheckedLock);
     BOOLEAN Proven = SweepSameFile(&Id, &SweepChecked.Id) && SweepChecked.Imports && SweepChecked.Proof == Fingerprint;
+    BOOLEAN Short = Jobs == 1 || Options->only ||
+                    (!Options->second_order && SweepChecked.Pass && SweepChecked.Pass - 1 <= NtsimSweepSmallPass);
     pthread_mutex_unlock(&SweepCheckedLock);
-    return Proven;
+    return Proven && Short;
 }
 
 /* Begin a sweep in this process, when it is proven and this process can host it: no
  * machine alive (one per process) and no other sweep here. The image is mapped and its
  * data snapshotted before the baseline's DriverEntry writes to it. */
-static BOOLEAN SweepBeginHere(const ntsim_sweep_options *Options, SWEEP_IMAGE *Image)
+static BOOLEAN SweepBeginHere(const ntsim_sweep_options *Options, unsigned Jobs, SWEEP_IMAGE *Image)
 {
-    if (Options->isolate || Options->fork_per_run || !SweepProven(Options))
+    if (Options->isolate || Options->fork_per_run || !SweepProvenAndShort(Options, Jobs))
         return FALSE;
     if (pthread_mutex_trylock(&SweepHereLock) != 0)
         return FALSE;
@@ -1979,7 +1985,7 @@ static int SweepRunAll(const ntsim_sweep_options *Options, BOOLEAN BaselineOnly,
     Context.ImageChecked = Context.Continue && SweepCheckCached(Options->image, TRUE) == 0;
     SWEEP_IMAGE Image;
     memset(&Image, 0, sizeof(Image));
-    if (Context.ImageChecked && !BaselineOnly && SweepBeginHere(Options, &Image)) {
+    if (Context.ImageChecked && !BaselineOnly && SweepBeginHere(Options, Jobs, &Image)) {
         Context.InProcess = TRUE;
         Context.Continue = FALSE; /* (no baseline's worker to go on, no helper) */
     }

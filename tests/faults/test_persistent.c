@@ -323,27 +323,33 @@ static void test_rebuilt_image_checked_again(void **State)
 }
 
 /* A sweep repeated in this process once its first, in workers, proved it: the same
- * report as the first and as a child per run, and no process forked for it. */
+ * report as the first and as a child per run, and no process forked for it. With 2 jobs
+ * only a short first pass is made here (a long one is shared by workers on both CPUs:
+ * synthetic_findings' 64 points); with 1 job any pass is. */
 static void test_in_process_reports_equal(void **State)
 {
     (void)State;
 #if !defined(__linux__)
     skip(); /* image snapshots are ELF-only: sweeps fork per run there */
 #endif
-    static const char *const Drivers[] = { "echo.sys", "edu.sys", "serial.sys", "bad_fl01_pool.sys",
-                                           "synthetic_findings.sys" };
+    static const struct {
+        const char *Driver;
+        int Long;
+    } Drivers[] = { { "echo.sys", 0 }, { "edu.sys", 0 }, { "serial.sys", 0 },
+                    { "bad_fl01_pool.sys", 0 }, { "synthetic_findings.sys", 1 } };
     Isolate = 0;
     for (size_t i = 0; i < sizeof(Drivers) / sizeof(Drivers[0]); i++) {
+        const char *Driver = Drivers[i].Driver;
         unsigned long Before = NtsimSweepsInProcess;
-        char *Workers = SweepJson(Drivers[i], 2, 0, NULL);
+        char *Workers = SweepJson(Driver, 2, 0, NULL);
         assert_int_equal(NtsimSweepsInProcess, Before); /* the first sweep of a file: workers */
-        char *Here = SweepJson(Drivers[i], 2, 0, NULL);
+        char *Here = SweepJson(Driver, 1, 0, NULL);
         assert_int_equal(NtsimSweepsInProcess, Before + 1);
-        char *Again = SweepJson(Drivers[i], 1, 0, NULL); /* (jobs do not matter) */
-        assert_int_equal(NtsimSweepsInProcess, Before + 2);
-        char *Forked = SweepJson(Drivers[i], 2, 1, NULL);
+        char *Again = SweepJson(Driver, 2, 0, NULL);
+        assert_int_equal(NtsimSweepsInProcess, Before + (Drivers[i].Long ? 1 : 2));
+        char *Forked = SweepJson(Driver, 2, 1, NULL);
         if (strcmp(Workers, Here) != 0 || strcmp(Here, Again) != 0 || strcmp(Here, Forked) != 0)
-            fail_msg("%s: the report made in this process differs:\n%s\n----\n%s", Drivers[i], Here,
+            fail_msg("%s: the report made in this process differs:\n%s\n----\n%s", Driver, Here,
                      strcmp(Workers, Here) != 0 ? Workers : strcmp(Here, Again) != 0 ? Again : Forked);
         free(Workers);
         free(Here);
