@@ -133,14 +133,10 @@ static NTSTATUS SlaveEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
     return STATUS_UNSUCCESSFUL; /* measured; nothing to keep */
 }
 
-static ntsim_machine *RunSlave(ULONG Channel, ULONG CommonLength, BOOLEAN AutoInit, BOOLEAN Demand)
+/* A new machine (the last test's, should it have failed before destroying it, goes) and
+ * Entry loaded on it as driver "isadma". */
+static ntsim_machine *LoadOnFreshMachine(ntsim_driver_entry Entry, int32_t *Status)
 {
-    memset(&T, 0, sizeof(T));
-    T.Channel = Channel;
-    T.Word = Channel >= 4;
-    T.CommonLength = CommonLength;
-    T.AutoInit = AutoInit;
-    T.Demand = Demand;
     ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
     if (ntsim_current_machine())
         ntsim_machine_destroy(ntsim_current_machine());
@@ -149,8 +145,20 @@ static ntsim_machine *RunSlave(ULONG Channel, ULONG CommonLength, BOOLEAN AutoIn
     Dma = ntsim_machine_i8237(M);
     assert_non_null(Dma);
     ntsim_driver *D;
+    assert_int_equal(ntsim_driver_load_entry(M, "isadma", Entry, &D, Status), 0);
+    return M;
+}
+
+static ntsim_machine *RunSlave(ULONG Channel, ULONG CommonLength, BOOLEAN AutoInit, BOOLEAN Demand)
+{
+    memset(&T, 0, sizeof(T));
+    T.Channel = Channel;
+    T.Word = Channel >= 4;
+    T.CommonLength = CommonLength;
+    T.AutoInit = AutoInit;
+    T.Demand = Demand;
     int32_t Status;
-    assert_int_equal(ntsim_driver_load_entry(M, "isadma", (ntsim_driver_entry)SlaveEntry, &D, &Status), 0);
+    ntsim_machine *M = LoadOnFreshMachine((ntsim_driver_entry)SlaveEntry, &Status);
     for (size_t i = 0; i < ntsim_finding_count(M); i++)
         if (ntsim_finding_at(M, i)->severity == NTSIM_SEV_ERROR) {
             ntsim_print_findings(stdout, M);
@@ -245,14 +253,8 @@ static size_t RunKeep(int How)
     memset(&T, 0, sizeof(T));
     T.Channel = 2;
     Keep = How;
-    ntsim_machine_config Config = { .cpus = 1, .verifier = 1, .quiet = 1 };
-    if (ntsim_current_machine())
-        ntsim_machine_destroy(ntsim_current_machine());
-    ntsim_machine *M = ntsim_machine_create(&Config);
-    assert_non_null(M);
-    ntsim_driver *D;
     int32_t Status;
-    assert_int_equal(ntsim_driver_load_entry(M, "isadma", (ntsim_driver_entry)KeepEntry, &D, &Status), 0);
+    ntsim_machine *M = LoadOnFreshMachine((ntsim_driver_entry)KeepEntry, &Status);
     assert_int_equal(Status, STATUS_UNSUCCESSFUL);
     size_t Leaks = LeakFindings(M);
     ntsim_machine_destroy(M);
