@@ -381,18 +381,24 @@ static void ScribbleOnce(POOL_SEEN *Out)
     ntsim_machine_destroy(Machine);
 }
 
-static void test_special_pool_slot_reused_as_fresh(void **State)
+/* Two machines one after the other: each found its special pool pages clean, and the
+ * second got the pages the first one scribbled on, cleared. */
+static void AssertSlotsReusedClean(void)
 {
-    (void)State;
     POOL_SEEN First, Second;
     ScribbleOnce(&First);
     ScribbleOnce(&Second);
     for (int i = 0; i < 2; i++) {
         assert_true(First.PageClean[i]);
-        /* the second machine got the pages the first one scribbled on, cleared */
         assert_int_equal(Second.Page[i], First.Page[i]);
         assert_true(Second.PageClean[i]);
     }
+}
+
+static void test_special_pool_slot_reused_as_fresh(void **State)
+{
+    (void)State;
+    AssertSlotsReusedClean();
 }
 
 /* First in this process: the chunk a sweep's parent maps before forking
@@ -403,14 +409,7 @@ static void test_prepared_chunk_serves_first_machines(void **State)
     (void)State;
     NtsimPrepareWorkerTemplate();
     assert_null(ntsim_current_machine());
-    POOL_SEEN First, Second;
-    ScribbleOnce(&First);
-    ScribbleOnce(&Second);
-    for (int i = 0; i < 2; i++) {
-        assert_true(First.PageClean[i]);
-        assert_int_equal(Second.Page[i], First.Page[i]);
-        assert_true(Second.PageClean[i]);
-    }
+    AssertSlotsReusedClean();
 }
 
 /* The kept chunks are laid out for one mode: a machine of the other mode (underrun: the

@@ -75,17 +75,23 @@ static VOID DeviceMovesData(void)
     hw_i8237_transfer(Dma, T.Channel, Bytes, T.MappedLength, &Tc);
 }
 
+/* An ISA slave device on a system DMA channel. */
+static VOID DescribeSlave(PDEVICE_DESCRIPTION Dd, ULONG Channel, ULONG MaximumLength)
+{
+    RtlZeroMemory(Dd, sizeof(*Dd));
+    Dd->Version = DEVICE_DESCRIPTION_VERSION;
+    Dd->InterfaceType = Isa;
+    Dd->DmaChannel = Channel;
+    Dd->MaximumLength = MaximumLength;
+}
+
 static NTSTATUS SlaveEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     (void)RegistryPath;
     if (!NT_SUCCESS(Claim(DriverObject, FALSE)))
         return STATUS_UNSUCCESSFUL;
     DEVICE_DESCRIPTION Dd;
-    RtlZeroMemory(&Dd, sizeof(Dd));
-    Dd.Version = DEVICE_DESCRIPTION_VERSION;
-    Dd.InterfaceType = Isa;
-    Dd.DmaChannel = 4;
-    Dd.MaximumLength = 0x100000;
+    DescribeSlave(&Dd, 4, 0x100000);
     ULONG N = 0;
     T.Channel4Refused = HalGetAdapter(&Dd, &N) == NULL;
     Dd.DmaChannel = T.Channel;
@@ -222,11 +228,7 @@ static NTSTATUS KeepEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryP
     if (!NT_SUCCESS(Claim(DriverObject, FALSE)))
         return STATUS_UNSUCCESSFUL;
     DEVICE_DESCRIPTION Dd;
-    RtlZeroMemory(&Dd, sizeof(Dd));
-    Dd.Version = DEVICE_DESCRIPTION_VERSION;
-    Dd.InterfaceType = Isa;
-    Dd.DmaChannel = T.Channel;
-    Dd.MaximumLength = 0x1000;
+    DescribeSlave(&Dd, T.Channel, 0x1000);
     T.Adapter = Keep == KeepWdm ? IoGetDmaAdapter(NULL, &Dd, &T.MapRegisters) : HalGetAdapter(&Dd, &T.MapRegisters);
     if (T.Adapter == NULL)
         return STATUS_UNSUCCESSFUL;

@@ -10,16 +10,9 @@
  * GET_MODEMSTATUS that reads a change the lost interrupt did not report delivers it;
  * back-to-back writes lose nothing to a full FIFO; what the sample does
  * not perform is refused with STATUS_NOT_IMPLEMENTED. */
-#define NTSIM_NO_SITES 1
-#include <ntddk.h>
-#include <ntddser.h>
+#include "com1.h"
 #include <hwmodel/chardev.h>
 #include <hwmodel/fault.h>
-#include <hwmodel/uart16550.h>
-
-#include "ntsim_test.h"
-
-#define MS 1000000ull
 #define LINES_UP (HW_CHR_CTS | HW_CHR_DSR | HW_CHR_DCD) /* the lines a connected modem holds up */
 
 /* The far end of COM1's cable. */
@@ -30,8 +23,6 @@ typedef struct FAR_END {
     unsigned Outputs; /* HW_CHR_DTR | HW_CHR_RTS as the UART drives them */
 } FAR_END;
 
-static ntsim_machine *Machine;
-static ntsim_file *Port;
 static FAR_END Far;
 
 static void FarWrite(hw_chardev *Chr, uint8_t Byte)
@@ -51,34 +42,16 @@ static void FarDestroy(hw_chardev *Chr)
     (void)Chr; /* static */
 }
 
-static hw_uart16550 *Uart(void)
-{
-    return ntsim_uart_model(ntsim_machine_uart(Machine, 0));
-}
-
 static void Boot(void)
 {
-    Machine = TestMachine();
-    assert_int_equal(ntsim_pnp_bind(Machine, "*PNP0501", TestDriverPath("wdmserial.sys"), NULL, NTSIM_PNP_FUNCTION),
-                     0);
-    assert_int_equal(ntsim_pnp_start(Machine), 0);
+    Com1Start();
     memset(&Far, 0, sizeof(Far));
     Far.Chr.write_byte = FarWrite;
     Far.Chr.set_modem_outputs = FarOutputs;
     Far.Chr.destroy = FarDestroy;
     Far.Chr.modem_inputs = LINES_UP;
     hw_uart16550_attach(Uart(), &Far.Chr);
-    assert_int_equal(ntsim_open(Machine, "\\Device\\WdmSerial0", &Port), STATUS_SUCCESS);
-}
-
-static void Finish(void)
-{
-    assert_int_equal(ntsim_close(Port), STATUS_SUCCESS);
-    if (TestErrorCount(Machine))
-        TestDumpFindings(Machine);
-    assert_int_equal(TestErrorCount(Machine), 0);
-    ntsim_machine_destroy(Machine);
-    Machine = NULL;
+    Com1Open();
 }
 
 static void Run(uint64_t Ns)
@@ -98,24 +71,6 @@ static void Send(const char *Bytes, size_t Length)
 {
     hw_chardev_receive(&Far.Chr, (const uint8_t *)Bytes, Length);
     Run(Length * 100000ull + 5 * MS);
-}
-
-static int32_t Ioctl(uint32_t Code, const void *In, size_t InLength, void *Out, size_t OutLength)
-{
-    size_t Returned = 0;
-    return ntsim_ioctl(Port, Code, In, InLength, Out, OutLength, &Returned);
-}
-
-static int32_t SetUlong(uint32_t Code, ULONG Value)
-{
-    return Ioctl(Code, &Value, sizeof(Value), NULL, 0);
-}
-
-static ULONG GetUlong(uint32_t Code)
-{
-    ULONG Value = 0xDEADBEEF;
-    assert_int_equal(Ioctl(Code, NULL, 0, &Value, sizeof(Value)), STATUS_SUCCESS);
-    return Value;
 }
 
 static int32_t SetHandFlow(ULONG Control, ULONG Replace, LONG XonLimit, LONG XoffLimit)

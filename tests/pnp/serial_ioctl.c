@@ -4,58 +4,12 @@
  * the read timeouts complete reads with STATUS_TIMEOUT and what has arrived, a purge
  * clears the receive ring or aborts a read, the statistics count bytes and framing
  * errors, and bad parameters are refused. */
-#define NTSIM_NO_SITES 1
-#include <ntddk.h>
-#include <ntddser.h>
-#include <hwmodel/uart16550.h>
-
-#include "ntsim_test.h"
-
-#define MS 1000000ull
-
-static ntsim_machine *Machine;
-static ntsim_file *Port;
+#include "com1.h"
 
 static void Boot(void)
 {
-    Machine = TestMachine();
-    assert_int_equal(ntsim_pnp_bind(Machine, "*PNP0501", TestDriverPath("wdmserial.sys"), NULL, NTSIM_PNP_FUNCTION),
-                     0);
-    assert_int_equal(ntsim_pnp_start(Machine), 0);
-    assert_int_equal(ntsim_open(Machine, "\\Device\\WdmSerial0", &Port), STATUS_SUCCESS);
-}
-
-static void Finish(void)
-{
-    assert_int_equal(ntsim_close(Port), STATUS_SUCCESS);
-    if (TestErrorCount(Machine))
-        TestDumpFindings(Machine);
-    assert_int_equal(TestErrorCount(Machine), 0);
-    ntsim_machine_destroy(Machine);
-    Machine = NULL;
-}
-
-static hw_uart16550 *Uart(void)
-{
-    return ntsim_uart_model(ntsim_machine_uart(Machine, 0));
-}
-
-static int32_t Ioctl(uint32_t Code, const void *In, size_t InLength, void *Out, size_t OutLength)
-{
-    size_t Returned = 0;
-    return ntsim_ioctl(Port, Code, In, InLength, Out, OutLength, &Returned);
-}
-
-static int32_t SetUlong(uint32_t Code, ULONG Value)
-{
-    return Ioctl(Code, &Value, sizeof(Value), NULL, 0);
-}
-
-static ULONG GetUlong(uint32_t Code)
-{
-    ULONG Value = 0xDEADBEEF;
-    assert_int_equal(Ioctl(Code, NULL, 0, &Value, sizeof(Value)), STATUS_SUCCESS);
-    return Value;
+    Com1Start();
+    Com1Open();
 }
 
 static void SetTimeouts(ULONG Interval, ULONG Multiplier, ULONG Constant)
